@@ -1,0 +1,3 @@
+module github.com/eim-byoi/eim
+
+go 1.26
