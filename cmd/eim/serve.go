@@ -1,0 +1,42 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/eim-byoi/eim/services/process"
+)
+
+func newServe() *cobra.Command {
+	var file, target string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the target modules on the configured providers",
+		Long: `Run the target modules ("all", a profile such as onboarding or day2, or a module list)
+on the providers eim.yaml configures; with no file, on the embedded defaults.
+HTTP serves /healthz, /readyz and /metrics; gRPC serves the standard health service.
+SIGTERM or SIGINT stops the modules and closes the providers in reverse order.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := process.LoadConfig(file)
+			if err != nil {
+				return err
+			}
+			if target != "" {
+				cfg.Target = target
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			redactor := process.NewRedactor()
+			return process.Serve(ctx, cfg, process.NewLogger(os.Stderr, cfg, redactor), redactor, version())
+		},
+	}
+	configFlag(cmd, &file)
+	cmd.Flags().StringVar(&target, "target", "", "modules to run: all, a profile or a comma-separated list (overrides target in the file)")
+	cmd.SetContext(context.Background())
+	return cmd
+}

@@ -1,0 +1,183 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/eim-byoi/eim/internal/strictyaml"
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+// EnvPrefix starts every environment variable that overrides a configuration key.
+const EnvPrefix = "EIM_"
+
+// envNotConfig lists variables with the prefix that are not configuration keys and so are not
+// reported as unknown: EIM_CONFIG names the file, EIM_TEST_* belong to the test bed.
+var envNotConfig = []string{"EIM_CONFIG", "EIM_TEST_"}
+
+// Problems is the error Load returns: every problem in the document, each with its path and,
+// where it has one, its line.
+type Problems = strictyaml.Problems
+
+// Problem is one entry of Problems.
+type Problem = strictyaml.Problem
+
+// Options tells Load where the document came from and what the binary has built in.
+type Options struct {
+	// File names the document in messages; empty for the embedded defaults.
+	File string
+	// Environ is the environment as KEY=VALUE strings (os.Environ()); EIM_* entries override
+	// configuration keys.
+	Environ []string
+	// Sources holds one adapter registry per provider kind, matched by Kind(); a kind without
+	// one has no adapters in this binary.
+	Sources []provider.ConfigSource
+}
+
+// LoadFile reads and loads the file at path.
+func LoadFile(path string, opts Options) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	if opts.File == "" {
+		opts.File = path
+	}
+	return Load(data, opts)
+}
+
+// Load decodes data (which may be empty: then only defaults and the environment apply) over the
+// defaults, decodes each provider block into its adapter's typed configuration, and validates
+// the result. The error, when not nil, is *Problems listing everything wrong at once; the
+// returned Config is then incomplete and must not be used.
+func Load(data []byte, opts Options) (*Config, error) {
+	ps := &Problems{File: opts.File}
+	root, err := parse(data)
+	if err != nil {
+		ps.List = append(ps.List, syntaxProblem(err))
+		return nil, ps
+	}
+	env := environ(opts.Environ)
+	d := strictyaml.NewDecoder(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, EnvPrefix)
+	cfg := Default()
+	d.Decode(root, "", cfg)
+	decodeProviders(d, cfg, opts.Sources)
+	reportUnusedEnv(d, env)
+	if verr := cfg.Validate(); verr != nil {
+		addValidation(d, verr)
+	}
+	ps.List = d.Problems()
+	if len(ps.List) > 0 {
+		ps.Sort()
+		return cfg, ps
+	}
+	return cfg, nil
+}
+
+func parse(data []byte) (*yaml.Node, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		return nil, fmt.Errorf("yaml: line %d: a second document starts here; eim.yaml holds one document", extra.Line)
+	}
+	return &root, nil
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+func syntaxProblem(err error) Problem {
+	p := Problem{Message: strings.TrimPrefix(err.Error(), "yaml: "), Fix: "correct the YAML syntax"}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		p.Line, _ = strconv.Atoi(m[1])
+	}
+	return p
+}
+
+func environ(kv []string) map[string]string {
+	env := map[string]string{}
+	for _, e := range kv {
+		if k, v, ok := strings.Cut(e, "="); ok && strings.HasPrefix(k, EnvPrefix) {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+func decodeProviders(d *strictyaml.Decoder, cfg *Config, sources []provider.ConfigSource) {
+	for _, k := range Kinds() {
+		env := cfg.Providers.Envelope(k.Key)
+		if env == nil || env.Type == "" {
+			continue
+		}
+		path := "providers." + k.Key
+		src := sourceFor(sources, k.Name)
+		if src == nil {
+			d.Add(Problem{Path: path + ".type", Message: fmt.Sprintf("unknown %s type %q: no %s adapter is built into this binary", k.Name, env.Type, k.Name),
+				Fix: "remove the block to use the embedded default, or use a build that includes the adapter"})
+			continue
+		}
+		settings, err := src.NewConfig(env.Type)
+		if err != nil {
+			d.Add(Problem{Path: path + ".type", Message: err.Error(), Fix: "use one of: " + strings.Join(src.Names(), ", ")})
+			continue
+		}
+		d.Decode(&env.Config, path+".config", settings)
+		env.Settings = settings
+	}
+}
+
+func sourceFor(sources []provider.ConfigSource, kind string) provider.ConfigSource {
+	for _, s := range sources {
+		if s.Kind() == kind {
+			return s
+		}
+	}
+	return nil
+}
+
+func reportUnusedEnv(d *strictyaml.Decoder, env map[string]string) {
+	for _, name := range slices.Sorted(maps.Keys(env)) {
+		if d.UsedEnv(name) || isNotConfig(name) {
+			continue
+		}
+		d.Add(Problem{Message: "environment variable " + name + " matches no configuration key",
+			Fix: "check its spelling: EIM_ then the key path upper-cased with _ between keys, e.g. EIM_LISTEN_HTTP"})
+	}
+}
+
+func isNotConfig(name string) bool {
+	for _, n := range envNotConfig {
+		if name == n || (strings.HasSuffix(n, "_") && strings.HasPrefix(name, n)) {
+			return true
+		}
+	}
+	return false
+}
+
+func addValidation(d *strictyaml.Decoder, err error) {
+	var ve provider.ValidationError
+	if !errors.As(err, &ve) {
+		d.Add(Problem{Message: err.Error()})
+		return
+	}
+	for _, fe := range ve {
+		d.Add(Problem{Path: fe.Field, Message: fe.Problem, Fix: fe.Fix})
+	}
+}

@@ -1,0 +1,106 @@
+package config
+
+import (
+	"encoding/json"
+	"reflect"
+
+	"github.com/invopop/jsonschema"
+
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+// SchemaID identifies the generated schema.
+const SchemaID = "https://github.com/eim-byoi/eim/schemas/eim.yaml.json"
+
+// Schema returns the JSON Schema (draft 2020-12) of eim.yaml, generated from the Go types: the
+// top level, and for each provider kind an envelope whose config is checked against the typed
+// configuration of the adapter its type names. The Helm chart's values.schema.json reuses it.
+func Schema(sources []provider.ConfigSource) ([]byte, error) {
+	r := reflector()
+	root := r.Reflect(Default())
+	root.ID = SchemaID
+	root.Title = "eim.yaml"
+	providers, _ := root.Properties.Get("providers")
+	for _, k := range Kinds() {
+		providers.Properties.Set(k.Key, envelopeSchema(r, k, sourceFor(sources, k.Name)))
+	}
+	return json.MarshalIndent(root, "", "  ")
+}
+
+func reflector() *jsonschema.Reflector {
+	return &jsonschema.Reflector{
+		FieldNameTag:               "yaml",
+		RequiredFromJSONSchemaTags: true,
+		DoNotReference:             true,
+		Mapper:                     mapType,
+	}
+}
+
+func mapType(t reflect.Type) *jsonschema.Schema {
+	switch t {
+	case reflect.TypeFor[provider.Duration]():
+		return &jsonschema.Schema{Type: "string", Pattern: `^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`,
+			Description: "a Go duration, e.g. 30s or 5m"}
+	case reflect.TypeFor[provider.SecretRef]():
+		return secretRefSchema()
+	case reflect.TypeFor[provider.Envelope]():
+		return envelopeSchema(nil, Kind{Name: "any"}, nil) // replaced per kind by Schema
+	}
+	return nil
+}
+
+func secretRefSchema() *jsonschema.Schema {
+	one := uint64(1)
+	props := jsonschema.NewProperties()
+	props.Set("env", &jsonschema.Schema{Type: "string", MinLength: &one, Description: "environment variable holding the value"})
+	props.Set("file", &jsonschema.Schema{Type: "string", MinLength: &one, Description: "file holding the value"})
+	props.Set("secret", &jsonschema.Schema{Type: "string", Pattern: `^[^#]+#[^#]+$`, Description: "path#key in the secrets provider"})
+	return &jsonschema.Schema{
+		Type: "object", Properties: props, AdditionalProperties: jsonschema.FalseSchema,
+		MinProperties: &one, MaxProperties: &one,
+		Description: "a reference to a credential: exactly one of env, file or secret",
+	}
+}
+
+// envelopeSchema is {type, config} for kind: type is one of the registered adapters, and config
+// is checked against the adapter's typed configuration when type names it.
+func envelopeSchema(r *jsonschema.Reflector, k Kind, src provider.ConfigSource) *jsonschema.Schema {
+	var names []any
+	var branches []*jsonschema.Schema
+	if src != nil {
+		for _, n := range src.Names() {
+			names = append(names, n)
+			cfg, err := src.NewConfig(n)
+			if err != nil {
+				continue
+			}
+			cs := r.Reflect(cfg)
+			cs.Version, cs.ID = "", ""
+			branches = append(branches, ifTypeThenConfig(n, cs))
+		}
+	}
+	typ := &jsonschema.Schema{Type: "string", Description: "adapter name"}
+	if len(names) > 0 {
+		typ.Enum = names
+	} else {
+		typ.Not = &jsonschema.Schema{} // no adapter of this kind is built in: no type is valid
+	}
+	props := jsonschema.NewProperties()
+	props.Set("type", typ)
+	props.Set("config", &jsonschema.Schema{Type: "object", Description: "the adapter's configuration"})
+	return &jsonschema.Schema{
+		Type: "object", Properties: props, Required: []string{"type"}, AdditionalProperties: jsonschema.FalseSchema,
+		AllOf: branches, Description: "the " + k.Name + " provider: {type, config}",
+	}
+}
+
+func ifTypeThenConfig(name string, config *jsonschema.Schema) *jsonschema.Schema {
+	ifProps := jsonschema.NewProperties()
+	ifProps.Set("type", &jsonschema.Schema{Const: name})
+	thenProps := jsonschema.NewProperties()
+	thenProps.Set("config", config)
+	return &jsonschema.Schema{
+		If:   &jsonschema.Schema{Properties: ifProps, Required: []string{"type"}},
+		Then: &jsonschema.Schema{Properties: thenProps},
+	}
+}

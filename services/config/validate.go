@@ -1,0 +1,88 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"regexp"
+	"slices"
+	"strconv"
+
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+var targetPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*$`)
+
+// Validate checks the configuration without I/O and returns every problem found, as a
+// provider.ValidationError naming each field and its fix. Whether the target names known
+// modules is checked against the module catalog by the caller.
+func (c *Config) Validate() error {
+	var v provider.Validation
+	v.Check(targetPattern.MatchString(c.Target), "target", fmt.Sprintf("%q is not a module list", c.Target),
+		`use "all", a profile (onboarding, day2, observability) or modules separated by commas`)
+	validateAddr(&v, "listen.http", c.Listen.HTTP)
+	validateAddr(&v, "listen.grpc", c.Listen.GRPC)
+	v.Check(c.Listen.HTTP != c.Listen.GRPC || portOf(c.Listen.HTTP) == "0", "listen.grpc",
+		"is the same address as listen.http", "give the gRPC listener its own port")
+	v.Required("dataDir", c.DataDir, "set a directory the process may write, e.g. /var/lib/eim")
+	v.Check(slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level), "log.level",
+		fmt.Sprintf("%q is not a log level", c.Log.Level), "use debug, info, warn or error")
+	v.Check(slices.Contains([]string{"json", "text"}, c.Log.Format), "log.format",
+		fmt.Sprintf("%q is not a log format", c.Log.Format), "use json or text")
+	v.Check(c.Startup.Timeout > 0, "startup.timeout", "must be positive", `e.g. "60s"`)
+	v.Check(c.Startup.ShutdownTimeout > 0, "startup.shutdownTimeout", "must be positive", `e.g. "20s"`)
+	for _, k := range Kinds() {
+		validateEnvelope(&v, "providers."+k.Key, c.Providers.Envelope(k.Key))
+	}
+	validateSecretRefs(&v, c)
+	return v.Err()
+}
+
+func validateAddr(v *provider.Validation, field, addr string) {
+	if addr == "" {
+		v.Add(field, "is required", `write host:port, e.g. "0.0.0.0:8080" or ":8080"`)
+		return
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		v.Add(field, fmt.Sprintf("%q is not host:port", addr), `write host:port, e.g. "127.0.0.1:8080"`)
+		return
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		v.Add(field, fmt.Sprintf("port %q is not a number from 0 to 65535", port), "use a numeric port")
+	}
+}
+
+func portOf(addr string) string {
+	_, port, _ := net.SplitHostPort(addr)
+	return port
+}
+
+func validateEnvelope(v *provider.Validation, path string, env *provider.Envelope) {
+	if env == nil {
+		return
+	}
+	if env.Type == "" {
+		v.Add(path+".type", "is required", "name the adapter, or remove the block to use the embedded default")
+		return
+	}
+	if env.Settings != nil {
+		v.Nest(path+".config", env.Settings.Validate())
+	}
+}
+
+// validateSecretRefs checks every secret reference that is set, wherever it is, and that the
+// secrets provider's own credentials do not depend on the secrets provider.
+func validateSecretRefs(v *provider.Validation, c *Config) {
+	provider.WalkSecretRefs(c, "", func(path string, ref *provider.SecretRef) {
+		if ref.IsZero() {
+			return
+		}
+		v.Nest(path, ref.Validate())
+	})
+	if c.Providers.Secrets != nil {
+		provider.WalkSecretRefs(c.Providers.Secrets, "providers.secrets", func(path string, ref *provider.SecretRef) {
+			v.Check(ref.Secret == "", path+".secret", "the secrets provider's own credentials cannot come from itself",
+				"use {env: VAR} or {file: /path} here")
+		})
+	}
+}

@@ -1,0 +1,57 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/module"
+)
+
+// checkModuleNeeds verifies that every module finds the provider kinds it uses and the
+// capabilities it needs among the opened providers.
+func checkModuleNeeds(mods []module.Descriptor, opened map[string]Opened) error {
+	for _, m := range mods {
+		for _, kind := range m.Uses {
+			if _, ok := opened[kind]; !ok {
+				return provider.Errorf(provider.FailedPrecondition,
+					"module %s needs a %s provider, and none is configured or built in: configure providers.%s", m.Name, kind, configKey(kind))
+			}
+		}
+		for kind, caps := range m.Needs {
+			if err := provider.Require(opened[kind].Provider, "module "+m.Name, caps...); err != nil {
+				return fmt.Errorf("%s provider %s: %w", kind, opened[kind].Adapter, err)
+			}
+		}
+	}
+	return nil
+}
+
+func configKey(kind string) string {
+	if kind == "storage" {
+		return "database"
+	}
+	return kind
+}
+
+// startModules builds every module, then starts them in dependency order.
+func (a *App) startModules(ctx context.Context, opts Options, mods []module.Descriptor) error {
+	deps := opts.Deps
+	deps.Logger = opts.Logger
+	built := make([]namedModule, 0, len(mods))
+	for _, d := range mods {
+		m, err := opts.Modules[d.Name](deps)
+		if err != nil {
+			return fmt.Errorf("build module %s: %w", d.Name, err)
+		}
+		built = append(built, namedModule{name: d.Name, m: m})
+	}
+	for _, nm := range built {
+		a.log.Info("starting module", "module", nm.name)
+		if err := nm.m.Start(ctx); err != nil {
+			return fmt.Errorf("start module %s: %w", nm.name, err)
+		}
+		a.modules = append(a.modules, nm)
+	}
+	return nil
+}

@@ -1,0 +1,132 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/internal/logging"
+	"github.com/eim-byoi/eim/services/module"
+)
+
+// readinessInterval is how often the gRPC health status and the eim_ready gauge follow the
+// providers' and modules' health.
+const readinessInterval = 5 * time.Second
+
+// RunOptions configures Run. Zero fields take the real binary's defaults.
+type RunOptions struct {
+	Config   *config.Config
+	Logger   *slog.Logger
+	Redactor *logging.Redactor
+	Version  string
+	// HTTPListener and GRPCListener, when set, are used instead of listening on
+	// Config.Listen (tests pass listeners on 127.0.0.1:0).
+	HTTPListener, GRPCListener net.Listener
+	Steps                      []Step
+	Graph                      *module.Graph
+	Modules                    map[string]module.Factory
+}
+
+// Run serves until ctx is done: it listens, answers /healthz at once and /readyz with 503
+// while starting, starts providers and modules, and on ctx's end stops accepting traffic, stops
+// the modules and closes the providers within Config.Startup.ShutdownTimeout.
+func Run(ctx context.Context, o RunOptions) error {
+	o = withDefaults(o)
+	httpLn, grpcLn, err := listen(o)
+	if err != nil {
+		return err
+	}
+	srv := newServer(o.Logger, o.Redactor, o.Version)
+	srv.serveHTTP(httpLn)
+	o.Logger.Info("listening", "http", httpLn.Addr().String(), "grpc", grpcLn.Addr().String(), "target", o.Config.Target)
+	app, err := Start(ctx, Options{
+		Config: o.Config, Logger: o.Logger, Redactor: o.Redactor, Steps: o.Steps, Graph: o.Graph, Modules: o.Modules,
+		Deps: module.Deps{Metrics: srv.metrics, HTTP: srv.mux, GRPC: srv.grpc},
+	})
+	if err != nil {
+		shutdownServer(srv, o.Config)
+		_ = grpcLn.Close()
+		return fmt.Errorf("startup: %w", err)
+	}
+	srv.serveGRPC(grpcLn)
+	srv.setApp(app)
+	o.Logger.Info("ready")
+	go srv.followReadiness(ctx, app)
+	<-ctx.Done()
+	o.Logger.Info("shutting down", "cause", context.Cause(ctx).Error())
+	sctx, cancel := context.WithTimeout(context.Background(), o.Config.Startup.ShutdownTimeout.Std())
+	defer cancel()
+	srv.stop(sctx)
+	err = app.Shutdown(sctx)
+	o.Logger.Info("shutdown complete")
+	return err
+}
+
+func withDefaults(o RunOptions) RunOptions {
+	if o.Redactor == nil {
+		o.Redactor = logging.NewRedactor()
+	}
+	if o.Logger == nil {
+		o.Logger = logging.New(os.Stderr, o.Config.Log.Level, o.Config.Log.Format, o.Redactor)
+	}
+	if o.Steps == nil {
+		o.Steps = DefaultSteps()
+	}
+	if o.Graph == nil {
+		o.Graph = module.EIM()
+	}
+	if o.Modules == nil {
+		o.Modules = DefaultModules()
+	}
+	return o
+}
+
+func listen(o RunOptions) (httpLn, grpcLn net.Listener, err error) {
+	httpLn, grpcLn = o.HTTPListener, o.GRPCListener
+	if httpLn == nil {
+		if httpLn, err = net.Listen("tcp", o.Config.Listen.HTTP); err != nil {
+			return nil, nil, fmt.Errorf("listen.http: %w", err)
+		}
+	}
+	if grpcLn == nil {
+		if grpcLn, err = net.Listen("tcp", o.Config.Listen.GRPC); err != nil {
+			_ = httpLn.Close()
+			return nil, nil, fmt.Errorf("listen.grpc: %w", err)
+		}
+	}
+	return httpLn, grpcLn, nil
+}
+
+func shutdownServer(srv *server, cfg *config.Config) {
+	ctx, cancel := context.WithTimeout(context.Background(), cfg.Startup.ShutdownTimeout.Std())
+	defer cancel()
+	srv.stop(ctx)
+}
+
+// followReadiness keeps the gRPC health status and the eim_ready gauge in step with the
+// process's readiness until ctx is done.
+func (s *server) followReadiness(ctx context.Context, app *App) {
+	t := time.NewTicker(readinessInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		status := healthpb.HealthCheckResponse_NOT_SERVING
+		if rep := app.Readiness(ctx); rep.Ready {
+			status = healthpb.HealthCheckResponse_SERVING
+			s.ready.Set(1)
+		} else {
+			s.ready.Set(0)
+		}
+		s.health.SetServingStatus("", status)
+	}
+}

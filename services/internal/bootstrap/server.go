@@ -1,0 +1,127 @@
+package bootstrap
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/eim-byoi/eim/services/internal/logging"
+)
+
+// server is the process's HTTP and gRPC front: /healthz, /readyz and /metrics on HTTP, the
+// standard gRPC health service on gRPC, and the modules' handlers on both.
+type server struct {
+	log      *slog.Logger
+	redactor *logging.Redactor
+	mux      *http.ServeMux
+	http     *http.Server
+	grpc     *grpc.Server
+	health   *health.Server
+	metrics  *prometheus.Registry
+	ready    prometheus.Gauge
+	app      atomic.Pointer[App]
+}
+
+func newServer(log *slog.Logger, r *logging.Redactor, version string) *server {
+	s := &server{
+		log:      log,
+		redactor: r,
+		mux:      http.NewServeMux(),
+		grpc:     grpc.NewServer(),
+		health:   health.NewServer(),
+		metrics:  prometheus.NewRegistry(),
+	}
+	s.ready = prometheus.NewGauge(prometheus.GaugeOpts{Name: "eim_ready", Help: "1 when every provider and module is healthy."})
+	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "eim_build_info", Help: "Build of the running binary.",
+		ConstLabels: prometheus.Labels{"version": version}})
+	build.Set(1)
+	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), s.ready, build)
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
+	healthpb.RegisterHealthServer(s.grpc, s.health)
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.HandleFunc("GET /readyz", s.readyz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{Registry: s.metrics}))
+	s.http = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	return s
+}
+
+func (s *server) healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "alive"})
+}
+
+func (s *server) readyz(w http.ResponseWriter, r *http.Request) {
+	rep := Report{Reason: "starting", Checks: []Check{}}
+	if app := s.app.Load(); app != nil {
+		rep = app.Readiness(r.Context())
+	}
+	for i := range rep.Checks {
+		rep.Checks[i].Error = s.redactor.Scrub(rep.Checks[i].Error)
+	}
+	code := http.StatusOK
+	if !rep.Ready {
+		code = http.StatusServiceUnavailable
+		s.ready.Set(0)
+	} else {
+		s.ready.Set(1)
+	}
+	writeJSON(w, code, rep)
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// serveHTTP serves HTTP on ln until stop.
+func (s *server) serveHTTP(ln net.Listener) {
+	go func() {
+		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("http server stopped", "error", err)
+		}
+	}()
+}
+
+// serveGRPC serves gRPC on ln until stop. It starts once the modules have registered their
+// services, which gRPC requires before serving.
+func (s *server) serveGRPC(ln net.Listener) {
+	go func() {
+		if err := s.grpc.Serve(ln); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			s.log.Error("grpc server stopped", "error", err)
+		}
+	}()
+}
+
+// setApp publishes the started app: /readyz and gRPC health follow it from now on.
+func (s *server) setApp(a *App) {
+	s.app.Store(a)
+	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
+}
+
+// stop turns readiness off, then stops both servers gracefully within ctx.
+func (s *server) stop(ctx context.Context) {
+	s.health.Shutdown()
+	s.ready.Set(0)
+	done := make(chan struct{})
+	go func() { s.grpc.GracefulStop(); close(done) }()
+	if err := s.http.Shutdown(ctx); err != nil {
+		s.log.Warn("http shutdown", "error", err)
+	}
+	select {
+	case <-done:
+	case <-ctx.Done():
+		s.grpc.Stop()
+	}
+}

@@ -1,0 +1,35 @@
+// Package module declares the EIM modules: their dependency graph and profiles (data, defined
+// once and used by `eim serve`, the Helm chart and Terraform), and the contract a module
+// implements to be started by bootstrap.
+package module
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/grpc"
+
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+// Module is a running EIM module. Start returns once the module serves; background work goes
+// on until Stop, which drains it within ctx's deadline. CheckHealth feeds /readyz.
+type Module interface {
+	provider.Checker
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+}
+
+// Deps is what bootstrap hands a module: the opened providers of the kinds it uses, and the
+// process's shared listeners and telemetry. Provider fields are added as their kinds land.
+type Deps struct {
+	Logger  *slog.Logger
+	Metrics prometheus.Registerer
+	HTTP    *http.ServeMux
+	GRPC    *grpc.Server
+}
+
+// Factory builds a module from its dependencies without starting it.
+type Factory func(Deps) (Module, error)

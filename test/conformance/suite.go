@@ -1,0 +1,57 @@
+// Package conformance holds the provider conformance suites: one per kind, each a list of
+// cases over a kind-specific harness. The same cases run in two ways: under `go test`, where
+// every adapter's TestConformance calls Suite.Run against its real backend, and under
+// `eim conformance`, where Execute runs them against the providers an eim.yaml configures and
+// the results are written as a table, JSON and JUnit XML.
+package conformance
+
+import (
+	"context"
+	"testing"
+)
+
+// T is what a case may use of its test: the part of *testing.T that works outside `go test`
+// too. testify's assert and require accept it.
+type T interface {
+	Helper()
+	Errorf(format string, args ...any)
+	Fatalf(format string, args ...any)
+	FailNow()
+	Logf(format string, args ...any)
+	Cleanup(func())
+	Context() context.Context
+	Name() string
+	Failed() bool
+}
+
+// Case is one conformance case over harness H.
+type Case[H any] struct {
+	Name string
+	Run  func(t T, h H)
+}
+
+// Suite is the conformance suite of one provider kind.
+type Suite[H any] struct {
+	Kind  string
+	Cases []Case[H]
+}
+
+// Run runs every case as a subtest of t (the `go test` path).
+func (s Suite[H]) Run(t *testing.T, h H) {
+	t.Helper()
+	for _, c := range s.Cases {
+		t.Run(c.Name, func(t *testing.T) { c.Run(t, h) })
+	}
+}
+
+// Execute runs every case outside `go test` and returns one Result per case (the
+// `eim conformance` path). adapter names the provider under test in the results.
+func (s Suite[H]) Execute(ctx context.Context, adapter string, h H, opts Options) []Result {
+	results := make([]Result, 0, len(s.Cases))
+	for _, c := range s.Cases {
+		r := runCase(ctx, c.Name, opts.caseTimeout(), func(t T) { c.Run(t, h) })
+		r.Kind, r.Adapter = s.Kind, adapter
+		results = append(results, r)
+	}
+	return results
+}
