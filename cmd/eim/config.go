@@ -7,8 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/eim-byoi/eim/services/config"
-	"github.com/eim-byoi/eim/services/process"
 	"github.com/eim-byoi/eim/services/module"
+	"github.com/eim-byoi/eim/services/process"
 )
 
 func newConfigCmd() *cobra.Command {

@@ -53,7 +53,7 @@ type Startup struct {
 
 // Providers holds one {type, config} envelope per provider kind.
 type Providers struct {
-	Secrets   *provider.Envelope `yaml:"secrets,omitempty"`
+	Secrets   *Secrets           `yaml:"secrets,omitempty"`
 	Database  *provider.Envelope `yaml:"database,omitempty"`
 	Identity  *provider.Envelope `yaml:"identity,omitempty"`
 	Messaging *provider.Envelope `yaml:"messaging,omitempty"`
@@ -76,19 +76,49 @@ func Kinds() []Kind {
 	}
 }
 
-// Envelope returns the block configured for the kind with key, or nil.
-func (p *Providers) Envelope(key string) *provider.Envelope {
-	switch key {
-	case "secrets":
-		return p.Secrets
-	case "database":
-		return p.Database
-	case "identity":
-		return p.Identity
-	case "messaging":
-		return p.Messaging
+// Secrets selects the secrets provider: one {type, config} block when one adapter serves as
+// both store and keeper (vault, local), or a store and a keeper chosen independently, e.g. a
+// Vault KV store with a cloud KMS keeper.
+type Secrets struct {
+	provider.Envelope `yaml:",inline"`
+	Store             *provider.Envelope `yaml:"store,omitempty"`
+	Keeper            *provider.Envelope `yaml:"keeper,omitempty"`
+}
+
+// Slot is one configured {type, config} block: its path in eim.yaml, its kind and the block.
+type Slot struct {
+	Path     string
+	Kind     Kind
+	Envelope *provider.Envelope
+}
+
+// Slots returns the configured provider blocks in opening order: providers.secrets (or its
+// store and keeper), database, identity, messaging. Blocks without a type are left out.
+func (p *Providers) Slots() []Slot {
+	var out []Slot
+	add := func(path string, k Kind, e *provider.Envelope) {
+		if e != nil && e.Type != "" {
+			out = append(out, Slot{Path: path, Kind: k, Envelope: e})
+		}
 	}
-	return nil
+	for _, k := range Kinds() {
+		path := "providers." + k.Key
+		switch k.Key {
+		case "secrets":
+			if p.Secrets != nil {
+				add(path, k, &p.Secrets.Envelope)
+				add(path+".store", k, p.Secrets.Store)
+				add(path+".keeper", k, p.Secrets.Keeper)
+			}
+		case "database":
+			add(path, k, p.Database)
+		case "identity":
+			add(path, k, p.Identity)
+		case "messaging":
+			add(path, k, p.Messaging)
+		}
+	}
+	return out
 }
 
 // Default returns the configuration used where eim.yaml says nothing: all modules, loopback

@@ -121,24 +121,20 @@ func environ(kv []string) map[string]string {
 }
 
 func decodeProviders(d *strictyaml.Decoder, cfg *Config, sources []provider.ConfigSource) {
-	for _, k := range Kinds() {
-		env := cfg.Providers.Envelope(k.Key)
-		if env == nil || env.Type == "" {
-			continue
-		}
-		path := "providers." + k.Key
+	for _, slot := range cfg.Providers.Slots() {
+		k, env := slot.Kind, slot.Envelope
 		src := sourceFor(sources, k.Name)
 		if src == nil {
-			d.Add(Problem{Path: path + ".type", Message: fmt.Sprintf("unknown %s type %q: no %s adapter is built into this binary", k.Name, env.Type, k.Name),
+			d.Add(Problem{Path: slot.Path + ".type", Message: fmt.Sprintf("unknown %s type %q: no %s adapter is built into this binary", k.Name, env.Type, k.Name),
 				Fix: "remove the block to use the embedded default, or use a build that includes the adapter"})
 			continue
 		}
 		settings, err := src.NewConfig(env.Type)
 		if err != nil {
-			d.Add(Problem{Path: path + ".type", Message: err.Error(), Fix: "use one of: " + strings.Join(src.Names(), ", ")})
+			d.Add(Problem{Path: slot.Path + ".type", Message: err.Error(), Fix: "use one of: " + strings.Join(src.Names(), ", ")})
 			continue
 		}
-		d.Decode(&env.Config, path+".config", settings)
+		d.Decode(&env.Config, slot.Path+".config", settings)
 		env.Settings = settings
 	}
 }

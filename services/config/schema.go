@@ -22,7 +22,11 @@ func Schema(sources []provider.ConfigSource) ([]byte, error) {
 	root.Title = "eim.yaml"
 	providers, _ := root.Properties.Get("providers")
 	for _, k := range Kinds() {
-		providers.Properties.Set(k.Key, envelopeSchema(r, k, sourceFor(sources, k.Name)))
+		env := envelopeSchema(r, k, sourceFor(sources, k.Name))
+		if k.Key == "secrets" {
+			env = secretsSchema(env)
+		}
+		providers.Properties.Set(k.Key, env)
 	}
 	return json.MarshalIndent(root, "", "  ")
 }
@@ -92,6 +96,22 @@ func envelopeSchema(r *jsonschema.Reflector, k Kind, src provider.ConfigSource) 
 		Type: "object", Properties: props, Required: []string{"type"}, AdditionalProperties: jsonschema.FalseSchema,
 		AllOf: branches, Description: "the " + k.Name + " provider: {type, config}",
 	}
+}
+
+// secretsSchema extends the secrets envelope with the store and keeper alternative: either type
+// and config, or store and/or keeper, each an envelope of the same adapters.
+func secretsSchema(env *jsonschema.Schema) *jsonschema.Schema {
+	one := &jsonschema.Schema{
+		Type: "object", Properties: env.Properties, AdditionalProperties: jsonschema.FalseSchema,
+		Required: env.Required, AllOf: env.AllOf, Description: env.Description,
+	}
+	props := jsonschema.NewProperties()
+	props.Set("store", one)
+	props.Set("keeper", one)
+	split := &jsonschema.Schema{Type: "object", Properties: props, AdditionalProperties: jsonschema.FalseSchema,
+		Description: "a store and a keeper chosen independently"}
+	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{one, split},
+		Description: "the secrets provider: {type, config}, or {store: {type, config}, keeper: {type, config}}"}
 }
 
 func ifTypeThenConfig(name string, config *jsonschema.Schema) *jsonschema.Schema {

@@ -30,9 +30,7 @@ func (c *Config) Validate() error {
 		fmt.Sprintf("%q is not a log format", c.Log.Format), "use json or text")
 	v.Check(c.Startup.Timeout > 0, "startup.timeout", "must be positive", `e.g. "60s"`)
 	v.Check(c.Startup.ShutdownTimeout > 0, "startup.shutdownTimeout", "must be positive", `e.g. "20s"`)
-	for _, k := range Kinds() {
-		validateEnvelope(&v, "providers."+k.Key, c.Providers.Envelope(k.Key))
-	}
+	validateProviders(&v, &c.Providers)
 	validateSecretRefs(&v, c)
 	return v.Err()
 }
@@ -57,16 +55,27 @@ func portOf(addr string) string {
 	return port
 }
 
-func validateEnvelope(v *provider.Validation, path string, env *provider.Envelope) {
-	if env == nil {
-		return
+func validateProviders(v *provider.Validation, p *Providers) {
+	const fix = "name the adapter, or remove the block to use the embedded default"
+	for _, e := range []struct {
+		path string
+		env  *provider.Envelope
+	}{{"providers.database", p.Database}, {"providers.identity", p.Identity}, {"providers.messaging", p.Messaging}} {
+		v.Check(e.env == nil || e.env.Type != "", e.path+".type", "is required", fix)
 	}
-	if env.Type == "" {
-		v.Add(path+".type", "is required", "name the adapter, or remove the block to use the embedded default")
-		return
+	if s := p.Secrets; s != nil {
+		split := s.Store != nil || s.Keeper != nil
+		v.Check(!(split && s.Type != ""), "providers.secrets", "sets both type and store/keeper",
+			"use type and config for one adapter, or store and keeper blocks, not both")
+		v.Check(split || s.Type != "", "providers.secrets.type", "is required",
+			"name the adapter, or set store and/or keeper, or remove the block to use the embedded default")
+		v.Check(s.Store == nil || s.Store.Type != "", "providers.secrets.store.type", "is required", "name the store adapter")
+		v.Check(s.Keeper == nil || s.Keeper.Type != "", "providers.secrets.keeper.type", "is required", "name the keeper adapter")
 	}
-	if env.Settings != nil {
-		v.Nest(path+".config", env.Settings.Validate())
+	for _, slot := range p.Slots() {
+		if slot.Envelope.Settings != nil {
+			v.Nest(slot.Path+".config", slot.Envelope.Settings.Validate())
+		}
 	}
 }
 

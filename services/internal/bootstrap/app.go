@@ -27,13 +27,16 @@ type Provider interface {
 	Close() error
 }
 
-// Step opens one provider kind. Open receives the kind's envelope (nil when eim.yaml has no
-// block for it) and returns the provider, or a nil Provider when the kind is absent: not
+// Step opens one provider kind. Open reads the kind's blocks from st.Config (none when eim.yaml
+// has no block for it) and returns the provider, or a nil Provider when the kind is absent: not
 // configured and without an embedded default.
 type Step struct {
 	Kind config.Kind
-	Open func(ctx context.Context, env *provider.Envelope, st *State) (Opened, error)
+	Open OpenFunc
 }
+
+// OpenFunc opens one provider kind; see Step.
+type OpenFunc func(ctx context.Context, st *State) (Opened, error)
 
 // Opened is a provider a Step opened.
 type Opened struct {

@@ -1,7 +1,6 @@
 package bootstrap
 
 import (
-	"context"
 	"os"
 
 	"github.com/eim-byoi/eim/providers/provider"
@@ -11,8 +10,8 @@ import (
 
 // openers maps each provider kind built into this binary to the function that opens it. A
 // kind's package adds its entry when it lands; a kind without one is absent.
-func openers() map[string]func(context.Context, *provider.Envelope, *State) (Opened, error) {
-	return map[string]func(context.Context, *provider.Envelope, *State) (Opened, error){}
+func openers() map[string]OpenFunc {
+	return map[string]OpenFunc{}
 }
 
 // DefaultSteps returns the provider kinds of this binary in opening order.

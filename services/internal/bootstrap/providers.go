@@ -42,9 +42,8 @@ func (a *App) openProviders(ctx context.Context, opts Options) (*State, error) {
 }
 
 func (a *App) openStep(ctx context.Context, step Step, st *State) error {
-	env := st.Config.Providers.Envelope(step.Kind.Key)
-	a.log.Info("opening provider", "kind", step.Kind.Name, "type", typeOf(env))
-	o, err := step.Open(ctx, env, st)
+	a.log.Info("opening provider", "kind", step.Kind.Name, "type", typeOf(st.Config, step.Kind))
+	o, err := step.Open(ctx, st)
 	if err != nil {
 		return fmt.Errorf("open %s provider (providers.%s): %w", step.Kind.Name, step.Kind.Key, err)
 	}
@@ -90,16 +89,22 @@ func underSecrets(path string) bool {
 	return path == "providers.secrets" || strings.HasPrefix(path, "providers.secrets.")
 }
 
-func typeOf(env *provider.Envelope) string {
-	if env == nil {
+func typeOf(cfg *config.Config, k config.Kind) string {
+	var types []string
+	for _, s := range cfg.Providers.Slots() {
+		if s.Kind == k {
+			types = append(types, s.Envelope.Type)
+		}
+	}
+	if len(types) == 0 {
 		return "(embedded default)"
 	}
-	return env.Type
+	return strings.Join(types, "+")
 }
 
 // StepsFor builds steps for the given kinds from one open function per kind name; kinds
 // without a function are skipped. It keeps the opening order of config.Kinds.
-func StepsFor(open map[string]func(context.Context, *provider.Envelope, *State) (Opened, error)) []Step {
+func StepsFor(open map[string]OpenFunc) []Step {
 	var steps []Step
 	for _, k := range config.Kinds() {
 		if f, ok := open[k.Name]; ok {
