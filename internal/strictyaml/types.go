@@ -32,16 +32,13 @@ func fieldsOf(t reflect.Type) fieldSet {
 func collectFields(t reflect.Type, prefix []int, fs *fieldSet) {
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		if !sf.IsExported() {
-			continue
-		}
 		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
-		if name == "-" {
+		index := append(append([]int(nil), prefix...), i)
+		if sf.Anonymous && strings.Contains(opts, "inline") && sf.Type.Kind() == reflect.Struct {
+			collectFields(sf.Type, index, fs)
 			continue
 		}
-		index := append(append([]int(nil), prefix...), i)
-		if strings.Contains(opts, "inline") && sf.Type.Kind() == reflect.Struct {
-			collectFields(sf.Type, index, fs)
+		if !sf.IsExported() || name == "-" {
 			continue
 		}
 		if name == "" {

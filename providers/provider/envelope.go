@@ -78,15 +78,12 @@ func walkStruct(v reflect.Value, path string, fn func(string, *SecretRef)) {
 	t := v.Type()
 	for i := range t.NumField() {
 		sf := t.Field(i)
-		if !sf.IsExported() {
-			continue
-		}
 		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
 		switch {
-		case name == "-":
-			continue
-		case strings.Contains(opts, "inline"):
+		case sf.Anonymous && strings.Contains(opts, "inline"):
 			walkRefs(v.Field(i), path, fn)
+			continue
+		case !sf.IsExported() || name == "-":
 			continue
 		case name == "":
 			name = strings.ToLower(sf.Name)

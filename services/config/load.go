@@ -100,12 +100,14 @@ func parse(data []byte) (*yaml.Node, error) {
 	return &root, nil
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
+var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
 
 func syntaxProblem(err error) Problem {
-	p := Problem{Message: strings.TrimPrefix(err.Error(), "yaml: "), Fix: "correct the YAML syntax"}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	p := Problem{Message: msg, Fix: "correct the YAML syntax"}
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
+		p.Message = strings.TrimPrefix(err.Error(), m[0])
 	}
 	return p
 }

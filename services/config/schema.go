@@ -47,7 +47,7 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 			Description: "a Go duration, e.g. 30s or 5m"}
 	case reflect.TypeFor[provider.SecretRef]():
 		return secretRefSchema()
-	case reflect.TypeFor[provider.Envelope]():
+	case reflect.TypeFor[provider.Envelope](), reflect.TypeFor[Secrets]():
 		return envelopeSchema(nil, Kind{Name: "any"}, nil) // replaced per kind by Schema
 	}
 	return nil

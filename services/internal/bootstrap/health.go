@@ -54,6 +54,7 @@ func (a *App) Readiness(ctx context.Context) Report {
 		return Report{Reason: "shutting down", Checks: []Check{}}
 	}
 	checks := runChecks(ctx, a.checkables())
+	sort.SliceStable(checks, func(i, j int) bool { return checks[i].Name < checks[j].Name })
 	r := Report{Ready: true, Checks: checks}
 	for _, c := range checks {
 		if !c.Healthy {
@@ -65,6 +66,7 @@ func (a *App) Readiness(ctx context.Context) Report {
 	return r
 }
 
+// runChecks returns one Check per checkable, in the same order.
 func runChecks(ctx context.Context, cs []checkable) []Check {
 	out := make([]Check, len(cs))
 	var wg sync.WaitGroup
@@ -79,7 +81,6 @@ func runChecks(ctx context.Context, cs []checkable) []Check {
 		})
 	}
 	wg.Wait()
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 

@@ -1,0 +1,51 @@
+# EIM BYO-Infrastructure — entry points. `make run` serves on the embedded defaults; `make test`
+# installs and starts the real backends (make deps), then runs the checks and every test.
+SHELL := /bin/bash
+GO ?= go
+# Two cores: two packages at a time, and no package's tests run for more than 20 minutes.
+GOTEST_FLAGS ?= -p 2 -count=1 -timeout 20m
+CONFIG ?= eim.yaml
+
+.PHONY: run build test unit deps deps-stop check bench conformance clean
+
+## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090)
+run:
+	$(GO) run ./cmd/eim serve
+
+## build: the eim binary in bin/
+build:
+	$(GO) build -o bin/eim ./cmd/eim
+
+## test: everything, on a fresh Debian machine: backends, checks, all tests
+test: deps check
+	$(GO) test $(GOTEST_FLAGS) ./...
+
+## unit: the tests alone, assuming `make deps` already ran
+unit:
+	$(GO) test $(GOTEST_FLAGS) ./...
+
+## deps: install and start every real backend the tests need (idempotent)
+deps:
+	bash scripts/deps/up.sh
+
+## deps-stop: stop what deps started
+deps-stop:
+	bash scripts/deps/down.sh
+
+## check: formatting, vet, and the import lint (services never import an adapter)
+check:
+	@unformatted=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) test -count=1 -run TestRepository ./internal/importlint
+
+## bench: benchmarks, adapter vs raw driver side by side (needs make deps)
+bench: deps
+	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
+
+## conformance: run the conformance suites against the providers in $(CONFIG)
+conformance:
+	$(GO) run ./cmd/eim conformance --config $(CONFIG) --json conformance.json --junit conformance.xml
+
+clean:
+	rm -rf bin .data

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	root := newRoot(&out, &errb)
+	root.SetArgs(args)
+	err = root.Execute()
+	return out.String(), errb.String(), err
+}
+
+func exitCode(err error) int {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	if err != nil {
+		return 1
+	}
+	return 0
+}
+
+func writeFile(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "eim.yaml")
+	require.NoError(t, os.WriteFile(p, []byte(body), 0o600))
+	return p
+}
+
+func TestConfigValidate(t *testing.T) {
+	bad := writeFile(t, "target: all\nlisten:\n  htp: ':1'\nstartup:\n  timeout: 5\nproviders:\n  identity:\n    config: {}\n")
+	_, stderr, err := run(t, "config", "validate", "-f", bad)
+	assert.Equal(t, 1, exitCode(err))
+	assert.Contains(t, stderr, bad+`:3:3: listen.htp: unknown key "htp"`)
+	assert.Contains(t, stderr, bad+`:5:12: startup.timeout: expected a duration`)
+	assert.Contains(t, stderr, bad+":7:3: providers.identity.type: is required")
+	assert.EqualError(t, err, bad+": 3 problem(s)")
+
+	good := writeFile(t, "target: day2\nlisten: {http: ':8080', grpc: ':9090'}\n")
+	stdout, _, err := run(t, "config", "validate", "-f", good)
+	require.NoError(t, err)
+	assert.Equal(t, good+": valid\n", stdout)
+
+	unsat := writeFile(t, "target: api\n")
+	_, _, err = run(t, "config", "validate", "-f", unsat)
+	assert.ErrorContains(t, err, "module api requires module inventory in the same process")
+
+	_, _, err = run(t, "config", "validate")
+	assert.ErrorContains(t, err, `required flag(s) "file" not set`)
+}
+
+func TestConfigSchemaAndExample(t *testing.T) {
+	stdout, _, err := run(t, "config", "schema")
+	require.NoError(t, err)
+	var schema map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &schema))
+	assert.Equal(t, "https://json-schema.org/draft/2020-12/schema", schema["$schema"])
+
+	example, _, err := run(t, "config", "example")
+	require.NoError(t, err)
+	p := writeFile(t, example)
+	_, _, err = run(t, "config", "validate", "-f", p)
+	assert.NoError(t, err, "the example validates")
+}
+
+// TestServeProcess runs the real binary on the embedded defaults (loopback, port 0) as
+// `make run` does: /readyz answers 200, and SIGTERM shuts it down cleanly.
+func TestServeProcess(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "eim")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0", "EIM_DATADIR="+t.TempDir())
+	stderr, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+
+	lines := make(chan string, 100)
+	go func() {
+		s := bufio.NewScanner(stderr)
+		for s.Scan() {
+			lines <- s.Text()
+		}
+		close(lines)
+	}()
+	var logs []string
+	var addr string
+	for addr == "" {
+		select {
+		case l, ok := <-lines:
+			require.True(t, ok, "process exited early: %v", logs)
+			logs = append(logs, l)
+			var rec struct{ Msg, HTTP string }
+			if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "listening" {
+				addr = rec.HTTP
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no listening line: %v", logs)
+		}
+	}
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, 10*time.Second, 50*time.Millisecond)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	for l := range lines {
+		logs = append(logs, l)
+	}
+	require.NoError(t, cmd.Wait(), "exit status 0 after SIGTERM")
+	all := strings.Join(logs, "\n")
+	assert.Contains(t, all, `"msg":"shutting down","cause":"terminated signal received"`)
+	assert.Contains(t, all, `"msg":"shutdown complete"`)
+}
