@@ -9,8 +9,8 @@ CONFIG ?= eim.yaml
 .PHONY: run build test unit deps deps-stop check bench conformance clean
 
 ## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090)
-run:
-	$(GO) run ./cmd/eim serve
+run: build
+	exec ./bin/eim serve
 
 ## build: the eim binary in bin/
 build:
