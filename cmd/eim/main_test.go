@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -136,4 +137,28 @@ func TestServeProcess(t *testing.T) {
 	all := strings.Join(logs, "\n")
 	assert.Contains(t, all, `"msg":"shutting down","cause":"terminated signal received"`)
 	assert.Contains(t, all, `"msg":"shutdown complete"`)
+}
+
+// TestConformanceCommand runs `eim conformance` on the embedded defaults and checks the three
+// reports agree: every case the built-in providers have, table, JSON and JUnit.
+func TestConformanceCommand(t *testing.T) {
+	dir := t.TempDir()
+	cfg := writeFile(t, "dataDir: "+filepath.Join(dir, "data")+"\nlog: {level: warn}\n")
+	jsonOut, junitOut := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.xml")
+	stdout, stderr, err := run(t, "conformance", "--config", cfg, "--json", jsonOut, "--junit", junitOut)
+	require.NoError(t, err, "stderr: %s", stderr)
+	var doc struct {
+		Passed, Failed int
+		Results        []map[string]any
+	}
+	b, err := os.ReadFile(jsonOut)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &doc))
+	assert.Zero(t, doc.Failed)
+	assert.Len(t, doc.Results, doc.Passed)
+	assert.Contains(t, stdout, "KIND")
+	assert.Contains(t, stdout, fmt.Sprintf("\n%d passed, 0 failed\n", doc.Passed))
+	x, err := os.ReadFile(junitOut)
+	require.NoError(t, err)
+	assert.Contains(t, string(x), fmt.Sprintf(`<testsuites tests="%d" failures="0">`, doc.Passed))
 }
