@@ -112,13 +112,16 @@ func (a *App) start(ctx context.Context, opts Options, mods []module.Descriptor)
 	if err != nil {
 		return err
 	}
+	if err := mountHandlers(opts.Deps.HTTP, st.Providers); err != nil {
+		return err
+	}
 	if err := a.waitHealthy(ctx); err != nil {
 		return err
 	}
 	if err := checkModuleNeeds(mods, st.Providers); err != nil {
 		return err
 	}
-	return a.startModules(ctx, opts, mods)
+	return a.startModules(ctx, opts, withProviders(opts, st), mods)
 }
 
 func (a *App) rollback() {

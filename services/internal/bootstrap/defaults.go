@@ -3,7 +3,11 @@ package bootstrap
 import (
 	"os"
 
+	"github.com/eim-byoi/eim/providers/identity"
+	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/providers/secrets"
+	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/module"
 )
@@ -11,7 +15,12 @@ import (
 // openers maps each provider kind built into this binary to the function that opens it. A
 // kind's package adds its entry when it lands; a kind without one is absent.
 func openers() map[string]OpenFunc {
-	return map[string]OpenFunc{}
+	return map[string]OpenFunc{
+		secrets.Kind:   openSecrets,
+		storage.Kind:   openStorage,
+		identity.Kind:  openIdentity,
+		messaging.Kind: openMessaging,
+	}
 }
 
 // DefaultSteps returns the provider kinds of this binary in opening order.
@@ -22,7 +31,9 @@ func DefaultModules() map[string]module.Factory { return map[string]module.Facto
 
 // ConfigSources returns the adapter registries of the kinds built into this binary, for
 // configuration loading and schema generation.
-func ConfigSources() []provider.ConfigSource { return nil }
+func ConfigSources() []provider.ConfigSource {
+	return []provider.ConfigSource{secrets.Registry, storage.Registry, identity.Registry, messaging.Registry}
+}
 
 // LoadConfig loads eim.yaml from path with the process environment, or the embedded defaults
 // (still overridable by EIM_* variables) when path is empty.

@@ -35,8 +35,7 @@ func configKey(kind string) string {
 }
 
 // startModules builds every module, then starts them in dependency order.
-func (a *App) startModules(ctx context.Context, opts Options, mods []module.Descriptor) error {
-	deps := opts.Deps
+func (a *App) startModules(ctx context.Context, opts Options, deps module.Deps, mods []module.Descriptor) error {
 	deps.Logger = opts.Logger
 	built := make([]namedModule, 0, len(mods))
 	for _, d := range mods {

@@ -1,0 +1,270 @@
+package migrate
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/eim-byoi/eim/services/module"
+)
+
+// enabledModules decides which modules the legacy values deploy. A module's chart is
+// deployed by its import toggle; without one, when its umbrella release was given as a whole
+// (the umbrella charts enable their sub-charts by default) or when the chart's own values were
+// given. An umbrella EMF disables turns off all of its charts. The vpro scenario has no OS
+// lifecycle: it drops onboarding, maintenance and osresource.
+func enabledModules(f *facts, l loaded, notes *[]string) map[string]bool {
+	out := map[string]bool{}
+	charts := moduleCharts()
+	for _, m := range moduleOrder() {
+		info := charts[m]
+		if on, set := f.boolean(factUmbrellaPrefix + info.Path[0]); set && !on {
+			continue
+		}
+		on, set := f.boolean("module." + m + ".enabled")
+		if !set {
+			_, present := lookup(l.tree, info.Path...)
+			on = present || l.releases[info.Path[0]]
+		}
+		out[m] = on
+	}
+	if s := f.str(factScenario); s == "vpro" {
+		for _, m := range []string{module.Onboarding, module.Maintenance, module.OSResource} {
+			out[m] = false
+		}
+		*notes = append(*notes, "target: eimScenario vpro exposes no OS lifecycle APIs: onboarding, maintenance and osresource are disabled")
+	}
+	if !slices.ContainsFunc(moduleOrder(), func(m string) bool { return out[m] }) {
+		for _, m := range moduleOrder() {
+			out[m] = true
+		}
+		*notes = append(*notes, "target: the input deploys no legacy EIM module: every module is enabled (target all); set target to what you need")
+		return out
+	}
+	if !out[module.Inventory] {
+		out[module.Inventory] = true
+		*notes = append(*notes, "target: every module requires inventory in the same deployment: inventory is enabled")
+	}
+	return out
+}
+
+// target names the enabled modules: all, the profile with exactly these modules, or the list.
+func target(enabled map[string]bool) string {
+	var list []string
+	for _, m := range moduleOrder() {
+		if enabled[m] {
+			list = append(list, m)
+		}
+	}
+	if len(list) == len(moduleOrder()) {
+		return "all"
+	}
+	g := module.EIM()
+	for _, p := range g.Profiles() {
+		mods, _ := g.Profile(p)
+		if sameSet(mods, list) {
+			return p
+		}
+	}
+	return strings.Join(list, ",")
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.Contains(b, x) {
+			return false
+		}
+	}
+	return true
+}
+
+// moduleBlock builds one module's values: enabled, replicaCount, logLevel, resources, then
+// its carried-over settings.
+func (b *builder) moduleBlock(m string) Tree {
+	out := Tree{"enabled": b.modules[m], "replicaCount": 1, "logLevel": "info", "resources": Tree{}}
+	if v, _, ok := b.f.value("module." + m + ".replicaCount"); ok {
+		if n, err := strconv.Atoi(fmt.Sprint(v)); err == nil {
+			out["replicaCount"] = n
+		}
+	}
+	if v := b.f.str("module." + m + ".logLevel"); v != "" {
+		out["logLevel"] = logLevel(v)
+	}
+	if v, _, ok := b.f.value("module." + m + ".resources"); ok {
+		if r, isTree := v.(Tree); isTree {
+			out["resources"] = r
+		}
+	}
+	for _, name := range b.f.names("module." + m + ".") {
+		_, key, _ := isModuleFact(name)
+		if slices.Contains([]string{"enabled", "replicaCount", "logLevel", "resources"}, key) {
+			continue
+		}
+		if v, _, ok := b.f.value(name); ok {
+			set(out, strings.Split(key, "."), settingValue(key, v))
+		}
+	}
+	b.moduleExtras(m, out)
+	return out
+}
+
+// settingValue converts the settings whose form changes: heartbeat seconds become a duration.
+func settingValue(key string, v any) any {
+	if key == "heartbeat.interval" {
+		if n, err := strconv.Atoi(fmt.Sprint(v)); err == nil {
+			return fmt.Sprintf("%ds", n)
+		}
+	}
+	return v
+}
+
+// moduleExtras adds the settings derived from inverted or shared legacy keys.
+func (b *builder) moduleExtras(m string, out Tree) {
+	invert := func(fact string, p ...string) {
+		if v, ok := b.f.boolean(fact); ok {
+			set(out, p, !v)
+		}
+	}
+	switch m {
+	case module.HostMgr:
+		invert("module.hostmgr.disabledProvisioning", "provisioning")
+		delete(out, "disabledProvisioning")
+	case module.OSResource:
+		invert("module.osresource.disableProviderAutomation", "providerAutomation")
+		delete(out, "disableProviderAutomation")
+	case module.Onboarding:
+		invert(factOnboardingNoCredentials, "credentials", "enabled")
+	case module.API:
+		if v := b.f.str(factScenario); v != "" {
+			out["scenario"] = v
+		}
+	case module.Tenant:
+		invert(factTenantNoCredentials, "credentials", "enabled")
+		b.tenantBootstrap(out)
+	}
+}
+
+func (b *builder) tenantBootstrap(out Tree) {
+	on, _ := b.f.boolean(factTenantBootstrap)
+	if !on {
+		return
+	}
+	bs := Tree{"enabled": true}
+	for k, fact := range map[string]string{"user": factTenantUser, "organization": factTenantOrg, "project": factTenantProject} {
+		if v := b.f.str(fact); v != "" {
+			bs[k] = v
+		}
+	}
+	out["bootstrap"] = bs
+}
+
+// logLevel maps the legacy levels onto debug, info, warn and error.
+func logLevel(v string) string {
+	switch strings.ToLower(v) {
+	case "debug", "trace", "silly", "verbose":
+		return "debug"
+	case "warn", "warning":
+		return "warn"
+	case "error", "fatal", "panic":
+		return "error"
+	}
+	return "info"
+}
+
+// global builds the global block: image, ingress/TLS, tracing, metrics, proxy, service
+// account and the Secrets to mount.
+func (b *builder) global() Tree {
+	out := Tree{
+		"image":   b.image(),
+		"ingress": b.ingress(),
+		"tracing": Tree{"enabled": b.f.anyTrue(factTracingEnabled)},
+		"metrics": Tree{"enabled": b.f.anyTrue(factMetricsEnabled)},
+	}
+	if ep := b.f.str(factTracingEndpoint); ep != "" {
+		out["tracing"].(Tree)["endpoint"] = ep
+	}
+	proxy := Tree{}
+	for k, fact := range map[string]string{"http": factProxyHTTP, "https": factProxyHTTPS, "noProxy": factProxyNo} {
+		if v := b.f.str(fact); v != "" {
+			proxy[k] = v
+		}
+	}
+	if len(proxy) > 0 {
+		out["proxy"] = proxy
+	}
+	if sa := b.f.str(factServiceAccount); sa != "" {
+		out["serviceAccount"] = Tree{"name": sa}
+	}
+	if len(b.mounts) > 0 {
+		out["secretMounts"] = b.mounts
+	}
+	return out
+}
+
+func (b *builder) image() Tree {
+	img := Tree{"pullPolicy": "IfNotPresent"}
+	if v := strings.TrimSuffix(b.f.str(factImageRegistry), "/"); v != "" {
+		img["registry"] = v
+	}
+	if v := b.f.str(factImagePullPolicy); v != "" {
+		img["pullPolicy"] = v
+	}
+	v, _, _ := b.f.value(factImagePullSecrets)
+	var secrets []any
+	list, _ := v.([]any)
+	for _, e := range list {
+		if m, ok := e.(Tree); ok && isSet(m["name"]) {
+			secrets = append(secrets, Tree{"name": m["name"]})
+		}
+	}
+	if len(secrets) > 0 {
+		img["pullSecrets"] = secrets
+	}
+	return img
+}
+
+func (b *builder) ingress() Tree {
+	in := Tree{}
+	if d := b.f.str(factDomain); d != "" {
+		in["domain"] = d
+	}
+	hosts := Tree{}
+	for _, name := range b.f.names(factHostPrefix) {
+		if h := hostName(b.f.str(name)); h != "" {
+			hosts[strings.TrimPrefix(name, factHostPrefix)] = h
+		}
+	}
+	if len(hosts) > 0 {
+		in["hosts"] = hosts
+	}
+	tls := Tree{}
+	if v := b.f.str(factTLSSecret); v != "" {
+		tls["secretName"] = v
+	}
+	if v := b.f.str(factTLSCASecret); v != "" {
+		tls["caSecretName"] = v
+	}
+	if on, _ := b.f.boolean(factTLSSelfSigned); on {
+		tls["selfSigned"] = true
+	}
+	if on, _ := b.f.boolean(factTLSAutoCert); on {
+		tls["issuer"] = firstSet(b.f.str(factTLSIssuer), "acme")
+	}
+	if len(tls) > 0 {
+		in["tls"] = tls
+	}
+	return in
+}
+
+// hostName strips Traefik's Host(`...`) matcher from a legacy host rule.
+func hostName(s string) string {
+	s = strings.TrimSpace(s)
+	if inner, ok := strings.CutPrefix(s, "Host(`"); ok {
+		s = strings.TrimSuffix(inner, "`)")
+	}
+	return s
+}

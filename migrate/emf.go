@@ -1,0 +1,198 @@
+package migrate
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+)
+
+// EMF names an EMF cluster file inside a checkout of the edge-manageability-framework
+// repository.
+type EMF struct {
+	// Root is the repository checkout.
+	Root fs.FS
+	// Cluster is the cluster file's path inside Root, e.g. orch-configs/clusters/dev.yaml.
+	Cluster string
+}
+
+// MissingProfileError is a cluster file listing, under root.clusterValues, a file that does
+// not exist in the repository.
+type MissingProfileError struct {
+	Cluster string
+	Profile string
+}
+
+// Error names the cluster file and the missing profile.
+func (e *MissingProfileError) Error() string {
+	return fmt.Sprintf("%s: root.clusterValues lists %s, which does not exist in the EMF repository (check --emf-root, or add the profile file)",
+		e.Cluster, e.Profile)
+}
+
+const (
+	emfAppsDir     = "argocd/applications"
+	emfAppDefaults = emfAppsDir + "/values.yaml"
+	emfChart       = emfAppsDir + "/Chart.yaml"
+)
+
+// emfApps lists the EMF applications whose values the migration reads: the four EIM umbrella
+// releases and the PostgreSQL secrets that name the in-cluster database.
+func emfApps() []string {
+	return append(Umbrellas(), "postgresql-secrets")
+}
+
+// resolveEMF computes what EMF deploys for the cluster: the applications chart's defaults, then
+// each root.clusterValues file in order (the cluster file itself last if it does not list
+// itself), then, for each application read and enabled under argo.enabled, the merge of
+// configs/<app>.yaml, the rendered custom/<app>.tpl and postCustomTemplateOverwrite.<app>.
+// The result holds the cluster values at the top and each application's values under its name.
+func resolveEMF(e EMF, notes *[]string) (Tree, error) {
+	clusterName := path.Clean(e.Cluster)
+	cluster, err := readTree(e.Root, clusterName)
+	if err != nil {
+		return nil, err
+	}
+	values, err := optionalTree(e.Root, emfAppDefaults, notes)
+	if err != nil {
+		return nil, err
+	}
+	files, err := clusterValues(cluster, clusterName)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
+		t, err := readTree(e.Root, f)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &MissingProfileError{Cluster: clusterName, Profile: f}
+		}
+		if err != nil {
+			return nil, err
+		}
+		values = merge(values, t)
+	}
+	if !slices.Contains(files, clusterName) {
+		values = merge(values, cluster)
+	}
+	out := deepCopy(values).(Tree)
+	for _, app := range emfApps() {
+		if !truthy(lookupAny(values, "argo", "enabled", app)) {
+			continue
+		}
+		appValues, err := renderApp(e.Root, app, values, notes)
+		if err != nil {
+			return nil, err
+		}
+		out = merge(out, Tree{app: appValues})
+	}
+	return out, nil
+}
+
+// clusterValues returns the files root.clusterValues lists, cleaned.
+func clusterValues(cluster Tree, name string) ([]string, error) {
+	v, ok := lookup(cluster, "root", "clusterValues")
+	if !ok || v == nil {
+		return nil, nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s: root.clusterValues is not a list of files", name)
+	}
+	var out []string
+	for i, e := range list {
+		s, ok := e.(string)
+		if !ok || s == "" {
+			return nil, fmt.Errorf("%s: root.clusterValues[%d] is not a file path", name, i)
+		}
+		out = append(out, path.Clean(s))
+	}
+	return out, nil
+}
+
+// renderApp computes one application's values as the EMF application template does.
+func renderApp(root fs.FS, app string, values Tree, notes *[]string) (Tree, error) {
+	base, err := optionalTree(root, emfAppsDir+"/configs/"+app+".yaml", notes)
+	if err != nil {
+		return nil, err
+	}
+	custom := Tree{}
+	tplName := emfAppsDir + "/custom/" + app + ".tpl"
+	text, err := fs.ReadFile(root, tplName)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		*notes = append(*notes, fmt.Sprintf("EMF: %s does not exist; %s uses configs/%s.yaml alone", tplName, app, app))
+	case err != nil:
+		return nil, fmt.Errorf("read %s: %w", tplName, err)
+	default:
+		custom, err = renderCustom(root, tplName, string(text), values)
+		if err != nil {
+			*notes = append(*notes, fmt.Sprintf("EMF: %v; %s uses configs/%s.yaml without the custom overlay (Argo CD would fail to sync it)", err, app, app))
+			custom = Tree{}
+		}
+	}
+	overwrite, _ := lookupAny(values, "postCustomTemplateOverwrite", app).(Tree)
+	return mergeOverwrite(base, custom, deepCopyTree(overwrite)), nil
+}
+
+func renderCustom(root fs.FS, name, text string, values Tree) (Tree, error) {
+	chart := map[string]any{"Name": "argocd-applications"}
+	if c, err := readTree(root, emfChart); err == nil {
+		chart = map[string]any{"Name": c["name"], "Version": c["version"], "AppVersion": c["appVersion"]}
+	}
+	ctx := renderContext{
+		Values:  helmNumbers(values).(Tree),
+		Release: map[string]any{"Name": "root-app", "Namespace": "argocd", "Service": "Helm"},
+		Chart:   chart,
+	}
+	out, err := renderTemplate(name, text, ctx)
+	if err != nil {
+		return nil, err
+	}
+	return parseTree(name+" (rendered)", []byte(out))
+}
+
+func readTree(root fs.FS, name string) (Tree, error) {
+	data, err := fs.ReadFile(root, name)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return parseTree(name, data)
+}
+
+func optionalTree(root fs.FS, name string, notes *[]string) (Tree, error) {
+	t, err := readTree(root, name)
+	if errors.Is(err, fs.ErrNotExist) {
+		*notes = append(*notes, "EMF: "+name+" does not exist; taken as empty")
+		return Tree{}, nil
+	}
+	return t, err
+}
+
+func deepCopyTree(t Tree) Tree {
+	if t == nil {
+		return Tree{}
+	}
+	return deepCopy(t).(Tree)
+}
+
+// lookupAny is lookup without the presence flag.
+func lookupAny(t Tree, p ...string) any {
+	v, _ := lookup(t, p...)
+	return v
+}
+
+// truthy reports whether v is true the way Helm templates see it: true, "true", a non-zero
+// number or a non-empty string other than "false".
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case bool:
+		return x
+	case string:
+		return x != "" && x != "false"
+	case int:
+		return x != 0
+	case float64:
+		return x != 0
+	}
+	return false
+}

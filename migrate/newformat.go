@@ -1,0 +1,92 @@
+package migrate
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/eim-byoi/eim/services/module"
+)
+
+// detectNewFormat reports whether t is already new-format values: chart values (target,
+// providers, global and module blocks) or an eim.yaml (target, listen, dataDir, log, startup,
+// providers). Either must have target or providers; any other top-level key makes it legacy.
+func detectNewFormat(t Tree) (Format, bool) {
+	if _, ok := t["target"]; !ok {
+		if _, ok := t["providers"]; !ok {
+			return "", false
+		}
+	}
+	keys := slices.Collect(maps.Keys(t))
+	chart := append([]string{"target", "providers", "global"}, moduleOrder()...)
+	eim := []string{"target", "listen", "dataDir", "log", "startup", "providers"}
+	within := func(allowed []string) bool {
+		return !slices.ContainsFunc(keys, func(k string) bool { return !slices.Contains(allowed, k) })
+	}
+	switch {
+	case within(eim):
+		return EIMConfig, true
+	case within(chart):
+		return ChartValues, true
+	}
+	return "", false
+}
+
+// passThrough normalizes new-format input into format: chart values get every module block and
+// the global defaults filled in, an eim.yaml keeps what it has; converting between the two keeps
+// target, providers and the log level.
+func passThrough(t Tree, in, format Format, rep *Report) (Tree, error) {
+	rep.PassThrough = true
+	for _, l := range leaves(t) {
+		rep.Keys = append(rep.Keys, Entry{Key: l.Path.String(), Class: Mapped, To: l.Path.String(), Why: "already in the new format"})
+	}
+	if _, ok := t["target"]; !ok {
+		t["target"] = "all"
+		rep.Defaults = append(rep.Defaults, Entry{Key: "target", Why: "all: the input names no target"})
+	}
+	if in == EIMConfig && format == EIMConfig {
+		return t, nil
+	}
+	target := fmt.Sprint(t["target"])
+	ds, err := module.EIM().Resolve(target, func(string) bool { return true })
+	if err != nil {
+		return nil, fmt.Errorf("target: %w", err)
+	}
+	enabled := map[string]bool{}
+	for _, d := range ds {
+		enabled[d.Name] = true
+	}
+	values := chartValues(t, in, enabled)
+	if format == EIMConfig {
+		return eimConfig(values), nil
+	}
+	return values, nil
+}
+
+// chartValues fills in what chart values always have.
+func chartValues(t Tree, in Format, enabled map[string]bool) Tree {
+	out := Tree{"target": t["target"], "providers": Tree{}}
+	if p, ok := t["providers"].(Tree); ok {
+		out["providers"] = p
+	}
+	level := "info"
+	if in == EIMConfig {
+		if l, ok := lookup(t, "log", "level"); ok && isSet(l) {
+			level = logLevel(fmt.Sprint(l))
+		}
+	}
+	for _, m := range moduleOrder() {
+		block := Tree{"enabled": enabled[m], "replicaCount": 1, "logLevel": level, "resources": Tree{}}
+		if in == ChartValues {
+			block = merge(block, subtree(t, m))
+		}
+		out[m] = block
+	}
+	global := Tree{"image": Tree{"pullPolicy": "IfNotPresent"}, "ingress": Tree{},
+		"tracing": Tree{"enabled": false}, "metrics": Tree{"enabled": false}}
+	if in == ChartValues {
+		global = merge(global, subtree(t, "global"))
+	}
+	out["global"] = global
+	return out
+}

@@ -1,0 +1,194 @@
+package migrate
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Format is the output format.
+type Format string
+
+// The output formats.
+const (
+	// ChartValues is a values file for charts/eim (DESIGN.md §7).
+	ChartValues Format = "chart-values"
+	// EIMConfig is an eim.yaml (DESIGN.md §4) for installs without Kubernetes.
+	EIMConfig Format = "eim-config"
+)
+
+// Formats lists the output formats.
+func Formats() []Format { return []Format{ChartValues, EIMConfig} }
+
+// Input is what to migrate: an EMF cluster (optional), then values documents merged over it
+// in order, later ones winning, as `helm -f` does.
+type Input struct {
+	EMF     *EMF
+	Sources []Source
+}
+
+// Result is a migration's output document and its report.
+type Result struct {
+	Output []byte
+	Report *Report
+}
+
+// Translate migrates in to format. It fails only on input it cannot read: malformed YAML
+// (a *SyntaxError), a cluster file listing a missing profile (a *MissingProfileError), or new-
+// format input with an invalid target. Keys it does not know are reported, never fatal.
+func Translate(in Input, format Format) (*Result, error) {
+	if !slices.Contains(Formats(), format) {
+		return nil, fmt.Errorf("unknown output format %q: use %s or %s", format, ChartValues, EIMConfig)
+	}
+	var notes []string
+	l, err := load(in, &notes)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Inputs: l.inputs, Format: string(format)}
+	var values Tree
+	if inFormat, ok := detectNewFormat(l.tree); ok {
+		values, err = passThrough(l.tree, inFormat, format, rep)
+	} else {
+		values = migrate(l, format, rep, &notes)
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep.Notes = dedupe(append(rep.Notes, notes...))
+	rep.summarize()
+	out, err := encodeYAML(values)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Output: out, Report: rep}, nil
+}
+
+// loaded is the merged input.
+type loaded struct {
+	tree   Tree
+	inputs []string
+	// releases are the umbrella releases given as a whole (helm get values of the release, an
+	// umbrella's values, an EMF application): their sub-charts are deployed unless toggled off.
+	releases map[string]bool
+}
+
+// load resolves the EMF cluster and merges the sources over it into the normalized tree.
+func load(in Input, notes *[]string) (loaded, error) {
+	l := loaded{tree: Tree{}, releases: map[string]bool{}}
+	if in.EMF != nil {
+		t, files, err := resolveEMFInputs(*in.EMF, notes)
+		if err != nil {
+			return l, err
+		}
+		l.tree = merge(l.tree, t)
+		l.inputs = append(l.inputs, files...)
+		l.addReleases(t)
+	}
+	for _, s := range in.Sources {
+		t, err := parseTree(s.Name, s.Data)
+		if err != nil {
+			return l, err
+		}
+		if _, isNew := detectNewFormat(t); !isNew || s.Chart != "" {
+			t = normalizeSource(t, s.Chart)
+			if s.Chart == "" || slices.Contains(Umbrellas(), s.Chart) {
+				l.addReleases(t)
+			}
+		}
+		l.tree = merge(l.tree, t)
+		name := s.Name
+		if s.Chart != "" {
+			name += " (values of chart " + s.Chart + ")"
+		}
+		l.inputs = append(l.inputs, name)
+	}
+	return l, nil
+}
+
+func (l *loaded) addReleases(t Tree) {
+	for _, u := range Umbrellas() {
+		if _, ok := t[u]; ok {
+			l.releases[u] = true
+		}
+	}
+}
+
+// resolveEMFInputs resolves the cluster and lists the files it read, in merge order.
+func resolveEMFInputs(e EMF, notes *[]string) (Tree, []string, error) {
+	t, err := resolveEMF(e, notes)
+	if err != nil {
+		return nil, nil, err
+	}
+	inputs := []string{"EMF " + emfAppDefaults}
+	var files []string
+	if cluster, err := readTree(e.Root, e.Cluster); err == nil {
+		files, _ = clusterValues(cluster, e.Cluster)
+	}
+	for _, f := range files {
+		inputs = append(inputs, "EMF "+f)
+	}
+	if !slices.Contains(files, e.Cluster) {
+		inputs = append(inputs, "EMF "+e.Cluster)
+	}
+	for _, app := range emfApps() {
+		if _, ok := t[app]; ok {
+			inputs = append(inputs, "EMF application "+app+": configs/"+app+".yaml + custom/"+app+".tpl + postCustomTemplateOverwrite."+app)
+		}
+	}
+	return t, inputs, nil
+}
+
+// migrate translates a legacy tree.
+func migrate(l loaded, format Format, rep *Report, notes *[]string) Tree {
+	f := newFacts(notes)
+	cls := classifyTree(l.tree, Rules(), f)
+	mods := enabledModules(f, l, notes)
+	b := &builder{f: f, modules: mods, notes: notes}
+	values := Tree{"target": target(mods), "providers": b.providers()}
+	for _, m := range moduleOrder() {
+		values[m] = b.moduleBlock(m)
+	}
+	values["global"] = b.global()
+	rep.Keys, rep.Insecure, rep.Credentials = cls.keys, cls.insecure, cls.credentials
+	rep.References, rep.NeedsInput, rep.Defaults = b.refs, b.needs, b.defaults
+	if format == EIMConfig {
+		return eimConfig(values)
+	}
+	return values
+}
+
+// eimConfig reduces chart values to an eim.yaml: target, the most verbose log level of the
+// enabled modules, and the providers.
+func eimConfig(values Tree) Tree {
+	level := ""
+	for _, m := range moduleOrder() {
+		block := subtree(values, m)
+		if on, _ := asBool(block["enabled"]); on {
+			level = moreVerbose(level, fmt.Sprint(block["logLevel"]))
+		}
+	}
+	out := Tree{"target": values["target"], "providers": values["providers"]}
+	if level != "" {
+		out["log"] = Tree{"level": level}
+	}
+	return out
+}
+
+func moreVerbose(a, b string) string {
+	order := []string{"debug", "info", "warn", "error"}
+	ia, ib := slices.Index(order, a), slices.Index(order, logLevel(b))
+	if ia < 0 || ib < ia {
+		return order[ib]
+	}
+	return a
+}
+
+func dedupe(in []string) []string {
+	var out []string
+	for _, s := range in {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}

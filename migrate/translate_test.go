@@ -1,0 +1,216 @@
+package migrate
+
+import (
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestAcceptanceEMFClusters is issue 7's acceptance check: both real EMF clusters migrate with
+// no unknown key at all (so none of database, identity, Vault, TLS/CA or tenancy), and every
+// insecure setting they contain is flagged.
+func TestAcceptanceEMFClusters(t *testing.T) {
+	wantInsecure := map[string][]string{
+		"dev": {"argo.database.ssl", "infra-core.inventory.postgresql.ssl", "infra-core.apiv2.oidc.oidc_tls_insecure_skip_verify_value",
+			"infra-onboarding.onboarding-manager.env.oidc.clients.bypass", "infra-core.tenant-controller.vault.url",
+			"argo.vault.authorizedAddrs", "argo.self-signed-cert.generateOrchCert", "infra-external.amt.dm-manager.env.oidc.oidc_tls_insecure_skip_verify_value",
+			"argo.o11y.alertingMonitor.smtp.insecureSkipVerify"},
+		"onprem-oxm": {"argo.database.ssl", "infra-core.inventory.postgresql.ssl", "infra-core.apiv2.oidc.oidc_tls_insecure_skip_verify_value",
+			"infra-onboarding.onboarding-manager.env.oidc.clients.bypass", "argo.vault.authorizedAddrs", "argo.self-signed-cert.generateOrchCert"},
+	}
+	for _, c := range emfClusters(t) {
+		res := translate(t, clusterInput(t, c), ChartValues)
+		assert.Empty(t, res.Report.Unknown(), c)
+		var flagged []string
+		for _, f := range res.Report.Insecure {
+			flagged = append(flagged, f.Key)
+		}
+		assert.Subset(t, flagged, wantInsecure[c], c)
+		v := values(t, res.Output)
+		for _, kind := range []string{"secrets", "database", "identity", "messaging"} {
+			assert.Contains(t, v["providers"], kind, c)
+		}
+		assert.Equal(t, "all", v["target"], c)
+	}
+}
+
+// TestCredentialsNeverPrinted puts recognizable credentials in every place the legacy values
+// hold one and checks that neither the output nor either report form contains them.
+func TestCredentialsNeverPrinted(t *testing.T) {
+	doc := `
+infra-core:
+  inventory: {postgresql: {secrets: s, auth: {password: SEKRIT-1}}}
+  tenant-controller: {vault: {url: 'https://v', token: SEKRIT-2}}
+infra-onboarding:
+  onboarding-manager: {env: {passWord: SEKRIT-3, oidc: {oidc_server_url: 'https://k/realms/m'}}}
+infra-external:
+  amt: {dm-manager: {params: {password: SEKRIT-4}}}
+mystery: {apiToken: SEKRIT-5}
+`
+	res := translate(t, Input{Sources: []Source{{Name: "in.yaml", Data: []byte(doc)}}}, ChartValues)
+	js, err := res.Report.JSON()
+	require.NoError(t, err)
+	for _, b := range [][]byte{res.Output, res.Report.Markdown(), js} {
+		assert.NotContains(t, string(b), "SEKRIT")
+	}
+	var creds []string
+	for _, e := range res.Report.Credentials {
+		creds = append(creds, e.Key)
+	}
+	assert.ElementsMatch(t, []string{"infra-core.inventory.postgresql.auth.password", "infra-core.tenant-controller.vault.token",
+		"infra-onboarding.onboarding-manager.env.passWord", "infra-external.amt.dm-manager.params.password", "mystery.apiToken"}, creds)
+	assert.Len(t, res.Report.References, 3, "database password, Vault token, admin client secret")
+}
+
+func TestHelmMergeOrder(t *testing.T) {
+	a := Source{Name: "a.yaml", Data: []byte("infra-core: {inventory: {replicaCount: 2, resources: {limits: {cpu: 1}}}, apiv2: {oidc: {clients: {bypass: [a, b]}}}}")}
+	b := Source{Name: "b.yaml", Data: []byte("inventory: {replicaCount: 5, resources: {requests: {cpu: 2}}}\napiv2: {oidc: {clients: {bypass: [c]}}}")}
+	res := translate(t, Input{Sources: []Source{a, b}}, ChartValues)
+	v := values(t, res.Output)
+	assert.Equal(t, 5, lookupAny(v, "inventory", "replicaCount"), "later file wins")
+	assert.Equal(t, Tree{"limits": Tree{"cpu": 1}, "requests": Tree{"cpu": 2}}, lookupAny(v, "inventory", "resources"), "maps merge deeply")
+	assert.Equal(t, []string{"a.yaml", "b.yaml"}, res.Report.Inputs)
+	found := false
+	for _, f := range res.Report.Insecure {
+		if strings.HasSuffix(f.Key, "bypass") {
+			found = true
+			assert.Equal(t, "token checks are bypassed for clients [c]", f.Message, "lists are replaced")
+		}
+	}
+	assert.True(t, found)
+}
+
+func TestHelmGetValuesHeader(t *testing.T) {
+	res := translate(t, Input{Sources: []Source{{Name: "get.txt", Data: []byte("USER-SUPPLIED VALUES:\ninventory:\n  replicaCount: 4\n")}}}, ChartValues)
+	assert.Equal(t, 4, lookupAny(values(t, res.Output), "inventory", "replicaCount"))
+}
+
+func TestSyntaxErrors(t *testing.T) {
+	cases := []struct {
+		doc          string
+		line, column int
+	}{
+		{"a:\n  b: 1\n c: [\n", 3, 2},
+		{"a: 1\nb:\n  - x\n  y: 2\n", 4, 3},
+		{"a: 1\n---\nb: 2\n", 2, 1},
+		{"- just\n- a list\n", 1, 1},
+		{"a: [1, 2\n", 1, 4},
+	}
+	for _, c := range cases {
+		_, err := Translate(Input{Sources: []Source{{Name: "bad.yaml", Data: []byte(c.doc)}}}, ChartValues)
+		var se *SyntaxError
+		require.ErrorAs(t, err, &se, c.doc)
+		assert.Equal(t, "bad.yaml", se.File)
+		assert.Equal(t, c.line, se.Line, c.doc)
+		if c.column > 0 {
+			assert.Positive(t, se.Column, c.doc)
+		}
+		assert.Contains(t, err.Error(), "bad.yaml:")
+	}
+	for _, empty := range []string{"", "null\n", "# only a comment\n", "---\n"} {
+		_, err := Translate(Input{Sources: []Source{{Name: "e.yaml", Data: []byte(empty)}}}, ChartValues)
+		assert.NoError(t, err, "%q", empty)
+	}
+}
+
+func TestUnknownFormat(t *testing.T) {
+	_, err := Translate(Input{}, "xml")
+	assert.ErrorContains(t, err, `unknown output format "xml"`)
+}
+
+// emfFS is a small EMF checkout: a cluster with one profile, one EIM application.
+func emfFS(tpl string) fstest.MapFS {
+	return fstest.MapFS{
+		"argocd/applications/values.yaml": {Data: []byte("argo: {database: {databases: [{namespace: orch-infra, name: inventory}]}}\n")},
+		"orch-configs/profiles/p.yaml":    {Data: []byte("argo: {enabled: {infra-core: true}, database: {type: local, ssl: true}, clusterDomain: p.example}\n")},
+		"orch-configs/clusters/c.yaml": {Data: []byte("root: {clusterValues: [orch-configs/profiles/p.yaml]}\nargo: {clusterDomain: c.example}\n" +
+			"postCustomTemplateOverwrite: {infra-core: {inventory: {replicaCount: 7}}}\n")},
+		"argocd/applications/configs/infra-core.yaml": {Data: []byte("inventory: {postgresql: {ssl: false, secrets: x}, replicaCount: 1}\napiv2: {oidc: {oidc_server_url: 'http://kc/realms/master'}}\n")},
+		"argocd/applications/custom/infra-core.tpl":   {Data: []byte(tpl)},
+	}
+}
+
+func TestEMFResolution(t *testing.T) {
+	tpl := `inventory:
+  postgresql:
+    ssl: {{ .Values.argo.database.ssl }}
+    secrets: inventory-{{ .Values.argo.database.type }}-postgresql
+  missing: "{{ .Values.argo.nothing }}"
+  big: {{ 1000000 | int | mul 1 }}
+`
+	res := translate(t, Input{EMF: &EMF{Root: emfFS(tpl), Cluster: "orch-configs/clusters/c.yaml"}}, ChartValues)
+	v := values(t, res.Output)
+	assert.Equal(t, "https://keycloak.c.example/realms/master", lookupAny(v, "providers", "identity", "config", "issuer"), "the cluster's own values come last")
+	assert.Equal(t, "require", lookupAny(v, "providers", "database", "config", "tls", "mode"), "rendered from .Values.argo")
+	assert.Equal(t, 7, lookupAny(v, "inventory", "replicaCount"), "postCustomTemplateOverwrite wins")
+	assert.Equal(t, "orch-infra-inventory", lookupAny(v, "providers", "database", "config", "database"))
+	assert.Contains(t, res.Report.Inputs, "EMF orch-configs/profiles/p.yaml")
+	assert.Equal(t, Entry{Key: "infra-core.inventory.missing", Class: Unknown, Why: "no rule knows this key: check it by hand"},
+		entryFor(t, res.Report, "infra-core.inventory.missing"), "a missing value renders empty, as in Helm")
+}
+
+func TestEMFTemplateFailureIsANote(t *testing.T) {
+	res := translate(t, Input{EMF: &EMF{Root: emfFS("x: {{ index .Values.argo.nothing \"a\" }}\n"), Cluster: "orch-configs/clusters/c.yaml"}}, ChartValues)
+	assert.Contains(t, strings.Join(res.Report.Notes, "\n"), "without the custom overlay")
+	assert.Equal(t, "disable", lookupAny(values(t, res.Output), "providers", "database", "config", "tls", "mode"), "configs/infra-core.yaml still applies")
+}
+
+func TestEMFMissingProfile(t *testing.T) {
+	fsys := emfFS("")
+	fsys["orch-configs/clusters/c.yaml"] = &fstest.MapFile{Data: []byte("root: {clusterValues: [orch-configs/profiles/p.yaml, orch-configs/profiles/gone.yaml]}\n")}
+	_, err := Translate(Input{EMF: &EMF{Root: fsys, Cluster: "orch-configs/clusters/c.yaml"}}, ChartValues)
+	var mp *MissingProfileError
+	require.ErrorAs(t, err, &mp)
+	assert.Equal(t, "orch-configs/profiles/gone.yaml", mp.Profile)
+	assert.ErrorContains(t, err, "orch-configs/clusters/c.yaml: root.clusterValues lists orch-configs/profiles/gone.yaml, which does not exist")
+
+	fsys["orch-configs/clusters/c.yaml"] = &fstest.MapFile{Data: []byte("root: {clusterValues: notalist}\n")}
+	_, err = Translate(Input{EMF: &EMF{Root: fsys, Cluster: "orch-configs/clusters/c.yaml"}}, ChartValues)
+	assert.ErrorContains(t, err, "root.clusterValues is not a list of files")
+}
+
+func TestRenderLikeHelm(t *testing.T) {
+	ctx := renderContext{Values: helmNumbers(Tree{"n": 1000000, "s": "x", "m": Tree{"k": 2}}).(Tree)}
+	out, err := renderTemplate("t", `{{ .Values.n }} {{ .Values.missing }} {{ dig "m" "k" 0 .Values }} {{ toYaml .Values.m }} {{ .Values.s | quote }} {{ tpl "{{ .Values.s }}" . }}`, ctx)
+	require.NoError(t, err)
+	assert.Equal(t, `1e+06  2 k: 2 "x" x`, out)
+	_, err = renderTemplate("t", `{{ env "HOME" }}`, ctx)
+	assert.Error(t, err, "env is not available to Helm templates")
+	_, err = renderTemplate("t", `{{ required "need it" .Values.missing }}`, ctx)
+	assert.ErrorContains(t, err, "need it")
+}
+
+func TestMergeOverwriteIsSprigs(t *testing.T) {
+	got := mergeOverwrite(Tree{"a": true, "b": Tree{"c": 1}, "l": []any{1, 2}}, Tree{"a": false, "b": Tree{"d": 2}, "l": []any{3}}, Tree{"e": "x"})
+	assert.Equal(t, Tree{"a": false, "b": Tree{"c": 1, "d": 2}, "l": []any{3}, "e": "x"}, got)
+}
+
+func TestPassThroughConvertsFormats(t *testing.T) {
+	eim := "target: day2\nlog: {level: warn}\nproviders: {database: {type: postgres, config: {host: h}}}\n"
+	res := translate(t, Input{Sources: []Source{{Name: "eim.yaml", Data: []byte(eim)}}}, ChartValues)
+	v := values(t, res.Output)
+	assert.True(t, res.Report.PassThrough)
+	assert.Equal(t, true, lookupAny(v, "maintenance", "enabled"))
+	assert.Equal(t, false, lookupAny(v, "onboarding", "enabled"))
+	assert.Equal(t, "warn", lookupAny(v, "api", "logLevel"))
+	back := translate(t, Input{Sources: []Source{{Name: "v.yaml", Data: res.Output}}}, EIMConfig)
+	assert.Equal(t, Tree{"target": "day2", "log": Tree{"level": "warn"}, "providers": Tree{"database": Tree{"type": "postgres", "config": Tree{"host": "h"}}}},
+		values(t, back.Output))
+	_, err := Translate(Input{Sources: []Source{{Name: "bad.yaml", Data: []byte("target: nonsense\n")}}}, ChartValues)
+	assert.ErrorContains(t, err, `unknown target "nonsense"`)
+}
+
+func TestReportSummaryAndJSON(t *testing.T) {
+	res := translate(t, Input{Sources: []Source{{Name: "in.yaml", Data: []byte("infra-core: {inventory: {postgresql: {ssl: false, secrets: s}}}\nzzz: 1\n")}}}, ChartValues)
+	r := res.Report
+	assert.Equal(t, 3, r.Summary.Keys)
+	assert.Equal(t, 1, r.Summary.ByClass[Unknown])
+	assert.Equal(t, 1, r.Summary.Insecure)
+	assert.Contains(t, string(r.Markdown()), "**Summary:** 3 legacy keys: 2 mapped, 0 defaulted, 0 dropped, 0 dead, 1 unknown; 1 insecure settings flagged")
+	js, err := r.JSON()
+	require.NoError(t, err)
+	assert.Contains(t, string(js), `"key": "zzz"`)
+}

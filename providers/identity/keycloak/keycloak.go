@@ -1,0 +1,65 @@
+// Package keycloak is the identity adapter for Keycloak: tokens of the realm's issuer
+// (https://host/realms/{realm}) are verified under the rules of the identity package, with
+// Keycloak's claim layout as the default mapping (realm_access.roles, resource_access.<client>.roles,
+// the legacy EMF role names "<project>_im-rw", "_im-r", "_en-agent-rw", "_en-ob"). With an
+// admin client it issues edge-node clients through the admin REST API as the legacy EMF
+// onboarding manager did: a confidential client edgenode-<uuid> with service accounts only,
+// whose service-account user joins the tenant's <project>_Edge-Node-M2M-Service-Account group,
+// deleted on revocation.
+//
+// Register name: keycloak. Capabilities: ClientIssuer when admin is configured.
+package keycloak
+
+import (
+	"context"
+	"slices"
+
+	"github.com/eim-byoi/eim/providers/identity"
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+// Name is the name the adapter registers under.
+const Name = "keycloak"
+
+func init() {
+	identity.Registry.Register(Name, provider.Registration[identity.Adapter]{
+		NewConfig: func() provider.AdapterConfig { return NewConfig() },
+		Adapter:   open,
+	})
+}
+
+func open(_ context.Context, ac provider.AdapterConfig, env identity.Env) (*identity.Provider, error) {
+	cfg, ok := ac.(*Config)
+	if !ok {
+		return nil, provider.Errorf(provider.Internal, "keycloak: configuration of type %T", ac)
+	}
+	client, err := env.Client(cfg.Policy)
+	if err != nil {
+		return nil, err
+	}
+	pol := cfg.Policy
+	clients := cfg.ClientRoles
+	if len(clients) == 0 {
+		clients = cfg.Audiences
+	}
+	pol.Claims.Roles = slices.Clone(pol.Claims.Roles)
+	for _, c := range clients {
+		if p := "resource_access." + c + ".roles"; !slices.Contains(pol.Claims.Roles, p) {
+			pol.Claims.Roles = append(pol.Claims.Roles, p)
+		}
+	}
+	v, err := identity.NewVerifier(pol, identity.NewRemote(pol, client), env.Log())
+	if err != nil {
+		return nil, err
+	}
+	parts := identity.Parts{Verifier: v}
+	if cfg.Admin.enabled() {
+		base, realm, _ := splitIssuer(cfg.Issuer)
+		tokenURL := cfg.Issuer + "/protocol/openid-connect/token"
+		parts.Issuer = &issuer{admin: cfg.Admin, api: base + "/admin/realms/" + realm, tokenURL: tokenURL,
+			audiences: cfg.Audiences, client: client,
+			token: identity.NewTokenSource(identity.ClientCredentials{TokenURL: tokenURL, ClientID: cfg.Admin.ClientID,
+				Secret: cfg.Admin.ClientSecret.Value(), HTTPClient: client})}
+	}
+	return identity.New(Name, parts), nil
+}

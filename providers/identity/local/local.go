@@ -1,0 +1,126 @@
+// Package local is the embedded identity adapter, the default when eim.yaml has no identity
+// block: a minimal OpenID Provider inside `eim serve`. It serves discovery
+// (/.well-known/openid-configuration), a JWKS (/jwks) and a token endpoint (/token) for the
+// OAuth2 client-credentials grant under the issuer's path (default /oidc), and issues
+// edge-node clients itself (capability ClientIssuer). Its signing keys (ES256 by default) and
+// its clients are kept in the secrets provider, so every replica sharing that provider issues
+// and verifies the same tokens; keys are rotated with Issuer.Rotate and old ones dropped with
+// Issuer.Retire. Tokens it issues carry roles "<tenant>_<role>" and a tenant claim.
+//
+// It is hand-written on go-jose rather than built on zitadel/oidc's op package: that package
+// is organized around the authorization-code flow and requires a storage of some twenty
+// methods (auth requests, refresh tokens, user info, sessions) and a login UI, none of which a
+// client-credentials-only issuer has; the protocol surface here is three small endpoints.
+//
+// Register name: local. Capabilities: ClientIssuer.
+package local
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/eim-byoi/eim/providers/identity"
+	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/providers/secrets"
+	"github.com/go-jose/go-jose/v4"
+)
+
+// Name is the name the adapter registers under.
+const Name = "local"
+
+func init() {
+	identity.Registry.Register(Name, provider.Registration[identity.Adapter]{
+		NewConfig: func() provider.AdapterConfig { return NewConfig() },
+		Adapter:   open,
+	})
+}
+
+// Issuer is the embedded issuer's own interface, reached with Provider.As(&issuer).
+type Issuer struct {
+	keys     *keyring
+	verifier *identity.Verifier
+	url      string
+}
+
+// URL returns the issuer URL.
+func (i *Issuer) URL() string { return i.url }
+
+// Rotate makes a new signing key active; previous keys stay published (tokens they signed
+// keep verifying) until Retire. It returns the new key id.
+func (i *Issuer) Rotate(ctx context.Context) (string, error) {
+	kid, err := i.keys.rotate(ctx)
+	if err != nil {
+		return "", provider.Wrap(identity.Kind, Name, "rotate keys", err)
+	}
+	return kid, provider.Wrap(identity.Kind, Name, "rotate keys", i.verifier.Refresh(ctx))
+}
+
+// Retire drops every signing key but the active one: tokens signed by the others stop
+// verifying. Run it once tokens signed before the last rotation have expired.
+func (i *Issuer) Retire(ctx context.Context) error {
+	if err := i.keys.retire(ctx); err != nil {
+		return provider.Wrap(identity.Kind, Name, "retire keys", err)
+	}
+	return provider.Wrap(identity.Kind, Name, "retire keys", i.verifier.Refresh(ctx))
+}
+
+func open(ctx context.Context, ac provider.AdapterConfig, env identity.Env) (*identity.Provider, error) {
+	cfg, ok := ac.(*Config)
+	if !ok {
+		return nil, provider.Errorf(provider.Internal, "local: configuration of type %T", ac)
+	}
+	if env.Secrets == nil || !env.Secrets.Capabilities().Has(secrets.CapWrite) {
+		return nil, provider.Errorf(provider.FailedPrecondition,
+			"the embedded issuer keeps its keys and clients in the secrets provider, and none that can write is configured: "+
+				"configure providers.secrets with a writable store (local, vault, kms) or use the oidc or keycloak identity adapter")
+	}
+	issuer := cfg.issuerURL(env.HTTPAddr)
+	keys := &keyring{store: env.Secrets, name: cfg.KeySecret, alg: cfg.Algorithm, maxAge: cfg.KeysMaxAge.Std()}
+	if err := keys.ensure(ctx); err != nil {
+		return nil, err
+	}
+	meta := identity.Metadata{Issuer: issuer, JWKSURI: issuer + "/jwks", TokenEndpoint: issuer + "/token", Algorithms: []string{cfg.Algorithm}}
+	v, err := identity.NewVerifier(cfg.policy(issuer), source{meta: meta, keys: keys}, env.Log())
+	if err != nil {
+		return nil, err
+	}
+	cl := &clients{store: env.Secrets, prefix: strings.TrimSuffix(cfg.ClientPrefix, "/"), pattern: cfg.ClientIDPattern,
+		roles: cfg.NodeRoles, tokenURL: meta.TokenEndpoint}
+	ep := &endpoints{meta: meta, keys: keys, clients: cl, audiences: cfg.Audiences, ttl: cfg.TokenTTL.Std(), log: env.Log(), now: time.Now}
+	iss := &Issuer{keys: keys, verifier: v, url: issuer}
+	path := issuerPath(issuer)
+	return identity.New(Name, identity.Parts{
+		Verifier: v, Issuer: cl, Pattern: path + "/", Handler: http.StripPrefix(path, ep.handler()),
+		As: func(target any) bool {
+			if p, ok := target.(**Issuer); ok {
+				*p = iss
+				return true
+			}
+			return false
+		},
+	}), nil
+}
+
+func issuerPath(issuer string) string {
+	u, _ := url.Parse(issuer)
+	return "/" + strings.Trim(u.Path, "/")
+}
+
+// source is the verifier's KeySource: the key set read from the secrets store in process.
+type source struct {
+	meta identity.Metadata
+	keys *keyring
+}
+
+func (s source) Metadata(context.Context) (*identity.Metadata, error) { m := s.meta; return &m, nil }
+
+func (s source) Keys(ctx context.Context, _ *identity.Metadata) (*jose.JSONWebKeySet, error) {
+	set, err := s.keys.load(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return set.public(), nil
+}

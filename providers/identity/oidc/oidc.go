@@ -1,0 +1,52 @@
+// Package oidc is the identity adapter for any OpenID Connect provider (Entra ID, Okta, Auth0,
+// Dex, Ory Hydra, Keycloak, ...): tokens are verified against the issuer's discovery document
+// and JWKS under the rules of the identity package, with claim mapping from configuration.
+// With clientIssuer.enabled it issues edge-node clients through dynamic client registration
+// (RFC 7591, managed with RFC 7592), keeping each client's credentials and registration access
+// token in the secrets provider; otherwise it does not declare ClientIssuer.
+//
+// Register name: oidc. Capabilities: ClientIssuer when clientIssuer.enabled is set.
+package oidc
+
+import (
+	"context"
+
+	"github.com/eim-byoi/eim/providers/identity"
+	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/providers/secrets"
+)
+
+// Name is the name the adapter registers under.
+const Name = "oidc"
+
+func init() {
+	identity.Registry.Register(Name, provider.Registration[identity.Adapter]{
+		NewConfig: func() provider.AdapterConfig { return NewConfig() },
+		Adapter:   open,
+	})
+}
+
+func open(_ context.Context, ac provider.AdapterConfig, env identity.Env) (*identity.Provider, error) {
+	cfg, ok := ac.(*Config)
+	if !ok {
+		return nil, provider.Errorf(provider.Internal, "oidc: configuration of type %T", ac)
+	}
+	client, err := env.Client(cfg.Policy)
+	if err != nil {
+		return nil, err
+	}
+	v, err := identity.NewVerifier(cfg.Policy, identity.NewRemote(cfg.Policy, client), env.Log())
+	if err != nil {
+		return nil, err
+	}
+	parts := identity.Parts{Verifier: v}
+	if cfg.ClientIssuer.Enabled {
+		if env.Secrets == nil || !env.Secrets.Capabilities().Has(secrets.CapWrite) {
+			return nil, provider.Errorf(provider.FailedPrecondition,
+				"clientIssuer keeps each client's registration access token in the secrets provider, and none that can write is configured: "+
+					"configure providers.secrets with a writable store, or remove clientIssuer")
+		}
+		parts.Issuer = &registrar{cfg: &cfg.ClientIssuer, audiences: cfg.Audiences, verifier: v, store: env.Secrets, client: client}
+	}
+	return identity.New(Name, parts), nil
+}

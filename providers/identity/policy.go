@@ -1,0 +1,135 @@
+package identity
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+// Defaults of the verification policy.
+const (
+	DefaultClockSkew       = 30 * time.Second
+	MaxClockSkew           = 5 * time.Minute
+	DefaultRefetchInterval = 30 * time.Second
+	DefaultKeysMaxAge      = 10 * time.Minute
+	DefaultHTTPTimeout     = 10 * time.Second
+)
+
+// DefaultAlgorithms are the asymmetric algorithms accepted unless configured otherwise.
+var defaultAlgorithms = []string{"RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"}
+
+// DefaultAlgorithms returns the asymmetric algorithms accepted unless configured otherwise.
+func DefaultAlgorithms() []string { return slices.Clone(defaultAlgorithms) }
+
+var hmacAlgorithms = []string{"HS256", "HS384", "HS512"}
+
+// Policy is the verification configuration shared by every adapter: it is embedded (inline)
+// in each adapter's configuration.
+type Policy struct {
+	// Issuer is the exact iss value of accepted tokens; discovery is read from
+	// <issuer>/.well-known/openid-configuration.
+	Issuer string `yaml:"issuer"`
+	// Audiences: a token's aud must contain at least one of them.
+	Audiences []string `yaml:"audiences"`
+	// Algorithms accepted, intersected with what the issuer advertises. HS256/384/512 are only
+	// allowed together with HMACKey.
+	Algorithms []string `yaml:"algorithms"`
+	// ClockSkew tolerated on exp, nbf and iat (default 30s, at most 5m).
+	ClockSkew provider.Duration `yaml:"clockSkew"`
+	// HMACKey is a shared key for HS* tokens; leave it out unless the issuer signs with one.
+	HMACKey provider.SecretRef `yaml:"hmacKey,omitempty"`
+	// DiscoveryURL overrides where the discovery document is read (an in-cluster address of
+	// the issuer); the document's issuer must still equal Issuer.
+	DiscoveryURL string `yaml:"discoveryURL,omitempty"`
+	// JWKSURL overrides the jwks_uri of the discovery document.
+	JWKSURL string `yaml:"jwksURL,omitempty"`
+	// RefetchInterval is the minimum time between two fetches of the key set, however many
+	// tokens with unknown key ids arrive (default 30s).
+	RefetchInterval provider.Duration `yaml:"refetchInterval"`
+	// KeysMaxAge is how long a fetched key set is used before it is refreshed in the
+	// background, which is how keys the issuer removed stop being accepted (default 10m).
+	KeysMaxAge provider.Duration `yaml:"keysMaxAge"`
+	// Timeout bounds each request to the issuer (default 10s).
+	Timeout provider.Duration `yaml:"timeout"`
+	// CAFile is a PEM bundle to verify the issuer's TLS certificate with, instead of the
+	// system roots.
+	CAFile string `yaml:"caFile,omitempty"`
+	// Claims maps claims to roles, groups, client id and tenants.
+	Claims ClaimMapping `yaml:"claims"`
+}
+
+// DefaultPolicy returns a policy with the defaults set and no issuer.
+func DefaultPolicy() Policy {
+	return Policy{
+		Algorithms:      DefaultAlgorithms(),
+		ClockSkew:       provider.Duration(DefaultClockSkew),
+		RefetchInterval: provider.Duration(DefaultRefetchInterval),
+		KeysMaxAge:      provider.Duration(DefaultKeysMaxAge),
+		Timeout:         provider.Duration(DefaultHTTPTimeout),
+		Claims:          ClaimMapping{ClientID: []string{"azp", "client_id"}},
+	}
+}
+
+// Validate checks the policy without I/O, naming each field and its fix.
+func (p Policy) Validate() error {
+	var v provider.Validation
+	if v.Required("issuer", p.Issuer, "set the issuer URL, e.g. https://kc.example.com/realms/edge"); p.Issuer != "" {
+		checkURL(&v, "issuer", p.Issuer)
+	}
+	v.Check(len(p.Audiences) > 0, "audiences", "is empty: tokens for any audience would be accepted",
+		"list the audience EIM's tokens carry, e.g. [eim], and configure the identity provider to add it")
+	for i, a := range p.Audiences {
+		v.Check(a != "", fmt.Sprintf("audiences[%d]", i), "is empty", "remove it or set the audience")
+	}
+	p.validateAlgorithms(&v)
+	v.Check(p.ClockSkew >= 0 && p.ClockSkew.Std() <= MaxClockSkew, "clockSkew",
+		fmt.Sprintf("%s is outside 0s..%s", p.ClockSkew, MaxClockSkew), "use a small skew such as 30s and keep clocks in sync (NTP)")
+	v.Check(p.RefetchInterval.Std() >= 0, "refetchInterval", "is negative", "use e.g. 30s")
+	v.Check(p.KeysMaxAge.Std() > 0, "keysMaxAge", "must be positive", "use e.g. 10m")
+	v.Check(p.Timeout.Std() > 0, "timeout", "must be positive", "use e.g. 10s")
+	for _, f := range []struct{ name, val string }{{"discoveryURL", p.DiscoveryURL}, {"jwksURL", p.JWKSURL}} {
+		if f.val != "" {
+			checkURL(&v, f.name, f.val)
+		}
+	}
+	if !p.HMACKey.IsZero() {
+		v.Nest("hmacKey", p.HMACKey.Validate())
+	}
+	v.Nest("claims", p.Claims.Validate())
+	return v.Err()
+}
+
+func (p Policy) validateAlgorithms(v *provider.Validation) {
+	v.Check(len(p.Algorithms) > 0, "algorithms", "is empty", "leave it out for the defaults or list e.g. [RS256, ES256]")
+	known := append(DefaultAlgorithms(), hmacAlgorithms...)
+	for i, a := range p.Algorithms {
+		f := fmt.Sprintf("algorithms[%d]", i)
+		switch {
+		case strings.EqualFold(a, "none"):
+			v.Add(f, `"none" is never accepted`, "remove it")
+		case !slices.Contains(known, a):
+			v.Add(f, fmt.Sprintf("%q is not a supported algorithm", a), "use one of "+strings.Join(known, ", "))
+		case slices.Contains(hmacAlgorithms, a) && p.HMACKey.IsZero():
+			v.Add(f, a+" needs a shared key", "set hmacKey to a secret reference, or remove "+a)
+		}
+	}
+}
+
+func checkURL(v *provider.Validation, field, raw string) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		v.Add(field, fmt.Sprintf("%q is not an http(s) URL", raw), "write it as https://host/path")
+	}
+}
+
+// discoveryURL is where the discovery document is read.
+func (p Policy) discoveryURL() string {
+	if p.DiscoveryURL != "" {
+		return p.DiscoveryURL
+	}
+	return strings.TrimSuffix(p.Issuer, "/") + "/.well-known/openid-configuration"
+}

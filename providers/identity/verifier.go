@@ -1,0 +1,227 @@
+package identity
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/go-jose/go-jose/v4"
+
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+// Verifier verifies bearer tokens against a Policy with keys from a KeySource. It is safe for
+// concurrent use.
+type Verifier struct {
+	policy Policy
+	src    KeySource
+	keys   *keyCache
+	mapper *mapper
+	hmac   []byte
+	algs   []jose.SignatureAlgorithm // every algorithm the policy allows, for parsing
+	meta   atomic.Pointer[Metadata]
+	now    func() time.Time
+}
+
+// NewVerifier returns a verifier for p (validated; secret references resolved) over src. It
+// does no I/O: the issuer is contacted on first use, or by Warm.
+func NewVerifier(p Policy, src KeySource, log *slog.Logger) (*Verifier, error) {
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	m, err := newMapper(p.Claims)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	v := &Verifier{policy: p, src: src, mapper: m, now: time.Now}
+	if !p.HMACKey.IsZero() {
+		v.hmac = p.HMACKey.Value().Bytes()
+	}
+	for _, a := range p.Algorithms {
+		v.algs = append(v.algs, jose.SignatureAlgorithm(a))
+	}
+	v.keys = newKeyCache(v.fetch, p.RefetchInterval.Std(), p.KeysMaxAge.Std(), log)
+	return v, nil
+}
+
+// Policy returns the verification policy.
+func (v *Verifier) Policy() Policy { return v.policy }
+
+// fetch reads the metadata and the key set, and works out the allowed asymmetric algorithms:
+// the policy's, intersected with the issuer's when it advertises any.
+func (v *Verifier) fetch(ctx context.Context) (*jose.JSONWebKeySet, []string, error) {
+	m, err := v.src.Metadata(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	v.meta.Store(m)
+	set, err := v.src.Keys(ctx, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	var algs []string
+	for _, a := range v.policy.Algorithms {
+		if !slices.Contains(hmacAlgorithms, a) && (len(m.Algorithms) == 0 || slices.Contains(m.Algorithms, a)) {
+			algs = append(algs, a)
+		}
+	}
+	if len(algs) == 0 && v.hmac == nil {
+		return nil, nil, provider.Errorf(provider.FailedPrecondition,
+			"no algorithm is both configured (%v) and advertised by the issuer (%v)", v.policy.Algorithms, m.Algorithms)
+	}
+	return set, algs, nil
+}
+
+// Metadata returns the issuer's metadata, reading it if it has not been read yet.
+func (v *Verifier) Metadata(ctx context.Context) (*Metadata, error) {
+	if m := v.meta.Load(); m != nil {
+		return m, nil
+	}
+	if err := v.keys.refresh(ctx, false); err != nil && v.meta.Load() == nil {
+		return nil, provider.WithCode(provider.Unavailable, fmt.Errorf("issuer metadata: %w", v.keys.lastError(err)))
+	}
+	return v.meta.Load(), nil
+}
+
+// Keys returns the public keys currently trusted, fetching them if none are cached.
+func (v *Verifier) Keys(ctx context.Context) (*jose.JSONWebKeySet, error) {
+	s := v.keys.snapshot()
+	if s == nil {
+		if err := v.keys.refresh(ctx, false); err != nil && v.keys.snapshot() == nil {
+			return nil, provider.WithCode(provider.Unavailable, v.keys.lastError(err))
+		}
+		s = v.keys.snapshot()
+	}
+	set := &jose.JSONWebKeySet{}
+	for _, k := range s.keys {
+		set.Keys = append(set.Keys, *k)
+	}
+	return set, nil
+}
+
+// Fetches returns how many times the key set has been fetched.
+func (v *Verifier) Fetches() int64 { return v.keys.fetches.Load() }
+
+// Ready returns nil once the issuer's keys are cached. Before that it tries one fetch within
+// ctx (unless one was tried less than the minimum interval ago) and returns why it failed.
+func (v *Verifier) Ready(ctx context.Context) error {
+	if v.keys.snapshot() != nil {
+		return nil
+	}
+	err := v.keys.refresh(ctx, true)
+	if v.keys.snapshot() != nil {
+		return nil
+	}
+	return provider.WithCode(provider.Unavailable, fmt.Errorf("the issuer %s is not reachable yet: %w", v.policy.Issuer, v.keys.lastError(err)))
+}
+
+// Refresh fetches the key set now, whatever the minimum interval (waiting for a fetch already
+// in flight): the embedded issuer calls it after rotating its keys.
+func (v *Verifier) Refresh(ctx context.Context) error {
+	if err := v.keys.refresh(ctx, true); err != nil {
+		return provider.WithCode(provider.Unavailable, err)
+	}
+	return nil
+}
+
+// Warm fetches the issuer's keys in the background, retrying with backoff (from 200ms to
+// 30s) until it succeeds or ctx ends. It returns at once.
+func (v *Verifier) Warm(ctx context.Context) {
+	go func() {
+		delay := 200 * time.Millisecond
+		for v.keys.snapshot() == nil {
+			if err := v.keys.refresh(ctx, true); err == nil {
+				return
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(delay):
+			}
+			delay = min(2*delay, 30*time.Second)
+		}
+	}()
+}
+
+// Verify checks raw (a compact JWS, without "Bearer ") and returns its Principal. Every
+// rejection is an Unauthenticated error with the reason; an issuer whose keys could never be
+// fetched gives Unavailable. Errors never contain the token.
+func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
+	if raw == "" {
+		return nil, provider.Errorf(provider.Unauthenticated, "no token")
+	}
+	jws, err := jose.ParseSignedCompact(raw, v.algs)
+	if err != nil {
+		return nil, provider.Errorf(provider.Unauthenticated, "%s", parseReason(raw, err))
+	}
+	h := jws.Signatures[0].Protected
+	payload, err := v.checkSignature(ctx, jws, h.Algorithm, h.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	claims := map[string]any{}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return nil, provider.Errorf(provider.Unauthenticated, "the token's claims are not a JSON object")
+	}
+	p, err := v.checkClaims(claims)
+	if err != nil {
+		return nil, provider.WithCode(provider.Unauthenticated, err)
+	}
+	v.mapper.apply(p, claims)
+	return p, nil
+}
+
+func (v *Verifier) checkSignature(ctx context.Context, jws *jose.JSONWebSignature, alg, kid string) ([]byte, error) {
+	if slices.Contains(hmacAlgorithms, alg) {
+		if v.hmac == nil {
+			return nil, provider.Errorf(provider.Unauthenticated, "algorithm %s is not allowed", alg)
+		}
+		payload, err := jws.Verify(v.hmac)
+		if err != nil {
+			return nil, provider.Errorf(provider.Unauthenticated, "signature is invalid")
+		}
+		return payload, nil
+	}
+	keys, err := v.keys.lookup(ctx, kid, alg)
+	if err != nil {
+		return nil, err
+	}
+	if s := v.keys.snapshot(); s != nil && !slices.Contains(s.algs, alg) {
+		return nil, provider.Errorf(provider.Unauthenticated, "algorithm %s is not advertised by the issuer", alg)
+	}
+	for _, k := range keys {
+		if payload, err := jws.Verify(k); err == nil {
+			return payload, nil
+		}
+	}
+	return nil, provider.Errorf(provider.Unauthenticated, "signature is invalid")
+}
+
+// parseReason explains why a token could not be parsed, looking at its header only when the
+// parser refused it.
+func parseReason(raw string, err error) string {
+	head, _, ok := strings.Cut(raw, ".")
+	if !ok || strings.Count(raw, ".") != 2 {
+		return "malformed token: not a compact JWS (header.payload.signature)"
+	}
+	b, derr := base64.RawURLEncoding.DecodeString(head)
+	var h struct {
+		Alg string `json:"alg"`
+	}
+	if derr != nil || json.Unmarshal(b, &h) != nil {
+		return "malformed token: the header is not base64url-encoded JSON"
+	}
+	if h.Alg != "" && strings.Contains(err.Error(), "unexpected signature algorithm") {
+		return fmt.Sprintf("algorithm %.16q is not allowed", h.Alg)
+	}
+	return "malformed token: " + strings.TrimPrefix(err.Error(), "go-jose/go-jose: ")
+}

@@ -1,0 +1,94 @@
+package nats_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eim-byoi/eim/providers/messaging"
+	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
+	"github.com/eim-byoi/eim/providers/messaging/nats"
+	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/testenv"
+)
+
+// namespace returns a configuration on a stream and subject prefix of the test's own, deleted
+// when the test ends.
+func namespace(t msgtest.TB, srv *testenv.NATSServer) *nats.Config {
+	t.Helper()
+	name := strings.ReplaceAll(testenv.UniqueIdent(t, "s"), "_", "-")
+	c := nats.NewConfig()
+	c.URL, c.Username, c.Password = srv.URL(), srv.User, msgtest.Ref(t, srv.Password)
+	c.Stream, c.SubjectPrefix = name, name+"."
+	c.AckWait = provider.Duration(2 * time.Second)
+	t.Cleanup(func() { deleteStream(srv, name) })
+	return c
+}
+
+func deleteStream(srv *testenv.NATSServer, name string) {
+	nc, err := natsgo.Connect(srv.URL(), natsgo.UserInfo(srv.User, srv.Password))
+	if err != nil {
+		return
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = js.DeleteStream(ctx, name)
+}
+
+func open(t msgtest.TB, c *nats.Config) *messaging.Bus {
+	t.Helper()
+	bus, err := messaging.Open(context.Background(), "nats", c, messaging.Env{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = bus.Close() })
+	return bus
+}
+
+// through points c at p.
+func through(c nats.Config, p *faultproxy.Proxy) *nats.Config {
+	c.URL = "nats://" + p.Addr()
+	return &c
+}
+
+func harness(t *testing.T) conformance.MessagingHarness {
+	srv := testenv.NATS(t)
+	return conformance.MessagingHarness{
+		Open:   func(t conformance.T) *messaging.Bus { return open(t, namespace(t, srv)) },
+		Prefix: "nats-",
+		Hooks: conformance.MessagingHooks{
+			Killable: func(t conformance.T) (*messaging.Bus, *messaging.Bus, func()) {
+				c := namespace(t, srv)
+				p := msgtest.Proxy(t, srv.Addr())
+				return open(t, through(*c, p)), open(t, c), func() { msgtest.Set(t, p, faultproxy.Refuse) }
+			},
+			Interrupted: func(t conformance.T) (*messaging.Bus, func(), func()) {
+				p := msgtest.Proxy(t, srv.Addr())
+				bus := open(t, through(*namespace(t, srv), p))
+				return bus, func() { msgtest.Set(t, p, faultproxy.Refuse) }, func() { msgtest.Set(t, p, faultproxy.Forward) }
+			},
+			DownAtStartup: func(t conformance.T) (*messaging.Bus, func()) {
+				p := msgtest.Proxy(t, srv.Addr())
+				msgtest.Set(t, p, faultproxy.Refuse)
+				return open(t, through(*namespace(t, srv), p)), func() { msgtest.Set(t, p, faultproxy.Forward) }
+			},
+			Outbox: func(t conformance.T) (*storage.DB, *messaging.Bus, func(), func()) {
+				p := msgtest.Proxy(t, srv.Addr())
+				bus := open(t, through(*namespace(t, srv), p))
+				return msgtest.Postgres(t), bus, func() { msgtest.Set(t, p, faultproxy.Refuse) }, func() { msgtest.Set(t, p, faultproxy.Forward) }
+			},
+		},
+	}
+}
+
+func TestConformance(t *testing.T) {
+	conformance.RunMessaging(t, harness(t))
+}

@@ -1,0 +1,69 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+
+	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
+	"github.com/eim-byoi/eim/test/testenv"
+)
+
+// BenchmarkThroughput compares publish+consume through the adapter with raw go-redis
+// XADD/XREADGROUP/XACK on the same server, in the same run.
+func BenchmarkThroughput(b *testing.B) {
+	srv := testenv.Redis(b)
+	for b.Loop() {
+		c := namespace(b, srv)
+		adapter := msgtest.BusRun(b, open(b, c), "bench")
+		rdb := goredis.NewClient(&goredis.Options{Addr: srv.Addr(), Username: srv.User, Password: srv.Password})
+		b.Cleanup(func() { _ = rdb.Close() })
+		key := c.KeyPrefix + "raw"
+		raw := msgtest.Run(b, rawConsumer(b, rdb, key), rawPublisher(rdb, key))
+		msgtest.Report(b, adapter, raw)
+	}
+}
+
+func rawConsumer(b *testing.B, rdb *goredis.Client, key string) func(*msgtest.Clock) func() {
+	return func(clock *msgtest.Clock) func() {
+		ctx, cancel := context.WithCancel(context.Background())
+		if err := rdb.XGroupCreateMkStream(ctx, key, "raw", "$").Err(); err != nil {
+			b.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for ctx.Err() == nil {
+				res, err := rdb.XReadGroup(ctx, &goredis.XReadGroupArgs{Group: "raw", Consumer: "c", Streams: []string{key, ">"},
+					Count: 32, Block: time.Second}).Result()
+				if err != nil && !errors.Is(err, goredis.Nil) {
+					continue
+				}
+				for _, s := range res {
+					for _, m := range s.Messages {
+						p, _ := m.Values["payload"].(string)
+						clock.Received([]byte(p))
+						rdb.XAck(ctx, key, "raw", m.ID)
+					}
+				}
+			}
+		}()
+		return func() { cancel(); <-done }
+	}
+}
+
+func rawPublisher(rdb *goredis.Client, key string) func([][]byte) error {
+	return func(batch [][]byte) error {
+		ctx := context.Background()
+		_, err := rdb.Pipelined(ctx, func(p goredis.Pipeliner) error {
+			for _, m := range batch {
+				p.XAdd(ctx, &goredis.XAddArgs{Stream: key, Values: []any{"payload", m}})
+			}
+			return nil
+		})
+		return err
+	}
+}

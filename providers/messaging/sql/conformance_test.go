@@ -1,0 +1,79 @@
+package sql_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eim-byoi/eim/providers/messaging"
+	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
+	"github.com/eim-byoi/eim/providers/messaging/sql"
+	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/testenv"
+)
+
+const noOutboxFault = "with the sql adapter the broker is the database itself: while it is down, state changes cannot commit either; the outbox is tested with the other brokers and in package outbox"
+
+func open(t msgtest.TB, db *storage.DB) *messaging.Bus {
+	t.Helper()
+	c := sql.NewConfig()
+	c.VisibilityTimeout = provider.Duration(2 * time.Second)
+	c.PollInterval = provider.Duration(200 * time.Millisecond)
+	bus, err := messaging.Open(context.Background(), "sql", c, messaging.Env{Storage: db})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = bus.Close() })
+	return bus
+}
+
+// database is one test-bed server: a fresh database, or one reached through a proxy.
+type database struct {
+	fresh func(t msgtest.TB) *storage.DB
+	via   func(t msgtest.TB, p *faultproxy.Proxy) (via, direct *storage.DB)
+	addr  func(t msgtest.TB) string
+}
+
+func harness(d database, prefix string) conformance.MessagingHarness {
+	proxied := func(t conformance.T) (*messaging.Bus, *faultproxy.Proxy) {
+		p := msgtest.Proxy(t, d.addr(t))
+		via, _ := d.via(t, p)
+		return open(t, via), p
+	}
+	return conformance.MessagingHarness{
+		Open:   func(t conformance.T) *messaging.Bus { return open(t, d.fresh(t)) },
+		Prefix: prefix,
+		Hooks: conformance.MessagingHooks{
+			Killable: func(t conformance.T) (*messaging.Bus, *messaging.Bus, func()) {
+				p := msgtest.Proxy(t, d.addr(t))
+				via, direct := d.via(t, p)
+				return open(t, via), open(t, direct), func() { msgtest.Set(t, p, faultproxy.Refuse) }
+			},
+			Interrupted: func(t conformance.T) (*messaging.Bus, func(), func()) {
+				bus, p := proxied(t)
+				return bus, func() { msgtest.Set(t, p, faultproxy.Refuse) }, func() { msgtest.Set(t, p, faultproxy.Forward) }
+			},
+			DownAtStartup: func(t conformance.T) (*messaging.Bus, func()) {
+				p := msgtest.Proxy(t, d.addr(t))
+				msgtest.Set(t, p, faultproxy.Refuse)
+				via, _ := d.via(t, p)
+				return open(t, via), func() { msgtest.Set(t, p, faultproxy.Forward) }
+			},
+		},
+		Absent: map[string]string{conformance.HookOutbox: noOutboxFault},
+	}
+}
+
+func TestConformance(t *testing.T) {
+	t.Run("PostgreSQL", func(t *testing.T) {
+		conformance.RunMessaging(t, harness(database{fresh: msgtest.Postgres, via: msgtest.PostgresVia,
+			addr: func(t msgtest.TB) string { return testenv.Postgres(t).Addr() }}, "pg-"))
+	})
+	t.Run("MariaDB", func(t *testing.T) {
+		conformance.RunMessaging(t, harness(database{fresh: msgtest.MariaDB, via: msgtest.MariaDBVia,
+			addr: func(t msgtest.TB) string { return testenv.MariaDB(t).Addr() }}, "my-"))
+	})
+}

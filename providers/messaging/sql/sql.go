@@ -1,0 +1,141 @@
+// Package sql is the messaging adapter without a broker: queue tables (eim_queue,
+// eim_queue_groups from messaging.Schema) in the configured PostgreSQL or MySQL/MariaDB
+// database. Publishing copies the message to every group of the topic in one transaction;
+// consumers claim batches with SELECT ... FOR UPDATE SKIP LOCKED and a visibility timeout, and
+// on PostgreSQL LISTEN/NOTIFY wakes them so that they do not poll. Per-key ordering is
+// declared: a message is claimable only when it is the oldest of its key in the group.
+package sql
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"github.com/eim-byoi/eim/providers/messaging"
+	"github.com/eim-byoi/eim/providers/messaging/internal/pgnotify"
+	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/providers/storage"
+)
+
+// MaxPayload is the largest payload the adapter accepts (MariaDB's default
+// max_allowed_packet is 16 MiB).
+const MaxPayload = 8 << 20
+
+// notifyChannel is the PostgreSQL channel publishers notify.
+const notifyChannel = "eim_queue"
+
+func init() {
+	messaging.Registry.Register("sql", provider.Registration[messaging.Adapter]{
+		NewConfig: func() provider.AdapterConfig { return NewConfig() },
+		Adapter:   open,
+	})
+}
+
+type driver struct {
+	cfg *Config
+	db  *storage.DB
+	q   queries
+	log *slog.Logger
+
+	listenOnce sync.Once
+	ctx        context.Context
+	cancel     context.CancelFunc
+	wg         sync.WaitGroup
+
+	mu   sync.Mutex
+	wake chan struct{} // closed and replaced on every notification
+}
+
+func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (messaging.Driver, error) {
+	c, ok := cfg.(*Config)
+	if !ok {
+		return nil, provider.Errorf(provider.InvalidArgument, "sql: configuration is a %T, not a *sql.Config", cfg)
+	}
+	if env.Storage == nil {
+		return nil, provider.Errorf(provider.FailedPrecondition, "the sql messaging adapter keeps its queues in the configured database, and none is configured: configure providers.database (PostgreSQL or MySQL)")
+	}
+	d := env.Storage.Dialect()
+	if d != storage.Postgres && d != storage.MySQL {
+		return nil, provider.Errorf(provider.FailedPrecondition, "the sql messaging adapter needs PostgreSQL or MySQL/MariaDB, and the database is %s: use the memory adapter with SQLite", d)
+	}
+	drv := &driver{cfg: c, db: env.Storage, q: queriesFor(d), log: env.Log(), wake: make(chan struct{})}
+	drv.ctx, drv.cancel = context.WithCancel(context.Background())
+	return drv, nil
+}
+
+func (d *driver) Capabilities() provider.Capabilities {
+	return provider.Capabilities{messaging.CapOrderedKeys}
+}
+
+func (d *driver) MaxPayload() int { return MaxPayload }
+
+func (d *driver) CheckHealth(ctx context.Context) error {
+	var n int
+	err := d.db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM eim_queue_groups WHERE topic = ''").Scan(&n)
+	return coded(d.db.Err("check queue tables", err))
+}
+
+// listen starts the PostgreSQL LISTEN the first time a consumer needs it.
+func (d *driver) listen() {
+	if d.db.Dialect() != storage.Postgres {
+		return
+	}
+	d.listenOnce.Do(func() {
+		d.wg.Go(func() { pgnotify.Listen(d.ctx, d.db.SQL(), notifyChannel, func(string) { d.notify() }, d.log) })
+	})
+}
+
+func (d *driver) notify() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	close(d.wake)
+	d.wake = make(chan struct{})
+}
+
+func (d *driver) waker() <-chan struct{} {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.wake
+}
+
+func (d *driver) Publish(ctx context.Context, topic string, msgs []messaging.Message) error {
+	return coded(d.db.InTx(ctx, func(tx *storage.Tx) error {
+		for _, m := range msgs {
+			payload := m.Payload
+			if payload == nil {
+				payload = []byte{}
+			}
+			if _, err := tx.ExecContext(ctx, d.q.publish, topic, m.ID, m.Key, payload, messaging.EncodeHeaders(m.Headers), topic); err != nil {
+				return err
+			}
+		}
+		if d.db.Dialect() == storage.Postgres {
+			_, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, topic)
+			return err
+		}
+		return nil
+	}))
+}
+
+func (d *driver) Declare(ctx context.Context, topic, group string, _ messaging.GroupOptions) error {
+	_, err := d.db.SQL().ExecContext(ctx, d.q.declare, topic, group)
+	return coded(d.db.Err("declare group", err))
+}
+
+func (d *driver) Close() error {
+	d.cancel()
+	d.wg.Wait()
+	return nil
+}
+
+// coded turns the storage kind's wrapped error into a coded cause, so that the Bus wraps it
+// once as a messaging error.
+func coded(err error) error {
+	var pe *provider.Error
+	if errors.As(err, &pe) {
+		return provider.WithCode(pe.Code, fmt.Errorf("%s: %w", pe.Op, pe.Err))
+	}
+	return err
+}

@@ -1,0 +1,5 @@
+package kms
+
+import "context"
+
+func errDeadline() error { return context.DeadlineExceeded }

@@ -1,0 +1,98 @@
+package secrets
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+var errClosed = provider.Errorf(provider.FailedPrecondition, "the secrets provider is closed")
+
+// loop refreshes e until it is stopped: on the refresh interval for a static secret, at two
+// thirds of the lease for a leased one, and at once after a write through this Store.
+func (t *tracker) loop(e *entry) {
+	defer t.wg.Done()
+	failed := false
+	for {
+		timer := time.NewTimer(t.delay(e, failed))
+		select {
+		case <-e.stop:
+			timer.Stop()
+			return
+		case <-e.wake:
+			timer.Stop()
+		case <-timer.C:
+		}
+		failed = t.refreshOnce(e) != nil
+	}
+}
+
+// delay is how long to wait before the next refresh of e.
+func (t *tracker) delay(e *entry, failed bool) time.Duration {
+	if failed {
+		return min(t.refresh, retryDelayMax)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.sec.Lease.Duration <= 0 {
+		return t.refresh
+	}
+	due := e.granted.Add(e.sec.Lease.Duration * 2 / 3)
+	return max(time.Until(due), 0)
+}
+
+// refreshOnce renews e's lease when it can, and otherwise reads the secret anew and tells the
+// watches when the value changed.
+func (t *tracker) refreshOnce(e *entry) error {
+	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
+	defer cancel()
+	if err := t.renew(ctx, e); err == nil {
+		return nil
+	} else if !errors.Is(err, errNoRenew) {
+		t.log.Warn("secret lease renewal failed; reading the secret anew", "name", e.name, "error", err)
+	}
+	sec, err := t.s.d.Get(ctx, e.name)
+	if err != nil {
+		werr := t.s.wrap("refresh "+quote(e.name), err)
+		t.log.Warn("secret refresh failed", "name", e.name, "error", werr)
+		e.eachWatch(func(w *Watch) { w.fail(werr) })
+		return err
+	}
+	e.mu.Lock()
+	changed := sec.Version != e.sec.Version
+	e.sec, e.granted, e.ttl, e.reread = sec, time.Now(), sec.Lease.Duration, false
+	e.mu.Unlock()
+	if changed && sec.Lease.Duration > 0 {
+		t.log.Info("leased secret read anew", "name", e.name, "leaseSeconds", int(sec.Lease.Duration.Seconds()))
+	}
+	e.eachWatch(func(w *Watch) { w.deliver(sec) })
+	return nil
+}
+
+var errNoRenew = errors.New("lease is not renewed")
+
+// renew extends e's lease, or returns errNoRenew when the secret is not leased, the lease is
+// not renewable, or the last renewal came back so short that a new secret is needed.
+func (t *tracker) renew(ctx context.Context, e *entry) error {
+	r, ok := t.s.d.(LeaseRenewer)
+	e.mu.Lock()
+	lease, ttl, reread := e.sec.Lease, e.ttl, e.reread
+	e.mu.Unlock()
+	if !ok || lease.ID == "" || !lease.Renewable || reread {
+		return errNoRenew
+	}
+	nl, err := r.RenewLease(ctx, lease, ttl)
+	if err != nil {
+		return err
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.sec.Lease, e.granted = nl, time.Now()
+	// A lease near its maximum comes back shorter than asked: read a new secret next time.
+	e.reread = !nl.Renewable || nl.Duration < ttl/2
+	return nil
+}
+
+func quote(s string) string { return `"` + s + `"` }

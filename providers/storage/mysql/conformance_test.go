@@ -1,0 +1,98 @@
+package mysql_test
+
+import (
+	"context"
+	"net"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
+	"github.com/eim-byoi/eim/providers/storage/mysql"
+	"github.com/eim-byoi/eim/providers/storage/remote"
+	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/testenv"
+)
+
+// config returns the adapter configuration for d, connected as the runtime account, with the
+// migration account set, over TLS verified against the test CA.
+func config(t testenv.TB, srv *testenv.MariaDBServer, d dbtest.Database) *mysql.Config {
+	c := mysql.NewConfig()
+	c.Host, c.Port, c.Database = srv.Host, srv.Port, d.Name
+	c.User, c.Password = d.Runtime.User, dbtest.Ref(t, d.Runtime.Password)
+	c.Migration = &remote.Migration{User: d.Migration.User, Password: dbtest.Ref(t, d.Migration.Password)}
+	c.TLS = remote.TLS{Mode: remote.TLSVerifyFull, CA: dbtest.FileRef(t, srv.CA.CAFile)}
+	return c
+}
+
+func open(t testenv.TB, c *mysql.Config, env storage.Env) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(context.Background(), "mysql", c, env)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	return db
+}
+
+// through points c at addr (a fault proxy); TLS still verifies the server's real name.
+func through(c *mysql.Config, addr string) {
+	host, port, _ := net.SplitHostPort(addr)
+	c.Host = host
+	c.Port, _ = strconv.Atoi(port)
+}
+
+func harness(t *testing.T) conformance.StorageHarness {
+	my := dbtest.NewMariaDB(t)
+	return conformance.StorageHarness{
+		Open: func(ct conformance.T) *storage.DB {
+			return open(ct, config(ct, my.Server, my.Fresh(ct)), storage.Env{})
+		},
+		Hooks: conformance.StorageHooks{
+			Rotating: func(ct conformance.T) (*storage.DB, *storage.Rotating, func() storage.Credentials, func(string) int) {
+				d := my.Fresh(ct)
+				src := storage.NewRotating(d.Runtime.User, d.Runtime.Secret())
+				newLogin := func() storage.Credentials {
+					l := my.NewLogin(ct, d.Name, d.Runtime.User)
+					return storage.Credentials{User: l.User, Password: l.Secret()}
+				}
+				return open(ct, config(ct, my.Server, d), storage.Env{Credentials: src}), src, newLogin, func(u string) int { return my.Sessions(ct, u) }
+			},
+			Interrupted: func(ct conformance.T) (*storage.DB, func(), func()) {
+				p, err := faultproxy.New(my.Server.Addr())
+				require.NoError(ct, err)
+				ct.Cleanup(func() { p.Close() })
+				c := config(ct, my.Server, my.Fresh(ct))
+				through(c, p.Addr())
+				return open(ct, c, storage.Env{}), func() { require.NoError(ct, p.Set(faultproxy.Refuse)) }, func() { require.NoError(ct, p.Set(faultproxy.Forward)) }
+			},
+			DownAtStartup: func(ct conformance.T) (*storage.DB, func()) {
+				p, err := faultproxy.NewDown(my.Server.Addr())
+				require.NoError(ct, err)
+				ct.Cleanup(func() { p.Close() })
+				c := config(ct, my.Server, my.Fresh(ct))
+				through(c, p.Addr())
+				return open(ct, c, storage.Env{}), func() { require.NoError(ct, p.Set(faultproxy.Forward)) }
+			},
+			WrongPassword: func(ct conformance.T) (*storage.DB, string, []string) {
+				d := my.Fresh(ct)
+				c := config(ct, my.Server, d)
+				wrong := "wrong-" + d.Runtime.Password
+				c.Password = dbtest.Ref(ct, wrong)
+				return open(ct, c, storage.Env{}), wrong, []string{my.Server.Addr(), d.Runtime.User, d.Name}
+			},
+			WrongHost: func(ct conformance.T) (*storage.DB, *storage.DB) {
+				d := my.Fresh(ct)
+				wrong := config(ct, my.Server, d)
+				wrong.TLS.ServerName = testenv.WrongServerName
+				return open(ct, wrong, storage.Env{}), open(ct, config(ct, my.Server, d), storage.Env{})
+			},
+		},
+	}
+}
+
+func TestConformance(t *testing.T) {
+	conformance.RunStorage(t, harness(t))
+}

@@ -1,0 +1,54 @@
+package storage
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+// Adapter opens a database from its adapter's typed configuration (already validated, its
+// secret references resolved). It releases whatever it opened when it fails.
+type Adapter func(ctx context.Context, cfg provider.AdapterConfig, env Env) (*DB, error)
+
+// Env is what an adapter may use besides its configuration.
+type Env struct {
+	// DataDir is the process's data directory (the SQLite default keeps eim.db there).
+	DataDir string
+	// Logger receives the adapter's operational messages; slog.Default() when nil.
+	Logger *slog.Logger
+	// Dynamic returns a source of dynamic credentials issued by the secrets provider at path
+	// (Vault's database secrets engine: database/creds/<role>), renewed and replaced as their
+	// leases require. Nil when the configured secrets provider issues no leases.
+	Dynamic func(ctx context.Context, path string) (CredentialSource, error)
+	// Credentials, when set, replaces the credentials the configuration describes: tests and
+	// `eim conformance` use it to rotate them mid-run.
+	Credentials CredentialSource
+}
+
+// Log returns the logger to use.
+func (e Env) Log() *slog.Logger {
+	if e.Logger != nil {
+		return e.Logger
+	}
+	return slog.Default()
+}
+
+// Registry holds the storage adapters, registered in init() under their package names.
+var Registry = provider.NewRegistry[Adapter](Kind)
+
+// Open validates cfg and opens the database with the adapter registered as typ.
+func Open(ctx context.Context, typ string, cfg provider.AdapterConfig, env Env) (*DB, error) {
+	reg, err := Registry.Lookup(typ)
+	if err != nil {
+		return nil, provider.Wrap(Kind, typ, "open", err)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, provider.Wrap(Kind, typ, "open", err)
+	}
+	db, err := reg.Adapter(ctx, cfg, env)
+	if err != nil {
+		return nil, provider.Wrap(Kind, typ, "open", err)
+	}
+	return db, nil
+}
