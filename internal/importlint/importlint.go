@@ -32,15 +32,31 @@ func (v Violation) String() string {
 	return fmt.Sprintf("%s:%d: imports %s: %s", v.File, v.Line, v.Import, v.Why)
 }
 
+// portable lists the packages below a kind that are part of its portable API, not adapters:
+// services may import them.
+func portable() []string {
+	return []string{
+		"messaging/outbox", // the transactional outbox: append events in a storage transaction
+	}
+}
+
 // IsAdapter reports whether an import path is an adapter package: providers/<kind>/<adapter>/...
-// where kind is not "provider".
+// where kind is not "provider" and the package is not one of the kind's portable subpackages.
 func IsAdapter(importPath string) bool {
 	rest, ok := strings.CutPrefix(importPath, Module+"/providers/")
 	if !ok {
 		return false
 	}
 	parts := strings.Split(rest, "/")
-	return len(parts) >= 2 && parts[0] != "provider"
+	if len(parts) < 2 || parts[0] == "provider" {
+		return false
+	}
+	for _, p := range portable() {
+		if rest == p || strings.HasPrefix(rest, p+"/") {
+			return false
+		}
+	}
+	return true
 }
 
 // Check parses every .go file under services/ in fsys (the repository root) and returns the

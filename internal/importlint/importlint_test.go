@@ -51,6 +51,8 @@ func TestIsAdapter(t *testing.T) {
 		"github.com/eim-byoi/eim/providers/secrets/vault":       true,
 		"github.com/eim-byoi/eim/providers/storage/postgres/sq": true,
 		"github.com/eim-byoi/eim/services/config":               false,
+		"github.com/eim-byoi/eim/providers/messaging/outbox":    false,
+		"github.com/eim-byoi/eim/providers/messaging/nats":      true,
 		"github.com/other/providers/secrets/vault":              false,
 	} {
 		assert.Equal(t, want, importlint.IsAdapter(ip), ip)
