@@ -55,11 +55,8 @@ func startTLSServer(t *testing.T) (addr, caFile string) {
 	caFile = filepath.Join(dir, "vault-ca.pem")
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		if _, err := os.Stat(caFile); err == nil {
-			if c, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(port)); err == nil {
-				_ = c.Close()
-				return addr, caFile
-			}
+		if _, err := os.Stat(caFile); err == nil && healthy(addr, caFile) {
+			return addr, caFile
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(filepath.Join(dir, "bao.log"))
@@ -67,6 +64,21 @@ func startTLSServer(t *testing.T) (addr, caFile string) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// healthy reports whether the server at addr answers /v1/sys/health as initialized and
+// unsealed, verified with caFile.
+func healthy(addr, caFile string) bool {
+	conf := &api.Config{Address: addr}
+	if err := conf.ConfigureTLS(&api.TLSConfig{CACert: caFile}); err != nil {
+		return false
+	}
+	c, err := api.NewClient(conf)
+	if err != nil {
+		return false
+	}
+	h, err := c.Sys().Health()
+	return err == nil && h.Initialized && !h.Sealed
 }
 
 // TestTLS verifies the server against a CA bundle and a server name.
