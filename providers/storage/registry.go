@@ -21,6 +21,10 @@ type Env struct {
 	// (Vault's database secrets engine: database/creds/<role>), renewed and replaced as their
 	// leases require. Nil when the configured secrets provider issues no leases.
 	Dynamic func(ctx context.Context, path string) (CredentialSource, error)
+	// Password, when set, follows a password given as a {secret: "path#key"} reference: it
+	// returns a source for user whose password is replaced when the secret changes, and the
+	// connections opened with the old one drain. Nil: the value resolved at startup is used.
+	Password func(ctx context.Context, user string, password *provider.SecretRef) (CredentialSource, error)
 	// Credentials, when set, replaces the credentials the configuration describes: tests and
 	// `eim conformance` use it to rotate them mid-run.
 	Credentials CredentialSource

@@ -9,7 +9,8 @@ import (
 
 // Source returns the credential source the configuration describes: env.Credentials when
 // set, dynamic credentials from the secrets provider, AWS RDS IAM tokens for endpoint
-// (host:port), or the static user and password.
+// (host:port), a password {secret} reference followed through env.Password, or the static
+// user and password.
 func (c *Common) Source(ctx context.Context, env storage.Env, endpoint string) (storage.CredentialSource, error) {
 	switch {
 	case env.Credentials != nil:
@@ -22,6 +23,8 @@ func (c *Common) Source(ctx context.Context, env storage.Env, endpoint string) (
 		return env.Dynamic(ctx, c.Dynamic.Path)
 	case c.IAM != nil:
 		return NewIAM(ctx, endpoint, c.IAM.Region, c.User)
+	case c.Password.Secret != "" && env.Password != nil:
+		return env.Password(ctx, c.User, &c.Password)
 	}
 	return storage.Static(c.User, c.Password.Value()), nil
 }

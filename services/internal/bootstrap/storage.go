@@ -20,7 +20,7 @@ func StorageSchemas() []storage.Schema { return []storage.Schema{messaging.Schem
 // OpenStorage opens the configured database, or the embedded SQLite file under the data
 // directory when providers.database is absent, without migrating it.
 func OpenStorage(ctx context.Context, st *State) (*storage.DB, error) {
-	env := storage.Env{DataDir: st.Config.DataDir, Logger: st.Logger}
+	env := storageEnv(st)
 	e := st.Config.Providers.Database
 	if e == nil || e.Type == "" {
 		cfg, err := storage.Registry.NewConfig(embeddedDatabase)
