@@ -3,6 +3,8 @@ package messaging
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
+	"strings"
 
 	"github.com/eim-byoi/eim/providers/provider"
 )
@@ -62,4 +64,37 @@ func (t TLS) Config(host string, force bool) (*tls.Config, error) {
 		cfg.Certificates = []tls.Certificate{pair}
 	}
 	return cfg, nil
+}
+
+// IsTLSError reports whether err is a TLS failure: a failed handshake, a server certificate
+// that does not verify (unknown authority, wrong name, expired), or a peer that does not
+// speak TLS. Adapters whose errors lose their types are matched on the message.
+func IsTLSError(err error) bool {
+	if err == nil {
+		return false
+	}
+	var (
+		verify   *tls.CertificateVerificationError
+		record   tls.RecordHeaderError
+		alert    tls.AlertError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	if errors.As(err, &verify) || errors.As(err, &record) || errors.As(err, &alert) ||
+		errors.As(err, &unknown) || errors.As(err, &hostname) || errors.As(err, &invalid) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "tls: ") || strings.Contains(msg, "x509: ")
+}
+
+// TLSError returns err coded Unavailable, with a hint naming the TLS settings, when it is a
+// TLS failure (IsTLSError) while connecting to addr; otherwise it returns nil.
+func TLSError(addr string, err error) error {
+	if !IsTLSError(err) {
+		return nil
+	}
+	return provider.Errorf(provider.Unavailable,
+		"TLS handshake with %s failed: %w (check tls.ca, tls.serverName, and that this port serves TLS)", addr, err)
 }

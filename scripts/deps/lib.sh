@@ -320,15 +320,16 @@ declare -A STOP_SIGNAL=([postgres]=INT [postgres-tls]=INT)
 declare -A BEFORE_START=()
 # The ports each server listens on (checked to be free before it starts).
 declare -A SERVICE_PORTS=(
-	[postgres]=$POSTGRES_PORT [postgres-tls]=$POSTGRES_TLS_PORT [mariadb]=$MARIADB_PORT [redis]=$REDIS_PORT
-	[nats]="$NATS_PORT $NATS_MONITOR_PORT" [epmd]=$RABBITMQ_EPMD_PORT
-	[rabbitmq]="$RABBITMQ_AMQP_PORT $RABBITMQ_MANAGEMENT_PORT $RABBITMQ_DIST_PORT"
+	[postgres]=$POSTGRES_PORT [postgres-tls]=$POSTGRES_TLS_PORT [mariadb]=$MARIADB_PORT
+	[redis]="$REDIS_PORT $REDIS_TLS_PORT" [nats]="$NATS_PORT $NATS_MONITOR_PORT"
+	[nats-tls]="$NATS_TLS_PORT $NATS_TLS_MONITOR_PORT" [epmd]=$RABBITMQ_EPMD_PORT
+	[rabbitmq]="$RABBITMQ_AMQP_PORT $RABBITMQ_AMQPS_PORT $RABBITMQ_MANAGEMENT_PORT $RABBITMQ_DIST_PORT"
 	[keycloak]="$KEYCLOAK_PORT $KEYCLOAK_MANAGEMENT_PORT" [openbao]="$OPENBAO_PORT $((OPENBAO_PORT + 1))"
 	[hydra]="$HYDRA_PUBLIC_PORT $HYDRA_ADMIN_PORT" [local-kms]=$LOCALKMS_PORT
 )
 declare -A START_TIME=()
 # Every server, in start order; down.sh stops them in reverse.
 # shellcheck disable=SC2034 # read by down.sh
-SERVICES=(postgres postgres-tls mariadb redis nats epmd rabbitmq keycloak openbao hydra local-kms)
+SERVICES=(postgres postgres-tls mariadb redis nats nats-tls epmd rabbitmq keycloak openbao hydra local-kms)
 
 set_tool_paths

@@ -7,7 +7,7 @@
 # ports in ports.env and waits until each answers. A server already running with the same configuration
 # is left alone; one whose configuration or version changed is restarted. Stop with scripts/deps/down.sh.
 #
-# Servers and their users: postgres, postgres-tls (postgres), mariadb (mysql), redis (redis), nats (nats),
+# Servers and their users: postgres, postgres-tls (postgres), mariadb (mysql), redis (redis), nats and nats-tls (nats),
 # epmd and rabbitmq (rabbitmq), keycloak, openbao, hydra, local-kms (eimtest, created here).
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -322,15 +322,26 @@ wait_mariadb() {
 
 # ================================================================ Redis, NATS
 
-redis_ready() { [[ $(redis-cli -h "$H" -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; }
+redis_ready() {
+	[[ $(redis-cli -h "$H" -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] &&
+		[[ $(redis-cli -h "$H" -p "$REDIS_TLS_PORT" --tls --cacert "$RUN/tls/ca.crt" ping 2>/dev/null) == PONG ]]
+}
 
 start_redis() {
 	local dir=$RUN/redis
 	make_dir "$dir" redis 0750
+	make_dir "$dir/tls" redis 0750
+	install_tls "$dir/tls" redis
 	put_file "$dir/redis.conf" 0640 redis <<-EOF
 		# written by scripts/deps/up.sh: in-memory only, loopback only
 		bind $H
 		port $REDIS_PORT
+		# the same server over TLS on a second port; no client certificate asked for
+		tls-port $REDIS_TLS_PORT
+		tls-cert-file $dir/tls/server.crt
+		tls-key-file $dir/tls/server.key
+		tls-ca-cert-file $dir/tls/ca.crt
+		tls-auth-clients no
 		protected-mode yes
 		daemonize no
 		logfile ""
@@ -340,37 +351,61 @@ start_redis() {
 		user default on nopass ~* &* +@all
 		user $REDIS_USER on >$REDIS_PASSWORD ~* &* +@all
 	EOF
-	service_start redis redis "$dir/redis.conf" -- /usr/bin/redis-server "$dir/redis.conf"
+	service_start redis redis "$dir/redis.conf" "$dir/tls/ca.crt" "$dir/tls/server.crt" -- \
+		/usr/bin/redis-server "$dir/redis.conf"
 }
 
+# nats_ready MONITOR_PORT
 nats_ready() {
-	http_ok "http://$H:$NATS_MONITOR_PORT/healthz" &&
-		curl -fsS --max-time 3 "http://$H:$NATS_MONITOR_PORT/jsz" 2>/dev/null | grep -q '"config"'
+	http_ok "http://$H:$1/healthz" &&
+		curl -fsS --max-time 3 "http://$H:$1/jsz" 2>/dev/null | grep -q '"config"'
 }
 
+# start_nats NAME PORT MONITOR_PORT plain|tls: NATS 2.9 cannot serve TLS and plain clients on one
+# port, so the TLS server is a second instance (own JetStream store, same users).
 start_nats() {
-	local dir=$RUN/nats
+	local name=$1 port=$2 mport=$3 mode=$4 dir=$RUN/$1 sname=eim-test
+	local -a files=()
 	make_dir "$dir" nats 0750
-	put_file "$dir/nats.conf" 0640 nats <<-EOF
-		# written by scripts/deps/up.sh
-		server_name: eim-test
-		listen: "$H:$NATS_PORT"
-		http: "$H:$NATS_MONITOR_PORT"
-		jetstream {
-		  store_dir: "$dir/jetstream"
-		  max_memory_store: 256MB
-		  max_file_store: 2GB
-		}
-		# no anonymous access
-		authorization {
-		  users: [
-		    { user: "$NATS_USER", password: "$NATS_PASSWORD" }
-		    { user: "$NATS_DENIED_USER", password: "$NATS_DENIED_PASSWORD",
-		      permissions: { publish: { deny: [">"] }, subscribe: { deny: [">"] } } }
-		  ]
-		}
-	EOF
-	service_start nats nats "$dir/nats.conf" -- /usr/sbin/nats-server -c "$dir/nats.conf"
+	if [[ $mode == tls ]]; then
+		make_dir "$dir/tls" nats 0750
+		install_tls "$dir/tls" nats
+		files+=("$dir/tls/ca.crt" "$dir/tls/server.crt")
+		sname=eim-test-tls
+	fi
+	{
+		cat <<-EOF
+			# written by scripts/deps/up.sh
+			server_name: $sname
+			listen: "$H:$port"
+			http: "$H:$mport"
+			jetstream {
+			  store_dir: "$dir/jetstream"
+			  max_memory_store: 256MB
+			  max_file_store: 2GB
+			}
+			# no anonymous access
+			authorization {
+			  users: [
+			    { user: "$NATS_USER", password: "$NATS_PASSWORD" }
+			    { user: "$NATS_DENIED_USER", password: "$NATS_DENIED_PASSWORD",
+			      permissions: { publish: { deny: [">"] }, subscribe: { deny: [">"] } } }
+			  ]
+			}
+		EOF
+		if [[ $mode == tls ]]; then
+			cat <<-EOF
+				# TLS only (no client certificate asked for): the test CA's server certificate
+				tls {
+				  cert_file: "$dir/tls/server.crt"
+				  key_file: "$dir/tls/server.key"
+				  ca_file: "$dir/tls/ca.crt"
+				  timeout: 5
+				}
+			EOF
+		fi
+	} | put_file "$dir/nats.conf" 0640 nats
+	service_start "$name" nats "$dir/nats.conf" "${files[@]}" -- /usr/sbin/nats-server -c "$dir/nats.conf"
 }
 
 # ================================================================ RabbitMQ (and its private epmd)
@@ -404,7 +439,7 @@ rabbitmqctl_() {
 }
 
 rabbitmq_ready() {
-	tcp_open "$RABBITMQ_AMQP_PORT" &&
+	tcp_open "$RABBITMQ_AMQP_PORT" && tcp_open "$RABBITMQ_AMQPS_PORT" &&
 		curl -fsS -o /dev/null --max-time 3 -u "$RABBITMQ_USER:$RABBITMQ_PASSWORD" \
 			"http://$H:$RABBITMQ_MANAGEMENT_PORT/api/overview" 2>/dev/null
 }
@@ -419,6 +454,8 @@ start_rabbitmq() {
 	local dir=$RMQ_DIR
 	make_dir "$dir" rabbitmq 0750
 	make_dir "$dir/log" rabbitmq 0750
+	make_dir "$dir/tls" rabbitmq 0750
+	install_tls "$dir/tls" rabbitmq
 	if [[ ! -s $dir/.erlang.cookie ]]; then
 		head -c 32 /dev/urandom | sha256sum | cut -c1-32 | tr -d '\n' | put_file "$dir/.erlang.cookie" 0400 rabbitmq
 	fi
@@ -427,6 +464,13 @@ start_rabbitmq() {
 	put_file "$dir/rabbitmq.conf" 0644 rabbitmq <<-EOF
 		# written by scripts/deps/up.sh
 		listeners.tcp.default = $H:$RABBITMQ_AMQP_PORT
+		# amqps with the test CA; no client certificate asked for
+		listeners.ssl.default = $H:$RABBITMQ_AMQPS_PORT
+		ssl_options.cacertfile = $dir/tls/ca.crt
+		ssl_options.certfile = $dir/tls/server.crt
+		ssl_options.keyfile = $dir/tls/server.key
+		ssl_options.verify = verify_none
+		ssl_options.fail_if_no_peer_cert = false
 		management.tcp.ip = $H
 		management.tcp.port = $RABBITMQ_MANAGEMENT_PORT
 		# created on first boot (empty database) instead of guest
@@ -444,7 +488,7 @@ start_rabbitmq() {
 	EOF
 	local -a envs
 	mapfile -t envs < <(rabbitmq_env)
-	service_start rabbitmq rabbitmq "$dir/rabbitmq.conf" "$dir/enabled_plugins" -- \
+	service_start rabbitmq rabbitmq "$dir/rabbitmq.conf" "$dir/enabled_plugins" "$dir/tls/ca.crt" "$dir/tls/server.crt" -- \
 		env "${envs[@]}" /usr/lib/rabbitmq/bin/rabbitmq-server
 }
 
@@ -461,7 +505,7 @@ wait_rabbitmq() {
 		out=$(rabbitmqctl_ await_startup --timeout 60 2>&1) ||
 			fail_service rabbitmq "rabbitmqctl await_startup failed: ${out##*$'\n'}" "$fix"
 	fi
-	service_wait rabbitmq "$H:$RABBITMQ_AMQP_PORT (management $H:$RABBITMQ_MANAGEMENT_PORT)" 60 "$fix" rabbitmq_ready
+	service_wait rabbitmq "$H:$RABBITMQ_AMQP_PORT (amqps $H:$RABBITMQ_AMQPS_PORT, management $H:$RABBITMQ_MANAGEMENT_PORT)" 60 "$fix" rabbitmq_ready
 }
 
 # ================================================================ Keycloak
@@ -619,10 +663,13 @@ main() {
 	start_mariadb
 	wait_mariadb
 	start_redis
-	service_wait redis "$H:$REDIS_PORT" 20 "make deps-stop && make deps" redis_ready
-	start_nats
+	service_wait redis "$H:$REDIS_PORT (TLS $H:$REDIS_TLS_PORT)" 20 "make deps-stop && make deps" redis_ready
+	start_nats nats "$NATS_PORT" "$NATS_MONITOR_PORT" plain
+	start_nats nats-tls "$NATS_TLS_PORT" "$NATS_TLS_MONITOR_PORT" tls
 	service_wait nats "$H:$NATS_PORT (monitoring $H:$NATS_MONITOR_PORT, JetStream)" 20 \
-		"make deps-stop; if it still fails: rm -rf $RUN/nats && make deps" nats_ready
+		"make deps-stop; if it still fails: rm -rf $RUN/nats && make deps" nats_ready "$NATS_MONITOR_PORT"
+	service_wait nats-tls "$H:$NATS_TLS_PORT TLS only (monitoring $H:$NATS_TLS_MONITOR_PORT, JetStream)" 20 \
+		"make deps-stop; if it still fails: rm -rf $RUN/nats-tls && make deps" nats_ready "$NATS_TLS_MONITOR_PORT"
 	start_epmd
 	start_rabbitmq
 	wait_rabbitmq

@@ -198,22 +198,36 @@ func (s *MariaDBServer) CreateDatabase(t TB, prefix string) string {
 type RedisServer struct {
 	// Host is 127.0.0.1.
 	Host string
-	// Port is REDIS_PORT.
-	Port int
+	// Port is REDIS_PORT (plain); TLSPort is REDIS_TLS_PORT, the same server over TLS (no client
+	// certificate asked for).
+	Port, TLSPort int
 	// User and Password are the ACL user's (eim/eim).
 	User, Password string
+	// CA is the test CA and server certificate presented on TLSPort.
+	CA TLSFiles
 }
 
 // Redis returns the Redis server, failing the test if it is not reachable.
 func Redis(t TB) *RedisServer {
 	t.Helper()
-	s := &RedisServer{Host: Host, Port: portVar(t, "REDIS_PORT"), User: Var(t, "REDIS_USER"), Password: Var(t, "REDIS_PASSWORD")}
+	s := &RedisServer{Host: Host, Port: portVar(t, "REDIS_PORT"), TLSPort: portVar(t, "REDIS_TLS_PORT"),
+		User: Var(t, "REDIS_USER"), Password: Var(t, "REDIS_PASSWORD")}
 	require(t, "redis", s.Addr(), tcpCheck(s.Addr()))
+	require(t, "redis", s.TLSAddr(), tcpCheck(s.TLSAddr()))
+	s.CA = TLS(t)
 	return s
 }
 
-// Addr returns host:port.
+// Addr returns host:port of the plain port.
 func (s *RedisServer) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
+
+// TLSAddr returns host:port of the TLS port.
+func (s *RedisServer) TLSAddr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.TLSPort)) }
+
+// TLSURL returns rediss://User:Password@host:TLSPort/0 (verify against CA).
+func (s *RedisServer) TLSURL() string {
+	return (&url.URL{Scheme: "rediss", User: url.UserPassword(s.User, s.Password), Host: s.TLSAddr(), Path: "/0"}).String()
+}
 
 // URL returns redis://User:Password@host:port/0.
 func (s *RedisServer) URL() string {
@@ -223,11 +237,17 @@ func (s *RedisServer) URL() string {
 // ---------------------------------------------------------------- NATS
 
 // NATSServer is the test bed's NATS 2.9 server with JetStream. Anonymous clients are refused.
+// TLSPort is a second, TLS-only server (NATS 2.9 cannot serve TLS and plain clients on one
+// port) with its own JetStream store and the same users.
 type NATSServer struct {
 	// Host is 127.0.0.1.
 	Host string
 	// Port is the client port (NATS_PORT); MonitorPort the HTTP monitoring port.
 	Port, MonitorPort int
+	// TLSPort is the TLS-only server's client port (NATS_TLS_PORT); TLSMonitorPort its monitoring port.
+	TLSPort, TLSMonitorPort int
+	// CA is the test CA and server certificate the TLS server presents (no client certificate asked for).
+	CA TLSFiles
 	// User and Password (eim/eim) may publish and subscribe to everything, JetStream API included.
 	User, Password string
 	// DeniedUser and DeniedPassword may connect but neither publish nor subscribe.
@@ -238,10 +258,24 @@ type NATSServer struct {
 func NATS(t TB) *NATSServer {
 	t.Helper()
 	s := &NATSServer{Host: Host, Port: portVar(t, "NATS_PORT"), MonitorPort: portVar(t, "NATS_MONITOR_PORT"),
+		TLSPort: portVar(t, "NATS_TLS_PORT"), TLSMonitorPort: portVar(t, "NATS_TLS_MONITOR_PORT"),
 		User: Var(t, "NATS_USER"), Password: Var(t, "NATS_PASSWORD"),
 		DeniedUser: Var(t, "NATS_DENIED_USER"), DeniedPassword: Var(t, "NATS_DENIED_PASSWORD")}
 	require(t, "nats", s.Addr(), tcpCheck(s.Addr()))
+	require(t, "nats-tls", s.TLSAddr(), tcpCheck(s.TLSAddr()))
+	s.CA = TLS(t)
 	return s
+}
+
+// TLSAddr returns host:port of the TLS-only server.
+func (s *NATSServer) TLSAddr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.TLSPort)) }
+
+// TLSURL returns tls://host:TLSPort (credentials are passed separately).
+func (s *NATSServer) TLSURL() string { return "tls://" + s.TLSAddr() }
+
+// TLSMonitorURL returns the TLS-only server's monitoring endpoint (plain HTTP).
+func (s *NATSServer) TLSMonitorURL() string {
+	return "http://" + net.JoinHostPort(s.Host, strconv.Itoa(s.TLSMonitorPort))
 }
 
 // Addr returns host:port of the client port.
@@ -263,6 +297,10 @@ type RabbitMQServer struct {
 	Host string
 	// Port is the AMQP 0-9-1 port; ManagementPort the management HTTP API's.
 	Port, ManagementPort int
+	// TLSPort is the AMQP-over-TLS (amqps) port of the same broker (no client certificate asked for).
+	TLSPort int
+	// CA is the test CA and server certificate presented on TLSPort.
+	CA TLSFiles
 	// User and Password (eim/eim) are an administrator with all permissions on VHost.
 	User, Password string
 	// VHost is the vhost that always exists ("/"); create your own with CreateVHost.
@@ -273,9 +311,20 @@ type RabbitMQServer struct {
 func RabbitMQ(t TB) *RabbitMQServer {
 	t.Helper()
 	s := &RabbitMQServer{Host: Host, Port: portVar(t, "RABBITMQ_AMQP_PORT"), ManagementPort: portVar(t, "RABBITMQ_MANAGEMENT_PORT"),
-		User: Var(t, "RABBITMQ_USER"), Password: Var(t, "RABBITMQ_PASSWORD"), VHost: Var(t, "RABBITMQ_VHOST")}
+		TLSPort: portVar(t, "RABBITMQ_AMQPS_PORT"),
+		User:    Var(t, "RABBITMQ_USER"), Password: Var(t, "RABBITMQ_PASSWORD"), VHost: Var(t, "RABBITMQ_VHOST")}
 	require(t, "rabbitmq", s.Addr(), tcpCheck(s.Addr()))
+	require(t, "rabbitmq", s.TLSAddr(), tcpCheck(s.TLSAddr()))
+	s.CA = TLS(t)
 	return s
+}
+
+// TLSAddr returns host:port of the amqps listener.
+func (s *RabbitMQServer) TLSAddr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.TLSPort)) }
+
+// AMQPSURL returns amqps://User:Password@host:TLSPort/<vhost> (vhost escaped).
+func (s *RabbitMQServer) AMQPSURL(vhost string) string {
+	return "amqps://" + url.UserPassword(s.User, s.Password).String() + "@" + s.TLSAddr() + "/" + url.PathEscape(vhost)
 }
 
 // Addr returns host:port of the AMQP listener.

@@ -197,7 +197,8 @@ func require(t TB, server, where string, check func(ctx context.Context) error) 
 }
 
 // TLSFiles are the test CA and the server certificate (SAN localhost and 127.0.0.1) that the
-// TLS-enabled servers (PostgresTLS, MariaDB) present. They are created by `make deps` in .tools/run/tls.
+// TLS-enabled servers (PostgresTLS, MariaDB, and the TLS ports of Redis, NATS and RabbitMQ)
+// present. They are created by `make deps` in .tools/run/tls.
 type TLSFiles struct {
 	// CAFile is the PEM CA certificate that signed ServerCertFile.
 	CAFile string

@@ -184,6 +184,30 @@ func TestRedis(t *testing.T) {
 	key := testenv.Unique(t, "k")
 	assert.Equal(t, "+OK", send("SET", key, "v", "EX", "60"))
 	assert.Equal(t, "v", send("GET", key))
+
+	t.Run("TLS port verified against the test CA", func(t *testing.T) {
+		tc := tlsDial(t, rd.TLSAddr(), rd.CA, "localhost")
+		_, err := tc.Write([]byte("*1\r\n$4\r\nPING\r\n"))
+		require.NoError(t, err)
+		line, err := bufio.NewReader(tc).ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "+PONG", strings.TrimSpace(line))
+	})
+}
+
+// tlsDial connects to addr with TLS, verifying the certificate against files' CA and serverName.
+func tlsDial(t *testing.T, addr string, files testenv.TLSFiles, serverName string) *tls.Conn {
+	pool, err := files.CertPool()
+	require.NoError(t, err)
+	d := &tls.Dialer{NetDialer: &net.Dialer{Timeout: 5 * time.Second},
+		Config: &tls.Config{RootCAs: pool, ServerName: serverName, MinVersion: tls.VersionTLS12}}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	require.NoError(t, err)
+	t.Cleanup(func() { conn.Close() })
+	require.NoError(t, conn.SetDeadline(time.Now().Add(10*time.Second)))
+	return conn.(*tls.Conn)
 }
 
 // ---------------------------------------------------------------- NATS
@@ -215,6 +239,22 @@ func TestNATS(t *testing.T) {
 	})
 	t.Run("monitoring reports JetStream", func(t *testing.T) {
 		body := httpGet(t, ns.MonitorURL()+"/jsz", nil, http.StatusOK)
+		assert.Contains(t, string(body), `"config"`)
+	})
+	t.Run("TLS server requires TLS and runs JetStream", func(t *testing.T) {
+		c := natsDial(t, ns.TLSAddr())
+		line := c.line()
+		require.True(t, strings.HasPrefix(line, "INFO "), line)
+		var info map[string]any
+		require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(line, "INFO ")), &info))
+		assert.Equal(t, true, info["tls_required"])
+		assert.Equal(t, true, info["jetstream"])
+		// NATS upgrades to TLS after its plain-text INFO line.
+		pool, err := ns.CA.CertPool()
+		require.NoError(t, err)
+		tc := tls.Client(c.conn, &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12})
+		require.NoError(t, tc.Handshake())
+		body := httpGet(t, ns.TLSMonitorURL()+"/jsz", nil, http.StatusOK)
 		assert.Contains(t, string(body), `"config"`)
 	})
 }
@@ -276,6 +316,14 @@ func TestRabbitMQ(t *testing.T) {
 		body = httpGet(t, rq.ManagementURL()+"/api/vhosts/"+url.PathEscape(vh), basic(rq.User, rq.Password), http.StatusOK)
 		assert.Contains(t, string(body), vh)
 		assert.Equal(t, "amqp://eim:eim@127.0.0.1:15673/"+vh, rq.AMQPURL(vh))
+	})
+	t.Run("amqps port verified against the test CA", func(t *testing.T) {
+		tc := tlsDial(t, rq.TLSAddr(), rq.CA, "127.0.0.1")
+		_, err := tc.Write([]byte("AMQP\x00\x00\x09\x01"))
+		require.NoError(t, err)
+		payload, err := amqpReadMethod(tc)
+		require.NoError(t, err)
+		assert.Equal(t, []byte{0, 10, 0, 10}, payload[:4], "Connection.Start over TLS")
 	})
 }
 

@@ -1,13 +1,15 @@
 // Package nats is the messaging adapter for NATS JetStream: one stream holds every topic's
 // messages (subject <subjectPrefix><topic>), each consumer group is a durable pull consumer
 // filtered on its topic, with explicit acks, an ack wait, and delayed naks for the backoff.
-// The connection reconnects by itself, forever; a server that is down at startup is waited for.
+// The connection reconnects by itself, forever; a server that is down at startup is waited for,
+// but a TLS failure at startup (certificate not trusted, wrong name, no TLS) fails Open.
 package nats
 
 import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -57,7 +59,16 @@ func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (mes
 	if err != nil {
 		return nil, err
 	}
-	nc, err := nats.Connect(joinURLs(c.urls()), opts...)
+	urls := joinURLs(c.urls())
+	// A first attempt without retries tells a TLS misconfiguration, which retrying cannot cure,
+	// from a server that is merely down, which is waited for.
+	nc, err := nats.Connect(urls, append(slices.Clip(opts), nats.RetryOnFailedConnect(false))...)
+	if err != nil {
+		if te := messaging.TLSError(urls, err); te != nil {
+			return nil, te
+		}
+		nc, err = nats.Connect(urls, opts...)
+	}
 	if err != nil {
 		return nil, coded(err)
 	}
@@ -122,6 +133,9 @@ func (d *driver) MaxPayload() int {
 func (d *driver) connected() error {
 	if d.nc.IsConnected() {
 		return nil
+	}
+	if err := d.nc.LastError(); err != nil {
+		return provider.Errorf(provider.Unavailable, "not connected to NATS (status %s, last error: %v); reconnecting", d.nc.Status(), err)
 	}
 	return provider.Errorf(provider.Unavailable, "not connected to NATS (status %s); reconnecting", d.nc.Status())
 }

@@ -8,6 +8,7 @@ package rabbitmq
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -35,10 +36,11 @@ func init() {
 }
 
 type driver struct {
-	cfg *Config
-	log *slog.Logger
-	url string
-	amq amqp.Config
+	cfg  *Config
+	log  *slog.Logger
+	addr string // host:port, for messages
+	url  string
+	amq  amqp.Config
 
 	mu    sync.Mutex
 	conn  *amqp.Connection
@@ -57,8 +59,12 @@ func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (mes
 	if err != nil {
 		return nil, err
 	}
+	if tc != nil {
+		// amqp091 speaks TLS for amqps:// URLs only: tls.enabled with an amqp:// URL means amqps.
+		u.Scheme = "amqps"
+	}
 	timeout := c.ConnectTimeout.Std()
-	d := &driver{cfg: c, log: env.Log(), url: u.String(), amq: amqp.Config{
+	d := &driver{cfg: c, log: env.Log(), url: u.String(), addr: u.Host, amq: amqp.Config{
 		Heartbeat: c.Heartbeat.Std(), TLSClientConfig: tc, Locale: "en_US",
 		Properties: amqp.Table{"connection_name": "eim"},
 		Dial: func(network, addr string) (net.Conn, error) {
@@ -85,7 +91,15 @@ func (d *driver) connection() (*amqp.Connection, error) {
 		if errors.As(err, &ae) && ae.Code == amqp.AccessRefused {
 			return nil, provider.WithCode(provider.Unauthenticated, errors.New(redact(err.Error(), d.cfg.Password.Value().Reveal())))
 		}
-		return nil, coded(errors.New(redact(err.Error(), d.cfg.Password.Value().Reveal())))
+		red := errors.New(redact(err.Error(), d.cfg.Password.Value().Reveal()))
+		if te := messaging.TLSError(d.addr, red); te != nil {
+			return nil, te
+		}
+		if d.amq.TLSClientConfig == nil && ((errors.As(err, &ae) && ae.Code == amqp.FrameError) || errors.Is(err, io.EOF)) {
+			// e.g. a TLS listener answering the plain AMQP header with a TLS alert
+			return nil, provider.Errorf(provider.Unavailable, "%s did not answer in AMQP (%w): if it serves TLS on this port, use an amqps:// URL or set tls.enabled", d.addr, red)
+		}
+		return nil, coded(red)
 	}
 	if d.conn != nil {
 		d.log.Info("RabbitMQ connection restored")

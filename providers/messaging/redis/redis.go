@@ -6,6 +6,8 @@ package redis
 
 import (
 	"context"
+	"errors"
+	"io"
 	"net"
 	"strings"
 
@@ -62,7 +64,16 @@ func (d *driver) Capabilities() provider.Capabilities { return nil }
 
 func (d *driver) MaxPayload() int { return MaxPayload }
 
-func (d *driver) CheckHealth(ctx context.Context) error { return coded(d.rdb.Ping(ctx).Err()) }
+func (d *driver) CheckHealth(ctx context.Context) error {
+	err := d.rdb.Ping(ctx).Err()
+	if te := messaging.TLSError(d.cfg.Address, err); te != nil {
+		return te
+	}
+	if errors.Is(err, io.EOF) && !d.cfg.TLS.Enabled {
+		return provider.Errorf(provider.Unavailable, "%s closed the connection (%w): if it serves TLS on this port, set tls.enabled", d.cfg.Address, err)
+	}
+	return coded(err)
+}
 
 func (d *driver) Publish(ctx context.Context, topic string, msgs []messaging.Message) error {
 	key := d.key(topic)

@@ -1,0 +1,69 @@
+package nats_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	natsgo "github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
+	"github.com/eim-byoi/eim/providers/messaging/nats"
+	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/test/testenv"
+)
+
+// TestTLS runs the adapter against the test bed's TLS-only NATS server (its own JetStream),
+// with the CA given as a file reference, as bootstrap resolves it.
+func TestTLS(t *testing.T) {
+	srv := testenv.NATS(t)
+	ca := msgtest.FileRef(t, srv.CA.CAFile)
+	plainURL := "nats://" + srv.TLSAddr()
+	msgtest.RunTLS(t, "nats", func(t msgtest.TB) *nats.Config { return tlsNamespace(t, srv) }, []msgtest.TLSCase[*nats.Config]{
+		{Name: "tls:// URL, CA from a file reference", Configure: func(c *nats.Config) {
+			c.URL, c.TLS.CA = srv.TLSURL(), ca
+		}},
+		{Name: "tls.enabled with a nats:// URL", Configure: func(c *nats.Config) {
+			c.URL, c.TLS.Enabled, c.TLS.CA = plainURL, true, ca
+		}},
+		{Name: "serverName localhost", Configure: func(c *nats.Config) {
+			c.URL, c.TLS.CA, c.TLS.ServerName = srv.TLSURL(), ca, "localhost"
+		}},
+		{Name: "wrong server name", Configure: func(c *nats.Config) {
+			c.URL, c.TLS.CA, c.TLS.ServerName = srv.TLSURL(), ca, testenv.WrongServerName
+		}, WantErr: "not " + testenv.WrongServerName},
+		{Name: "CA not set: system roots do not trust the test CA", Configure: func(c *nats.Config) {
+			c.URL = srv.TLSURL()
+		}, WantErr: "certificate signed by unknown authority"},
+		// The server requires TLS, so the client upgrades anyway and cannot verify the
+		// certificate without the test CA: Open fails instead of waiting forever.
+		{Name: "TLS disabled against the TLS port", Configure: func(c *nats.Config) {
+			c.URL = plainURL
+		}, WantErr: "TLS handshake with " + plainURL + " failed"},
+	})
+}
+
+// tlsNamespace is namespace on the TLS server: a stream of the test's own there, deleted when
+// the test ends.
+func tlsNamespace(t msgtest.TB, srv *testenv.NATSServer) *nats.Config {
+	t.Helper()
+	name := strings.ReplaceAll(testenv.UniqueIdent(t, "s"), "_", "-")
+	c := nats.NewConfig()
+	c.Username, c.Password = srv.User, msgtest.Ref(t, srv.Password)
+	c.Stream, c.SubjectPrefix = name, name+"."
+	c.AckWait = provider.Duration(2 * time.Second)
+	t.Cleanup(func() {
+		nc, err := natsgo.Connect(srv.TLSURL(), natsgo.UserInfo(srv.User, srv.Password), natsgo.RootCAs(srv.CA.CAFile))
+		if err != nil {
+			return
+		}
+		defer nc.Close()
+		js, _ := jetstream.New(nc)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = js.DeleteStream(ctx, name)
+	})
+	return c
+}
