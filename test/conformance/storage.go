@@ -48,6 +48,10 @@ type StorageHooks struct {
 	// WrongHost opens the adapter with TLS verify-full against a server whose certificate is
 	// not valid for the name it verifies, and, as a control, with the right name.
 	WrongHost func(t T) (wrong, right *storage.DB)
+	// Shared creates a fresh, empty database and returns a function that opens another,
+	// separate handle on it (its own pools), connected as a runtime role as Open is. The case
+	// closes the handles.
+	Shared func(t T) (open func() *storage.DB)
 }
 
 // The hook names, as used in StorageHarness.Absent.
@@ -57,6 +61,7 @@ const (
 	HookDownAtStartup = "DownAtStartup"
 	HookWrongPassword = "WrongPassword"
 	HookWrongHost     = "WrongHost"
+	HookShared        = "Shared"
 )
 
 // StorageSuite returns the storage conformance suite for h: every case whose hooks h provides,
@@ -73,6 +78,7 @@ func StorageSuite(h StorageHarness) Suite[StorageHarness] {
 		{HookDownAtStartup, h.Hooks.DownAtStartup != nil, []Case[StorageHarness]{{"DownAtStartup", dbCaseDownAtStartup}}},
 		{HookWrongPassword, h.Hooks.WrongPassword != nil, []Case[StorageHarness]{{"WrongPassword", dbCaseWrongPassword}}},
 		{HookWrongHost, h.Hooks.WrongHost != nil, []Case[StorageHarness]{{"TLSWrongHost", dbCaseWrongHost}}},
+		{HookShared, h.Hooks.Shared != nil, []Case[StorageHarness]{{"ConcurrentMigrations", dbCaseConcurrentMigrations}}},
 	}
 	for _, hk := range hooks {
 		switch {

@@ -51,6 +51,10 @@ func harness(t *testing.T) conformance.StorageHarness {
 			return open(ct, config(ct, my.Server, my.Fresh(ct)), storage.Env{})
 		},
 		Hooks: conformance.StorageHooks{
+			Shared: func(ct conformance.T) func() *storage.DB {
+				c := config(ct, my.Server, my.Fresh(ct))
+				return func() *storage.DB { return open(ct, c, storage.Env{}) }
+			},
 			Rotating: func(ct conformance.T) (*storage.DB, *storage.Rotating, func() storage.Credentials, func(string) int) {
 				d := my.Fresh(ct)
 				src := storage.NewRotating(d.Runtime.User, d.Runtime.Secret())

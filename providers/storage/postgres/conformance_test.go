@@ -55,6 +55,10 @@ func harness(t *testing.T) conformance.StorageHarness {
 			return open(ct, config(ct, pg.Server, pg.Fresh(ct)), storage.Env{})
 		},
 		Hooks: conformance.StorageHooks{
+			Shared: func(ct conformance.T) func() *storage.DB {
+				c := config(ct, pg.Server, pg.Fresh(ct))
+				return func() *storage.DB { return open(ct, c, storage.Env{}) }
+			},
 			Rotating: func(ct conformance.T) (*storage.DB, *storage.Rotating, func() storage.Credentials, func(string) int) {
 				d := pg.Fresh(ct)
 				src := storage.NewRotating(d.Runtime.User, d.Runtime.Secret())

@@ -32,6 +32,10 @@ func harness() conformance.StorageHarness {
 	return conformance.StorageHarness{
 		Open: func(t conformance.T) *storage.DB { return open(t, filepath.Join(tempDir(t), "eim.db")) },
 		Hooks: conformance.StorageHooks{
+			Shared: func(t conformance.T) func() *storage.DB {
+				path := filepath.Join(tempDir(t), "eim.db")
+				return func() *storage.DB { return open(t, path) }
+			},
 			DownAtStartup: func(t conformance.T) (*storage.DB, func()) {
 				dir := filepath.Join(tempDir(t), "not-yet")
 				return open(t, filepath.Join(dir, "eim.db")), func() { require.NoError(t, os.Mkdir(dir, 0o700)) }
