@@ -55,27 +55,12 @@ const (
 // provides, and a failing case for each missing hook that Absent does not explain.
 func MessagingSuite(h MessagingHarness) Suite[MessagingHarness] {
 	cases := messagingCases()
-	hooks := []struct {
-		name  string
-		set   bool
-		cases []Case[MessagingHarness]
-	}{
+	cases = withHooks(cases, []HookCases[MessagingHarness]{
 		{HookKillable, h.Hooks.Killable != nil, []Case[MessagingHarness]{{"CrashedConsumerRedelivered", msgCaseCrash}}},
 		{hookInterrupted, h.Hooks.Interrupted != nil, []Case[MessagingHarness]{{"BrokerRestartZeroLoss", msgCaseRestart}}},
 		{HookDownAtStartup, h.Hooks.DownAtStartup != nil, []Case[MessagingHarness]{{"DownAtStartup", msgCaseDownAtStartup}}},
 		{HookOutbox, h.Hooks.Outbox != nil, []Case[MessagingHarness]{{"OutboxBrokerDown", msgCaseOutbox}}},
-	}
-	for _, hk := range hooks {
-		switch {
-		case hk.set:
-			cases = append(cases, hk.cases...)
-		case h.Absent[hk.name] == "":
-			name := hk.name
-			cases = append(cases, Case[MessagingHarness]{Name: "Hook" + name, Run: func(t T, _ MessagingHarness) {
-				t.Errorf("the harness provides no %s hook and does not say why (set MessagingHarness.Absent[%q])", name, name)
-			}})
-		}
-	}
+	}, h.Absent, "MessagingHarness")
 	return Suite[MessagingHarness]{Kind: messaging.Kind, Cases: cases}
 }
 

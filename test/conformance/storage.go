@@ -68,29 +68,14 @@ const (
 // and a failing case for each missing hook that Absent does not explain.
 func StorageSuite(h StorageHarness) Suite[StorageHarness] {
 	cases := storageCases()
-	hooks := []struct {
-		name  string
-		set   bool
-		cases []Case[StorageHarness]
-	}{
+	cases = withHooks(cases, []HookCases[StorageHarness]{
 		{HookRotating, h.Hooks.Rotating != nil, []Case[StorageHarness]{{"CredentialRotationMidRun", dbCaseRotation}}},
 		{HookInterrupted, h.Hooks.Interrupted != nil, []Case[StorageHarness]{{"RestartMidWorkload", dbCaseRestart}}},
 		{HookDownAtStartup, h.Hooks.DownAtStartup != nil, []Case[StorageHarness]{{"DownAtStartup", dbCaseDownAtStartup}}},
 		{HookWrongPassword, h.Hooks.WrongPassword != nil, []Case[StorageHarness]{{"WrongPassword", dbCaseWrongPassword}}},
 		{HookWrongHost, h.Hooks.WrongHost != nil, []Case[StorageHarness]{{"TLSWrongHost", dbCaseWrongHost}}},
 		{HookShared, h.Hooks.Shared != nil, []Case[StorageHarness]{{"ConcurrentMigrations", dbCaseConcurrentMigrations}}},
-	}
-	for _, hk := range hooks {
-		switch {
-		case hk.set:
-			cases = append(cases, hk.cases...)
-		case h.Absent[hk.name] == "":
-			name := hk.name
-			cases = append(cases, Case[StorageHarness]{Name: "Hook" + name, Run: func(t T, _ StorageHarness) {
-				t.Errorf("the harness provides no %s hook and does not say why (set StorageHarness.Absent[%q])", name, name)
-			}})
-		}
-	}
+	}, h.Absent, "StorageHarness")
 	return Suite[StorageHarness]{Kind: storage.Kind, Cases: cases}
 }
 

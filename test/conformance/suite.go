@@ -55,3 +55,29 @@ func (s Suite[H]) Execute(ctx context.Context, adapter string, h H, opts Options
 	}
 	return results
 }
+
+// HookCases are the cases that need one adapter-specific hook of a harness.
+type HookCases[H any] struct {
+	Hook  string    // the hook's name, as used in the harness's Absent map
+	Set   bool      // whether the harness provides the hook
+	Cases []Case[H] // the cases that need it
+}
+
+// withHooks appends to cases those of each hook the harness provides. A hook that is not
+// provided takes its cases out of the run, and absent must say why; when it does not, a failing
+// case says so, so that no case disappears silently. harness names the harness type in that
+// message.
+func withHooks[H any](cases []Case[H], hooks []HookCases[H], absent map[string]string, harness string) []Case[H] {
+	for _, hk := range hooks {
+		switch {
+		case hk.Set:
+			cases = append(cases, hk.Cases...)
+		case absent[hk.Hook] == "":
+			name := hk.Hook
+			cases = append(cases, Case[H]{Name: "Hook" + name, Run: func(t T, _ H) {
+				t.Errorf("the harness provides no %s hook and does not say why (set %s.Absent[%q])", name, harness, name)
+			}})
+		}
+	}
+	return cases
+}
