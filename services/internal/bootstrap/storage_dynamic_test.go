@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -226,70 +225,8 @@ providers:
 		}
 	}()
 
-	// 8 readers for 40s; a sampler of pg_stat_activity.
-	var done, failed atomic.Int64
-	var errMu sync.Mutex
-	var errs []error
-	seen := map[string]bool{} // current_user of queries
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range 8 {
-		wg.Go(func() {
-			tenant := fmt.Sprintf("tenant-%d", i%2)
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				var user string
-				err := db.InTenant(ctx, tenant, func(tx *storage.Tx) error {
-					var n int
-					if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM eim_outbox_partitions").Scan(&n); err != nil {
-						return err
-					}
-					return tx.QueryRowContext(ctx, "SELECT session_user").Scan(&user)
-				}, storage.WithRetry())
-				done.Add(1)
-				errMu.Lock()
-				if err != nil {
-					failed.Add(1)
-					errs = append(errs, err)
-				} else {
-					seen[user] = true
-				}
-				errMu.Unlock()
-			}
-		})
-	}
-	serverUsers := map[string]bool{}
-	var order []string
-	deadline := time.Now().Add(40 * time.Second)
-	for time.Now().Before(deadline) {
-		s, err := bed.sessions(ctx)
-		require.NoError(t, err)
-		for u := range s {
-			if !serverUsers[u] {
-				serverUsers[u] = true
-				order = append(order, u)
-				t.Logf("%5.1fs: server sees a session of %s", 40-time.Until(deadline).Seconds(), u)
-			}
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	close(stop)
-	wg.Wait()
-
-	errMu.Lock()
-	assert.Zero(t, failed.Load(), "no query failed across the lease replacement: %v", errs[:min(len(errs), 3)])
-	queryUsers := len(seen)
-	errMu.Unlock()
-	t.Logf("%d queries; users seen by pg_stat_activity in order: %v", done.Load(), order)
-	require.GreaterOrEqual(t, len(serverUsers), 2, "the lease was replaced and the server saw the new user")
-	assert.GreaterOrEqual(t, queryUsers, 2, "queries ran as the first and a later issued user")
-	first := order[0]
-	require.Eventually(t, func() bool { s, err := bed.sessions(ctx); return err == nil && s[first] == 0 },
-		15*time.Second, 100*time.Millisecond, "the first user's connections drained")
+	// 8 readers for 40s while pg_stat_activity is sampled.
+	runRotationWorkload(t, ctx, db, "SELECT session_user", bed.sessions)
 
 	pw.Stop()
 	require.NoError(t, app.Shutdown(context.Background()))
