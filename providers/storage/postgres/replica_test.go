@@ -1,20 +1,15 @@
 package postgres_test
 
 import (
-	"context"
 	"net"
 	"strconv"
 	"testing"
-	"time"
 
-	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
 	"github.com/eim-byoi/eim/providers/storage/remote"
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
 )
 
@@ -38,67 +33,5 @@ func TestReplica(t *testing.T) {
 	require.NoError(t, err)
 	db := open(t, c, storage.Env{})
 	t.Cleanup(func() { db.Close() })
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	require.NoError(t, db.Migrate(ctx, conformance.StorageSchema()))
-	require.True(t, db.HasReplica())
-	require.NotSame(t, db.SQL(), db.Replica(), "the replica has a pool of its own")
-
-	reads := func() int64 { _, r, _ := p.Stats(); return r }
-
-	// Primary work does not touch the replica endpoint.
-	before := reads()
-	require.NoError(t, db.InTenant(ctx, "t1", func(tx *storage.Tx) error {
-		_, err := tx.ExecContext(ctx, "INSERT INTO widgets (id, tenant_id, name, created_at, doc, payload, body) VALUES (gen_random_uuid(), 't1', 'w1', now(), '{}', NULL, 'b')")
-		return err
-	}))
-	var one int
-	require.NoError(t, db.SQL().QueryRowContext(ctx, "SELECT 1").Scan(&one))
-	assert.Equal(t, before, reads(), "primary statements bypass the replica endpoint")
-
-	// Replica() goes through the replica endpoint.
-	before = reads()
-	require.NoError(t, db.Replica().QueryRowContext(ctx, "SELECT 1").Scan(&one))
-	assert.Greater(t, reads(), before, "Replica() uses the replica endpoint")
-
-	// OnReplica transactions go through it too, are read-only and tenant-scoped.
-	before = reads()
-	var n int
-	require.NoError(t, db.InTenant(ctx, "t1", func(tx *storage.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM widgets").Scan(&n)
-	}, storage.OnReplica()))
-	assert.Equal(t, 1, n)
-	assert.Greater(t, reads(), before, "OnReplica() uses the replica endpoint")
-	require.NoError(t, db.InTenant(ctx, "t2", func(tx *storage.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM widgets").Scan(&n)
-	}, storage.OnReplica()))
-	assert.Zero(t, n, "tenant isolation holds on the replica")
-	err = db.InTenant(ctx, "t1", func(tx *storage.Tx) error {
-		_, err := tx.ExecContext(ctx, "DELETE FROM widgets")
-		return err
-	}, storage.OnReplica())
-	require.Error(t, err, "an OnReplica transaction is read-only")
-
-	// Replica outage: replica reads fail, no fallback to the primary; the primary still works.
-	require.NoError(t, p.Set(faultproxy.Refuse))
-	err = db.InTenant(ctx, "t1", func(tx *storage.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM widgets").Scan(&n)
-	}, storage.OnReplica())
-	require.Error(t, err, "OnReplica does not fall back to the primary")
-	assert.Equal(t, provider.Unavailable, provider.CodeOf(err), "error: %v", err)
-	err = db.CheckHealth(ctx)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "replica")
-	assert.Equal(t, provider.Unavailable, provider.CodeOf(err), "error: %v", err)
-	require.NoError(t, db.InTenant(ctx, "t1", func(tx *storage.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM widgets").Scan(&n)
-	}), "the primary is unaffected")
-	require.NoError(t, db.SQL().PingContext(ctx))
-
-	// Back up: replica reads recover (the pool replaces its broken connections).
-	require.NoError(t, p.Set(faultproxy.Forward))
-	require.NoError(t, db.InTenant(ctx, "t1", func(tx *storage.Tx) error {
-		return tx.QueryRowContext(ctx, "SELECT count(*) FROM widgets").Scan(&n)
-	}, storage.OnReplica(), storage.WithRetry()), "replica reads recover")
-	require.NoError(t, db.CheckHealth(ctx))
+	dbtest.CheckReplica(t, db, p, "INSERT INTO widgets (id, tenant_id, name, created_at, doc, payload, body) VALUES (gen_random_uuid(), 't1', 'w1', now(), '{}', NULL, 'b')")
 }
