@@ -32,9 +32,11 @@ func open(t msgtest.TB, db *storage.DB) *messaging.Bus {
 
 // database is one test-bed server: a fresh database, or one reached through a proxy.
 type database struct {
-	fresh func(t msgtest.TB) *storage.DB
-	via   func(t msgtest.TB, p *faultproxy.Proxy) (via, direct *storage.DB)
-	addr  func(t msgtest.TB) string
+	name   string
+	prefix string // of the conformance suite's topics
+	fresh  func(t msgtest.TB) *storage.DB
+	via    func(t msgtest.TB, p *faultproxy.Proxy) (via, direct *storage.DB)
+	addr   func(t msgtest.TB) string
 }
 
 func harness(d database, prefix string) conformance.MessagingHarness {
@@ -67,13 +69,20 @@ func harness(d database, prefix string) conformance.MessagingHarness {
 	}
 }
 
+// databases are the test-bed servers the adapter runs on.
+func databases() []database {
+	return []database{
+		{name: "PostgreSQL", prefix: "pg-", fresh: msgtest.Postgres, via: msgtest.PostgresVia,
+			addr: func(t msgtest.TB) string { return testenv.Postgres(t).Addr() }},
+		{name: "MariaDB", prefix: "my-", fresh: msgtest.MariaDB, via: msgtest.MariaDBVia,
+			addr: func(t msgtest.TB) string { return testenv.MariaDB(t).Addr() }},
+	}
+}
+
 func TestConformance(t *testing.T) {
-	t.Run("PostgreSQL", func(t *testing.T) {
-		conformance.RunMessaging(t, harness(database{fresh: msgtest.Postgres, via: msgtest.PostgresVia,
-			addr: func(t msgtest.TB) string { return testenv.Postgres(t).Addr() }}, "pg-"))
-	})
-	t.Run("MariaDB", func(t *testing.T) {
-		conformance.RunMessaging(t, harness(database{fresh: msgtest.MariaDB, via: msgtest.MariaDBVia,
-			addr: func(t msgtest.TB) string { return testenv.MariaDB(t).Addr() }}, "my-"))
-	})
+	for _, d := range databases() {
+		t.Run(d.name, func(t *testing.T) {
+			conformance.RunMessaging(t, harness(d, d.prefix))
+		})
+	}
 }

@@ -15,6 +15,9 @@ import (
 
 func (d *driver) Receive(_ context.Context, topic, group string, o messaging.GroupOptions) (messaging.Receiver, error) {
 	d.listen()
+	if o.Ordered {
+		d.ordered.Store(true)
+	}
 	return &receiver{d: d, topic: topic, group: group, ordered: o.Ordered, batch: max(o.Prefetch, 1)}, nil
 }
 
@@ -72,7 +75,7 @@ func (r *receiver) claim(ctx context.Context) error {
 		}
 		out, err = r.fetch(ctx, tx, marks, args, token)
 		return err
-	})
+	}, storage.WithRetry()) // a deadlock with an acknowledgement rolls the claim back: claim again
 	if err != nil {
 		return coded(err)
 	}
@@ -145,9 +148,11 @@ type delivery struct {
 
 func (d *delivery) Message() messaging.Message { return d.m }
 
-func (d *delivery) Ack(ctx context.Context) error {
-	_, err := d.r.d.db.SQL().ExecContext(ctx, d.r.d.q.ack, d.id, d.token)
-	return coded(d.r.d.db.Err("ack", err))
+// Ack queues the acknowledgement for the driver's acker, which writes it in the background
+// (see acker).
+func (d *delivery) Ack(context.Context) error {
+	d.r.d.acks.add(ack{id: d.id, token: d.token})
+	return nil
 }
 
 func (d *delivery) Nack(ctx context.Context, delay time.Duration) error {
@@ -158,15 +163,16 @@ func (d *delivery) Nack(ctx context.Context, delay time.Duration) error {
 	return coded(d.r.d.db.Err("nack", err))
 }
 
-// claimReturning claims in one statement on PostgreSQL: UPDATE ... WHERE id IN (SELECT ...
-// FOR UPDATE SKIP LOCKED) RETURNING, then orders the batch by id.
+// claimReturning claims in one statement on PostgreSQL: UPDATE ... WHERE id = ANY(ARRAY(SELECT
+// ... FOR UPDATE SKIP LOCKED)) RETURNING, then orders the batch by id. ARRAY makes the planner
+// look the claimed rows up by primary key rather than hash-join them with the whole queue.
 func (r *receiver) claimReturning(ctx context.Context, token int64) error {
 	sel := r.d.q.claim
 	if r.ordered {
 		sel = r.d.q.claimOrdered
 	}
-	q := "UPDATE eim_queue SET attempts = attempts + 1, visible_us = " + pgNow + " + $4, claim = $5 WHERE id IN (" + sel +
-		") RETURNING id, message_id, msg_key, payload, headers, attempts"
+	q := "UPDATE eim_queue SET attempts = attempts + 1, visible_us = " + pgNow + " + $4, claim = $5 WHERE id = ANY(ARRAY(" + sel +
+		")) RETURNING id, message_id, msg_key, payload, headers, attempts"
 	rows, err := r.d.db.SQL().QueryContext(ctx, q, r.topic, r.group, r.batch, r.d.cfg.VisibilityTimeout.Std().Microseconds(), token)
 	if err != nil {
 		return coded(r.d.db.Err("claim", err))

@@ -12,6 +12,8 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/messaging/internal/pgnotify"
@@ -22,6 +24,9 @@ import (
 // MaxPayload is the largest payload the adapter accepts (MariaDB's default
 // max_allowed_packet is 16 MiB).
 const MaxPayload = 8 << 20
+
+// closeFlush bounds how long Close waits for queued acknowledgements to be written.
+const closeFlush = 5 * time.Second
 
 // notifyChannel is the PostgreSQL channel publishers notify.
 const notifyChannel = "eim_queue"
@@ -34,10 +39,12 @@ func init() {
 }
 
 type driver struct {
-	cfg *Config
-	db  *storage.DB
-	q   queries
-	log *slog.Logger
+	cfg     *Config
+	db      *storage.DB
+	q       queries
+	log     *slog.Logger
+	acks    *acker
+	ordered atomic.Bool // a receiver claims in key order
 
 	listenOnce sync.Once
 	ctx        context.Context
@@ -62,6 +69,7 @@ func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (mes
 	}
 	drv := &driver{cfg: c, db: env.Storage, q: queriesFor(d), log: env.Log(), wake: make(chan struct{})}
 	drv.ctx, drv.cancel = context.WithCancel(context.Background())
+	drv.acks = newAcker(env.Storage, drv.log, &drv.wg, drv.acked)
 	return drv, nil
 }
 
@@ -94,29 +102,18 @@ func (d *driver) notify() {
 	d.wake = make(chan struct{})
 }
 
+// acked is called once acknowledgements are deleted: with ordered receivers, it wakes them,
+// since the next message of an acknowledged key may now be claimed.
+func (d *driver) acked() {
+	if d.ordered.Load() {
+		d.notify()
+	}
+}
+
 func (d *driver) waker() <-chan struct{} {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.wake
-}
-
-func (d *driver) Publish(ctx context.Context, topic string, msgs []messaging.Message) error {
-	return coded(d.db.InTx(ctx, func(tx *storage.Tx) error {
-		for _, m := range msgs {
-			payload := m.Payload
-			if payload == nil {
-				payload = []byte{}
-			}
-			if _, err := tx.ExecContext(ctx, d.q.publish, topic, m.ID, m.Key, payload, messaging.EncodeHeaders(m.Headers), topic); err != nil {
-				return err
-			}
-		}
-		if d.db.Dialect() == storage.Postgres {
-			_, err := tx.ExecContext(ctx, "SELECT pg_notify($1, $2)", notifyChannel, topic)
-			return err
-		}
-		return nil
-	}))
 }
 
 func (d *driver) Declare(ctx context.Context, topic, group string, _ messaging.GroupOptions) error {
@@ -124,9 +121,17 @@ func (d *driver) Declare(ctx context.Context, topic, group string, _ messaging.G
 	return coded(d.db.Err("declare group", err))
 }
 
+// Close writes the acknowledgements still queued (for up to closeFlush), then stops the
+// listener.
 func (d *driver) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), closeFlush)
+	defer cancel()
+	err := d.acks.flush(ctx)
 	d.cancel()
 	d.wg.Wait()
+	if err != nil {
+		return provider.Errorf(provider.DeadlineExceeded, "acknowledgements still being written after %s; their messages will be delivered again: %w", closeFlush, err)
+	}
 	return nil
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // BenchMessages is how many messages one throughput run sends.
-const BenchMessages = 3000
+const BenchMessages = 10000
 
 // BenchBatch is how many messages one publish call sends, for the adapter and the raw client alike.
 const BenchBatch = 100
