@@ -43,32 +43,19 @@ func benchDB(b *testing.B) (*storage.DB, *sql.DB, *pgxpool.Pool) {
 	return db, raw, pool
 }
 
+// The benchmarks run storage, raw database/sql and a raw pgx pool side by side in each
+// iteration (dbtest.Compare) and report ratio-vs-database-sql and ratio-vs-pgx.
+
 func BenchmarkPointSelect(b *testing.B) {
 	db, raw, pool := benchDB(b)
 	ctx := context.Background()
 	const q = "SELECT n FROM counters WHERE name = $1"
 	var n int64
-	b.Run("storage", func(b *testing.B) {
-		for b.Loop() {
-			if err := db.SQL().QueryRowContext(ctx, q, "c500").Scan(&n); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("database-sql", func(b *testing.B) {
-		for b.Loop() {
-			if err := raw.QueryRowContext(ctx, q, "c500").Scan(&n); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("pgx", func(b *testing.B) {
-		for b.Loop() {
-			if err := pool.QueryRow(ctx, q, "c500").Scan(&n); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	dbtest.Compare(b,
+		dbtest.Op{Name: "storage", Run: func() error { return db.SQL().QueryRowContext(ctx, q, "c500").Scan(&n) }},
+		dbtest.Op{Name: "database-sql", Run: func() error { return raw.QueryRowContext(ctx, q, "c500").Scan(&n) }},
+		dbtest.Op{Name: "pgx", Run: func() error { return pool.QueryRow(ctx, q, "c500").Scan(&n) }},
+	)
 }
 
 func BenchmarkInsert(b *testing.B) {
@@ -76,88 +63,71 @@ func BenchmarkInsert(b *testing.B) {
 	ctx := context.Background()
 	const q = "INSERT INTO counters (name, n) VALUES ($1, $2)"
 	i := 0
-	run := func(b *testing.B, exec func(name string) error) {
-		for b.Loop() {
-			i++
-			if err := exec(fmt.Sprintf("ins-%d", i)); err != nil {
-				b.Fatal(err)
-			}
-		}
+	name := func() string { i++; return fmt.Sprintf("ins-%d", i) }
+	dbtest.Compare(b,
+		dbtest.Op{Name: "storage", Run: func() error { _, err := db.SQL().ExecContext(ctx, q, name(), 1); return err }},
+		dbtest.Op{Name: "database-sql", Run: func() error { _, err := raw.ExecContext(ctx, q, name(), 1); return err }},
+		dbtest.Op{Name: "pgx", Run: func() error { _, err := pool.Exec(ctx, q, name(), 1); return err }},
+	)
+}
+
+// rows is what range100 reads: *sql.Rows and pgx.Rows.
+type rows interface {
+	Next() bool
+	Scan(...any) error
+	Err() error
+}
+
+// range100 reads the 100 rows of a range query and closes them.
+func range100(r rows, err error, closeRows func()) error {
+	if err != nil {
+		return err
 	}
-	b.Run("storage", func(b *testing.B) {
-		run(b, func(n string) error { _, err := db.SQL().ExecContext(ctx, q, n, 1); return err })
-	})
-	b.Run("database-sql", func(b *testing.B) {
-		run(b, func(n string) error { _, err := raw.ExecContext(ctx, q, n, 1); return err })
-	})
-	b.Run("pgx", func(b *testing.B) {
-		run(b, func(n string) error { _, err := pool.Exec(ctx, q, n, 1); return err })
-	})
+	defer closeRows()
+	var name string
+	var n int64
+	c := 0
+	for r.Next() {
+		if err := r.Scan(&name, &n); err != nil {
+			return err
+		}
+		c++
+	}
+	if c != 100 {
+		return fmt.Errorf("%d rows", c)
+	}
+	return r.Err()
 }
 
 func BenchmarkRange100(b *testing.B) {
 	db, raw, pool := benchDB(b)
 	ctx := context.Background()
 	const q = "SELECT name, n FROM counters WHERE n BETWEEN $1 AND $2 ORDER BY n"
-	scan := func(rows interface {
-		Next() bool
-		Scan(...any) error
-		Err() error
-	}) error {
-		var name string
-		var n int64
-		c := 0
-		for rows.Next() {
-			if err := rows.Scan(&name, &n); err != nil {
+	viaSQL := func(db *sql.DB) func() error {
+		return func() error {
+			r, err := db.QueryContext(ctx, q, 401, 500)
+			if err != nil {
 				return err
 			}
-			c++
+			return range100(r, nil, func() { r.Close() })
 		}
-		if c != 100 {
-			return fmt.Errorf("%d rows", c)
-		}
-		return rows.Err()
 	}
-	b.Run("storage", func(b *testing.B) {
-		for b.Loop() {
-			rows, err := db.SQL().QueryContext(ctx, q, 401, 500)
+	dbtest.Compare(b,
+		dbtest.Op{Name: "storage", Run: viaSQL(db.SQL())},
+		dbtest.Op{Name: "database-sql", Run: viaSQL(raw)},
+		dbtest.Op{Name: "pgx", Run: func() error {
+			r, err := pool.Query(ctx, q, 401, 500)
 			if err != nil {
-				b.Fatal(err)
+				return err
 			}
-			if err := scan(rows); err != nil {
-				b.Fatal(err)
-			}
-			rows.Close()
-		}
-	})
-	b.Run("database-sql", func(b *testing.B) {
-		for b.Loop() {
-			rows, err := raw.QueryContext(ctx, q, 401, 500)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := scan(rows); err != nil {
-				b.Fatal(err)
-			}
-			rows.Close()
-		}
-	})
-	b.Run("pgx", func(b *testing.B) {
-		for b.Loop() {
-			rows, err := pool.Query(ctx, q, 401, 500)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := scan(rows); err != nil {
-				b.Fatal(err)
-			}
-			rows.Close()
-		}
-	})
+			return range100(r, nil, r.Close)
+		}},
+	)
 }
 
 // BenchmarkInTenant measures a point read of a tenant-scoped table in InTenant (RLS, tenant
-// set in the transaction) against the same read of a plain table in InTx.
+// set in the transaction) against the same read of a plain table in InTx, side by side:
+// ratio-vs-no-rls is the cost of tenant isolation.
 func BenchmarkInTenant(b *testing.B) {
 	db, _, _ := benchDB(b)
 	ctx := context.Background()
@@ -168,22 +138,16 @@ func BenchmarkInTenant(b *testing.B) {
 		b.Fatal(err)
 	}
 	var n string
-	b.Run("rls", func(b *testing.B) {
-		for b.Loop() {
-			if err := db.InTenant(ctx, "bench", func(tx *storage.Tx) error {
+	dbtest.Compare(b,
+		dbtest.Op{Name: "rls", Run: func() error {
+			return db.InTenant(ctx, "bench", func(tx *storage.Tx) error {
 				return tx.QueryRowContext(ctx, "SELECT name FROM widgets WHERE name = $1", "w500").Scan(&n)
-			}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("no-rls", func(b *testing.B) {
-		for b.Loop() {
-			if err := db.InTx(ctx, func(tx *storage.Tx) error {
+			})
+		}},
+		dbtest.Op{Name: "no-rls", Run: func() error {
+			return db.InTx(ctx, func(tx *storage.Tx) error {
 				return tx.QueryRowContext(ctx, "SELECT name FROM counters WHERE name = $1", "c500").Scan(&n)
-			}); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+			})
+		}},
+	)
 }
