@@ -87,7 +87,10 @@ func (d *driver) options() ([]nats.Option, error) {
 		nats.Name(c.Name), nats.Timeout(c.ConnectTimeout.Std()),
 		nats.RetryOnFailedConnect(true), nats.MaxReconnects(-1), nats.ReconnectWait(250 * time.Millisecond),
 		nats.ReconnectJitter(100*time.Millisecond, time.Second),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			if nc.IsClosed() {
+				return // closed by Close, not lost
+			}
 			d.log.Warn("NATS connection lost; reconnecting", "error", err)
 		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) { d.log.Info("NATS connection restored", "server", nc.ConnectedUrlRedacted()) }),
