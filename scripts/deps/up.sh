@@ -56,35 +56,91 @@ restore_service_starts() {
 	trap - EXIT
 }
 
-# ensure_tls: a test CA and a server certificate for localhost / 127.0.0.1 in .tools/run/tls
-# (regenerated when missing or expiring within 30 days).
+# ensure_tls: in .tools/run/tls, a test CA with a server certificate for localhost / 127.0.0.1 and a
+# client certificate, and an unrelated "foreign" CA with a client certificate of its own (which the
+# brokers must reject). Each set is regenerated when missing, expiring within 30 days, or no longer
+# signed by its CA; keys are readable by root only.
 ensure_tls() {
 	local d=$RUN/tls
 	make_dir "$d" root 0755
-	if [[ -s $d/ca.crt && -s $d/server.crt && -s $d/server.key ]] &&
-		openssl x509 -checkend 2592000 -noout -in "$d/ca.crt" >/dev/null &&
-		openssl x509 -checkend 2592000 -noout -in "$d/server.crt" >/dev/null; then
+	ensure_tls_ca "$d"
+	ensure_tls_client "$d"
+	ensure_tls_foreign "$d"
+}
+
+# tls_valid CERT CA: CERT and its key exist, CERT is valid for 30 more days and CA signed it.
+tls_valid() {
+	[[ -s $1 && -s ${1%.crt}.key ]] &&
+		openssl x509 -checkend 2592000 -noout -in "$1" >/dev/null 2>&1 &&
+		openssl verify -CAfile "$2" "$1" >/dev/null 2>&1
+}
+
+# tls_make DIR WHAT CMD...: run CMD in DIR with umask 077, logging to tls.log; die naming WHAT.
+tls_make() {
+	local d=$1 what=$2
+	shift 2
+	log "generating the $what in $d"
+	(cd "$d" && umask 077 && "$@") >>"$LOGDIR/tls.log" 2>&1 || {
+		cat "$LOGDIR/tls.log" >&2
+		die "openssl could not create the $what (log above: $LOGDIR/tls.log)."
+	}
+}
+
+# tls_new_ca NAME SUBJECT: a self-signed CA NAME.crt / NAME.key in the current directory.
+tls_new_ca() {
+	openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$1.key" -out "$1.crt" -subj "$2" \
+		-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+		chmod 0644 "$1.crt"
+}
+
+# tls_sign NAME CA SUBJECT EXTENSION...: a key NAME.key and a certificate NAME.crt for SUBJECT with
+# the given extensions, signed by CA.crt / CA.key (all in the current directory). Steps are chained
+# with && because tls_make runs it where set -e does not apply.
+tls_sign() {
+	local name=$1 ca=$2 subj=$3
+	shift 3
+	openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$name.key" -out "$name.csr" -subj "$subj" &&
+		printf '%s\n' "basicConstraints=critical,CA:FALSE" "$@" >"$name.ext" &&
+		openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial -sha256 -days 825 \
+			-extfile "$name.ext" -out "$name.crt" &&
+		rm -f "$name.csr" "$name.ext" "$ca.srl" &&
+		chmod 0644 "$name.crt"
+}
+
+# ensure_tls_ca DIR: the test CA (ca.crt, ca.key) and the servers' certificate (server.crt, server.key).
+ensure_tls_ca() {
+	local d=$1
+	if tls_valid "$d/ca.crt" "$d/ca.crt" && tls_valid "$d/server.crt" "$d/ca.crt"; then
 		return 0
 	fi
-	log "generating the test CA and server certificate in $d"
-	(
-		cd "$d"
-		umask 077
-		openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout ca.key -out ca.crt \
-			-subj "/O=EIM test bed/CN=EIM test bed CA" \
-			-addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign"
-		openssl req -newkey rsa:2048 -nodes -sha256 -keyout server.key -out server.csr \
-			-subj "/O=EIM test bed/CN=localhost"
-		printf '%s\n' "subjectAltName=DNS:localhost,IP:127.0.0.1" "basicConstraints=critical,CA:FALSE" \
-			"keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
-		openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -sha256 -days 825 \
-			-extfile server.ext -out server.crt
-		rm -f server.csr server.ext ca.srl
-		chmod 0644 ca.crt server.crt
-	) >"$LOGDIR/tls.log" 2>&1 || {
-		cat "$LOGDIR/tls.log" >&2
-		die "openssl could not create the test CA (log above)."
-	}
+	: >"$LOGDIR/tls.log"
+	tls_make "$d" "test CA and server certificate" tls_ca_server
+}
+tls_ca_server() {
+	tls_new_ca ca "/O=EIM test bed/CN=EIM test bed CA" &&
+		tls_sign server ca "/O=EIM test bed/CN=localhost" "subjectAltName=DNS:localhost,IP:127.0.0.1" \
+			"keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth"
+}
+
+# ensure_tls_client DIR: client.crt / client.key (CN eim-test-client, clientAuth) signed by the test CA.
+ensure_tls_client() {
+	tls_valid "$1/client.crt" "$1/ca.crt" && return 0
+	tls_make "$1" "test client certificate" tls_sign client ca "/O=EIM test bed/CN=eim-test-client" \
+		"keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth"
+}
+
+# ensure_tls_foreign DIR: foreign-ca.crt, a CA no server trusts, and foreign-client.crt /
+# foreign-client.key signed by it, with the same CN as client.crt (only the issuer differs).
+ensure_tls_foreign() {
+	tls_valid "$1/foreign-client.crt" "$1/foreign-ca.crt" && return 0
+	tls_make "$1" "foreign CA and its client certificate" tls_foreign
+}
+tls_foreign() {
+	# foreign-ca.key is removed: nothing else is ever signed by it
+	tls_new_ca foreign-ca "/O=EIM foreign test CA/CN=EIM foreign test CA" &&
+		tls_sign foreign-client foreign-ca "/O=EIM foreign test CA/CN=eim-test-client" \
+			"keyUsage=critical,digitalSignature" "extendedKeyUsage=clientAuth" &&
+		rm -f foreign-ca.key
 }
 
 # install_tls DIR OWNER: copies of the CA, server certificate and key that OWNER can read.
@@ -336,12 +392,13 @@ start_redis() {
 		# written by scripts/deps/up.sh: in-memory only, loopback only
 		bind $H
 		port $REDIS_PORT
-		# the same server over TLS on a second port; no client certificate asked for
+		# the same server over TLS on a second port; a client certificate is asked for and, if one
+		# is presented, must be signed by the test CA (none is accepted too)
 		tls-port $REDIS_TLS_PORT
 		tls-cert-file $dir/tls/server.crt
 		tls-key-file $dir/tls/server.key
 		tls-ca-cert-file $dir/tls/ca.crt
-		tls-auth-clients no
+		tls-auth-clients optional
 		protected-mode yes
 		daemonize no
 		logfile ""
@@ -362,7 +419,8 @@ nats_ready() {
 }
 
 # start_nats NAME PORT MONITOR_PORT plain|tls: NATS 2.9 cannot serve TLS and plain clients on one
-# port, so the TLS server is a second instance (own JetStream store, same users).
+# port, so the TLS server is a second instance (own JetStream store, same users, client certificate
+# required).
 start_nats() {
 	local name=$1 port=$2 mport=$3 mode=$4 dir=$RUN/$1 sname=eim-test
 	local -a files=()
@@ -395,11 +453,13 @@ start_nats() {
 		EOF
 		if [[ $mode == tls ]]; then
 			cat <<-EOF
-				# TLS only (no client certificate asked for): the test CA's server certificate
+				# TLS only, with the test CA's server certificate; every client must present a
+				# certificate signed by the test CA (verify), besides its user and password
 				tls {
 				  cert_file: "$dir/tls/server.crt"
 				  key_file: "$dir/tls/server.key"
 				  ca_file: "$dir/tls/ca.crt"
+				  verify: true
 				  timeout: 5
 				}
 			EOF
@@ -464,12 +524,13 @@ start_rabbitmq() {
 	put_file "$dir/rabbitmq.conf" 0644 rabbitmq <<-EOF
 		# written by scripts/deps/up.sh
 		listeners.tcp.default = $H:$RABBITMQ_AMQP_PORT
-		# amqps with the test CA; no client certificate asked for
+		# amqps with the test CA; a client certificate is asked for and, if one is presented, must be
+		# signed by the test CA (none is accepted too); users still log in with their password
 		listeners.ssl.default = $H:$RABBITMQ_AMQPS_PORT
 		ssl_options.cacertfile = $dir/tls/ca.crt
 		ssl_options.certfile = $dir/tls/server.crt
 		ssl_options.keyfile = $dir/tls/server.key
-		ssl_options.verify = verify_none
+		ssl_options.verify = verify_peer
 		ssl_options.fail_if_no_peer_cert = false
 		management.tcp.ip = $H
 		management.tcp.port = $RABBITMQ_MANAGEMENT_PORT

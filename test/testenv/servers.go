@@ -198,8 +198,9 @@ func (s *MariaDBServer) CreateDatabase(t TB, prefix string) string {
 type RedisServer struct {
 	// Host is 127.0.0.1.
 	Host string
-	// Port is REDIS_PORT (plain); TLSPort is REDIS_TLS_PORT, the same server over TLS (no client
-	// certificate asked for).
+	// Port is REDIS_PORT (plain); TLSPort is REDIS_TLS_PORT, the same server over TLS. It asks for
+	// a client certificate (tls-auth-clients optional): none is accepted, one not signed by the
+	// test CA (CA.ForeignClientCertFile) fails the handshake.
 	Port, TLSPort int
 	// User and Password are the ACL user's (eim/eim).
 	User, Password string
@@ -238,7 +239,8 @@ func (s *RedisServer) URL() string {
 
 // NATSServer is the test bed's NATS 2.9 server with JetStream. Anonymous clients are refused.
 // TLSPort is a second, TLS-only server (NATS 2.9 cannot serve TLS and plain clients on one
-// port) with its own JetStream store and the same users.
+// port) with its own JetStream store and the same users; it requires a client certificate signed
+// by the test CA (CA.ClientCertFile) besides the user and password.
 type NATSServer struct {
 	// Host is 127.0.0.1.
 	Host string
@@ -246,7 +248,8 @@ type NATSServer struct {
 	Port, MonitorPort int
 	// TLSPort is the TLS-only server's client port (NATS_TLS_PORT); TLSMonitorPort its monitoring port.
 	TLSPort, TLSMonitorPort int
-	// CA is the test CA and server certificate the TLS server presents (no client certificate asked for).
+	// CA is the test CA and server certificate the TLS server presents, and the client certificate
+	// it requires (CA.ClientCertFile, CA.ClientKeyFile).
 	CA TLSFiles
 	// User and Password (eim/eim) may publish and subscribe to everything, JetStream API included.
 	User, Password string
@@ -297,7 +300,9 @@ type RabbitMQServer struct {
 	Host string
 	// Port is the AMQP 0-9-1 port; ManagementPort the management HTTP API's.
 	Port, ManagementPort int
-	// TLSPort is the AMQP-over-TLS (amqps) port of the same broker (no client certificate asked for).
+	// TLSPort is the AMQP-over-TLS (amqps) port of the same broker. It asks for a client
+	// certificate (verify_peer, fail_if_no_peer_cert false): none is accepted, one not signed by
+	// the test CA fails the handshake. Users still log in with their password.
 	TLSPort int
 	// CA is the test CA and server certificate presented on TLSPort.
 	CA TLSFiles

@@ -198,30 +198,49 @@ func require(t TB, server, where string, check func(ctx context.Context) error) 
 
 // TLSFiles are the test CA and the server certificate (SAN localhost and 127.0.0.1) that the
 // TLS-enabled servers (PostgresTLS, MariaDB, and the TLS ports of Redis, NATS and RabbitMQ)
-// present. They are created by `make deps` in .tools/run/tls.
+// present, a client certificate signed by the test CA, and a client certificate signed by an
+// unrelated CA that no server trusts. They are created by `make deps` in .tools/run/tls; the keys
+// are readable by root only.
 type TLSFiles struct {
-	// CAFile is the PEM CA certificate that signed ServerCertFile.
+	// CAFile is the PEM CA certificate that signed ServerCertFile and ClientCertFile.
 	CAFile string
 	// ServerCertFile is the PEM server certificate (DNS:localhost, IP:127.0.0.1).
 	ServerCertFile string
 	// ServerKeyFile is ServerCertFile's PEM private key.
 	ServerKeyFile string
+	// ClientCertFile is a PEM client certificate (CN ClientCN, extended key usage clientAuth)
+	// signed by CAFile; ClientKeyFile is its PEM private key.
+	ClientCertFile, ClientKeyFile string
+	// ForeignCAFile is a second PEM CA that no test-bed server trusts; ForeignClientCertFile is
+	// a client certificate it signed, with the same subject CN as ClientCertFile, and
+	// ForeignClientKeyFile its PEM private key. Servers that verify client certificates reject it.
+	ForeignCAFile, ForeignClientCertFile, ForeignClientKeyFile string
 }
+
+// ClientCN is the subject common name of both client certificates in TLSFiles.
+const ClientCN = "eim-test-client"
 
 // WrongServerName is a host name the test certificate is not valid for, for "wrong host" tests:
 // dial 127.0.0.1 but verify the certificate against this name, and verification must fail.
 const WrongServerName = "wrong.example.invalid"
 
-// TLS returns the test CA and server certificate files, failing the test if they do not exist.
+// TLS returns the test CA, server and client certificate files, failing the test if one does
+// not exist.
 func TLS(t TB) TLSFiles {
 	t.Helper()
 	dir := filepath.Join(toolsDir(t), "run", "tls")
 	f := TLSFiles{
-		CAFile:         filepath.Join(dir, "ca.crt"),
-		ServerCertFile: filepath.Join(dir, "server.crt"),
-		ServerKeyFile:  filepath.Join(dir, "server.key"),
+		CAFile:                filepath.Join(dir, "ca.crt"),
+		ServerCertFile:        filepath.Join(dir, "server.crt"),
+		ServerKeyFile:         filepath.Join(dir, "server.key"),
+		ClientCertFile:        filepath.Join(dir, "client.crt"),
+		ClientKeyFile:         filepath.Join(dir, "client.key"),
+		ForeignCAFile:         filepath.Join(dir, "foreign-ca.crt"),
+		ForeignClientCertFile: filepath.Join(dir, "foreign-client.crt"),
+		ForeignClientKeyFile:  filepath.Join(dir, "foreign-client.key"),
 	}
-	for _, p := range []string{f.CAFile, f.ServerCertFile, f.ServerKeyFile} {
+	for _, p := range []string{f.CAFile, f.ServerCertFile, f.ServerKeyFile, f.ClientCertFile, f.ClientKeyFile,
+		f.ForeignCAFile, f.ForeignClientCertFile, f.ForeignClientKeyFile} {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("testenv: test TLS file missing: %v. Fix: run `%s` in %s", err, FixCommand, RepoRoot(t))
 		}

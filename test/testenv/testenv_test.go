@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -55,6 +56,41 @@ func TestVarsComeFromPortsEnv(t *testing.T) {
 	assert.Equal(t, "127.0.0.1", testenv.Var(t, "DEPS_HOST"))
 	assert.Equal(t, testenv.Host, testenv.Var(t, "DEPS_HOST"))
 	assert.NotEmpty(t, testenv.Var(t, "KEYCLOAK_VERSION"), "versions.env is read too")
+}
+
+// ---------------------------------------------------------------- TLS files
+
+// TestTLSFiles: the client certificate is a clientAuth certificate for ClientCN issued by the test
+// CA; the foreign one has the same CN but chains only to the foreign CA.
+func TestTLSFiles(t *testing.T) {
+	files := testenv.TLS(t)
+	testCA, err := files.CertPool()
+	require.NoError(t, err)
+	foreignPEM, err := os.ReadFile(files.ForeignCAFile)
+	require.NoError(t, err)
+	foreignCA := x509.NewCertPool()
+	require.True(t, foreignCA.AppendCertsFromPEM(foreignPEM))
+	for _, tc := range []struct {
+		name, cert, key   string
+		trusts, distrusts *x509.CertPool
+	}{
+		{"client", files.ClientCertFile, files.ClientKeyFile, testCA, foreignCA},
+		{"foreign client", files.ForeignClientCertFile, files.ForeignClientKeyFile, foreignCA, testCA},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pair, err := tls.LoadX509KeyPair(tc.cert, tc.key)
+			require.NoError(t, err)
+			assert.Equal(t, testenv.ClientCN, pair.Leaf.Subject.CommonName)
+			opts := x509.VerifyOptions{KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+			opts.Roots = tc.trusts
+			_, err = pair.Leaf.Verify(opts)
+			require.NoError(t, err)
+			opts.Roots = tc.distrusts
+			_, err = pair.Leaf.Verify(opts)
+			var unknown x509.UnknownAuthorityError
+			require.ErrorAs(t, err, &unknown)
+		})
+	}
 }
 
 // ---------------------------------------------------------------- PostgreSQL
@@ -241,22 +277,59 @@ func TestNATS(t *testing.T) {
 		body := httpGet(t, ns.MonitorURL()+"/jsz", nil, http.StatusOK)
 		assert.Contains(t, string(body), `"config"`)
 	})
-	t.Run("TLS server requires TLS and runs JetStream", func(t *testing.T) {
-		c := natsDial(t, ns.TLSAddr())
-		line := c.line()
-		require.True(t, strings.HasPrefix(line, "INFO "), line)
-		var info map[string]any
-		require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(line, "INFO ")), &info))
+	t.Run("TLS server requires TLS and a client certificate, and runs JetStream", func(t *testing.T) {
+		c, info := natsTLS(t, ns, ns.CA.ClientCertFile, ns.CA.ClientKeyFile)
+		require.NoError(t, c.Handshake())
 		assert.Equal(t, true, info["tls_required"])
+		assert.Equal(t, true, info["tls_verify"])
 		assert.Equal(t, true, info["jetstream"])
-		// NATS upgrades to TLS after its plain-text INFO line.
-		pool, err := ns.CA.CertPool()
+		cn, _ := json.Marshal(map[string]any{"user": ns.User, "pass": ns.Password, "verbose": false, "protocol": 1})
+		_, err := c.Write([]byte("CONNECT " + string(cn) + "\r\nPING\r\n"))
 		require.NoError(t, err)
-		tc := tls.Client(c.conn, &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12})
-		require.NoError(t, tc.Handshake())
+		line, err := bufio.NewReader(c).ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, "PONG", strings.TrimSpace(line))
 		body := httpGet(t, ns.TLSMonitorURL()+"/jsz", nil, http.StatusOK)
 		assert.Contains(t, string(body), `"config"`)
 	})
+	t.Run("TLS server refuses a client without a certificate or with a foreign one", func(t *testing.T) {
+		for _, files := range [][2]string{{"", ""}, {ns.CA.ForeignClientCertFile, ns.CA.ForeignClientKeyFile}} {
+			c, _ := natsTLS(t, ns, files[0], files[1])
+			// In TLS 1.3 the server checks the client's certificate after the client's handshake
+			// is done: its alert arrives on the first read.
+			err := c.Handshake()
+			if err == nil {
+				_, err = c.Write([]byte("PING\r\n"))
+			}
+			if err == nil {
+				_, err = bufio.NewReader(c).ReadString('\n')
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "remote error: tls: bad certificate")
+		}
+	})
+}
+
+// natsTLS reads the TLS-only NATS server's INFO and returns the TLS client (handshake not done
+// yet) that verifies the server against the test CA and presents the client certificate in
+// certFile/keyFile (none when certFile is empty).
+func natsTLS(t *testing.T, ns *testenv.NATSServer, certFile, keyFile string) (*tls.Conn, map[string]any) {
+	c := natsDial(t, ns.TLSAddr())
+	line := c.line()
+	require.True(t, strings.HasPrefix(line, "INFO "), line)
+	var info map[string]any
+	require.NoError(t, json.Unmarshal([]byte(strings.TrimPrefix(line, "INFO ")), &info))
+	pool, err := ns.CA.CertPool()
+	require.NoError(t, err)
+	cfg := &tls.Config{RootCAs: pool, ServerName: "localhost", MinVersion: tls.VersionTLS12}
+	if certFile != "" {
+		pair, err := tls.LoadX509KeyPair(certFile, keyFile)
+		require.NoError(t, err)
+		// sent even if its issuer is not among the CAs the server names
+		cfg.GetClientCertificate = func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &pair, nil }
+	}
+	// NATS upgrades to TLS after its plain-text INFO line.
+	return tls.Client(c.conn, cfg), info
 }
 
 type natsConn struct {

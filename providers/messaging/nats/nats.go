@@ -2,7 +2,8 @@
 // messages (subject <subjectPrefix><topic>), each consumer group is a durable pull consumer
 // filtered on its topic, with explicit acks, an ack wait, and delayed naks for the backoff.
 // The connection reconnects by itself, forever; a server that is down at startup is waited for,
-// but a TLS failure at startup (certificate not trusted, wrong name, no TLS) fails Open.
+// but a TLS failure at startup (certificate not trusted, wrong name, no TLS, client certificate
+// rejected or missing where required) fails Open.
 package nats
 
 import (

@@ -14,11 +14,16 @@ import (
 
 // TLSCase is one row of an adapter's TLS test against the test bed's TLS port: Configure edits
 // the adapter configuration; an empty WantErr expects a working publish/consume round trip,
-// otherwise Open or CheckHealth must fail with Unavailable and an error containing WantErr.
+// otherwise Open or CheckHealth must fail with Unavailable and an error containing WantErr and
+// every string of AlsoWant.
 type TLSCase[C any] struct {
 	Name      string
 	Configure func(c C)
 	WantErr   string
+	AlsoWant  []string
+	// Verify, if set, runs after a successful round trip while the bus is still open (e.g. to ask
+	// the broker which client certificate the connection presented).
+	Verify func(t *testing.T, c C)
 }
 
 // RunTLS runs cases, each on a fresh configuration from newConfig, opening the bus as adapter.
@@ -33,14 +38,30 @@ func RunTLS[C provider.AdapterConfig](t *testing.T, adapter string, newConfig fu
 				require.NoError(t, err)
 				t.Cleanup(func() { _ = bus.Close() })
 				RoundTrip(t, bus)
+				if tc.Verify != nil {
+					tc.Verify(t, c)
+				}
 				return
 			}
 			err := OpenOrHealthErr(t, adapter, c)
 			require.Error(t, err)
 			assert.Equal(t, provider.Unavailable, provider.CodeOf(err), "code of %v", err)
-			assert.Contains(t, err.Error(), tc.WantErr)
+			for _, want := range append([]string{tc.WantErr}, tc.AlsoWant...) {
+				assert.Contains(t, err.Error(), want)
+			}
 		})
 	}
+}
+
+// ClientCertHint is the advice messaging.TLSError gives when the server rejects the client
+// certificate or requires one (by an alert, or by hanging up right after the handshake).
+const ClientCertHint = "set tls.cert and tls.key to a certificate the server trusts"
+
+// ClientCert returns resolved {file: ...} references to the client certificate certFile and its
+// key keyFile, for tls.cert and tls.key, as bootstrap resolves them.
+func ClientCert(t TB, certFile, keyFile string) (cert, key provider.SecretRef) {
+	t.Helper()
+	return FileRef(t, certFile), FileRef(t, keyFile)
 }
 
 // OpenOrHealthErr opens the bus and, if that succeeds, checks its health: it returns the first
