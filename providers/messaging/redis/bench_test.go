@@ -43,10 +43,14 @@ func rawConsumer(b *testing.B, rdb *goredis.Client, key string) func(*msgtest.Cl
 					continue
 				}
 				for _, s := range res {
+					ids := make([]string, 0, len(s.Messages))
 					for _, m := range s.Messages {
 						p, _ := m.Values["payload"].(string)
 						clock.Received([]byte(p))
-						rdb.XAck(ctx, key, "raw", m.ID)
+						ids = append(ids, m.ID)
+					}
+					if len(ids) > 0 {
+						rdb.XAck(ctx, key, "raw", ids...) // one XACK for the batch
 					}
 				}
 			}

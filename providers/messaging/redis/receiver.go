@@ -176,8 +176,11 @@ type delivery struct {
 
 func (d *delivery) Message() messaging.Message { return d.m }
 
-func (d *delivery) Ack(ctx context.Context) error {
-	return coded(d.r.d.rdb.XAck(ctx, d.r.key, d.r.group, d.entry).Err())
+// Ack queues the acknowledgement for the driver's acker, which writes it in the background
+// (see newAcker).
+func (d *delivery) Ack(context.Context) error {
+	d.r.d.acks.Add(ack{stream: d.r.key, group: d.r.group, entry: d.entry})
+	return nil
 }
 
 // Nack leaves the entry pending and claims it back after delay; with no delay (the

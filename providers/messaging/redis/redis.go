@@ -10,10 +10,12 @@ import (
 	"io"
 	"net"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/eim-byoi/eim/providers/messaging"
+	"github.com/eim-byoi/eim/providers/messaging/internal/acks"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -36,9 +38,10 @@ func init() {
 }
 
 type driver struct {
-	cfg *Config
-	rdb *goredis.Client
-	env messaging.Env
+	cfg  *Config
+	rdb  *goredis.Client
+	env  messaging.Env
+	acks *acks.Writer[ack]
 }
 
 func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (messaging.Driver, error) {
@@ -55,7 +58,9 @@ func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (mes
 		Addr: c.Address, Username: c.Username, Password: c.Password.Value().Reveal(), DB: c.DB, TLSConfig: tc,
 		DialTimeout: c.DialTimeout.Std(), ClientName: "eim", MaxRetries: 2,
 	})
-	return &driver{cfg: c, rdb: rdb, env: env}, nil
+	d := &driver{cfg: c, rdb: rdb, env: env}
+	d.acks = d.newAcker()
+	return d, nil
 }
 
 func (d *driver) key(topic string) string { return d.cfg.KeyPrefix + topic }
@@ -103,4 +108,13 @@ func (d *driver) Declare(ctx context.Context, topic, group string, _ messaging.G
 	return coded(err)
 }
 
-func (d *driver) Close() error { return coded(d.rdb.Close()) }
+// Close writes the acknowledgements still queued (for up to closeFlush), then closes the
+// client. Those it could not write stay pending and are claimed again after claimTimeout.
+func (d *driver) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), closeFlush)
+	defer cancel()
+	return errors.Join(d.acks.Flush(ctx), coded(d.rdb.Close()))
+}
+
+// closeFlush bounds how long Close waits for queued acknowledgements.
+const closeFlush = 5 * time.Second

@@ -149,9 +149,9 @@ type delivery struct {
 func (d *delivery) Message() messaging.Message { return d.m }
 
 // Ack queues the acknowledgement for the driver's acker, which writes it in the background
-// (see acker).
+// (see newAcker).
 func (d *delivery) Ack(context.Context) error {
-	d.r.d.acks.add(ack{id: d.id, token: d.token})
+	d.r.d.acks.Add(ack{id: d.id, token: d.token})
 	return nil
 }
 

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/eim-byoi/eim/providers/messaging"
+	"github.com/eim-byoi/eim/providers/messaging/internal/acks"
 	"github.com/eim-byoi/eim/providers/messaging/internal/pgnotify"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
@@ -43,7 +44,7 @@ type driver struct {
 	db      *storage.DB
 	q       queries
 	log     *slog.Logger
-	acks    *acker
+	acks    *acks.Writer[ack]
 	ordered atomic.Bool // a receiver claims in key order
 
 	listenOnce sync.Once
@@ -69,7 +70,7 @@ func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (mes
 	}
 	drv := &driver{cfg: c, db: env.Storage, q: queriesFor(d), log: env.Log(), wake: make(chan struct{})}
 	drv.ctx, drv.cancel = context.WithCancel(context.Background())
-	drv.acks = newAcker(env.Storage, drv.log, &drv.wg, drv.acked)
+	drv.acks = drv.newAcker()
 	return drv, nil
 }
 
@@ -126,7 +127,7 @@ func (d *driver) Declare(ctx context.Context, topic, group string, _ messaging.G
 func (d *driver) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), closeFlush)
 	defer cancel()
-	err := d.acks.flush(ctx)
+	err := d.acks.Flush(ctx)
 	d.cancel()
 	d.wg.Wait()
 	if err != nil {
