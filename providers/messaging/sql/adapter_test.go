@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/internal/testlog"
 	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/sql"
@@ -153,11 +154,11 @@ func TestLostAcknowledgementRedelivers(t *testing.T) {
 			ctx := context.Background()
 			p := msgtest.Proxy(t, s.addr(t))
 			via, direct := s.via(t, p)
-			logs := &syncBuffer{}
+			logs := &testlog.Buffer{}
 			cfg := sql.NewConfig()
 			cfg.VisibilityTimeout = provider.Duration(2 * time.Second)
 			cfg.PollInterval = provider.Duration(100 * time.Millisecond)
-			bus := openWith(t, via, cfg, slog.New(slog.NewTextHandler(logs, nil)))
+			bus := openWith(t, via, cfg, logs.Logger())
 			var once sync.Once
 			r := newReceived()
 			sub, err := bus.Subscribe(ctx, "lost", "g", func(ctx context.Context, m messaging.Message) error {
@@ -175,22 +176,4 @@ func TestLostAcknowledgementRedelivers(t *testing.T) {
 			assert.Equal(t, []int{1, 2}, r.seen["m-1"], "delivered again after the lost acknowledgement")
 		})
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for a logger and a test reading it at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

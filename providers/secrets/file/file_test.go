@@ -12,10 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/internal/testlog"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
 	"github.com/eim-byoi/eim/providers/secrets/file"
-	"github.com/eim-byoi/eim/providers/secrets/internal/testlog"
 	"github.com/eim-byoi/eim/test/conformance"
 )
 

@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 	gcsecrets "gocloud.dev/secrets"
 
-	"github.com/eim-byoi/eim/providers/secrets/internal/testlog"
+	"github.com/eim-byoi/eim/internal/testlog"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 

@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/internal/testlog"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
-	"github.com/eim-byoi/eim/providers/secrets/internal/testlog"
 	"github.com/eim-byoi/eim/providers/secrets/kms"
 	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"

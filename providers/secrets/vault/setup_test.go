@@ -11,9 +11,9 @@ import (
 	"github.com/hashicorp/vault/api"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/internal/testlog"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
-	"github.com/eim-byoi/eim/providers/secrets/internal/testlog"
 	"github.com/eim-byoi/eim/providers/secrets/vault"
 	"github.com/eim-byoi/eim/test/testenv"
 )

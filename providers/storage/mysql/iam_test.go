@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -23,17 +22,6 @@ import (
 )
 
 var iamCreds = aws.Credentials{AccessKeyID: "AKIAEIMTEST000000002", SecretAccessKey: "eim+test/secret+access+key+1111111111111"}
-
-// awsEnv makes creds the process's AWS credentials, with no shared files or instance metadata.
-func awsEnv(t *testing.T, creds aws.Credentials) {
-	none := filepath.Join(t.TempDir(), "none")
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY": creds.SecretAccessKey, "AWS_SESSION_TOKEN": "",
-		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		t.Setenv(k, v)
-	}
-}
 
 // TestRDSIAM: the mysql adapter with iam set authenticates every new connection with a freshly
 // signed RDS IAM token, sent through the mysql_clear_password plugin over TLS, as RDS MySQL
@@ -58,7 +46,7 @@ func TestRDSIAM(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("token per connection", func(t *testing.T) {
-		awsEnv(t, iamCreds)
+		dbtest.AWSEnv(t, iamCreds)
 		db := open(t, config(region), storage.Env{})
 		t.Cleanup(func() { _ = db.Close() })
 		for range 3 {
@@ -81,7 +69,7 @@ func TestRDSIAM(t *testing.T) {
 	})
 
 	t.Run("wrong region", func(t *testing.T) {
-		awsEnv(t, iamCreds)
+		dbtest.AWSEnv(t, iamCreds)
 		var logs bytes.Buffer
 		db, err := storage.Open(ctx, "mysql", config("us-west-2"), storage.Env{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		require.NoError(t, err)

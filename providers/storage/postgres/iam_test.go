@@ -5,7 +5,6 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -25,17 +24,6 @@ import (
 // iamCreds are the AWS credentials the tests give the process (the SDK's default chain reads
 // them from the environment) and the RDS stand-in verifies tokens against.
 var iamCreds = aws.Credentials{AccessKeyID: "AKIAEIMTEST000000001", SecretAccessKey: "eim+test/secret+access+key+0000000000000"}
-
-// awsEnv makes creds the process's AWS credentials, with no shared files or instance metadata.
-func awsEnv(t *testing.T, creds aws.Credentials) {
-	none := filepath.Join(t.TempDir(), "none")
-	for k, v := range map[string]string{
-		"AWS_ACCESS_KEY_ID": creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY": creds.SecretAccessKey, "AWS_SESSION_TOKEN": "",
-		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
-	} {
-		t.Setenv(k, v)
-	}
-}
 
 // iamConfig connects to the stand-in as d's runtime role with RDS IAM for region, over TLS
 // verified against the test CA; migrations run as d's migration role with its password.
@@ -65,7 +53,7 @@ func TestRDSIAM(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("token per connection", func(t *testing.T) {
-		awsEnv(t, iamCreds)
+		dbtest.AWSEnv(t, iamCreds)
 		var logs bytes.Buffer
 		db, err := storage.Open(ctx, "postgres", iamConfig(t, front, d, region), storage.Env{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 		require.NoError(t, err)
@@ -105,7 +93,7 @@ func TestRDSIAM(t *testing.T) {
 	}
 	for _, tt := range rejected {
 		t.Run(tt.name, func(t *testing.T) {
-			awsEnv(t, tt.creds)
+			dbtest.AWSEnv(t, tt.creds)
 			var logs bytes.Buffer
 			c := iamConfig(t, front, d, tt.region)
 			db, err := storage.Open(ctx, "postgres", c, storage.Env{Logger: slog.New(slog.NewTextHandler(&logs, nil))})

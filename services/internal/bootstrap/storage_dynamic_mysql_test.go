@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/internal/testlog"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/test/testenv"
 )
@@ -135,7 +136,7 @@ func TestStorageDynamicCredentialsRotateWithVaultLeaseMariaDB(t *testing.T) {
 
 	// Migrate once with the group account as the runtime user, so that its grants exist to copy.
 	{
-		var logs logBuffer
+		var logs testlog.Buffer
 		app, _, err := openWithStorage(ctx, loadEIMConfig(t, bed.storageDoc(t, bao.Addr, "",
 			fmt.Sprintf("      user: %s\n      password: {env: EIM_TEST_GROUP_PASSWORD}", bed.group))), &logs, env)
 		require.NoError(t, err, "logs: %s", logs.String())
@@ -168,7 +169,7 @@ func TestStorageDynamicCredentialsRotateWithVaultLeaseMariaDB(t *testing.T) {
 
 	doc := bed.storageDoc(t, bao.Addr, fmt.Sprintf(", dynamicPrefixes: [%q]", mount+"/creds/"),
 		fmt.Sprintf("      dynamic: {path: %q}\n      runtimeRole: %s", path, bed.group))
-	var logs logBuffer
+	var logs testlog.Buffer
 	app, opened, err := openWithStorage(ctx, loadEIMConfig(t, doc), &logs, env)
 	require.NoError(t, err)
 	closed := false

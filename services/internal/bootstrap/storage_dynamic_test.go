@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/internal/testlog"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
 	"github.com/eim-byoi/eim/providers/storage"
@@ -21,24 +22,6 @@ import (
 	"github.com/eim-byoi/eim/services/internal/logging"
 	"github.com/eim-byoi/eim/test/testenv"
 )
-
-// logBuffer is a goroutine-safe log sink.
-type logBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // pgBed is a fresh database on the test bed's PostgreSQL: owned by a migration role, with a
 // NOLOGIN runtime group role (NOSUPERUSER NOBYPASSRLS) that login roles are made members of.
@@ -131,7 +114,7 @@ func loadEIMConfig(t *testing.T, doc string) *config.Config {
 	return cfg
 }
 
-func openWithStorage(ctx context.Context, cfg *config.Config, log *logBuffer, env map[string]string) (*App, map[string]Opened, error) {
+func openWithStorage(ctx context.Context, cfg *config.Config, log *testlog.Buffer, env map[string]string) (*App, map[string]Opened, error) {
 	return OpenProviders(ctx, Options{
 		Config: cfg, Logger: logging.New(log, "debug", "json", nil), // no redactor: nothing may log a credential at all
 		Steps:     StepsFor(map[string]OpenFunc{secrets.Kind: openSecrets, storage.Kind: openStorage}),
@@ -198,7 +181,7 @@ providers:
       migration: {user: %s, password: {env: EIM_TEST_MIG_PASSWORD}}
       tls: {mode: disable}
 `, t.TempDir(), bao.Addr, mount+"/creds/", bed.srv.Host, bed.srv.Port, bed.db, path, bed.group, bed.mig)
-	var logs logBuffer
+	var logs testlog.Buffer
 	app, opened, err := openWithStorage(ctx, loadEIMConfig(t, doc), &logs,
 		map[string]string{"EIM_TEST_VAULT_TOKEN": bao.RootToken, "EIM_TEST_MIG_PASSWORD": bed.migPassword})
 	require.NoError(t, err)
@@ -283,7 +266,7 @@ providers:
 	secretsOnly := []string{planted, wrong, rotated, bed.migPassword}
 
 	t.Run("wrong password", func(t *testing.T) {
-		var logs logBuffer
+		var logs testlog.Buffer
 		// Migrations run as the migration role; the runtime login is refused at its first use.
 		app, opened, err := openWithStorage(ctx, loadEIMConfig(t, doc("{env: EIM_TEST_DB_PASSWORD}")), &logs, env)
 		require.NoError(t, err)
@@ -306,7 +289,7 @@ providers:
 	})
 
 	t.Run("planted password, rotated", func(t *testing.T) {
-		var logs logBuffer
+		var logs testlog.Buffer
 		app, opened, err := openWithStorage(ctx, loadEIMConfig(t, doc(fmt.Sprintf("{secret: %q}", kv+"#password"))), &logs, env)
 		require.NoError(t, err)
 		defer app.Shutdown(context.Background())

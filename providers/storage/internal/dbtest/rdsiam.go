@@ -10,8 +10,10 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -63,6 +65,23 @@ type Token struct {
 // be signed for region with creds. It stops when the test ends.
 func NewRDSIAM(t testenv.TB, server *testenv.PostgresServer, region string, creds aws.Credentials, iamUsers []string, logins ...Login) *RDSIAM {
 	t.Helper()
+	f := newFront(t, region, creds)
+	f.server, f.iam, f.plain = server, map[string]Login{}, map[string]Login{}
+	for _, l := range logins {
+		f.plain[l.User] = l
+	}
+	for _, u := range iamUsers {
+		f.iam[u] = f.plain[u]
+		delete(f.plain, u)
+	}
+	f.start(t, f.session)
+	return f
+}
+
+// newFront listens on 127.0.0.1 with the test CA's server certificate, for tokens signed for
+// region with creds.
+func newFront(t testenv.TB, region string, creds aws.Credentials) *RDSIAM {
+	t.Helper()
 	files := testenv.TLS(t)
 	cert, err := tls.LoadX509KeyPair(files.ServerCertFile, files.ServerKeyFile)
 	if err != nil {
@@ -72,19 +91,26 @@ func NewRDSIAM(t testenv.TB, server *testenv.PostgresServer, region string, cred
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)
 	}
-	f := &RDSIAM{Addr: ln.Addr().String(), region: region, creds: creds, server: server, ln: ln,
-		iam: map[string]Login{}, plain: map[string]Login{},
+	return &RDSIAM{Addr: ln.Addr().String(), region: region, creds: creds, ln: ln,
 		tlsCfg: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}
-	for _, l := range logins {
-		f.plain[l.User] = l
-	}
-	for _, u := range iamUsers {
-		f.iam[u] = f.plain[u]
-		delete(f.plain, u)
-	}
-	f.wg.Go(f.serve)
-	t.Cleanup(func() { _ = ln.Close(); f.wg.Wait() })
-	return f
+}
+
+// start serves every connection with session until the test ends.
+func (f *RDSIAM) start(t testenv.TB, session func(net.Conn) error) {
+	f.wg.Go(func() {
+		for {
+			c, err := f.ln.Accept()
+			if err != nil {
+				return
+			}
+			f.wg.Go(func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(30 * time.Second))
+				_ = session(c)
+			})
+		}
+	})
+	t.Cleanup(func() { _ = f.ln.Close(); f.wg.Wait() })
 }
 
 // Tokens returns the IAM tokens accepted so far, one per connection opened with one.
@@ -94,23 +120,9 @@ func (f *RDSIAM) Tokens() []Token {
 	return append([]Token(nil), f.tokens...)
 }
 
-func (f *RDSIAM) serve() {
-	for {
-		c, err := f.ln.Accept()
-		if err != nil {
-			return
-		}
-		f.wg.Go(func() {
-			defer c.Close()
-			_ = f.session(c)
-		})
-	}
-}
-
 // session runs one client connection: TLS, startup, authentication, then the relay.
 func (f *RDSIAM) session(raw net.Conn) error {
-	_ = raw.SetDeadline(time.Now().Add(30 * time.Second))
-	conn, startup, err := f.start(raw)
+	conn, startup, err := f.startup(raw)
 	if err != nil {
 		return err
 	}
@@ -140,9 +152,9 @@ func (f *RDSIAM) session(raw net.Conn) error {
 	return relay(conn, upstream.Conn)
 }
 
-// start answers the client's SSLRequest with TLS, as RDS requires for IAM, and reads the
+// startup answers the client's SSLRequest with TLS, as RDS requires for IAM, and reads the
 // startup message.
-func (f *RDSIAM) start(raw net.Conn) (net.Conn, *pgproto3.StartupMessage, error) {
+func (f *RDSIAM) startup(raw net.Conn) (net.Conn, *pgproto3.StartupMessage, error) {
 	msg, err := pgproto3.NewBackend(raw, raw).ReceiveStartupMessage()
 	if err != nil {
 		return nil, nil, err
@@ -276,4 +288,16 @@ func relay(a, b net.Conn) error {
 	err := <-done
 	<-done
 	return err
+}
+
+// AWSEnv makes creds the process's AWS credentials for the test (the SDK's default chain reads
+// them from the environment), with no shared config files or instance metadata to fall back on.
+func AWSEnv(t *testing.T, creds aws.Credentials) {
+	none := filepath.Join(t.TempDir(), "none")
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": creds.AccessKeyID, "AWS_SECRET_ACCESS_KEY": creds.SecretAccessKey, "AWS_SESSION_TOKEN": "",
+		"AWS_CONFIG_FILE": none, "AWS_SHARED_CREDENTIALS_FILE": none, "AWS_PROFILE": "", "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
 }

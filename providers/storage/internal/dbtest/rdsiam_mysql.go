@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -54,37 +53,12 @@ type RDSIAMMySQL struct {
 // with creds. It stops when the test ends.
 func NewRDSIAMMySQL(t testenv.TB, region string, creds aws.Credentials, users ...string) *RDSIAMMySQL {
 	t.Helper()
-	files := testenv.TLS(t)
-	cert, err := tls.LoadX509KeyPair(files.ServerCertFile, files.ServerKeyFile)
-	if err != nil {
-		t.Fatalf("dbtest: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("dbtest: %v", err)
-	}
-	f := &RDSIAMMySQL{RDSIAM: &RDSIAM{Addr: ln.Addr().String(), region: region, creds: creds, ln: ln,
-		tlsCfg: &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}}, users: map[string]bool{}}
+	f := &RDSIAMMySQL{RDSIAM: newFront(t, region, creds), users: map[string]bool{}}
 	for _, u := range users {
 		f.users[u] = true
 	}
-	f.wg.Go(func() { f.serveMySQL() })
-	t.Cleanup(func() { _ = ln.Close(); f.wg.Wait() })
+	f.start(t, f.mysqlSession)
 	return f
-}
-
-func (f *RDSIAMMySQL) serveMySQL() {
-	for {
-		c, err := f.ln.Accept()
-		if err != nil {
-			return
-		}
-		f.wg.Go(func() {
-			defer c.Close()
-			_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-			_ = f.mysqlSession(c)
-		})
-	}
 }
 
 // mysqlSession greets, upgrades to TLS, authenticates and then answers commands.

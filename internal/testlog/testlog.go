@@ -1,5 +1,5 @@
-// Package testlog captures what adapters log during tests, so that tests can look for planted
-// secret values in it.
+// Package testlog captures what providers log during tests, so that tests can look for planted
+// secret values, or the warnings they expect, in it.
 package testlog
 
 import (
