@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"strings"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
@@ -108,13 +107,8 @@ func (d *driver) Declare(ctx context.Context, topic, group string, _ messaging.G
 	return coded(err)
 }
 
-// Close writes the acknowledgements still queued (for up to closeFlush), then closes the
+// Close writes the acknowledgements still queued (see acks.Writer.Drain), then closes the
 // client. Those it could not write stay pending and are claimed again after claimTimeout.
 func (d *driver) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), closeFlush)
-	defer cancel()
-	return errors.Join(d.acks.Flush(ctx), coded(d.rdb.Close()))
+	return errors.Join(d.acks.Drain(), coded(d.rdb.Close()))
 }
-
-// closeFlush bounds how long Close waits for queued acknowledgements.
-const closeFlush = 5 * time.Second

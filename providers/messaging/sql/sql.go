@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/messaging/internal/acks"
@@ -25,9 +24,6 @@ import (
 // MaxPayload is the largest payload the adapter accepts (MariaDB's default
 // max_allowed_packet is 16 MiB).
 const MaxPayload = 8 << 20
-
-// closeFlush bounds how long Close waits for queued acknowledgements to be written.
-const closeFlush = 5 * time.Second
 
 // notifyChannel is the PostgreSQL channel publishers notify.
 const notifyChannel = "eim_queue"
@@ -122,18 +118,13 @@ func (d *driver) Declare(ctx context.Context, topic, group string, _ messaging.G
 	return coded(d.db.Err("declare group", err))
 }
 
-// Close writes the acknowledgements still queued (for up to closeFlush), then stops the
+// Close writes the acknowledgements still queued (see acks.Writer.Drain), then stops the
 // listener.
 func (d *driver) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), closeFlush)
-	defer cancel()
-	err := d.acks.Flush(ctx)
+	err := d.acks.Drain()
 	d.cancel()
 	d.wg.Wait()
-	if err != nil {
-		return provider.Errorf(provider.DeadlineExceeded, "acknowledgements still being written after %s; their messages will be delivered again: %w", closeFlush, err)
-	}
-	return nil
+	return err
 }
 
 // coded turns the storage kind's wrapped error into a coded cause, so that the Bus wraps it

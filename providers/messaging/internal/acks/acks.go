@@ -12,10 +12,15 @@ import (
 	"runtime"
 	"sync"
 	"time"
+
+	"github.com/eim-byoi/eim/providers/provider"
 )
 
-// WriteTimeout bounds one batch write.
-const WriteTimeout = 10 * time.Second
+// Time limits: of one batch write, and of Drain.
+const (
+	WriteTimeout = 10 * time.Second
+	DrainTimeout = 5 * time.Second
+)
 
 // Writer queues acknowledgements of type T and writes them in batches.
 type Writer[T any] struct {
@@ -97,4 +102,17 @@ func (w *Writer[T]) Flush(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Drain waits up to DrainTimeout for the queued acknowledgements to be written, as an adapter's
+// Close does before it disconnects. It fails with DeadlineExceeded when some are still queued:
+// their messages will be delivered again.
+func (w *Writer[T]) Drain() error {
+	ctx, cancel := context.WithTimeout(context.Background(), DrainTimeout)
+	defer cancel()
+	if err := w.Flush(ctx); err != nil {
+		return provider.Errorf(provider.DeadlineExceeded,
+			"acknowledgements still being written after %s; their messages will be delivered again: %w", DrainTimeout, err)
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/messaging/internal/acks"
+	"github.com/eim-byoi/eim/providers/provider"
 )
 
 // recorder is a batch writer that records what it was given.
@@ -88,4 +89,16 @@ func TestFlushHonoursItsDeadline(t *testing.T) {
 	assert.ErrorIs(t, w.Flush(ctx), context.DeadlineExceeded)
 	close(block)
 	require.NoError(t, w.Flush(context.Background()))
+}
+
+func TestDrainReportsWhatIsLeft(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	w := acks.New(10, func(context.Context, []int) error { <-block; return nil }, nil, slog.New(slog.DiscardHandler))
+	require.NoError(t, w.Drain(), "nothing queued")
+	w.Add(1)
+	err := w.Drain()
+	require.Error(t, err)
+	assert.Equal(t, provider.DeadlineExceeded, provider.CodeOf(err), "%v", err)
+	assert.Contains(t, err.Error(), "delivered again")
 }
