@@ -175,8 +175,8 @@ func (b *builder) identity(haveSecrets bool) Tree {
 	k.audience = b.need(p+"audiences", "the audience your tokens carry (the legacy services checked none)")
 	if b.f.anyTrue(factIdentityInsecure) {
 		k.caFile = identityCAFile
-		b.needs = append(b.needs, Entry{Key: p + "caFile", Why: "the legacy services skipped TLS verification of Keycloak: mount the CA bundle that signed its certificate at " +
-			identityCAFile + " (or remove caFile if the certificate is publicly trusted)"})
+		b.needs = append(b.needs, Entry{Key: p + "tls.ca", Why: "the legacy services skipped TLS verification of Keycloak: mount the CA bundle that signed its certificate at " +
+			identityCAFile + " (or remove tls.ca if the certificate is publicly trusted)"})
 	}
 	if b.adminWanted() {
 		k.clientPrefix = b.f.str(factIdentityClientPrefix)

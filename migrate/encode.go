@@ -7,6 +7,8 @@ import (
 	"slices"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/eim-byoi/eim/providers/kinds"
 )
 
 // header starts every output document. It names no input, so that feeding the output back in
@@ -21,7 +23,7 @@ func keyOrder(p Path) []string {
 	case len(p) == 0:
 		return append(append([]string{"target", "listen", "dataDir", "log", "startup", "providers"}, modules...), "global")
 	case len(p) == 1 && p[0] == "providers":
-		return []string{"secrets", "database", "identity", "messaging"}
+		return providerKeys()
 	case len(p) == 2 && p[0] == "providers", len(p) == 3 && p[0] == "providers" && p[1] == "secrets":
 		return []string{"type", "config", "store", "keeper"}
 	case len(p) == 1 && slices.Contains(modules, p[0]):
@@ -30,6 +32,15 @@ func keyOrder(p Path) []string {
 		return []string{"image", "ingress", "tracing", "metrics", "proxy", "serviceAccount", "secretMounts"}
 	}
 	return nil
+}
+
+// providerKeys returns the keys under providers in the kind table's order.
+func providerKeys() []string {
+	var keys []string
+	for _, k := range kinds.All() {
+		keys = append(keys, k.Key)
+	}
+	return keys
 }
 
 // encodeYAML writes t as YAML with the canonical key order and the header.

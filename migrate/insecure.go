@@ -46,7 +46,7 @@ func detectors() []detector {
 		{"**.postgresql.ssl", isFalse, msg("database connections without TLS (PGSSLMODE=disable)"), dbFix},
 		{"argo.database.ssl", isFalse, msg("database connections without TLS (PGSSLMODE=disable)"), dbFix},
 		{"**.oidc_tls_insecure_skip_verify_value", isTrue, msg("the identity provider's TLS certificate is not verified"),
-			"the new identity provider always verifies: mount Keycloak's CA bundle at providers.identity.config.caFile"},
+			"the new identity provider always verifies: mount Keycloak's CA bundle at providers.identity.config.tls.ca"},
 		{"**.insecureSkipVerify", isTrue, msg("TLS certificate verification is disabled"), "trust the server's CA instead"},
 		{"**.requireTls", isFalse, msg("TLS is not required"), "require TLS"},
 		{"**.clients.bypass", nonEmptyList, func(v any) string {

@@ -54,7 +54,7 @@ func TestMappingRules(t *testing.T) {
 		{"issuer without a domain", "apiv2", "oidc: {oidc_server_url: 'https://kc/realms/edge'}",
 			"providers.identity.config.issuer", "https://kc/realms/edge", "", ""},
 		{"skip-verify asks for a CA", "apiv2", "oidc: {oidc_server_url: 'https://kc/realms/e', oidc_tls_insecure_skip_verify_value: 'true'}",
-			"providers.identity.config.caFile", "/etc/eim/identity/ca.pem", "infra-core.apiv2.oidc.oidc_tls_insecure_skip_verify_value", Mapped},
+			"providers.identity.config.tls", Tree{"ca": Tree{"file": "/etc/eim/identity/ca.pem"}}, "infra-core.apiv2.oidc.oidc_tls_insecure_skip_verify_value", Mapped},
 		{"admin client from the onboarding manager", "onboarding-manager",
 			"env: {oidc: {oidc_server_url: 'https://kc/realms/e'}, vaultUrl: 'https://v', vaultRole: r, onboardingManagerClientName: m2m, onboardingCredentialsSecretName: p, onboardingCredentialsSecretKey: k, enCredentialsPrefix: node-}",
 			"providers.identity.config.admin", Tree{"clientID": "m2m", "clientSecret": Tree{"secret": "p#k"}, "clientIDPattern": "node-{device}"}, "", ""},

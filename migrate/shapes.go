@@ -39,7 +39,7 @@ func envelope(typ string, config Tree) Tree {
 }
 
 // vaultShape is the vault secrets adapter's configuration (providers/secrets/vault): {address,
-// namespace?, tls: {caFile?, serverName?}, auth: {kubernetes: {role, mount?, tokenFile?} |
+// namespace?, tls: {ca?: {file}, serverName?}, auth: {kubernetes: {role, mount?, tokenFile?} |
 // token: SecretRef | ...}, kv: {mount}, transit?: {mount, key}}.
 func vaultShape(address, role string, token bool) Tree {
 	auth := Tree{}
@@ -76,7 +76,7 @@ func postgresShape(d dbSettings) Tree {
 }
 
 // keycloakShape is the keycloak identity adapter's configuration (providers/identity/keycloak):
-// {issuer, audiences, discoveryURL?, caFile?, admin?: {clientID, clientSecret: SecretRef,
+// {issuer, audiences, discoveryURL?, tls?: {ca: {file}}, admin?: {clientID, clientSecret: SecretRef,
 // clientIDPattern?}}.
 func keycloakShape(k identitySettings) Tree {
 	cfg := Tree{"issuer": k.issuer, "audiences": []any{k.audience}}
@@ -84,7 +84,7 @@ func keycloakShape(k identitySettings) Tree {
 		cfg["discoveryURL"] = k.discoveryURL
 	}
 	if k.caFile != "" {
-		cfg["caFile"] = k.caFile
+		cfg["tls"] = Tree{"ca": Tree{"file": k.caFile}}
 	}
 	if k.adminClient != "" {
 		admin := Tree{"clientID": k.adminClient, "clientSecret": k.adminSecret}

@@ -39,6 +39,9 @@ func newConfigValidate() *cobra.Command {
 				}
 				return err
 			}
+			for _, d := range cfg.Deprecations {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", file, d)
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid\n", file)
 			return nil
 		},

@@ -32,7 +32,11 @@ SIGTERM or SIGINT stops the modules and closes the providers in reverse order.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			redactor := process.NewRedactor()
-			return process.Serve(ctx, cfg, process.NewLogger(os.Stderr, cfg, redactor), redactor, version())
+			log := process.NewLogger(os.Stderr, cfg, redactor)
+			for _, d := range cfg.Deprecations {
+				log.Warn("deprecated configuration key; it still works", "key", d.Path, "write", d.Use)
+			}
+			return process.Serve(ctx, cfg, log, redactor, version())
 		},
 	}
 	configFlag(cmd, &file)

@@ -55,11 +55,24 @@ type Policy struct {
 	KeysMaxAge provider.Duration `yaml:"keysMaxAge"`
 	// Timeout bounds each request to the issuer (default 10s).
 	Timeout provider.Duration `yaml:"timeout"`
-	// CAFile is a PEM bundle to verify the issuer's TLS certificate with, instead of the
-	// system roots.
+	// TLS verifies the issuer's certificate (https issuers): the CAs to trust instead of the
+	// system roots, the name it carries, an optional client certificate.
+	TLS provider.TLS `yaml:"tls"`
+	// CAFile is the former place of the CA bundle. Deprecated: set tls.ca to {file: PATH};
+	// eim.yaml loading moves it there with a notice.
 	CAFile string `yaml:"caFile,omitempty"`
 	// Claims maps claims to roles, groups, client id and tenants.
 	Claims ClaimMapping `yaml:"claims"`
+}
+
+// Upgrade moves the deprecated caFile to tls.ca.
+func (p *Policy) Upgrade() []provider.Deprecation {
+	if p.CAFile == "" || !p.TLS.CA.IsZero() {
+		return nil
+	}
+	d := provider.Deprecation{Path: "caFile", Use: "tls.ca: {file: " + p.CAFile + "}"}
+	p.TLS.CA, p.CAFile = provider.SecretRef{File: p.CAFile}, ""
+	return []provider.Deprecation{d}
 }
 
 // DefaultPolicy returns a policy with the defaults set and no issuer.
@@ -80,6 +93,7 @@ func (p Policy) Validate() error {
 	if v.Required("issuer", p.Issuer, "set the issuer URL, e.g. https://kc.example.com/realms/edge"); p.Issuer != "" {
 		checkURL(&v, "issuer", p.Issuer)
 	}
+	v.Nest("tls", p.TLS.Validate())
 	v.Check(len(p.Audiences) > 0, "audiences", "is empty: tokens for any audience would be accepted",
 		"list the audience EIM's tokens carry, e.g. [eim], and configure the identity provider to add it")
 	for i, a := range p.Audiences {

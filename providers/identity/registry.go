@@ -12,10 +12,6 @@ import (
 // DefaultAdapter is the embedded identity adapter used when eim.yaml has no identity block.
 const DefaultAdapter = "local"
 
-// Adapter opens an identity provider from its adapter's typed configuration (validated, its
-// secret references resolved). An unreachable issuer does not fail it.
-type Adapter func(ctx context.Context, cfg provider.AdapterConfig, env Env) (*Provider, error)
-
 // Env is what an adapter may use besides its configuration.
 type Env struct {
 	// Logger receives the adapter's operational messages; slog.Default() when nil.
@@ -47,21 +43,12 @@ func (e Env) Client(p Policy) (*http.Client, error) {
 	return p.HTTPClient()
 }
 
-// Registry holds the identity adapters, registered in init() under their package names.
-var Registry = provider.NewRegistry[Adapter](Kind)
+// Registry holds the identity adapters, registered in init() under their package names with
+// provider.Register. An adapter opens a *Provider from its typed configuration (validated, its
+// secret references resolved); an unreachable issuer does not fail it.
+var Registry = provider.NewRegistry[Env, *Provider](Kind)
 
 // Open validates cfg and opens the provider with the adapter registered as typ.
 func Open(ctx context.Context, typ string, cfg provider.AdapterConfig, env Env) (*Provider, error) {
-	reg, err := Registry.Lookup(typ)
-	if err != nil {
-		return nil, provider.Wrap(Kind, typ, "open", err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, provider.Wrap(Kind, typ, "open", err)
-	}
-	p, err := reg.Adapter(ctx, cfg, env)
-	if err != nil {
-		return nil, provider.Wrap(Kind, typ, "open", err)
-	}
-	return p, nil
+	return Registry.Open(ctx, typ, cfg, env)
 }

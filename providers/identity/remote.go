@@ -2,14 +2,10 @@ package identity
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"sync/atomic"
 
 	"github.com/go-jose/go-jose/v4"
@@ -116,26 +112,22 @@ func getJSON(ctx context.Context, client *http.Client, u string, v any) error {
 	return nil
 }
 
-// HTTPClient returns the client used to reach the issuer: the policy's timeout, and its CA
-// bundle when CAFile is set.
+// HTTPClient returns the client used to reach the issuer: the policy's timeout and TLS
+// settings (references resolved).
 func (p Policy) HTTPClient() (*http.Client, error) {
 	c := &http.Client{Timeout: p.Timeout.Std()}
 	if c.Timeout <= 0 {
 		c.Timeout = DefaultHTTPTimeout
 	}
-	if p.CAFile == "" {
-		return c, nil
+	if p.CAFile != "" {
+		return nil, provider.Errorf(provider.InvalidArgument, "caFile %s was not converted: set tls.ca to {file: %s}", p.CAFile, p.CAFile)
 	}
-	pem, err := os.ReadFile(p.CAFile)
+	tc, err := p.TLS.Config("", provider.TLSVerifyFull)
 	if err != nil {
-		return nil, provider.WithCode(provider.FailedPrecondition, fmt.Errorf("caFile: %w", err))
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, provider.WithCode(provider.InvalidArgument, errors.New("caFile: no PEM certificate in "+p.CAFile))
+		return nil, err
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	tr.TLSClientConfig = tc
 	c.Transport = tr
 	return c, nil
 }

@@ -137,18 +137,12 @@ func (v *Verifier) Refresh(ctx context.Context) error {
 // 30s) until it succeeds or ctx ends. It returns at once.
 func (v *Verifier) Warm(ctx context.Context) {
 	go func() {
-		delay := 200 * time.Millisecond
-		for v.keys.snapshot() == nil {
-			if err := v.keys.refresh(ctx, true); err == nil {
-				return
+		_ = provider.Retry(ctx, provider.Backoff{Min: 200 * time.Millisecond, Max: 30 * time.Second}, nil, func() error {
+			if v.keys.snapshot() != nil {
+				return nil
 			}
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(delay):
-			}
-			delay = min(2*delay, 30*time.Second)
-		}
+			return v.keys.refresh(ctx, true)
+		})
 	}()
 }
 

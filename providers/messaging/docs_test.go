@@ -31,13 +31,13 @@ const docPath = "../../docs/providers/messaging.md"
 func adapters(t *testing.T) map[string]*messaging.Bus {
 	nc := nats.NewConfig()
 	ns := testenv.NATS(t)
-	nc.URL, nc.Username, nc.Password = ns.URL(), ns.User, msgtest.Ref(t, ns.Password)
+	nc.URL, nc.Username, nc.Password = ns.URL(), ns.User, testenv.Ref(t, ns.Password)
 	rc := redis.NewConfig()
 	rs := testenv.Redis(t)
-	rc.Address, rc.Username, rc.Password = rs.Addr(), rs.User, msgtest.Ref(t, rs.Password)
+	rc.Address, rc.Username, rc.Password = rs.Addr(), rs.User, testenv.Ref(t, rs.Password)
 	qc := rabbitmq.NewConfig()
 	qs := testenv.RabbitMQ(t)
-	qc.URL, qc.Username, qc.Password = "amqp://"+qs.Addr()+"/", qs.User, msgtest.Ref(t, qs.Password)
+	qc.URL, qc.Username, qc.Password = "amqp://"+qs.Addr()+"/", qs.User, testenv.Ref(t, qs.Password)
 	cfgs := map[string]provider.AdapterConfig{"memory": memory.NewConfig(), "nats": nc, "redis": rc, "rabbitmq": qc, "sql": sql.NewConfig()}
 	db := msgtest.Postgres(t)
 	out := map[string]*messaging.Bus{}

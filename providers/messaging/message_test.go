@@ -2,7 +2,6 @@ package messaging_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/assert"
 
@@ -34,26 +33,6 @@ func TestValidateNames(t *testing.T) {
 			}
 			assert.Equal(t, tt.ok, err == nil, "%v", err)
 		})
-	}
-}
-
-func TestBackoff(t *testing.T) {
-	tests := []struct {
-		attempt  int
-		min, max time.Duration
-		center   time.Duration
-	}{
-		{1, time.Second, time.Minute, time.Second},
-		{2, time.Second, time.Minute, 2 * time.Second},
-		{4, time.Second, time.Minute, 8 * time.Second},
-		{20, time.Second, time.Minute, time.Minute},
-	}
-	for _, tt := range tests {
-		for range 50 {
-			d := messaging.Backoff(tt.attempt, tt.min, tt.max)
-			assert.GreaterOrEqual(t, d, tt.center-tt.center/5, "attempt %d", tt.attempt)
-			assert.LessOrEqual(t, d, min(tt.center+tt.center/5, tt.max), "attempt %d never exceeds max", tt.attempt)
-		}
 	}
 }
 

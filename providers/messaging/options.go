@@ -2,7 +2,6 @@ package messaging
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"time"
 )
 
@@ -61,19 +60,4 @@ func (o subOptions) validate() error {
 
 func (o subOptions) group() GroupOptions {
 	return GroupOptions{MaxDeliveries: o.maxDeliveries, Ordered: o.ordered, Prefetch: 2 * o.concurrency}
-}
-
-// Backoff returns the delay before attempt+1 after attempt failed: minDelay doubled per
-// earlier attempt, capped at maxDelay, with up to 20% jitter either way.
-func Backoff(attempt int, minDelay, maxDelay time.Duration) time.Duration {
-	d := minDelay
-	for i := 1; i < attempt && d < maxDelay; i++ {
-		d *= 2
-	}
-	d = min(d, maxDelay)
-	jitter := time.Duration(rand.Int64N(int64(d)/5 + 1))
-	if rand.IntN(2) == 0 {
-		return d - jitter
-	}
-	return min(d+jitter, maxDelay)
 }

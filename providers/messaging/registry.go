@@ -11,12 +11,6 @@ import (
 // DefaultAdapter is the embedded default, used when eim.yaml has no providers.messaging block.
 const DefaultAdapter = "memory"
 
-// Adapter opens a driver from its adapter's typed configuration (validated, secret references
-// resolved). It releases what it opened when it fails. A backend that is unreachable at
-// startup is not an error: Open succeeds, CheckHealth reports Unavailable and the driver
-// connects when the backend comes up.
-type Adapter func(ctx context.Context, cfg provider.AdapterConfig, env Env) (Driver, error)
-
 // Env is what an adapter may use besides its configuration.
 type Env struct {
 	// Logger receives connection events (lost, restored), never credentials.
@@ -33,25 +27,19 @@ func (e Env) Log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Registry holds the messaging adapters, registered in init() under their package names.
-var Registry = provider.NewRegistry[Adapter](Kind)
+// Registry holds the messaging adapters, registered in init() under their package names with
+// provider.Register. An adapter opens a Driver from its typed configuration (validated, secret
+// references resolved) and releases what it opened when it fails. A backend that is
+// unreachable at startup is not an error: the adapter opens, CheckHealth reports Unavailable
+// and the driver connects when the backend comes up.
+var Registry = provider.NewRegistry[Env, Driver](Kind)
 
 // Open validates cfg and opens a Bus with the adapter registered as typ. A nil cfg takes the
 // adapter's defaults.
 func Open(ctx context.Context, typ string, cfg provider.AdapterConfig, env Env) (*Bus, error) {
-	reg, err := Registry.Lookup(typ)
+	d, err := Registry.Open(ctx, typ, cfg, env)
 	if err != nil {
-		return nil, provider.Wrap(Kind, typ, "open", err)
-	}
-	if cfg == nil {
-		cfg = reg.NewConfig()
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, provider.Wrap(Kind, typ, "open", err)
-	}
-	d, err := reg.Adapter(ctx, cfg, env)
-	if err != nil {
-		return nil, provider.Wrap(Kind, typ, "open", err)
+		return nil, err
 	}
 	return New(typ, d, env.Log()), nil
 }

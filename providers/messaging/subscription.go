@@ -93,7 +93,7 @@ func (s *Subscription) fetch() {
 		if err != nil {
 			failures++
 			s.bus.log.Warn("receive failed; retrying", "topic", s.topic, "group", s.group, "error", err, "failures", failures)
-			if sleep(s.fetchCtx, Backoff(failures, 100*time.Millisecond, 5*time.Second)) != nil {
+			if provider.Sleep(s.fetchCtx, provider.Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second, Jitter: 0.2}.Delay(failures)) != nil {
 				return
 			}
 			continue
@@ -145,7 +145,7 @@ func (s *Subscription) process(d Delivery) {
 	case m.Attempt >= s.o.maxDeliveries:
 		s.deadLetter(ctx, d, m, err)
 	default:
-		s.nack(ctx, d, m, Backoff(m.Attempt, s.o.retryMin, s.o.retryMax))
+		s.nack(ctx, d, m, provider.Backoff{Min: s.o.retryMin, Max: s.o.retryMax, Jitter: 0.2}.Delay(m.Attempt))
 	}
 }
 
@@ -221,15 +221,4 @@ func (s *Subscription) Close(ctx context.Context) error {
 		}
 	})
 	return s.closeErr
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/nats"
 	"github.com/eim-byoi/eim/providers/messaging/rabbitmq"
 	"github.com/eim-byoi/eim/providers/messaging/redis"
@@ -29,16 +28,16 @@ func TestTLSValidateClientCert(t *testing.T) {
 	file := func(p string) provider.SecretRef { return provider.SecretRef{File: p} }
 	tests := []struct {
 		name      string
-		tls       messaging.TLS
+		tls       provider.TLS
 		wantField string
 		wantFix   string
 	}{
-		{name: "neither", tls: messaging.TLS{Enabled: true}},
-		{name: "both", tls: messaging.TLS{Cert: file("/etc/eim/client.crt"), Key: file("/etc/eim/client.key")}},
-		{name: "CA only", tls: messaging.TLS{CA: file("/etc/eim/ca.crt")}},
-		{name: "cert without key", tls: messaging.TLS{Cert: file("/etc/eim/client.crt")},
+		{name: "neither", tls: provider.TLS{Enabled: true}},
+		{name: "both", tls: provider.TLS{Cert: file("/etc/eim/client.crt"), Key: file("/etc/eim/client.key")}},
+		{name: "CA only", tls: provider.TLS{CA: file("/etc/eim/ca.crt")}},
+		{name: "cert without key", tls: provider.TLS{Cert: file("/etc/eim/client.crt")},
 			wantField: "key", wantFix: "set key to a secret reference to the PEM private key of cert, or remove cert"},
-		{name: "key without cert", tls: messaging.TLS{Key: file("/etc/eim/client.key")},
+		{name: "key without cert", tls: provider.TLS{Key: file("/etc/eim/client.key")},
 			wantField: "cert", wantFix: "set cert to a secret reference to the PEM client certificate of key, or remove key"},
 	}
 	for _, tt := range tests {
@@ -90,7 +89,7 @@ func TestTLSConfigClientCert(t *testing.T) {
 	read := func(p string) provider.SecretRef {
 		b, err := os.ReadFile(p)
 		require.NoError(t, err)
-		return msgtest.Ref(t, string(b))
+		return testenv.Ref(t, string(b))
 	}
 	clientCert, clientKey, foreignKey := read(files.ClientCertFile), read(files.ClientKeyFile), read(files.ForeignClientKeyFile)
 	tests := []struct {
@@ -101,11 +100,11 @@ func TestTLSConfigClientCert(t *testing.T) {
 	}{
 		{name: "certificate and its key", cert: clientCert, key: clientKey},
 		{name: "key of another certificate", cert: clientCert, key: foreignKey, wantErr: "private key does not match public key"},
-		{name: "not PEM", cert: msgtest.Ref(t, "not a certificate"), key: clientKey, wantErr: "failed to find any PEM data"},
+		{name: "not PEM", cert: testenv.Ref(t, "not a certificate"), key: clientKey, wantErr: "failed to find any PEM data"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := messaging.TLS{Cert: tt.cert, Key: tt.key}.Config("localhost", true)
+			cfg, err := provider.TLS{Cert: tt.cert, Key: tt.key}.Config("localhost", provider.TLSVerifyFull)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
 				require.NotNil(t, cfg.GetClientCertificate)

@@ -26,22 +26,52 @@ type Envelope struct {
 // dotted path under prefix, so that references can be validated and resolved in place.
 // Envelopes are entered through their Settings under "<path>.config".
 func WalkSecretRefs(v any, prefix string, fn func(path string, ref *SecretRef)) {
-	walkRefs(reflect.ValueOf(v), prefix, fn)
+	walk(reflect.ValueOf(v), prefix, func(path string, p any) bool {
+		if ref, ok := p.(*SecretRef); ok {
+			fn(path, ref)
+			return true
+		}
+		return false
+	})
 }
 
-var secretRefType = reflect.TypeFor[SecretRef]()
+// Upgrade moves the deprecated keys of cfg (an adapter configuration) to their replacements:
+// every TLS block it holds, and cfg itself when it is an Upgrader. It returns one notice per
+// key moved, with paths under prefix.
+func Upgrade(cfg any, prefix string) []Deprecation {
+	var out []Deprecation
+	if u, ok := cfg.(Upgrader); ok {
+		for _, d := range u.Upgrade() {
+			d.Path, d.Use = JoinPath(prefix, d.Path), JoinPath(prefix, d.Use)
+			out = append(out, d)
+		}
+	}
+	walk(reflect.ValueOf(cfg), prefix, func(path string, p any) bool {
+		if t, ok := p.(*TLS); ok {
+			out = append(out, t.Upgrade(path)...)
+			return true
+		}
+		return false
+	})
+	return out
+}
 
-func walkRefs(v reflect.Value, path string, fn func(string, *SecretRef)) {
+var nodeType = reflect.TypeFor[yaml.Node]()
+
+// walk calls visit with a pointer to every addressable struct reachable from v and its dotted
+// path (YAML key names); when visit returns true the struct is not entered. Envelopes are
+// entered through their Settings under "<path>.config".
+func walk(v reflect.Value, path string, visit func(string, any) bool) {
 	switch v.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			walkRefs(v.Elem(), path, fn)
+			walk(v.Elem(), path, visit)
 		}
 	case reflect.Struct:
-		walkStruct(v, path, fn)
+		walkStruct(v, path, visit)
 	case reflect.Slice, reflect.Array:
 		for i := range v.Len() {
-			walkRefs(v.Index(i), path+"["+strconv.Itoa(i)+"]", fn)
+			walk(v.Index(i), path+"["+strconv.Itoa(i)+"]", visit)
 		}
 	case reflect.Map:
 		iter := v.MapRange()
@@ -49,29 +79,23 @@ func walkRefs(v reflect.Value, path string, fn func(string, *SecretRef)) {
 			if iter.Key().Kind() == reflect.String {
 				elem := reflect.New(iter.Value().Type()).Elem()
 				elem.Set(iter.Value())
-				walkRefs(elem, JoinPath(path, iter.Key().String()), fn)
+				walk(elem, JoinPath(path, iter.Key().String()), visit)
 				v.SetMapIndex(iter.Key(), elem)
 			}
 		}
 	}
 }
 
-func walkStruct(v reflect.Value, path string, fn func(string, *SecretRef)) {
-	if v.Type() == secretRefType {
-		if v.CanAddr() {
-			fn(path, v.Addr().Interface().(*SecretRef))
-		}
+func walkStruct(v reflect.Value, path string, visit func(string, any) bool) {
+	if v.Type() == nodeType || !v.CanAddr() {
 		return
 	}
-	if v.Type() == reflect.TypeFor[yaml.Node]() {
-		return
-	}
-	if !v.CanAddr() {
+	if visit(path, v.Addr().Interface()) {
 		return
 	}
 	if env, ok := v.Addr().Interface().(*Envelope); ok {
 		if env.Settings != nil {
-			walkRefs(reflect.ValueOf(env.Settings), JoinPath(path, "config"), fn)
+			walk(reflect.ValueOf(env.Settings), JoinPath(path, "config"), visit)
 		}
 		return
 	}
@@ -81,13 +105,13 @@ func walkStruct(v reflect.Value, path string, fn func(string, *SecretRef)) {
 		name, opts, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
 		switch {
 		case sf.Anonymous && strings.Contains(opts, "inline"):
-			walkRefs(v.Field(i), path, fn)
+			walk(v.Field(i), path, visit)
 			continue
 		case !sf.IsExported() || name == "-":
 			continue
 		case name == "":
 			name = strings.ToLower(sf.Name)
 		}
-		walkRefs(v.Field(i), JoinPath(path, name), fn)
+		walk(v.Field(i), JoinPath(path, name), visit)
 	}
 }

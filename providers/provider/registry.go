@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -15,38 +16,72 @@ type AdapterConfig interface {
 	Validate() error
 }
 
+// OpenFunc is how every adapter of a kind opens: from its configuration (validated, secret
+// references resolved) and the kind's environment E to the kind's driver value R. It releases
+// whatever it opened when it fails.
+type OpenFunc[E, R any] func(ctx context.Context, cfg AdapterConfig, env E) (R, error)
+
 // Registration is what an adapter registers under its name: a constructor for its configuration
-// (with its defaults set) and the kind-specific adapter value A that opens it.
-type Registration[A any] struct {
+// (with its defaults set) and the function that opens it.
+type Registration[E, R any] struct {
 	NewConfig func() AdapterConfig
-	Adapter   A
+	Open      OpenFunc[E, R]
 }
 
-// Registry maps adapter names to registrations for one provider kind. Adapters register in
-// init(), so a Registry is filled before main runs and only read afterwards; it is safe for
-// concurrent use all the same.
-type Registry[A any] struct {
+// Registry maps adapter names to registrations for one provider kind, whose adapters open from
+// an environment E to a driver value R. Adapters register in init(), so a Registry is filled
+// before main runs and only read afterwards; it is safe for concurrent use all the same.
+type Registry[E, R any] struct {
 	kind    string
 	mu      sync.RWMutex
-	entries map[string]Registration[A]
+	entries map[string]Registration[E, R]
 }
 
 // NewRegistry returns an empty registry for kind (identity, secrets, storage, messaging).
-func NewRegistry[A any](kind string) *Registry[A] {
-	return &Registry[A]{kind: kind, entries: map[string]Registration[A]{}}
+func NewRegistry[E, R any](kind string) *Registry[E, R] {
+	return &Registry[E, R]{kind: kind, entries: map[string]Registration[E, R]{}}
+}
+
+// Register adds the adapter name to r with its typed configuration C: newConfig returns C with
+// its defaults, and open receives C, never another type. It is the one way adapters register:
+//
+//	func init() { provider.Register(storage.Registry, "postgres", NewConfig, Open) }
+//
+// It panics on an empty name, a missing function or a name registered twice: all are
+// programming errors found at init time.
+func Register[C AdapterConfig, E, R any](r *Registry[E, R], name string, newConfig func() C,
+	open func(ctx context.Context, cfg C, env E) (R, error)) {
+	var reg Registration[E, R]
+	if newConfig != nil {
+		reg.NewConfig = func() AdapterConfig { return newConfig() }
+	}
+	if open != nil {
+		reg.Open = func(ctx context.Context, cfg AdapterConfig, env E) (R, error) {
+			c, ok := cfg.(C)
+			if !ok {
+				var zero R
+				return zero, Errorf(Internal, "%s adapter %s: configuration of type %T, want %T", r.kind, name, cfg, c)
+			}
+			return open(ctx, c, env)
+		}
+	}
+	r.Add(name, reg)
 }
 
 // Kind returns the provider kind the registry serves.
-func (r *Registry[A]) Kind() string { return r.kind }
+func (r *Registry[E, R]) Kind() string { return r.kind }
 
-// Register adds an adapter under name. It panics on an empty name, a missing config constructor
-// or a name registered twice: all are programming errors found at init time.
-func (r *Registry[A]) Register(name string, reg Registration[A]) {
+// Add adds a registration under name; Register is the typed way to call it. It panics on an
+// empty name, a registration without NewConfig or Open, or a name registered twice.
+func (r *Registry[E, R]) Add(name string, reg Registration[E, R]) {
 	if name == "" || strings.TrimSpace(name) != name {
 		panic(fmt.Sprintf("%s: adapter name %q is not valid", r.kind, name))
 	}
 	if reg.NewConfig == nil {
 		panic(fmt.Sprintf("%s: adapter %q registered without NewConfig", r.kind, name))
+	}
+	if reg.Open == nil {
+		panic(fmt.Sprintf("%s: adapter %q registered without Open", r.kind, name))
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -58,7 +93,7 @@ func (r *Registry[A]) Register(name string, reg Registration[A]) {
 
 // Lookup returns the registration for name, or an InvalidArgument error that lists the
 // registered names.
-func (r *Registry[A]) Lookup(name string) (Registration[A], error) {
+func (r *Registry[E, R]) Lookup(name string) (Registration[E, R], error) {
 	r.mu.RLock()
 	reg, ok := r.entries[name]
 	r.mu.RUnlock()
@@ -68,8 +103,30 @@ func (r *Registry[A]) Lookup(name string) (Registration[A], error) {
 	return reg, nil
 }
 
+// Open opens the adapter registered as name: cfg (the adapter's defaults when nil) is
+// validated, then opened with env. Every error is wrapped once as "<kind>/<name>: open: ...",
+// keeping its code.
+func (r *Registry[E, R]) Open(ctx context.Context, name string, cfg AdapterConfig, env E) (R, error) {
+	var zero R
+	reg, err := r.Lookup(name)
+	if err != nil {
+		return zero, Wrap(r.kind, name, "open", err)
+	}
+	if cfg == nil {
+		cfg = reg.NewConfig()
+	}
+	if err := cfg.Validate(); err != nil {
+		return zero, Wrap(r.kind, name, "open", err)
+	}
+	out, err := reg.Open(ctx, cfg, env)
+	if err != nil {
+		return zero, Wrap(r.kind, name, "open", err)
+	}
+	return out, nil
+}
+
 // NewConfig returns a fresh configuration, defaults set, for the adapter registered as name.
-func (r *Registry[A]) NewConfig(name string) (AdapterConfig, error) {
+func (r *Registry[E, R]) NewConfig(name string) (AdapterConfig, error) {
 	reg, err := r.Lookup(name)
 	if err != nil {
 		return nil, err
@@ -78,7 +135,7 @@ func (r *Registry[A]) NewConfig(name string) (AdapterConfig, error) {
 }
 
 // Names returns the registered adapter names, sorted.
-func (r *Registry[A]) Names() []string {
+func (r *Registry[E, R]) Names() []string {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	names := make([]string, 0, len(r.entries))
@@ -90,11 +147,11 @@ func (r *Registry[A]) Names() []string {
 }
 
 // Has reports whether name is registered.
-func (r *Registry[A]) Has(name string) bool {
+func (r *Registry[E, R]) Has(name string) bool {
 	return slices.Contains(r.Names(), name)
 }
 
-func (r *Registry[A]) describeNames() string {
+func (r *Registry[E, R]) describeNames() string {
 	names := r.Names()
 	if len(names) == 0 {
 		return "no " + r.kind + " adapter is built into this binary"
@@ -109,3 +166,5 @@ type ConfigSource interface {
 	Names() []string
 	NewConfig(name string) (AdapterConfig, error)
 }
+
+var _ ConfigSource = (*Registry[struct{}, struct{}])(nil)

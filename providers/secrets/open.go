@@ -68,20 +68,10 @@ func Open(ctx context.Context, sel Selection, env Env) (*Provider, error) {
 }
 
 func openBlock(ctx context.Context, env *provider.Envelope, e Env, need Need) (Drivers, error) {
-	reg, err := Registry.Lookup(env.Type)
+	e.Need = need
+	d, err := Registry.Open(ctx, env.Type, env.Settings, e)
 	if err != nil {
-		return Drivers{}, provider.Wrap(Kind, env.Type, "open", err)
-	}
-	cfg := env.Settings
-	if cfg == nil {
-		cfg = reg.NewConfig()
-	}
-	if err := cfg.Validate(); err != nil {
-		return Drivers{}, provider.Wrap(Kind, env.Type, "open", err)
-	}
-	d, err := reg.Adapter.Open(ctx, cfg, e, need)
-	if err != nil {
-		return Drivers{}, provider.Wrap(Kind, env.Type, "open", err)
+		return Drivers{}, err
 	}
 	if d.Conn == nil {
 		d.Conn = nopConn{}

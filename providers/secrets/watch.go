@@ -22,6 +22,7 @@ type Watch struct {
 
 	mu      sync.Mutex
 	val     []byte
+	sec     *Secret // the revision val came from
 	version string
 	err     error
 	stopped bool
@@ -43,7 +44,7 @@ func (s *Store) Watch(ctx context.Context, name, key string) (*Watch, error) {
 		s.t.release(e)
 		return nil, s.wrap(op, err)
 	}
-	w := &Watch{name: name, key: key, t: s.t, e: e, ch: make(chan provider.SecretValue, 1), val: v, version: sec.Version}
+	w := &Watch{name: name, key: key, t: s.t, e: e, ch: make(chan provider.SecretValue, 1), val: v, sec: sec, version: sec.Version}
 	e.addWatch(w)
 	return w, nil
 }
@@ -53,6 +54,15 @@ func (w *Watch) Value() provider.SecretValue {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return provider.NewSecretValue(w.val)
+}
+
+// Secret returns the revision of the secret the latest value came from, with every key: the
+// other keys of one revision (a username issued with a password) are read consistently
+// from it.
+func (w *Watch) Secret() *Secret {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.sec.clone()
 }
 
 // Version returns the version of the secret the latest value came from.
@@ -107,7 +117,7 @@ func (w *Watch) deliver(sec *Secret) {
 		return
 	}
 	w.err = nil
-	w.version = sec.Version
+	w.version, w.sec = sec.Version, sec
 	if bytes.Equal(v, w.val) {
 		return
 	}

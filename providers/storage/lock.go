@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/eim-byoi/eim/providers/provider"
 )
 
 // migrationLockKey is the PostgreSQL advisory lock key of migrations: "eim-migr" as an int64.
@@ -38,7 +40,7 @@ func (db *DB) lock(ctx context.Context, m *sql.DB) (func() error, error) {
 		if got.Valid && got.Int64 == 1 {
 			break
 		}
-		if err := wait(ctx, time.Second); err != nil {
+		if err := provider.Sleep(ctx, time.Second); err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("another process holds it: %w", err)
 		}

@@ -7,9 +7,9 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
-// Adapter opens a database from its adapter's typed configuration (already validated, its
-// secret references resolved). It releases whatever it opened when it fails.
-type Adapter func(ctx context.Context, cfg provider.AdapterConfig, env Env) (*DB, error)
+// DefaultAdapter is the embedded default, used when eim.yaml has no providers.database block:
+// a SQLite file under the data directory.
+const DefaultAdapter = "sqlite"
 
 // Env is what an adapter may use besides its configuration.
 type Env struct {
@@ -38,21 +38,12 @@ func (e Env) Log() *slog.Logger {
 	return slog.Default()
 }
 
-// Registry holds the storage adapters, registered in init() under their package names.
-var Registry = provider.NewRegistry[Adapter](Kind)
+// Registry holds the storage adapters, registered in init() under their package names with
+// provider.Register. An adapter opens a *DB from its typed configuration (validated, its secret
+// references resolved) and releases whatever it opened when it fails.
+var Registry = provider.NewRegistry[Env, *DB](Kind)
 
 // Open validates cfg and opens the database with the adapter registered as typ.
 func Open(ctx context.Context, typ string, cfg provider.AdapterConfig, env Env) (*DB, error) {
-	reg, err := Registry.Lookup(typ)
-	if err != nil {
-		return nil, provider.Wrap(Kind, typ, "open", err)
-	}
-	if err := cfg.Validate(); err != nil {
-		return nil, provider.Wrap(Kind, typ, "open", err)
-	}
-	db, err := reg.Adapter(ctx, cfg, env)
-	if err != nil {
-		return nil, provider.Wrap(Kind, typ, "open", err)
-	}
-	return db, nil
+	return Registry.Open(ctx, typ, cfg, env)
 }

@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
 
 	"github.com/eim-byoi/eim/providers/provider"
@@ -26,26 +25,9 @@ func Retry(ctx context.Context, attempts int, fn func(context.Context) error) er
 		if err = fn(ctx); err == nil || !provider.IsRetryable(err) || i == attempts-1 {
 			return err
 		}
-		if werr := wait(ctx, backoff(i)); werr != nil {
+		if werr := provider.Sleep(ctx, provider.Backoff{Min: retryBase, Max: retryMax, Jitter: 0.5}.Delay(i+1)); werr != nil {
 			return err
 		}
 	}
 	return err
-}
-
-func backoff(attempt int) time.Duration {
-	d := retryBase << min(attempt, 10)
-	d = min(d, retryMax)
-	return d/2 + rand.N(d/2+1)
-}
-
-func wait(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

@@ -6,8 +6,11 @@
 package config
 
 import (
+	"reflect"
+	"strings"
 	"time"
 
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -27,6 +30,9 @@ type Config struct {
 	// Providers selects and configures one provider per kind; an absent kind uses its embedded
 	// default where the binary has one.
 	Providers Providers `yaml:"providers"`
+	// Deprecations lists the deprecated keys loading found and moved to their replacements;
+	// `eim config validate` prints them and `eim serve` logs them.
+	Deprecations []provider.Deprecation `yaml:"-"`
 }
 
 // Listen holds the addresses the process listens on, as host:port.
@@ -51,72 +57,63 @@ type Startup struct {
 	ShutdownTimeout provider.Duration `yaml:"shutdownTimeout"`
 }
 
-// Providers holds one {type, config} envelope per provider kind.
+// Providers holds one block per provider kind, under the key the kind table (providers/kinds)
+// gives it; an absent kind uses its embedded default where the binary has one. The
+// providers.database block configures the storage kind.
 type Providers struct {
-	Secrets   *Secrets           `yaml:"secrets,omitempty"`
-	Database  *provider.Envelope `yaml:"database,omitempty"`
-	Identity  *provider.Envelope `yaml:"identity,omitempty"`
-	Messaging *provider.Envelope `yaml:"messaging,omitempty"`
+	Secrets   *Block `yaml:"secrets,omitempty"`
+	Database  *Block `yaml:"database,omitempty"`
+	Identity  *Block `yaml:"identity,omitempty"`
+	Messaging *Block `yaml:"messaging,omitempty"`
 }
 
-// Kind names a provider kind and the key of its block under providers.
-type Kind struct {
-	Key  string // key under providers: secrets, database, identity, messaging
-	Name string // kind name in errors and registries: secrets, storage, identity, messaging
-}
-
-// Kinds lists the provider kinds in the order bootstrap opens them: secrets first, because
-// every secret reference resolves through it.
-func Kinds() []Kind {
-	return []Kind{
-		{Key: "secrets", Name: "secrets"},
-		{Key: "database", Name: "storage"},
-		{Key: "identity", Name: "identity"},
-		{Key: "messaging", Name: "messaging"},
-	}
-}
-
-// Secrets selects the secrets provider: one {type, config} block when one adapter serves as
-// both store and keeper (vault, local), or a store and a keeper chosen independently, e.g. a
-// Vault KV store with a cloud KMS keeper.
-type Secrets struct {
+// Block selects and configures one provider kind: one {type, config} envelope, or, for a kind
+// whose row says Split (secrets), a store and a keeper chosen independently, e.g. a Vault KV
+// store with a cloud KMS keeper.
+type Block struct {
 	provider.Envelope `yaml:",inline"`
 	Store             *provider.Envelope `yaml:"store,omitempty"`
 	Keeper            *provider.Envelope `yaml:"keeper,omitempty"`
 }
 
-// Slot is one configured {type, config} block: its path in eim.yaml, its kind and the block.
-type Slot struct {
-	Path     string
-	Kind     Kind
-	Envelope *provider.Envelope
-}
-
-// Slots returns the configured provider blocks in opening order: providers.secrets (or its
-// store and keeper), database, identity, messaging. Blocks without a type are left out.
-func (p *Providers) Slots() []Slot {
-	var out []Slot
-	add := func(path string, k Kind, e *provider.Envelope) {
-		if e != nil && e.Type != "" {
-			out = append(out, Slot{Path: path, Kind: k, Envelope: e})
+// Block returns the block configured under key (a kind's Key), or nil.
+func (p *Providers) Block(key string) *Block {
+	v := reflect.ValueOf(p).Elem()
+	for i := range v.NumField() {
+		name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+		if name == key {
+			b, _ := v.Field(i).Interface().(*Block)
+			return b
 		}
 	}
-	for _, k := range Kinds() {
-		path := "providers." + k.Key
-		switch k.Key {
-		case "secrets":
-			if p.Secrets != nil {
-				add(path, k, &p.Secrets.Envelope)
-				add(path+".store", k, p.Secrets.Store)
-				add(path+".keeper", k, p.Secrets.Keeper)
-			}
-		case "database":
-			add(path, k, p.Database)
-		case "identity":
-			add(path, k, p.Identity)
-		case "messaging":
-			add(path, k, p.Messaging)
+	return nil
+}
+
+// Blocks returns the configured blocks of kind k, with their paths: its {type, config} block,
+// or its store and keeper blocks. Blocks without a type are left out.
+func (p *Providers) Blocks(k kinds.Kind) []kinds.Block {
+	b := p.Block(k.Key)
+	if b == nil {
+		return nil
+	}
+	path := "providers." + k.Key
+	var out []kinds.Block
+	add := func(path, role string, e *provider.Envelope) {
+		if e != nil && e.Type != "" {
+			out = append(out, kinds.Block{Path: path, Role: role, Envelope: e})
 		}
+	}
+	add(path, "", &b.Envelope)
+	add(path+"."+kinds.RoleStore, kinds.RoleStore, b.Store)
+	add(path+"."+kinds.RoleKeeper, kinds.RoleKeeper, b.Keeper)
+	return out
+}
+
+// All returns the configured blocks of every kind, in the kind table's opening order.
+func (p *Providers) All() []kinds.Block {
+	var out []kinds.Block
+	for _, k := range kinds.All() {
+		out = append(out, p.Blocks(k)...)
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -32,8 +33,9 @@ func (c *dbConfig) Validate() error {
 }
 
 func sources() []provider.ConfigSource {
-	r := provider.NewRegistry[struct{}]("storage")
-	r.Register("testdb", provider.Registration[struct{}]{NewConfig: func() provider.AdapterConfig { return &dbConfig{Port: 5432} }})
+	r := provider.NewRegistry[struct{}, struct{}]("storage")
+	provider.Register(r, "testdb", func() *dbConfig { return &dbConfig{Port: 5432} },
+		func(context.Context, *dbConfig, struct{}) (struct{}, error) { return struct{}{}, nil })
 	return []provider.ConfigSource{r}
 }
 
@@ -50,7 +52,7 @@ func TestLoadGood(t *testing.T) {
 	db := cfg.Providers.Database
 	require.NotNil(t, db)
 	assert.Equal(t, &dbConfig{Host: "db.example.com", Port: 5432, Password: provider.SecretRef{Secret: "database/creds/eim#password"}}, db.Settings)
-	assert.Len(t, cfg.Providers.Slots(), 1)
+	assert.Len(t, cfg.Providers.All(), 1)
 }
 
 // TestLoadBadReportsAll is the acceptance check: an unknown key, a wrong type and a missing
@@ -189,4 +191,27 @@ func TestSchemaChecksAdapterConfig(t *testing.T) {
 		require.NoError(t, err)
 		assert.Error(t, s.Validate(inst), name)
 	}
+}
+
+type brokerConfig struct {
+	URL string       `yaml:"url"`
+	TLS provider.TLS `yaml:"tls"`
+}
+
+func (c *brokerConfig) Validate() error { return c.TLS.Validate() }
+
+// TestLoadMovesDeprecatedKeys: a deprecated TLS key still loads, moved to its replacement, and
+// Load lists it for `eim config validate` and `eim serve` to report.
+func TestLoadMovesDeprecatedKeys(t *testing.T) {
+	r := provider.NewRegistry[struct{}, struct{}]("messaging")
+	provider.Register(r, "testbroker", func() *brokerConfig { return &brokerConfig{} },
+		func(context.Context, *brokerConfig, struct{}) (struct{}, error) { return struct{}{}, nil })
+	doc := "providers:\n  messaging:\n    type: testbroker\n    config: {url: nats://x, tls: {enabled: true, caFile: /etc/eim/ca.pem}}\n"
+	cfg, err := config.Load([]byte(doc), config.Options{Sources: []provider.ConfigSource{r}})
+	require.NoError(t, err)
+	got := cfg.Providers.Messaging.Settings.(*brokerConfig).TLS
+	assert.Equal(t, provider.TLS{Mode: provider.TLSVerifyFull, CA: provider.SecretRef{File: "/etc/eim/ca.pem"}}, got)
+	require.Len(t, cfg.Deprecations, 2)
+	assert.Equal(t, "providers.messaging.config.tls.enabled is deprecated: write providers.messaging.config.tls.mode: verify-full", cfg.Deprecations[0].String())
+	assert.Equal(t, "providers.messaging.config.tls.caFile", cfg.Deprecations[1].Path)
 }

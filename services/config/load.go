@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/eim-byoi/eim/internal/strictyaml"
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -123,22 +124,30 @@ func environ(kv []string) map[string]string {
 }
 
 func decodeProviders(d *strictyaml.Decoder, cfg *Config, sources []provider.ConfigSource) {
-	for _, slot := range cfg.Providers.Slots() {
-		k, env := slot.Kind, slot.Envelope
-		src := sourceFor(sources, k.Name)
-		if src == nil {
-			d.Add(Problem{Path: slot.Path + ".type", Message: fmt.Sprintf("unknown %s type %q: no %s adapter is built into this binary", k.Name, env.Type, k.Name),
-				Fix: "remove the block to use the embedded default, or use a build that includes the adapter"})
-			continue
+	for _, k := range kinds.All() {
+		for _, b := range cfg.Providers.Blocks(k) {
+			decodeBlock(d, cfg, k, b, sourceFor(sources, k.Name))
 		}
-		settings, err := src.NewConfig(env.Type)
-		if err != nil {
-			d.Add(Problem{Path: slot.Path + ".type", Message: err.Error(), Fix: "use one of: " + strings.Join(src.Names(), ", ")})
-			continue
-		}
-		d.Decode(&env.Config, slot.Path+".config", settings)
-		env.Settings = settings
 	}
+}
+
+// decodeBlock decodes b's config into the typed configuration of its adapter and moves any
+// deprecated key to its replacement, noting it.
+func decodeBlock(d *strictyaml.Decoder, cfg *Config, k kinds.Kind, b kinds.Block, src provider.ConfigSource) {
+	env := b.Envelope
+	if src == nil {
+		d.Add(Problem{Path: b.Path + ".type", Message: fmt.Sprintf("unknown %s type %q: no %s adapter is built into this binary", k.Name, env.Type, k.Name),
+			Fix: "remove the block to use the embedded default, or use a build that includes the adapter"})
+		return
+	}
+	settings, err := src.NewConfig(env.Type)
+	if err != nil {
+		d.Add(Problem{Path: b.Path + ".type", Message: err.Error(), Fix: "use one of: " + strings.Join(src.Names(), ", ")})
+		return
+	}
+	d.Decode(&env.Config, b.Path+".config", settings)
+	env.Settings = settings
+	cfg.Deprecations = append(cfg.Deprecations, provider.Upgrade(settings, b.Path+".config")...)
 }
 
 func sourceFor(sources []provider.ConfigSource, kind string) provider.ConfigSource {

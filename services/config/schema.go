@@ -6,6 +6,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -21,10 +22,10 @@ func Schema(sources []provider.ConfigSource) ([]byte, error) {
 	root.ID = SchemaID
 	root.Title = "eim.yaml"
 	providers, _ := root.Properties.Get("providers")
-	for _, k := range Kinds() {
-		env := envelopeSchema(r, k, sourceFor(sources, k.Name))
-		if k.Key == "secrets" {
-			env = secretsSchema(env)
+	for _, k := range kinds.All() {
+		env := envelopeSchema(r, k.Name, sourceFor(sources, k.Name))
+		if k.Split {
+			env = splitSchema(env, k.Key)
 		}
 		providers.Properties.Set(k.Key, env)
 	}
@@ -47,8 +48,8 @@ func mapType(t reflect.Type) *jsonschema.Schema {
 			Description: "a Go duration, e.g. 30s or 5m"}
 	case reflect.TypeFor[provider.SecretRef]():
 		return secretRefSchema()
-	case reflect.TypeFor[provider.Envelope](), reflect.TypeFor[Secrets]():
-		return envelopeSchema(nil, Kind{Name: "any"}, nil) // replaced per kind by Schema
+	case reflect.TypeFor[provider.Envelope](), reflect.TypeFor[Block]():
+		return envelopeSchema(nil, "any", nil) // replaced per kind by Schema
 	}
 	return nil
 }
@@ -68,7 +69,7 @@ func secretRefSchema() *jsonschema.Schema {
 
 // envelopeSchema is {type, config} for kind: type is one of the registered adapters, and config
 // is checked against the adapter's typed configuration when type names it.
-func envelopeSchema(r *jsonschema.Reflector, k Kind, src provider.ConfigSource) *jsonschema.Schema {
+func envelopeSchema(r *jsonschema.Reflector, kind string, src provider.ConfigSource) *jsonschema.Schema {
 	var names []any
 	var branches []*jsonschema.Schema
 	if src != nil {
@@ -94,13 +95,14 @@ func envelopeSchema(r *jsonschema.Reflector, k Kind, src provider.ConfigSource) 
 	props.Set("config", &jsonschema.Schema{Type: "object", Description: "the adapter's configuration"})
 	return &jsonschema.Schema{
 		Type: "object", Properties: props, Required: []string{"type"}, AdditionalProperties: jsonschema.FalseSchema,
-		AllOf: branches, Description: "the " + k.Name + " provider: {type, config}",
+		AllOf: branches, Description: "the " + kind + " provider: {type, config}",
 	}
 }
 
-// secretsSchema extends the secrets envelope with the store and keeper alternative: either type
-// and config, or store and/or keeper, each an envelope of the same adapters.
-func secretsSchema(env *jsonschema.Schema) *jsonschema.Schema {
+// splitSchema extends the envelope of a split kind (secrets) with the store and keeper
+// alternative: either type and config, or store and/or keeper, each an envelope of the same
+// adapters.
+func splitSchema(env *jsonschema.Schema, key string) *jsonschema.Schema {
 	one := &jsonschema.Schema{
 		Type: "object", Properties: env.Properties, AdditionalProperties: jsonschema.FalseSchema,
 		Required: env.Required, AllOf: env.AllOf, Description: env.Description,
@@ -111,7 +113,7 @@ func secretsSchema(env *jsonschema.Schema) *jsonschema.Schema {
 	split := &jsonschema.Schema{Type: "object", Properties: props, AdditionalProperties: jsonschema.FalseSchema,
 		Description: "a store and a keeper chosen independently"}
 	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{one, split},
-		Description: "the secrets provider: {type, config}, or {store: {type, config}, keeper: {type, config}}"}
+		Description: "the " + key + " provider: {type, config}, or {store: {type, config}, keeper: {type, config}}"}
 }
 
 func ifTypeThenConfig(name string, config *jsonschema.Schema) *jsonschema.Schema {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -56,25 +57,31 @@ func portOf(addr string) string {
 }
 
 func validateProviders(v *provider.Validation, p *Providers) {
-	const fix = "name the adapter, or remove the block to use the embedded default"
-	for _, e := range []struct {
-		path string
-		env  *provider.Envelope
-	}{{"providers.database", p.Database}, {"providers.identity", p.Identity}, {"providers.messaging", p.Messaging}} {
-		v.Check(e.env == nil || e.env.Type != "", e.path+".type", "is required", fix)
+	for _, k := range kinds.All() {
+		b := p.Block(k.Key)
+		if b == nil {
+			continue
+		}
+		path := "providers." + k.Key
+		split := b.Store != nil || b.Keeper != nil
+		switch {
+		case split && !k.Split:
+			v.Add(path, "has store/keeper blocks, which only providers.secrets takes", "use type and config")
+		case split:
+			v.Check(b.Type == "", path, "sets both type and store/keeper",
+				"use type and config for one adapter, or store and keeper blocks, not both")
+			v.Check(b.Store == nil || b.Store.Type != "", path+".store.type", "is required", "name the store adapter")
+			v.Check(b.Keeper == nil || b.Keeper.Type != "", path+".keeper.type", "is required", "name the keeper adapter")
+		case k.Split:
+			v.Check(b.Type != "", path+".type", "is required",
+				"name the adapter, or set store and/or keeper, or remove the block to use the embedded default")
+		default:
+			v.Check(b.Type != "", path+".type", "is required", "name the adapter, or remove the block to use the embedded default")
+		}
 	}
-	if s := p.Secrets; s != nil {
-		split := s.Store != nil || s.Keeper != nil
-		v.Check(!(split && s.Type != ""), "providers.secrets", "sets both type and store/keeper",
-			"use type and config for one adapter, or store and keeper blocks, not both")
-		v.Check(split || s.Type != "", "providers.secrets.type", "is required",
-			"name the adapter, or set store and/or keeper, or remove the block to use the embedded default")
-		v.Check(s.Store == nil || s.Store.Type != "", "providers.secrets.store.type", "is required", "name the store adapter")
-		v.Check(s.Keeper == nil || s.Keeper.Type != "", "providers.secrets.keeper.type", "is required", "name the keeper adapter")
-	}
-	for _, slot := range p.Slots() {
-		if slot.Envelope.Settings != nil {
-			v.Nest(slot.Path+".config", slot.Envelope.Settings.Validate())
+	for _, b := range p.All() {
+		if b.Envelope.Settings != nil {
+			v.Nest(b.Path+".config", b.Envelope.Settings.Validate())
 		}
 	}
 }

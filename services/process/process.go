@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/bootstrap"
@@ -31,7 +32,7 @@ func NewLogger(w io.Writer, cfg *config.Config, r *Redactor) *slog.Logger {
 func LoadConfig(path string) (*config.Config, error) { return bootstrap.LoadConfig(path) }
 
 // ConfigSources returns the adapter registries built into this binary.
-func ConfigSources() []provider.ConfigSource { return bootstrap.ConfigSources() }
+func ConfigSources() []provider.ConfigSource { return kinds.Sources() }
 
 // Serve runs the process until ctx is done (see bootstrap.Run).
 func Serve(ctx context.Context, cfg *config.Config, log *slog.Logger, r *Redactor, version string) error {
@@ -56,13 +57,13 @@ func (p *Providers) Close(ctx context.Context) error { return p.app.Shutdown(ctx
 // OpenProviders opens the providers cfg configures (or their embedded defaults) without
 // starting any module.
 func OpenProviders(ctx context.Context, cfg *config.Config, log *slog.Logger, r *Redactor) (*Providers, error) {
-	app, opened, err := bootstrap.OpenProviders(ctx, bootstrap.Options{Config: cfg, Logger: log, Redactor: r, Steps: bootstrap.DefaultSteps()})
+	app, err := bootstrap.OpenProviders(ctx, bootstrap.Options{Config: cfg, Logger: log, Redactor: r})
 	if err != nil {
 		return nil, err
 	}
 	out := &Providers{app: app, Opened: map[string]OpenedProvider{}}
-	for kind, o := range opened {
-		out.Opened[kind] = OpenedProvider{Adapter: o.Adapter, Provider: o.Provider}
+	for _, o := range app.Providers() {
+		out.Opened[o.Kind] = OpenedProvider{Adapter: o.Adapter, Provider: o.Provider}
 	}
 	return out, nil
 }

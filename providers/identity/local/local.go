@@ -22,21 +22,23 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-jose/go-jose/v4"
+
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
-	"github.com/go-jose/go-jose/v4"
 )
 
 // Name is the name the adapter registers under.
 const Name = "local"
 
-func init() {
-	identity.Registry.Register(Name, provider.Registration[identity.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ identity.ClientIssuer = (*clients)(nil)
+	_ identity.KeySource    = source{}
+)
+
+func init() { provider.Register(identity.Registry, Name, NewConfig, open) }
 
 // Issuer is the embedded issuer's own interface, reached with Provider.As(&issuer).
 type Issuer struct {
@@ -67,11 +69,7 @@ func (i *Issuer) Retire(ctx context.Context) error {
 	return provider.Wrap(identity.Kind, Name, "retire keys", i.verifier.Refresh(ctx))
 }
 
-func open(ctx context.Context, ac provider.AdapterConfig, env identity.Env) (*identity.Provider, error) {
-	cfg, ok := ac.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.Internal, "local: configuration of type %T", ac)
-	}
+func open(ctx context.Context, cfg *Config, env identity.Env) (*identity.Provider, error) {
 	if env.Secrets == nil || !env.Secrets.Capabilities().Has(secrets.CapWrite) {
 		return nil, provider.Errorf(provider.FailedPrecondition,
 			"the embedded issuer keeps its keys and clients in the secrets provider, and none that can write is configured: "+

@@ -19,18 +19,14 @@ import (
 // Name is the name the adapter registers under.
 const Name = "oidc"
 
-func init() {
-	identity.Registry.Register(Name, provider.Registration[identity.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ identity.ClientIssuer = (*registrar)(nil)
+)
 
-func open(_ context.Context, ac provider.AdapterConfig, env identity.Env) (*identity.Provider, error) {
-	cfg, ok := ac.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.Internal, "oidc: configuration of type %T", ac)
-	}
+func init() { provider.Register(identity.Registry, Name, NewConfig, open) }
+
+func open(_ context.Context, cfg *Config, env identity.Env) (*identity.Provider, error) {
 	client, err := env.Client(cfg.Policy)
 	if err != nil {
 		return nil, err

@@ -14,18 +14,16 @@ import (
 // MaxPayload is the largest payload the adapter accepts.
 const MaxPayload = 4 << 20
 
-func init() {
-	messaging.Registry.Register("memory", provider.Registration[messaging.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ messaging.Driver   = driver{}
+	_ messaging.Receiver = (*receiver)(nil)
+	_ messaging.Delivery = (*delivery)(nil)
+)
 
-func open(_ context.Context, cfg provider.AdapterConfig, _ messaging.Env) (messaging.Driver, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.InvalidArgument, "memory: configuration is a %T, not a *memory.Config", cfg)
-	}
+func init() { provider.Register(messaging.Registry, "memory", NewConfig, open) }
+
+func open(_ context.Context, c *Config, _ messaging.Env) (messaging.Driver, error) {
 	return newBroker(c.VisibilityTimeout.Std(), c.MaxQueued), nil
 }
 

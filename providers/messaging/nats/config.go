@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -20,7 +19,7 @@ type Config struct {
 	Password provider.SecretRef `yaml:"password,omitempty"`
 	Token    provider.SecretRef `yaml:"token,omitempty"`
 	// TLS configures TLS; a tls:// URL enables it too.
-	TLS messaging.TLS `yaml:"tls"`
+	TLS provider.TLS `yaml:"tls"`
 	// Stream is the JetStream stream holding the messages; created at start when missing,
 	// verified to hold SubjectPrefix+">" when it exists.
 	Stream string `yaml:"stream"`

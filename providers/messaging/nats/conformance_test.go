@@ -26,7 +26,7 @@ func namespace(t msgtest.TB, srv *testenv.NATSServer) *nats.Config {
 	t.Helper()
 	name := strings.ReplaceAll(testenv.UniqueIdent(t, "s"), "_", "-")
 	c := nats.NewConfig()
-	c.URL, c.Username, c.Password = srv.URL(), srv.User, msgtest.Ref(t, srv.Password)
+	c.URL, c.Username, c.Password = srv.URL(), srv.User, testenv.Ref(t, srv.Password)
 	c.Stream, c.SubjectPrefix = name, name+"."
 	c.AckWait = provider.Duration(2 * time.Second)
 	t.Cleanup(func() { deleteStream(srv, name) })

@@ -33,12 +33,14 @@ const payloadHeadroom = 16 << 10
 // defaultServerMaxPayload is NATS's default max_payload, assumed until the server says.
 const defaultServerMaxPayload = 1 << 20
 
-func init() {
-	messaging.Registry.Register("nats", provider.Registration[messaging.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ messaging.Driver   = (*driver)(nil)
+	_ messaging.Receiver = (*receiver)(nil)
+	_ messaging.Delivery = (*delivery)(nil)
+)
+
+func init() { provider.Register(messaging.Registry, "nats", NewConfig, open) }
 
 type driver struct {
 	cfg *Config
@@ -50,11 +52,7 @@ type driver struct {
 	streamReady bool
 }
 
-func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (messaging.Driver, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.InvalidArgument, "nats: configuration is a %T, not a *nats.Config", cfg)
-	}
+func open(_ context.Context, c *Config, env messaging.Env) (messaging.Driver, error) {
 	d := &driver{cfg: c, log: env.Log()}
 	opts, err := d.options()
 	if err != nil {
@@ -103,7 +101,7 @@ func (d *driver) options() ([]nats.Option, error) {
 	if !c.Token.IsZero() {
 		opts = append(opts, nats.Token(c.Token.Value().Reveal()))
 	}
-	tc, err := c.TLS.Config("", c.tlsScheme())
+	tc, err := c.TLS.Config("", messaging.TLSDefault(c.tlsScheme()))
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,7 @@ import (
 // client certificate unless it says otherwise.
 func TestTLS(t *testing.T) {
 	srv := testenv.NATS(t)
-	ca := msgtest.FileRef(t, srv.CA.CAFile)
+	ca := testenv.FileRef(t, srv.CA.CAFile)
 	foreignCert, foreignKey := msgtest.ClientCert(t, srv.CA.ForeignClientCertFile, srv.CA.ForeignClientKeyFile)
 	plainURL := "nats://" + srv.TLSAddr()
 	msgtest.RunTLS(t, "nats", func(t msgtest.TB) *nats.Config { return tlsNamespace(t, srv) }, []msgtest.TLSCase[*nats.Config]{
@@ -68,7 +68,7 @@ func tlsNamespace(t msgtest.TB, srv *testenv.NATSServer) *nats.Config {
 	t.Helper()
 	name := strings.ReplaceAll(testenv.UniqueIdent(t, "s"), "_", "-")
 	c := nats.NewConfig()
-	c.Username, c.Password = srv.User, msgtest.Ref(t, srv.Password)
+	c.Username, c.Password = srv.User, testenv.Ref(t, srv.Password)
 	c.TLS.Cert, c.TLS.Key = msgtest.ClientCert(t, srv.CA.ClientCertFile, srv.CA.ClientKeyFile)
 	c.Stream, c.SubjectPrefix = name, name+"."
 	c.AckWait = provider.Duration(2 * time.Second)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/messaging/internal/pgnotify"
+	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
 )
 
@@ -106,7 +107,7 @@ func (r *Relay) run() {
 		n, err := r.Flush(r.ctx)
 		if err != nil && r.ctx.Err() == nil {
 			failures++
-			delay := messaging.Backoff(failures, r.o.RetryMin, r.o.RetryMax)
+			delay := provider.Backoff{Min: r.o.RetryMin, Max: r.o.RetryMax, Jitter: 0.2}.Delay(failures)
 			r.o.Logger.Warn("outbox relay cannot publish; retrying", "error", err, "failures", failures, "retryIn", delay)
 			r.sleep(delay, false)
 			continue

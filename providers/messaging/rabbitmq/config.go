@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"time"
 
-	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -18,7 +17,7 @@ type Config struct {
 	Username string             `yaml:"username"`
 	Password provider.SecretRef `yaml:"password,omitempty"`
 	// TLS configures TLS; an amqps:// URL enables it too.
-	TLS messaging.TLS `yaml:"tls"`
+	TLS provider.TLS `yaml:"tls"`
 	// Exchange is the durable topic exchange every topic is published to (routing key = topic).
 	Exchange string `yaml:"exchange"`
 	// ConnectTimeout bounds one connection attempt.

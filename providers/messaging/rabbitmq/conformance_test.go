@@ -21,7 +21,7 @@ func namespace(t msgtest.TB, srv *testenv.RabbitMQServer) *rabbitmq.Config {
 	t.Helper()
 	c := rabbitmq.NewConfig()
 	c.URL = "amqp://" + srv.Addr() + "/" + url.PathEscape(srv.CreateVHost(t, "eim"))
-	c.Username, c.Password = srv.User, msgtest.Ref(t, srv.Password)
+	c.Username, c.Password = srv.User, testenv.Ref(t, srv.Password)
 	return c
 }
 

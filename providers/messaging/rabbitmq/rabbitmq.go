@@ -28,12 +28,14 @@ const MaxPayload = 8 << 20
 
 const headerKey = "eim-key"
 
-func init() {
-	messaging.Registry.Register("rabbitmq", provider.Registration[messaging.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ messaging.Driver   = (*driver)(nil)
+	_ messaging.Receiver = (*receiver)(nil)
+	_ messaging.Delivery = (*delivery)(nil)
+)
+
+func init() { provider.Register(messaging.Registry, "rabbitmq", NewConfig, open) }
 
 type driver struct {
 	cfg  *Config
@@ -48,19 +50,15 @@ type driver struct {
 	pubMu sync.Mutex
 }
 
-func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (messaging.Driver, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.InvalidArgument, "rabbitmq: configuration is a %T, not a *rabbitmq.Config", cfg)
-	}
+func open(_ context.Context, c *Config, env messaging.Env) (messaging.Driver, error) {
 	u, _ := url.Parse(c.URL)
 	u.User = url.UserPassword(c.Username, c.Password.Value().Reveal())
-	tc, err := c.TLS.Config(u.Hostname(), u.Scheme == "amqps")
+	tc, err := c.TLS.Config(u.Hostname(), messaging.TLSDefault(u.Scheme == "amqps"))
 	if err != nil {
 		return nil, err
 	}
 	if tc != nil {
-		// amqp091 speaks TLS for amqps:// URLs only: tls.enabled with an amqp:// URL means amqps.
+		// amqp091 speaks TLS for amqps:// URLs only: tls.mode with an amqp:// URL means amqps.
 		u.Scheme = "amqps"
 	}
 	timeout := c.ConnectTimeout.Std()
@@ -97,7 +95,7 @@ func (d *driver) connection() (*amqp.Connection, error) {
 		}
 		if d.amq.TLSClientConfig == nil && ((errors.As(err, &ae) && ae.Code == amqp.FrameError) || errors.Is(err, io.EOF)) {
 			// e.g. a TLS listener answering the plain AMQP header with a TLS alert
-			return nil, provider.Errorf(provider.Unavailable, "%s did not answer in AMQP (%w): if it serves TLS on this port, use an amqps:// URL or set tls.enabled", d.addr, red)
+			return nil, provider.Errorf(provider.Unavailable, "%s did not answer in AMQP (%w): if it serves TLS on this port, use an amqps:// URL or set tls.mode: verify-full", d.addr, red)
 		}
 		return nil, coded(red)
 	}

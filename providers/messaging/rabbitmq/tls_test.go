@@ -27,7 +27,7 @@ import (
 // them. The listener asks for a client certificate (verify_peer) but does not require one.
 func TestTLS(t *testing.T) {
 	srv := testenv.RabbitMQ(t)
-	ca := msgtest.FileRef(t, srv.CA.CAFile)
+	ca := testenv.FileRef(t, srv.CA.CAFile)
 	cert, key := msgtest.ClientCert(t, srv.CA.ClientCertFile, srv.CA.ClientKeyFile)
 	// at points c's URL at the amqps listener with scheme.
 	at := func(c *rabbitmq.Config, scheme string) {
@@ -57,7 +57,7 @@ func TestTLS(t *testing.T) {
 		}, WantErr: "certificate signed by unknown authority"},
 		{Name: "TLS disabled against the TLS port", Configure: func(c *rabbitmq.Config) {
 			at(c, "amqp")
-		}, WantErr: "use an amqps:// URL or set tls.enabled"},
+		}, WantErr: "use an amqps:// URL or set tls.mode: verify-full"},
 		// The listener verifies a presented certificate against the test CA. The broker saw this
 		// one: its management API reports the connection's peer certificate subject and issuer.
 		{Name: "client certificate and key from file references", Configure: func(c *rabbitmq.Config) {
@@ -94,7 +94,7 @@ func TestTLSForeignClientCertificate(t *testing.T) {
 		require.NoError(t, err)
 		u.Scheme, u.Host = "amqps", srv.TLSAddr()
 		c.URL = u.String()
-		c.TLS.CA = msgtest.FileRef(t, srv.CA.CAFile)
+		c.TLS.CA = testenv.FileRef(t, srv.CA.CAFile)
 		c.TLS.Cert, c.TLS.Key = msgtest.ClientCert(t, srv.CA.ForeignClientCertFile, srv.CA.ForeignClientKeyFile)
 		err = msgtest.OpenOrHealthErr(t, "rabbitmq", c)
 		require.Error(t, err)

@@ -4,7 +4,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -19,7 +18,7 @@ type Config struct {
 	// DB is the database number.
 	DB int `yaml:"db"`
 	// TLS configures TLS.
-	TLS messaging.TLS `yaml:"tls"`
+	TLS provider.TLS `yaml:"tls"`
 	// KeyPrefix starts every key the adapter writes: topic t is the stream <keyPrefix>t.
 	KeyPrefix string `yaml:"keyPrefix"`
 	// MaxLen trims each stream to about this many entries, acknowledged or not; 0 keeps all.

@@ -23,7 +23,7 @@ import (
 func namespace(t msgtest.TB, srv *testenv.RedisServer) *redis.Config {
 	t.Helper()
 	c := redis.NewConfig()
-	c.Address, c.Username, c.Password = srv.Addr(), srv.User, msgtest.Ref(t, srv.Password)
+	c.Address, c.Username, c.Password = srv.Addr(), srv.User, testenv.Ref(t, srv.Password)
 	c.KeyPrefix = testenv.Unique(t, "eim") + ":"
 	c.ClaimTimeout = provider.Duration(2 * time.Second)
 	t.Cleanup(func() { deleteKeys(srv, c.KeyPrefix) })

@@ -8,7 +8,6 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
-	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -36,7 +35,7 @@ func codeOf(err error) provider.Code {
 		return provider.NotFound
 	case errors.Is(err, goredis.ErrClosed):
 		return provider.FailedPrecondition
-	case messaging.IsTLSError(err):
+	case provider.IsTLSError(err):
 		return provider.Unavailable
 	case errors.As(err, &netErr):
 		if netErr.Timeout() {

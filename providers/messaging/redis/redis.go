@@ -29,12 +29,14 @@ const (
 	fieldHeaders = "headers"
 )
 
-func init() {
-	messaging.Registry.Register("redis", provider.Registration[messaging.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ messaging.Driver   = (*driver)(nil)
+	_ messaging.Receiver = (*receiver)(nil)
+	_ messaging.Delivery = (*delivery)(nil)
+)
+
+func init() { provider.Register(messaging.Registry, "redis", NewConfig, open) }
 
 type driver struct {
 	cfg  *Config
@@ -43,13 +45,9 @@ type driver struct {
 	acks *acks.Writer[ack]
 }
 
-func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (messaging.Driver, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.InvalidArgument, "redis: configuration is a %T, not a *redis.Config", cfg)
-	}
+func open(_ context.Context, c *Config, env messaging.Env) (messaging.Driver, error) {
 	host, _, _ := net.SplitHostPort(c.Address)
-	tc, err := c.TLS.Config(host, false)
+	tc, err := c.TLS.Config(host, provider.TLSDisable)
 	if err != nil {
 		return nil, err
 	}
@@ -73,8 +71,8 @@ func (d *driver) CheckHealth(ctx context.Context) error {
 	if te := messaging.TLSError(d.cfg.Address, err); te != nil {
 		return te
 	}
-	if errors.Is(err, io.EOF) && !d.cfg.TLS.Enabled {
-		return provider.Errorf(provider.Unavailable, "%s closed the connection (%w): if it serves TLS on this port, set tls.enabled", d.cfg.Address, err)
+	if errors.Is(err, io.EOF) && d.cfg.TLS.ModeOr(provider.TLSDisable) == provider.TLSDisable {
+		return provider.Errorf(provider.Unavailable, "%s closed the connection (%w): if it serves TLS on this port, set tls.mode: verify-full", d.cfg.Address, err)
 	}
 	return coded(err)
 }

@@ -12,7 +12,7 @@ import (
 // certificate and key given as file references, as bootstrap resolves them.
 func TestTLS(t *testing.T) {
 	srv := testenv.Redis(t)
-	ca := msgtest.FileRef(t, srv.CA.CAFile)
+	ca := testenv.FileRef(t, srv.CA.CAFile)
 	tlsAt := func(c *redis.Config) { c.Address, c.TLS.Enabled = srv.TLSAddr(), true }
 	cert, key := msgtest.ClientCert(t, srv.CA.ClientCertFile, srv.CA.ClientKeyFile)
 	foreignCert, foreignKey := msgtest.ClientCert(t, srv.CA.ForeignClientCertFile, srv.CA.ForeignClientKeyFile)
@@ -45,6 +45,6 @@ func TestTLS(t *testing.T) {
 		// The TLS port drops a client that does not start a handshake.
 		{Name: "TLS disabled against the TLS port", Configure: func(c *redis.Config) {
 			c.Address = srv.TLSAddr()
-		}, WantErr: "set tls.enabled"},
+		}, WantErr: "set tls.mode: verify-full"},
 	})
 }

@@ -28,12 +28,14 @@ const MaxPayload = 8 << 20
 // notifyChannel is the PostgreSQL channel publishers notify.
 const notifyChannel = "eim_queue"
 
-func init() {
-	messaging.Registry.Register("sql", provider.Registration[messaging.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ messaging.Driver   = (*driver)(nil)
+	_ messaging.Receiver = (*receiver)(nil)
+	_ messaging.Delivery = (*delivery)(nil)
+)
+
+func init() { provider.Register(messaging.Registry, "sql", NewConfig, open) }
 
 type driver struct {
 	cfg     *Config
@@ -52,11 +54,7 @@ type driver struct {
 	wake chan struct{} // closed and replaced on every notification
 }
 
-func open(_ context.Context, cfg provider.AdapterConfig, env messaging.Env) (messaging.Driver, error) {
-	c, ok := cfg.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.InvalidArgument, "sql: configuration is a %T, not a *sql.Config", cfg)
-	}
+func open(_ context.Context, c *Config, env messaging.Env) (messaging.Driver, error) {
 	if env.Storage == nil {
 		return nil, provider.Errorf(provider.FailedPrecondition, "the sql messaging adapter keeps its queues in the configured database, and none is configured: configure providers.database (PostgreSQL or MySQL)")
 	}

@@ -55,18 +55,16 @@ func (c *Config) Validate() error {
 	return v.Err()
 }
 
-func init() {
-	secrets.Registry.Register(Name, provider.Registration[secrets.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   secrets.Adapter{Open: open},
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ secrets.StoreDriver = (*store)(nil)
+	_ secrets.Conn        = (*store)(nil)
+)
 
-func open(_ context.Context, ac provider.AdapterConfig, _ secrets.Env, need secrets.Need) (secrets.Drivers, error) {
-	cfg, ok := ac.(*Config)
-	if !ok {
-		return secrets.Drivers{}, provider.Errorf(provider.Internal, "file: configuration of type %T", ac)
-	}
+func init() { provider.Register(secrets.Registry, Name, NewConfig, open) }
+
+func open(_ context.Context, cfg *Config, env secrets.Env) (secrets.Drivers, error) {
+	need := env.Need
 	s := &store{dir: filepath.Clean(cfg.Dir)}
 	d := secrets.Drivers{Conn: s, RefreshInterval: cfg.RefreshInterval.Std()}
 	if need.Store {

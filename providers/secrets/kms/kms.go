@@ -24,18 +24,18 @@ import (
 // Name is the name the adapter registers under.
 const Name = "kms"
 
-func init() {
-	secrets.Registry.Register(Name, provider.Registration[secrets.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   secrets.Adapter{Open: open},
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ secrets.StoreDriver  = (*store)(nil)
+	_ secrets.Lister       = (*store)(nil)
+	_ secrets.KeeperDriver = (*keeper)(nil)
+	_ secrets.Conn         = (*conn)(nil)
+)
 
-func open(ctx context.Context, ac provider.AdapterConfig, env secrets.Env, need secrets.Need) (secrets.Drivers, error) {
-	cfg, ok := ac.(*Config)
-	if !ok {
-		return secrets.Drivers{}, provider.Errorf(provider.Internal, "kms: configuration of type %T", ac)
-	}
+func init() { provider.Register(secrets.Registry, Name, NewConfig, open) }
+
+func open(ctx context.Context, cfg *Config, env secrets.Env) (secrets.Drivers, error) {
+	need := env.Need
 	k, err := openKeeper(ctx, cfg)
 	if err != nil {
 		return secrets.Drivers{}, err

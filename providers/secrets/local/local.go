@@ -21,18 +21,16 @@ import (
 // Name is the name the adapter registers under.
 const Name = "local"
 
-func init() {
-	secrets.Registry.Register(Name, provider.Registration[secrets.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   secrets.Adapter{Open: open},
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ secrets.StoreDriver  = (*store)(nil)
+	_ secrets.KeeperDriver = (*keeper)(nil)
+	_ secrets.Conn         = (*conn)(nil)
+)
 
-func open(_ context.Context, ac provider.AdapterConfig, env secrets.Env, _ secrets.Need) (secrets.Drivers, error) {
-	cfg, ok := ac.(*Config)
-	if !ok {
-		return secrets.Drivers{}, provider.Errorf(provider.Internal, "local: configuration of type %T", ac)
-	}
+func init() { provider.Register(secrets.Registry, Name, NewConfig, open) }
+
+func open(_ context.Context, cfg *Config, env secrets.Env) (secrets.Drivers, error) {
 	dir := cfg.Dir
 	if dir == "" {
 		if env.DataDir == "" {

@@ -2,9 +2,9 @@ package vault
 
 import (
 	"context"
-	"crypto/tls"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -78,17 +78,18 @@ func newClient(cfg *Config, log *slog.Logger) (*client, error) {
 }
 
 func httpClient(cfg *Config) (*http.Client, error) {
-	tr := cleanhttp.DefaultPooledTransport()
-	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12, ServerName: cfg.TLS.ServerName}
-	hc := &http.Client{Transport: tr, Timeout: cfg.Timeout.Std(),
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	conf := &api.Config{HttpClient: hc}
-	if cfg.TLS.CAFile != "" || cfg.TLS.ServerName != "" {
-		if err := conf.ConfigureTLS(&api.TLSConfig{CACert: cfg.TLS.CAFile, TLSServerName: cfg.TLS.ServerName}); err != nil {
-			return nil, provider.WithCode(provider.InvalidArgument, err)
-		}
+	u, err := url.Parse(cfg.Address)
+	if err != nil {
+		return nil, provider.WithCode(provider.InvalidArgument, err)
 	}
-	return hc, nil
+	tc, err := cfg.TLS.Config(u.Hostname(), provider.TLSVerifyFull)
+	if err != nil {
+		return nil, err
+	}
+	tr := cleanhttp.DefaultPooledTransport()
+	tr.TLSClientConfig = tc
+	return &http.Client{Transport: tr, Timeout: cfg.Timeout.Std(),
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
 }
 
 // ensure logs in when there is no token yet.

@@ -15,8 +15,9 @@ type Config struct {
 	Address string `yaml:"address" jsonschema:"required" jsonschema_description:"server URL, e.g. https://vault.example.com:8200"`
 	// Namespace is the Vault Enterprise / OpenBao namespace; empty for the root namespace.
 	Namespace string `yaml:"namespace,omitempty" jsonschema_description:"Vault Enterprise / OpenBao namespace; empty for the root namespace"`
-	// TLS verifies the server.
-	TLS TLS `yaml:"tls"`
+	// TLS verifies the server of an https:// address: the CAs to trust (the system roots when
+	// unset), the name its certificate carries and an optional client certificate.
+	TLS provider.TLS `yaml:"tls"`
 	// Auth chooses exactly one auth method.
 	Auth Auth `yaml:"auth"`
 	// KV is the KV version 2 secrets engine that holds the store's secrets.
@@ -35,16 +36,6 @@ type Config struct {
 	// RevokeOnClose revokes the token on shutdown when the adapter obtained it by logging in
 	// (appRole, kubernetes, jwt). A token given by the operator (token, tokenFile) is never revoked.
 	RevokeOnClose bool `yaml:"revokeOnClose" jsonschema_description:"revoke the token obtained by logging in when the process stops"`
-}
-
-// TLS verifies the server's certificate.
-type TLS struct {
-	// CAFile is a PEM bundle of the CAs that sign the server's certificate; the system pool
-	// when empty.
-	CAFile string `yaml:"caFile,omitempty" jsonschema_description:"PEM bundle of the CAs that sign the server certificate; system CAs when empty"`
-	// ServerName is the name expected in the server's certificate when it differs from the
-	// address's host.
-	ServerName string `yaml:"serverName,omitempty" jsonschema_description:"name expected in the server certificate, when it differs from the address host"`
 }
 
 // Auth holds exactly one auth method.
@@ -147,6 +138,7 @@ func (c *Config) Validate() error {
 	} else if u, err := url.Parse(c.Address); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		v.Add("address", "is not an http(s) URL", "write it as https://host:port")
 	}
+	v.Nest("tls", c.TLS.Validate())
 	v.Nest("auth", c.Auth.validate())
 	v.Required("kv.mount", c.KV.Mount, "name the mount of the KV v2 engine, e.g. secret")
 	for i, p := range c.DynamicPrefixes {

@@ -2,7 +2,6 @@ package vault
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -47,10 +46,9 @@ func mapError(err error) error {
 	if errors.Is(err, api.ErrSecretNotFound) {
 		return provider.WithCode(provider.NotFound, err)
 	}
-	var cv *tls.CertificateVerificationError
-	if errors.As(err, &cv) {
+	if provider.IsCertificateError(err) {
 		return provider.WithCode(provider.FailedPrecondition,
-			fmt.Errorf("the server's TLS certificate is not trusted (check tls.caFile and tls.serverName): %w", err))
+			fmt.Errorf("the server's TLS certificate is not trusted (check tls.ca and tls.serverName): %w", err))
 	}
 	return provider.WithCode(transportCode(err), err)
 }

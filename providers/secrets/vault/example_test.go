@@ -15,7 +15,7 @@ import (
 func Example() {
 	cfg := vault.NewConfig()
 	cfg.Address = "https://vault.example.com:8200"
-	cfg.TLS.CAFile = "/etc/eim/vault-ca.pem"
+	cfg.TLS.CA = provider.SecretRef{File: "/etc/eim/vault-ca.pem"}
 	cfg.Auth.Kubernetes = &vault.Kubernetes{Role: "eim"}
 	cfg.Transit = &vault.Transit{Key: "eim"}
 	if err := cfg.Validate(); err != nil {

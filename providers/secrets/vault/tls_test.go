@@ -87,7 +87,7 @@ func TestTLS(t *testing.T) {
 	addr, ca := startTLSServer(t)
 	cfg := b.withToken(b.config(addr), "root")
 	cfg.Transit = nil
-	cfg.TLS.CAFile = ca
+	cfg.TLS.CA = testenv.FileRef(t, ca)
 	p := b.open(cfg)
 	require.NoError(t, p.CheckHealth(context.Background()), "the dev CA verifies the server")
 	_, err := p.Store().Put(context.Background(), "tls/check", map[string][]byte{"k": []byte("v")})
@@ -95,7 +95,7 @@ func TestTLS(t *testing.T) {
 
 	wrongName := b.withToken(b.config(addr), "root")
 	wrongName.Transit = nil
-	wrongName.TLS.CAFile, wrongName.TLS.ServerName = ca, testenv.WrongServerName
+	wrongName.TLS.CA, wrongName.TLS.ServerName = testenv.FileRef(t, ca), testenv.WrongServerName
 	err = b.open(wrongName).CheckHealth(context.Background())
 	require.Error(t, err, "a certificate not valid for the server name is refused")
 	assert.Contains(t, err.Error(), "certificate")
@@ -105,7 +105,7 @@ func TestTLS(t *testing.T) {
 	err = b.open(noCA).CheckHealth(context.Background())
 	require.Error(t, err, "without the CA the dev certificate is not trusted")
 	assert.Equal(t, provider.FailedPrecondition, provider.CodeOf(err), "retrying does not help: %v", err)
-	assert.Contains(t, err.Error(), "check tls.caFile and tls.serverName")
+	assert.Contains(t, err.Error(), "check tls.ca and tls.serverName")
 }
 
 // TestNamespace reads through an OpenBao namespace.

@@ -24,20 +24,21 @@ import (
 // Name is the name the adapter registers under.
 const Name = "vault"
 
-func init() {
-	secrets.Registry.Register(Name, provider.Registration[secrets.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   secrets.Adapter{Open: open},
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ secrets.StoreDriver  = (*store)(nil)
+	_ secrets.Lister       = (*store)(nil)
+	_ secrets.LeaseRenewer = (*store)(nil)
+	_ secrets.KeeperDriver = (*keeper)(nil)
+	_ secrets.Conn         = (*client)(nil)
+)
+
+func init() { provider.Register(secrets.Registry, Name, NewConfig, open) }
 
 // open builds the client without contacting the server: the first call (or CheckHealth) logs
 // in, so a server that is down at startup recovers.
-func open(_ context.Context, ac provider.AdapterConfig, env secrets.Env, need secrets.Need) (secrets.Drivers, error) {
-	cfg, ok := ac.(*Config)
-	if !ok {
-		return secrets.Drivers{}, provider.Errorf(provider.Internal, "vault: configuration of type %T", ac)
-	}
+func open(_ context.Context, cfg *Config, env secrets.Env) (secrets.Drivers, error) {
+	need := env.Need
 	cfg.setDefaults()
 	c, err := newClient(cfg, env.Log().With("kind", secrets.Kind, "adapter", Name))
 	if err != nil {

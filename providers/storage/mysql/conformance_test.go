@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
 	"github.com/eim-byoi/eim/providers/storage/mysql"
@@ -22,9 +23,9 @@ import (
 func config(t testenv.TB, srv *testenv.MariaDBServer, d dbtest.Database) *mysql.Config {
 	c := mysql.NewConfig()
 	c.Host, c.Port, c.Database = srv.Host, srv.Port, d.Name
-	c.User, c.Password = d.Runtime.User, dbtest.Ref(t, d.Runtime.Password)
-	c.Migration = &remote.Migration{User: d.Migration.User, Password: dbtest.Ref(t, d.Migration.Password)}
-	c.TLS = remote.TLS{Mode: remote.TLSVerifyFull, CA: dbtest.FileRef(t, srv.CA.CAFile)}
+	c.User, c.Password = d.Runtime.User, testenv.Ref(t, d.Runtime.Password)
+	c.Migration = &remote.Migration{User: d.Migration.User, Password: testenv.Ref(t, d.Migration.Password)}
+	c.TLS = provider.TLS{Mode: provider.TLSVerifyFull, CA: testenv.FileRef(t, srv.CA.CAFile)}
 	return c
 }
 
@@ -84,7 +85,7 @@ func harness(t *testing.T) conformance.StorageHarness {
 				d := my.Fresh(ct)
 				c := config(ct, my.Server, d)
 				wrong := "wrong-" + d.Runtime.Password
-				c.Password = dbtest.Ref(ct, wrong)
+				c.Password = testenv.Ref(ct, wrong)
 				return open(ct, c, storage.Env{}), wrong, []string{my.Server.Addr(), d.Runtime.User, d.Name}
 			},
 			WrongHost: func(ct conformance.T) (*storage.DB, *storage.DB) {

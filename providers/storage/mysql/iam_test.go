@@ -39,7 +39,7 @@ func TestRDSIAM(t *testing.T) {
 		c.Host, c.Database, c.User = host, "eim", user
 		c.Port, _ = strconv.Atoi(port)
 		c.IAM = &remote.IAM{Region: region}
-		c.TLS = remote.TLS{Mode: remote.TLSVerifyFull, CA: dbtest.FileRef(t, testenv.TLS(t).CAFile)}
+		c.TLS = provider.TLS{Mode: provider.TLSVerifyFull, CA: testenv.FileRef(t, testenv.TLS(t).CAFile)}
 		c.Pool.MaxIdle = 0 // every check opens a connection: one token each
 		return c
 	}

@@ -23,19 +23,15 @@ import (
 	"github.com/eim-byoi/eim/providers/storage/remote"
 )
 
-func init() {
-	storage.Registry.Register("mysql", provider.Registration[storage.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   Open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ storage.Driver = (*myDriver)(nil)
+)
+
+func init() { provider.Register(storage.Registry, "mysql", NewConfig, Open) }
 
 // Open opens the pools without connecting.
-func Open(ctx context.Context, c provider.AdapterConfig, env storage.Env) (*storage.DB, error) {
-	cfg, ok := c.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.InvalidArgument, "mysql: configuration of type %T", c)
-	}
+func Open(ctx context.Context, cfg *Config, env storage.Env) (*storage.DB, error) {
 	d := &myDriver{cfg: cfg, log: env.Log()}
 	var err error
 	if d.src, err = cfg.Source(ctx, env, endpoint(cfg.Host, cfg.Port)); err != nil {
@@ -71,7 +67,7 @@ func (d *myDriver) base(host string, port int) (*mysql.Config, error) {
 	mc.Logger = driverLog{d.log}
 	mc.Params = map[string]string{"time_zone": "'+00:00'"}
 	mc.AllowCleartextPasswords = d.cfg.IAM != nil // RDS IAM sends the token as a cleartext password over TLS
-	tc, err := d.cfg.TLS.TLSConfig(host)
+	tc, err := d.cfg.TLS.Config(host, provider.TLSVerifyFull)
 	if err != nil {
 		return nil, err
 	}

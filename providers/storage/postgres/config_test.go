@@ -21,8 +21,8 @@ func TestValidate(t *testing.T) {
 		{"url with password", func(c *postgres.Config) { c.URL = "postgres://app:pw@db/eim" }, "url: holds a password"},
 		{"no host", func(c *postgres.Config) { c.Host = "" }, "host: is required"},
 		{"bad tls", func(c *postgres.Config) { c.TLS.Mode = "prefer" }, `"prefer" is not a TLS mode`},
-		{"verify-ca without ca", func(c *postgres.Config) { c.TLS.Mode = remote.TLSVerifyCA }, "tls.ca: is required with verify-ca"},
-		{"iam without tls", func(c *postgres.Config) { c.IAM, c.TLS.Mode = &remote.IAM{Region: "us-east-1"}, remote.TLSDisable }, "must not be disable with iam"},
+		{"verify-ca without ca", func(c *postgres.Config) { c.TLS.Mode = provider.TLSVerifyCA }, "tls.ca: is required with verify-ca"},
+		{"iam without tls", func(c *postgres.Config) { c.IAM, c.TLS.Mode = &remote.IAM{Region: "us-east-1"}, provider.TLSDisable }, "must not be disable with iam"},
 		{"dynamic with user", func(c *postgres.Config) { c.Dynamic = &remote.Dynamic{Path: "database/creds/eim"} }, "user: is issued by the secrets provider"},
 		{"two auth modes", func(c *postgres.Config) {
 			c.Password = provider.SecretRef{Env: "X"}

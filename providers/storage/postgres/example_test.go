@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/providers/storage/postgres"
 	"github.com/eim-byoi/eim/providers/storage/remote"
@@ -15,7 +16,7 @@ func Example() {
 	cfg := postgres.NewConfig()
 	cfg.Host, cfg.Database, cfg.User = "db.example.com", "eim", "eim_app"
 	cfg.Migration = &remote.Migration{User: "eim_owner"}
-	cfg.TLS.Mode = remote.TLSVerifyFull
+	cfg.TLS.Mode = provider.TLSVerifyFull
 	ctx := context.Background()
 	db, err := storage.Open(ctx, "postgres", cfg, storage.Env{})
 	if err != nil {

@@ -34,8 +34,8 @@ func iamConfig(t *testing.T, front *dbtest.RDSIAM, d dbtest.Database, region str
 	c.Host, c.Database, c.User = host, d.Name, d.Runtime.User
 	c.Port, _ = strconv.Atoi(port)
 	c.IAM = &remote.IAM{Region: region}
-	c.TLS = remote.TLS{Mode: remote.TLSVerifyFull, CA: dbtest.FileRef(t, testenv.TLS(t).CAFile)}
-	c.Migration = &remote.Migration{User: d.Migration.User, Password: dbtest.Ref(t, d.Migration.Password)}
+	c.TLS = provider.TLS{Mode: provider.TLSVerifyFull, CA: testenv.FileRef(t, testenv.TLS(t).CAFile)}
+	c.Migration = &remote.Migration{User: d.Migration.User, Password: testenv.Ref(t, d.Migration.Password)}
 	c.Pool.MaxIdle = 0 // every query opens a connection: one token each
 	return c
 }

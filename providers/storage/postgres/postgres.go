@@ -25,20 +25,16 @@ import (
 	"github.com/eim-byoi/eim/providers/storage/remote"
 )
 
-func init() {
-	storage.Registry.Register("postgres", provider.Registration[storage.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   Open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ storage.Driver = (*pgDriver)(nil)
+)
+
+func init() { provider.Register(storage.Registry, "postgres", NewConfig, Open) }
 
 // Open opens the pools without connecting: a server that is down makes CheckHealth and
 // statements fail with Unavailable until it is up.
-func Open(ctx context.Context, c provider.AdapterConfig, env storage.Env) (*storage.DB, error) {
-	cfg, ok := c.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.InvalidArgument, "postgres: configuration of type %T", c)
-	}
+func Open(ctx context.Context, cfg *Config, env storage.Env) (*storage.DB, error) {
 	r, err := cfg.resolved()
 	if err != nil {
 		return nil, provider.WithCode(provider.InvalidArgument, fmt.Errorf("url %w", err))
@@ -77,7 +73,7 @@ func (d *pgDriver) connConfig(host string, port int) (*pgx.ConnConfig, error) {
 	if err != nil {
 		return nil, provider.WithCode(provider.InvalidArgument, err)
 	}
-	if cc.TLSConfig, err = d.cfg.TLS.TLSConfig(host); err != nil {
+	if cc.TLSConfig, err = d.cfg.TLS.Config(host, provider.TLSVerifyFull); err != nil {
 		return nil, err
 	}
 	cc.Fallbacks = nil

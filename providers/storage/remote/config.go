@@ -10,24 +10,6 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
-// TLS modes, weakest first.
-const (
-	TLSDisable    = "disable"     // plain TCP
-	TLSRequire    = "require"     // encrypted, server not verified
-	TLSVerifyCA   = "verify-ca"   // certificate chain verified against the CA bundle
-	TLSVerifyFull = "verify-full" // chain and host name verified (the default)
-)
-
-// TLS configures the connection's transport security.
-type TLS struct {
-	// Mode is disable, require, verify-ca or verify-full.
-	Mode string `yaml:"mode" jsonschema:"enum=disable,enum=require,enum=verify-ca,enum=verify-full"`
-	// CA is the PEM bundle of the certificate authorities to trust; the system pool when unset.
-	CA provider.SecretRef `yaml:"ca,omitempty"`
-	// ServerName is the name the server certificate must carry; the host when unset.
-	ServerName string `yaml:"serverName,omitempty"`
-}
-
 // Pool configures the connection pool of database/sql.
 type Pool struct {
 	// MaxOpen bounds open connections (0: unlimited).
@@ -88,7 +70,7 @@ type Common struct {
 	// Migration is the role migrations run as; the runtime user when unset.
 	Migration *Migration `yaml:"migration,omitempty"`
 	// TLS secures the connections.
-	TLS TLS `yaml:"tls"`
+	TLS provider.TLS `yaml:"tls"`
 	// Pool tunes the connection pool.
 	Pool Pool `yaml:"pool"`
 	// ConnectTimeout bounds establishing one connection.
@@ -101,7 +83,7 @@ type Common struct {
 func Defaults(port int) Common {
 	return Common{
 		Port: port,
-		TLS:  TLS{Mode: TLSVerifyFull},
+		TLS:  provider.TLS{Mode: provider.TLSVerifyFull},
 		Pool: Pool{
 			MaxOpen: 20, MaxIdle: 10,
 			MaxLifetime: provider.Duration(30 * time.Minute), MaxIdleTime: provider.Duration(5 * time.Minute),

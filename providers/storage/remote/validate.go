@@ -1,10 +1,9 @@
 package remote
 
 import (
-	"github.com/eim-byoi/eim/providers/provider"
-
 	"fmt"
-	"slices"
+
+	"github.com/eim-byoi/eim/providers/provider"
 )
 
 // Validate checks the shared fields without I/O.
@@ -48,7 +47,7 @@ func (c *Common) validateAuth(v *provider.Validation) {
 	case c.IAM != nil:
 		v.Required("user", c.User, "set the IAM database user")
 		v.Required("iam.region", c.IAM.Region, "set the AWS region of the database, e.g. us-east-1")
-		v.Check(c.TLS.Mode != TLSDisable, "tls.mode", "must not be disable with iam", "RDS IAM tokens are only accepted over TLS: set verify-full")
+		v.Check(c.TLS.ModeOr(provider.TLSVerifyFull) != provider.TLSDisable, "tls.mode", "must not be disable with iam", "RDS IAM tokens are only accepted over TLS: set verify-full")
 	default:
 		v.Required("user", c.User, "set the database user")
 		if !c.Password.IsZero() {
@@ -58,10 +57,7 @@ func (c *Common) validateAuth(v *provider.Validation) {
 }
 
 func (c *Common) validateTLS(v *provider.Validation) {
-	modes := []string{TLSDisable, TLSRequire, TLSVerifyCA, TLSVerifyFull}
-	v.Check(slices.Contains(modes, c.TLS.Mode), "tls.mode", fmt.Sprintf("%q is not a TLS mode", c.TLS.Mode), "use disable, require, verify-ca or verify-full")
-	if !c.TLS.CA.IsZero() {
-		v.Nest("tls.ca", c.TLS.CA.Validate())
-	}
-	v.Check(c.TLS.Mode != TLSVerifyCA || !c.TLS.CA.IsZero(), "tls.ca", "is required with verify-ca", "set ca to the PEM bundle of the server's CA")
+	v.Nest("tls", c.TLS.Validate())
+	v.Check(c.TLS.ModeOr(provider.TLSVerifyFull) != provider.TLSVerifyCA || !c.TLS.CA.IsZero(), "tls.ca", "is required with verify-ca",
+		"set ca to the PEM bundle of the server's CA")
 }

@@ -27,20 +27,17 @@ import (
 	"github.com/eim-byoi/eim/providers/storage"
 )
 
-func init() {
-	storage.Registry.Register("sqlite", provider.Registration[storage.Adapter]{
-		NewConfig: func() provider.AdapterConfig { return NewConfig() },
-		Adapter:   Open,
-	})
-}
+// Interface guards: the adapter's types implement the kind's driver interfaces.
+var (
+	_ storage.Driver        = (*liteDriver)(nil)
+	_ storage.SchemaWatcher = (*liteDriver)(nil)
+)
+
+func init() { provider.Register(storage.Registry, "sqlite", NewConfig, Open) }
 
 // Open opens the database file lazily: a file that cannot be opened yet makes CheckHealth
 // fail with Unavailable until it can. With no path, the data directory is created.
-func Open(_ context.Context, c provider.AdapterConfig, env storage.Env) (*storage.DB, error) {
-	cfg, ok := c.(*Config)
-	if !ok {
-		return nil, provider.Errorf(provider.InvalidArgument, "sqlite: configuration of type %T", c)
-	}
+func Open(_ context.Context, cfg *Config, env storage.Env) (*storage.DB, error) {
 	path := cfg.Path
 	if path == "" {
 		if env.DataDir == "" {
@@ -124,11 +121,9 @@ func (d *liteDriver) LockMigrations(ctx context.Context) (func() error, error) {
 			f.Close()
 			return nil, err
 		}
-		select {
-		case <-ctx.Done():
+		if err := provider.Sleep(ctx, 100*time.Millisecond); err != nil { // flock cannot wait on a context
 			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+			return nil, err
 		}
 	}
 	return func() error {

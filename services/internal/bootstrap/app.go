@@ -14,54 +14,23 @@ import (
 	"sync"
 	"sync/atomic"
 
-	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/providers/kinds"
+	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/logging"
 	"github.com/eim-byoi/eim/services/module"
 )
-
-// Provider is an opened provider as bootstrap sees it: checkable and closable. Close must be
-// idempotent.
-type Provider interface {
-	provider.Checker
-	Close() error
-}
-
-// Step opens one provider kind. Open reads the kind's blocks from st.Config (none when eim.yaml
-// has no block for it) and returns the provider, or a nil Provider when the kind is absent: not
-// configured and without an embedded default.
-type Step struct {
-	Kind config.Kind
-	Open OpenFunc
-}
-
-// OpenFunc opens one provider kind; see Step.
-type OpenFunc func(ctx context.Context, st *State) (Opened, error)
-
-// Opened is a provider a Step opened.
-type Opened struct {
-	Adapter  string   // adapter name, e.g. vault
-	Provider Provider // nil: the kind is absent
-}
-
-// State is what the steps share: the configuration, the environment for secret references and
-// the providers opened so far, by kind name.
-type State struct {
-	Config    *config.Config
-	Logger    *slog.Logger
-	Sources   provider.SecretSources
-	Providers map[string]Opened
-}
 
 // Options configures Start.
 type Options struct {
 	Config   *config.Config
 	Logger   *slog.Logger
 	Redactor *logging.Redactor // credentials resolved are added to it; may be nil
-	Steps    []Step            // provider kinds in opening order; Default() for the real binary
+	Kinds    []kinds.Kind      // provider kinds in opening order; kinds.All() for the real binary
 	Graph    *module.Graph
 	Modules  map[string]module.Factory // the modules built into this binary
 	Deps     module.Deps               // listeners and telemetry shared with the modules
+	Schemas  []storage.Schema          // the modules' tables, applied after the storage kind opens
 	// LookupEnv and ReadFile resolve env and file secret references; os.LookupEnv and
 	// os.ReadFile when nil.
 	LookupEnv func(string) (string, bool)
@@ -71,8 +40,11 @@ type Options struct {
 // App is a started process: its providers and modules.
 type App struct {
 	log       *slog.Logger
+	set       kinds.Set       // the opened providers, typed
 	providers []namedProvider // in opening order
 	modules   []namedModule   // in start order
+	lifetime  context.Context // ends at Shutdown: the providers' background work stops with it
+	end       context.CancelFunc
 	stopping  atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -80,7 +52,7 @@ type App struct {
 
 type namedProvider struct {
 	kind, adapter string
-	p             Provider
+	p             kinds.Provider
 }
 
 type namedModule struct {
@@ -99,7 +71,7 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Startup.Timeout.Std())
 	defer cancel()
-	a := &App{log: opts.Logger}
+	a := newApp(opts.Logger)
 	if err := a.start(ctx, opts, mods); err != nil {
 		a.rollback()
 		return nil, err
@@ -107,21 +79,27 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	return a, nil
 }
 
+func newApp(log *slog.Logger) *App {
+	lifetime, end := context.WithCancel(context.Background())
+	return &App{log: log, lifetime: lifetime, end: end}
+}
+
 func (a *App) start(ctx context.Context, opts Options, mods []module.Descriptor) error {
-	st, err := a.openProviders(ctx, opts)
-	if err != nil {
+	if err := a.openProviders(ctx, opts); err != nil {
 		return err
 	}
-	if err := mountHandlers(opts.Deps.HTTP, st.Providers); err != nil {
+	if err := mountHandlers(opts.Deps.HTTP, a.providers); err != nil {
 		return err
 	}
 	if err := a.waitHealthy(ctx); err != nil {
 		return err
 	}
-	if err := checkModuleNeeds(mods, st.Providers); err != nil {
+	if err := a.checkModuleNeeds(mods); err != nil {
 		return err
 	}
-	return a.startModules(ctx, opts, withProviders(opts, st), mods)
+	deps := opts.Deps
+	deps.Set = a.set
+	return a.startModules(ctx, opts, deps, mods)
 }
 
 func (a *App) rollback() {
@@ -137,6 +115,7 @@ func (a *App) rollback() {
 func (a *App) Shutdown(ctx context.Context) error {
 	a.closeOnce.Do(func() {
 		a.stopping.Store(true)
+		defer a.end()
 		var errs []error
 		for i := len(a.modules) - 1; i >= 0; i-- {
 			m := a.modules[i]
@@ -145,6 +124,7 @@ func (a *App) Shutdown(ctx context.Context) error {
 				errs = append(errs, fmt.Errorf("stop module %s: %w", m.name, err))
 			}
 		}
+		a.end() // background work of the providers (credential followers) stops before they close
 		for i := len(a.providers) - 1; i >= 0; i-- {
 			p := a.providers[i]
 			a.log.Info("closing provider", "kind", p.kind, "adapter", p.adapter)
@@ -172,13 +152,31 @@ func readFile(opts Options) func(string) ([]byte, error) {
 }
 
 // OpenProviders opens the configured providers as Start does, without waiting for health or
-// starting modules: `eim conformance` and `eim doctor` use it. The returned App closes them.
-func OpenProviders(ctx context.Context, opts Options) (*App, map[string]Opened, error) {
-	a := &App{log: opts.Logger}
-	st, err := a.openProviders(ctx, opts)
-	if err != nil {
+// starting modules: `eim conformance` and `eim doctor` use it. The returned App closes them;
+// Providers lists them.
+func OpenProviders(ctx context.Context, opts Options) (*App, error) {
+	a := newApp(opts.Logger)
+	if err := a.openProviders(ctx, opts); err != nil {
 		a.rollback()
-		return nil, nil, err
+		return nil, err
 	}
-	return a, st.Providers, nil
+	return a, nil
 }
+
+// Opened is one opened provider: its kind, adapter and value.
+type Opened struct {
+	Kind, Adapter string
+	Provider      kinds.Provider
+}
+
+// Providers returns the opened providers in opening order.
+func (a *App) Providers() []Opened {
+	out := make([]Opened, len(a.providers))
+	for i, p := range a.providers {
+		out[i] = Opened{Kind: p.kind, Adapter: p.adapter, Provider: p.p}
+	}
+	return out
+}
+
+// Set returns the opened providers, typed.
+func (a *App) Set() kinds.Set { return a.set }

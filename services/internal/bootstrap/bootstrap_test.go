@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/logging"
@@ -103,22 +104,23 @@ type fixture struct {
 func newFixture() *fixture {
 	f := &fixture{rec: &recorder{}, providers: map[string]*testProvider{}, openErr: map[string]error{}, modErr: map[string]error{},
 		redactor: logging.NewRedactor()}
-	for _, k := range config.Kinds() {
+	for _, k := range kinds.All() {
 		f.providers[k.Name] = &testProvider{name: k.Name, rec: f.rec}
 	}
 	return f
 }
 
 func (f *fixture) options(cfg *config.Config) Options {
-	open := map[string]OpenFunc{}
-	for _, k := range config.Kinds() {
-		open[k.Name] = func(_ context.Context, _ *State) (Opened, error) {
+	var test []kinds.Kind
+	for _, k := range kinds.All() {
+		k.Open = func(_ context.Context, _ *kinds.Env) (kinds.Opened, error) {
 			f.rec.add("open " + k.Name)
 			if err := f.openErr[k.Name]; err != nil {
-				return Opened{}, err
+				return kinds.Opened{}, err
 			}
-			return Opened{Adapter: "test", Provider: f.providers[k.Name]}, nil
+			return kinds.Opened{Adapter: "test", Provider: f.providers[k.Name]}, nil
 		}
+		test = append(test, k)
 	}
 	mods := map[string]module.Factory{}
 	for _, d := range module.EIM().Modules() {
@@ -128,7 +130,7 @@ func (f *fixture) options(cfg *config.Config) Options {
 	}
 	return Options{
 		Config: cfg, Logger: logging.New(&f.logs, "debug", "json", f.redactor), Redactor: f.redactor,
-		Steps: StepsFor(open), Graph: module.EIM(), Modules: mods,
+		Kinds: test, Graph: module.EIM(), Modules: mods,
 		LookupEnv: func(k string) (string, bool) {
 			v, ok := map[string]string{"DB_PW": "planted-db-password"}[k]
 			return v, ok
@@ -199,7 +201,7 @@ func TestModuleNeeds(t *testing.T) {
 	t.Run("missing kind", func(t *testing.T) {
 		f := newFixture()
 		opts := f.options(testConfig("inventory"))
-		opts.Steps = opts.Steps[:1] // secrets only
+		opts.Kinds = opts.Kinds[:1] // secrets only
 		_, err := Start(context.Background(), opts)
 		assert.ErrorContains(t, err, "module inventory needs a storage provider, and none is configured or built in: configure providers.database")
 		assert.Equal(t, []string{"open secrets", "close secrets"}, f.rec.list())
@@ -232,16 +234,16 @@ func TestSecretRefsResolvedInOrder(t *testing.T) {
 	f.providers["secrets"].secret = map[string]string{"db/app#password": "planted-from-store"}
 	cfg := testConfig("inventory")
 	db := &dbSettings{Password: provider.SecretRef{Secret: "db/app#password"}}
-	cfg.Providers.Database = &provider.Envelope{Type: "test", Settings: db}
+	cfg.Providers.Database = &config.Block{Envelope: provider.Envelope{Type: "test", Settings: db}}
 	own := &dbSettings{Password: provider.SecretRef{Env: "DB_PW"}}
-	cfg.Providers.Secrets = &config.Secrets{Envelope: provider.Envelope{Type: "test", Settings: own}}
+	cfg.Providers.Secrets = &config.Block{Envelope: provider.Envelope{Type: "test", Settings: own}}
 	opts := f.options(cfg)
 	seen := map[string]string{}
-	for i, s := range opts.Steps {
-		inner := s.Open
-		opts.Steps[i].Open = func(ctx context.Context, st *State) (Opened, error) {
-			seen[s.Kind.Name] = own.Password.Value().Reveal() + "|" + db.Password.Value().Reveal()
-			return inner(ctx, st)
+	for i, k := range opts.Kinds {
+		inner := k.Open
+		opts.Kinds[i].Open = func(ctx context.Context, env *kinds.Env) (kinds.Opened, error) {
+			seen[k.Name] = own.Password.Value().Reveal() + "|" + db.Password.Value().Reveal()
+			return inner(ctx, env)
 		}
 	}
 	_, err := Start(context.Background(), opts)
@@ -255,7 +257,7 @@ func TestSecretRefFailureNamesReference(t *testing.T) {
 	f := newFixture()
 	f.providers["secrets"].secret = map[string]string{"db/app#password": "planted-from-store"}
 	cfg := testConfig("inventory")
-	cfg.Providers.Database = &provider.Envelope{Type: "test", Settings: &dbSettings{Password: provider.SecretRef{Secret: "db/unknown#password"}}}
+	cfg.Providers.Database = &config.Block{Envelope: provider.Envelope{Type: "test", Settings: &dbSettings{Password: provider.SecretRef{Secret: "db/unknown#password"}}}}
 	_, err := Start(context.Background(), f.options(cfg))
 	require.Error(t, err)
 	assert.Equal(t, provider.NotFound, provider.CodeOf(err))

@@ -1,46 +1,49 @@
 package bootstrap
 
 import (
+	"context"
 	"os"
 
-	"github.com/eim-byoi/eim/providers/identity"
-	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/provider"
-	"github.com/eim-byoi/eim/providers/secrets"
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/module"
 )
 
-// openers maps each provider kind built into this binary to the function that opens it. A
-// kind's package adds its entry when it lands; a kind without one is absent.
-func openers() map[string]OpenFunc {
-	return map[string]OpenFunc{
-		secrets.Kind:   openSecrets,
-		storage.Kind:   openStorage,
-		identity.Kind:  openIdentity,
-		messaging.Kind: openMessaging,
-	}
-}
-
-// DefaultSteps returns the provider kinds of this binary in opening order.
-func DefaultSteps() []Step { return StepsFor(openers()) }
-
 // DefaultModules returns the module implementations built into this binary.
 func DefaultModules() map[string]module.Factory { return map[string]module.Factory{} }
 
-// ConfigSources returns the adapter registries of the kinds built into this binary, for
-// configuration loading and schema generation.
-func ConfigSources() []provider.ConfigSource {
-	return []provider.ConfigSource{secrets.Registry, storage.Registry, identity.Registry, messaging.Registry}
-}
+// StorageSchemas are the schemas `eim serve` and `eim migrate db` apply: the messaging schema,
+// then each built-in module's tables.
+func StorageSchemas() []storage.Schema { return kinds.DatabaseSchemas() }
 
 // LoadConfig loads eim.yaml from path with the process environment, or the embedded defaults
 // (still overridable by EIM_* variables) when path is empty.
 func LoadConfig(path string) (*config.Config, error) {
-	opts := config.Options{Environ: os.Environ(), Sources: ConfigSources()}
+	opts := config.Options{Environ: os.Environ(), Sources: kinds.Sources()}
 	if path == "" {
 		return config.Load(nil, opts)
 	}
 	return config.LoadFile(path, opts)
+}
+
+// OpenDatabase opens the secrets provider (for the database's secret references) and the
+// database, without migrating, for `eim migrate db`. close releases both.
+func OpenDatabase(ctx context.Context, opts Options) (db *storage.DB, close func(context.Context) error, err error) {
+	sec, _ := kinds.ByName(kinds.Secrets)
+	st, _ := kinds.ByName(kinds.Storage)
+	st.Open = func(ctx context.Context, env *kinds.Env) (kinds.Opened, error) {
+		d, err := kinds.OpenDatabase(ctx, env)
+		if err != nil {
+			return kinds.Opened{}, err
+		}
+		db = d
+		return kinds.Opened{Adapter: d.Adapter(), Provider: d}, nil
+	}
+	opts.Kinds = []kinds.Kind{sec, st}
+	app, err := OpenProviders(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, app.Shutdown, nil
 }

@@ -88,8 +88,9 @@ func runChecks(ctx context.Context, cs []checkable) []Check {
 // fails with Unavailable naming the unhealthy ones when ctx ends first.
 func (a *App) waitHealthy(ctx context.Context) error {
 	pending := a.checkables()
-	delay := backoffStart
+	b := provider.Backoff{Min: backoffStart, Max: backoffMax}
 	for attempt := 1; ; attempt++ {
+		delay := b.Delay(attempt)
 		var failed []checkable
 		var last []string
 		for i, c := range runChecks(ctx, pending) {
@@ -103,12 +104,9 @@ func (a *App) waitHealthy(ctx context.Context) error {
 		}
 		a.log.Warn("providers not healthy yet", "attempt", attempt, "retry_in", delay.String(), "unhealthy", strings.Join(last, "; "))
 		pending = failed
-		select {
-		case <-ctx.Done():
+		if err := provider.Sleep(ctx, delay); err != nil {
 			return provider.WithCode(provider.Unavailable, fmt.Errorf("providers not healthy before the startup timeout (%s): %w",
-				strings.Join(last, "; "), ctx.Err()))
-		case <-time.After(delay):
+				strings.Join(last, "; "), err))
 		}
-		delay = min(delay*2, backoffMax)
 	}
 }

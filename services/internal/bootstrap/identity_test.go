@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/identity"
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/services/module"
 )
 
@@ -30,15 +31,9 @@ func TestServeEmbeddedIssuer(t *testing.T) {
 	base := "http://" + httpLn.Addr().String()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	open := openers()
-	for _, s := range opts.Steps { // kinds not built yet keep their test providers
-		if _, ok := open[s.Kind.Name]; !ok {
-			open[s.Kind.Name] = s.Open
-		}
-	}
 	go func() {
 		done <- Run(ctx, RunOptions{Config: cfg, Logger: opts.Logger, Redactor: f.redactor, HTTPListener: httpLn, GRPCListener: grpcLn,
-			Steps: StepsFor(open), Graph: opts.Graph, Modules: opts.Modules})
+			Kinds: kinds.All(), Graph: opts.Graph, Modules: opts.Modules})
 	}()
 	defer func() {
 		cancel()
@@ -68,12 +63,12 @@ func (m mounter) HTTPHandler() (string, http.Handler) {
 func TestMountHandlers(t *testing.T) {
 	tests := []struct {
 		name    string
-		opened  map[string]Opened
+		opened  []namedProvider
 		wantErr string
 	}{
-		{"none", map[string]Opened{"storage": {Provider: &testProvider{}}}, ""},
-		{"one", map[string]Opened{"identity": {Provider: mounter{"/oidc/"}}}, ""},
-		{"conflict with /healthz", map[string]Opened{"identity": {Provider: mounter{"GET /healthz"}}}, `mount the identity provider's endpoints at "GET /healthz"`},
+		{"none", []namedProvider{{kind: "storage", p: &testProvider{}}}, ""},
+		{"one", []namedProvider{{kind: "identity", p: mounter{"/oidc/"}}}, ""},
+		{"conflict with /healthz", []namedProvider{{kind: "identity", p: mounter{"GET /healthz"}}}, `mount the identity provider's endpoints at "GET /healthz"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,5 +82,5 @@ func TestMountHandlers(t *testing.T) {
 			assert.ErrorContains(t, err, tt.wantErr)
 		})
 	}
-	assert.NoError(t, mountHandlers(nil, map[string]Opened{"identity": {Provider: mounter{"/oidc/"}}}), "no mux: nothing to mount")
+	assert.NoError(t, mountHandlers(nil, []namedProvider{{kind: "identity", p: mounter{"/oidc/"}}}), "no mux: nothing to mount")
 }

@@ -4,34 +4,33 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/module"
 )
 
 // checkModuleNeeds verifies that every module finds the provider kinds it uses and the
 // capabilities it needs among the opened providers.
-func checkModuleNeeds(mods []module.Descriptor, opened map[string]Opened) error {
+func (a *App) checkModuleNeeds(mods []module.Descriptor) error {
 	for _, m := range mods {
 		for _, kind := range m.Uses {
-			if _, ok := opened[kind]; !ok {
+			if a.opened(kind) == nil {
+				k, _ := kinds.ByName(kind)
 				return provider.Errorf(provider.FailedPrecondition,
-					"module %s needs a %s provider, and none is configured or built in: configure providers.%s", m.Name, kind, configKey(kind))
+					"module %s needs a %s provider, and none is configured or built in: configure providers.%s", m.Name, kind, k.Key)
 			}
 		}
 		for kind, caps := range m.Needs {
-			if err := provider.Require(opened[kind].Provider, "module "+m.Name, caps...); err != nil {
-				return fmt.Errorf("%s provider %s: %w", kind, opened[kind].Adapter, err)
+			o := a.opened(kind)
+			if o == nil {
+				return provider.Errorf(provider.FailedPrecondition, "module %s needs a %s provider, and none is configured or built in", m.Name, kind)
+			}
+			if err := provider.Require(o.p, "module "+m.Name, caps...); err != nil {
+				return fmt.Errorf("%s provider %s: %w", kind, o.adapter, err)
 			}
 		}
 	}
 	return nil
-}
-
-func configKey(kind string) string {
-	if kind == "storage" {
-		return "database"
-	}
-	return kind
 }
 
 // startModules builds every module, then starts them in dependency order.

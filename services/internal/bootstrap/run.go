@@ -10,6 +10,7 @@ import (
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/logging"
 	"github.com/eim-byoi/eim/services/module"
@@ -28,7 +29,7 @@ type RunOptions struct {
 	// HTTPListener and GRPCListener, when set, are used instead of listening on
 	// Config.Listen (tests pass listeners on 127.0.0.1:0).
 	HTTPListener, GRPCListener net.Listener
-	Steps                      []Step
+	Kinds                      []kinds.Kind
 	Graph                      *module.Graph
 	Modules                    map[string]module.Factory
 }
@@ -46,7 +47,7 @@ func Run(ctx context.Context, o RunOptions) error {
 	srv.serveHTTP(httpLn)
 	o.Logger.Info("listening", "http", httpLn.Addr().String(), "grpc", grpcLn.Addr().String(), "target", o.Config.Target)
 	app, err := Start(ctx, Options{
-		Config: o.Config, Logger: o.Logger, Redactor: o.Redactor, Steps: o.Steps, Graph: o.Graph, Modules: o.Modules,
+		Config: o.Config, Logger: o.Logger, Redactor: o.Redactor, Kinds: o.Kinds, Graph: o.Graph, Modules: o.Modules,
 		Deps: module.Deps{Metrics: srv.metrics, HTTP: srv.mux, GRPC: srv.grpc},
 	})
 	if err != nil {
@@ -74,9 +75,6 @@ func withDefaults(o RunOptions) RunOptions {
 	}
 	if o.Logger == nil {
 		o.Logger = logging.New(os.Stderr, o.Config.Log.Level, o.Config.Log.Format, o.Redactor)
-	}
-	if o.Steps == nil {
-		o.Steps = DefaultSteps()
 	}
 	if o.Graph == nil {
 		o.Graph = module.EIM()

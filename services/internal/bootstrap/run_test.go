@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -43,10 +44,10 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	f := newFixture()
 	opts := f.options(testConfig("inventory,hostmgr"))
 	release := make(chan struct{})
-	inner := opts.Steps[1].Open
-	opts.Steps[1].Open = func(ctx context.Context, st *State) (Opened, error) {
+	inner := opts.Kinds[1].Open
+	opts.Kinds[1].Open = func(ctx context.Context, env *kinds.Env) (kinds.Opened, error) {
 		<-release
-		return inner(ctx, st)
+		return inner(ctx, env)
 	}
 	f.providers["identity"].health = []error{nil, nil, provider.Errorf(provider.Unavailable, "idp down")} // startup, first /readyz, then down
 	httpLn, grpcLn := listenLoopback(t), listenLoopback(t)
@@ -55,7 +56,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- Run(ctx, RunOptions{Config: opts.Config, Logger: opts.Logger, Redactor: f.redactor, Version: "test",
-			HTTPListener: httpLn, GRPCListener: grpcLn, Steps: opts.Steps, Graph: opts.Graph, Modules: opts.Modules})
+			HTTPListener: httpLn, GRPCListener: grpcLn, Kinds: opts.Kinds, Graph: opts.Graph, Modules: opts.Modules})
 	}()
 
 	require.Eventually(t, func() bool { code, _ := get(t, base+"/healthz"); return code == http.StatusOK }, 5*time.Second, 20*time.Millisecond)
@@ -107,7 +108,7 @@ func TestRunStartupFailureReturnsError(t *testing.T) {
 	f.openErr["storage"] = provider.Errorf(provider.Unavailable, "connection refused")
 	httpLn, grpcLn := listenLoopback(t), listenLoopback(t)
 	err := Run(context.Background(), RunOptions{Config: opts.Config, Logger: opts.Logger, HTTPListener: httpLn, GRPCListener: grpcLn,
-		Steps: opts.Steps, Graph: opts.Graph, Modules: opts.Modules})
+		Kinds: opts.Kinds, Graph: opts.Graph, Modules: opts.Modules})
 	require.ErrorContains(t, err, "startup: open storage provider (providers.database): connection refused")
 	assert.Equal(t, provider.Unavailable, provider.CodeOf(err))
 	_, err = net.DialTimeout("tcp", httpLn.Addr().String(), time.Second)
@@ -119,6 +120,6 @@ func TestRunListenError(t *testing.T) {
 	defer busy.Close()
 	cfg := testConfig("all")
 	cfg.Listen.HTTP = busy.Addr().String()
-	err := Run(context.Background(), RunOptions{Config: cfg, Steps: []Step{}, Modules: nil})
+	err := Run(context.Background(), RunOptions{Config: cfg, Kinds: []kinds.Kind{}, Modules: nil})
 	require.ErrorContains(t, err, "listen.http: ")
 }

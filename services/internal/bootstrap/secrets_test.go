@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
 	"github.com/eim-byoi/eim/services/config"
@@ -80,22 +81,13 @@ func kmsFixture(t *testing.T) secretsFixture {
       database: {driver: postgres, dsn: {env: EIM_TEST_KMS_DSN}}`, k.KeyID, k.Region, k.Endpoint)
 	env := map[string]string{"EIM_TEST_AWS_KEY": k.AccessKeyID, "EIM_TEST_AWS_SECRET": k.SecretAccessKey, "EIM_TEST_KMS_DSN": pg.URL(db)}
 	cfg := loadSecretsConfig(t, block, t.TempDir())
-	st := &State{Config: cfg, Logger: logging.New(&strings.Builder{}, "info", "json", nil), Providers: map[string]Opened{}}
-	resolveOwn(t, st, env)
-	o, err := openSecrets(context.Background(), st)
+	app, err := OpenProviders(context.Background(), Options{Config: cfg, Logger: logging.New(&strings.Builder{}, "info", "json", nil),
+		Kinds: only(kinds.Secrets), LookupEnv: lookupIn(env)})
 	require.NoError(t, err)
-	_, err = o.Provider.(*secrets.Provider).Store().Put(context.Background(), "db/app", map[string][]byte{"password": []byte(plantedPassword)})
+	_, err = app.Set().Secrets.Store().Put(context.Background(), "db/app", map[string][]byte{"password": []byte(plantedPassword)})
 	require.NoError(t, err)
-	require.NoError(t, o.Provider.Close())
+	require.NoError(t, app.Shutdown(context.Background()))
 	return secretsFixture{block: block, env: env, adapter: "kms"}
-}
-
-func resolveOwn(t *testing.T, st *State, env map[string]string) {
-	provider.WalkSecretRefs(st.Config.Providers.Secrets, "providers.secrets", func(_ string, ref *provider.SecretRef) {
-		if !ref.IsZero() {
-			require.NoError(t, ref.Resolve(context.Background(), provider.SecretSources{LookupEnv: lookupIn(env)}))
-		}
-	})
 }
 
 func lookupIn(env map[string]string) func(string) (string, bool) {
@@ -109,7 +101,7 @@ func loadSecretsConfig(t *testing.T, block, dataDir string) *config.Config {
 	if block != "" {
 		doc += "providers:\n  secrets:\n    " + block + "\n"
 	}
-	cfg, err := config.Load([]byte(doc), config.Options{File: "eim.yaml", Sources: ConfigSources()})
+	cfg, err := config.Load([]byte(doc), config.Options{File: "eim.yaml", Sources: kinds.Sources()})
 	require.NoError(t, err, "eim.yaml:\n%s", doc)
 	cfg.Startup.Timeout = provider.Duration(30 * time.Second)
 	return cfg
@@ -138,10 +130,10 @@ func TestReferenceResolvesThroughEachAdapter(t *testing.T) {
 				redactor := logging.NewRedactor()
 				cfg := loadSecretsConfig(t, fx.block, dataDir)
 				db := &refSettings{Password: provider.SecretRef{Secret: tc.path}}
-				cfg.Providers.Database = &provider.Envelope{Type: "test", Settings: db}
-				app, opened, err := OpenProviders(context.Background(), Options{
+				cfg.Providers.Database = &config.Block{Envelope: provider.Envelope{Type: "test", Settings: db}}
+				app, err := OpenProviders(context.Background(), Options{
 					Config: cfg, Logger: logging.New(&logs, "debug", "json", redactor), Redactor: redactor,
-					Steps: StepsFor(map[string]OpenFunc{secrets.Kind: openSecrets}), LookupEnv: lookupIn(fx.env),
+					Kinds: only(kinds.Secrets), LookupEnv: lookupIn(fx.env),
 				})
 				if tc.want != provider.OK {
 					assert.Equal(t, tc.want, provider.CodeOf(err), "%v", err)
@@ -150,9 +142,10 @@ func TestReferenceResolvesThroughEachAdapter(t *testing.T) {
 					continue
 				}
 				require.NoError(t, err)
-				assert.Equal(t, fx.adapter, opened[secrets.Kind].Adapter)
+				assert.Equal(t, fx.adapter, byKind(app)[secrets.Kind].Adapter)
 				assert.Equal(t, plantedPassword, db.Password.Value().Reveal())
-				w, err := WatchSecret(context.Background(), &State{Providers: opened}, &db.Password)
+				set := app.Set()
+				w, err := kinds.WatchSecret(context.Background(), &set, &db.Password)
 				require.NoError(t, err)
 				assert.Equal(t, plantedPassword, w.Value().Reveal(), "the reference can be watched")
 				w.Stop()
@@ -168,10 +161,11 @@ func TestReferenceResolvesThroughEachAdapter(t *testing.T) {
 func TestEmbeddedDefault(t *testing.T) {
 	dataDir := t.TempDir()
 	cfg := loadSecretsConfig(t, "", dataDir)
-	app, opened, err := OpenProviders(context.Background(), Options{Config: cfg, Logger: logging.New(&strings.Builder{}, "info", "json", nil),
-		Steps: StepsFor(map[string]OpenFunc{secrets.Kind: openSecrets})})
+	app, err := OpenProviders(context.Background(), Options{Config: cfg, Logger: logging.New(&strings.Builder{}, "info", "json", nil),
+		Kinds: only(kinds.Secrets)})
 	require.NoError(t, err)
 	defer app.Shutdown(context.Background())
+	opened := byKind(app)
 	assert.Equal(t, "local", opened[secrets.Kind].Adapter)
 	_, err = os.Stat(filepath.Join(dataDir, "secrets", "master.key"))
 	assert.NoError(t, err)
@@ -187,11 +181,12 @@ func TestStoreKeeperSplit(t *testing.T) {
 		fmt.Sprintf("\n    keeper:\n      type: local\n      config: {dir: %s}", keeperDir)
 	cfg := loadSecretsConfig(t, block, t.TempDir())
 	db := &refSettings{Password: provider.SecretRef{Secret: "db/app#password"}}
-	cfg.Providers.Database = &provider.Envelope{Type: "test", Settings: db}
-	app, opened, err := OpenProviders(context.Background(), Options{Config: cfg, Logger: logging.New(&strings.Builder{}, "info", "json", nil),
-		Steps: StepsFor(map[string]OpenFunc{secrets.Kind: openSecrets})})
+	cfg.Providers.Database = &config.Block{Envelope: provider.Envelope{Type: "test", Settings: db}}
+	app, err := OpenProviders(context.Background(), Options{Config: cfg, Logger: logging.New(&strings.Builder{}, "info", "json", nil),
+		Kinds: only(kinds.Secrets)})
 	require.NoError(t, err)
 	defer app.Shutdown(context.Background())
+	opened := byKind(app)
 	assert.Equal(t, "file+local", opened[secrets.Kind].Adapter)
 	assert.Equal(t, plantedPassword, db.Password.Value().Reveal(), "references resolve through the store")
 	p := opened[secrets.Kind].Provider.(*secrets.Provider)
@@ -203,8 +198,8 @@ func TestStoreKeeperSplit(t *testing.T) {
 	assert.Equal(t, "x", string(pt))
 
 	bad := loadSecretsConfig(t, "keeper:\n      type: file\n      config: {dir: /tmp}", t.TempDir())
-	_, _, err = OpenProviders(context.Background(), Options{Config: bad, Logger: logging.New(&strings.Builder{}, "info", "json", nil),
-		Steps: StepsFor(map[string]OpenFunc{secrets.Kind: openSecrets})})
+	_, err = OpenProviders(context.Background(), Options{Config: bad, Logger: logging.New(&strings.Builder{}, "info", "json", nil),
+		Kinds: only(kinds.Secrets)})
 	assert.Equal(t, provider.FailedPrecondition, provider.CodeOf(err))
 	assert.ErrorContains(t, err, "adapter file does not serve as a keeper")
 }
@@ -228,7 +223,7 @@ func TestExampleSecretsBlocks(t *testing.T) {
 	for name, lines := range examples {
 		t.Run(name, func(t *testing.T) {
 			doc := strings.Join(lines, "\n")
-			cfg, err := config.Load([]byte(doc), config.Options{File: "example.yaml", Sources: ConfigSources()})
+			cfg, err := config.Load([]byte(doc), config.Options{File: "example.yaml", Sources: kinds.Sources()})
 			require.NoError(t, err, "%s:\n%s", name, doc)
 			assert.NotNil(t, cfg.Providers.Secrets)
 		})

@@ -181,7 +181,7 @@ func TestStorageDynamicCredentialsRotateWithVaultLeaseMariaDB(t *testing.T) {
 	db := opened[storage.Kind].Provider.(*storage.DB)
 	require.NoError(t, db.CheckHealth(ctx))
 
-	pw, err := SecretsOf(&State{Providers: opened}).Watch(ctx, path, "password")
+	pw, err := app.Set().Secrets.Watch(ctx, path, "password")
 	require.NoError(t, err)
 	var pwMu sync.Mutex
 	passwords := []string{pw.Value().Reveal()}

@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/internal/testlog"
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
-	"github.com/eim-byoi/eim/providers/secrets"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/logging"
@@ -108,18 +108,22 @@ func (b *pgBed) sessions(ctx context.Context) (map[string]int, error) {
 
 // loadEIMConfig loads an eim.yaml through the real configuration loader.
 func loadEIMConfig(t *testing.T, doc string) *config.Config {
-	cfg, err := config.Load([]byte(doc), config.Options{File: "eim.yaml", Sources: ConfigSources()})
+	cfg, err := config.Load([]byte(doc), config.Options{File: "eim.yaml", Sources: kinds.Sources()})
 	require.NoError(t, err, "eim.yaml:\n%s", doc)
 	cfg.Startup.Timeout = provider.Duration(30 * time.Second)
 	return cfg
 }
 
 func openWithStorage(ctx context.Context, cfg *config.Config, log *testlog.Buffer, env map[string]string) (*App, map[string]Opened, error) {
-	return OpenProviders(ctx, Options{
+	app, err := OpenProviders(ctx, Options{
 		Config: cfg, Logger: logging.New(log, "debug", "json", nil), // no redactor: nothing may log a credential at all
-		Steps:     StepsFor(map[string]OpenFunc{secrets.Kind: openSecrets, storage.Kind: openStorage}),
+		Kinds:     only(kinds.Secrets, kinds.Storage),
 		LookupEnv: lookupIn(env),
 	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return app, byKind(app), nil
 }
 
 func baoRoot(t *testing.T) (*testenv.OpenBaoServer, *api.Client) {
@@ -196,7 +200,7 @@ providers:
 
 	// Every password the engine issues to this process: a watch of the same leased secret
 	// shares the provider's tracked copy, so it sees the same leases.
-	pw, err := SecretsOf(&State{Providers: opened}).Watch(ctx, path, "password")
+	pw, err := app.Set().Secrets.Watch(ctx, path, "password")
 	require.NoError(t, err)
 	var pwMu sync.Mutex
 	passwords := []string{pw.Value().Reveal()}

@@ -6,7 +6,6 @@ package msgtest
 import (
 	"context"
 	"net"
-	"os"
 	"strconv"
 	"time"
 
@@ -17,7 +16,6 @@ import (
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/providers/storage/mysql"
 	"github.com/eim-byoi/eim/providers/storage/postgres"
-	"github.com/eim-byoi/eim/providers/storage/remote"
 	"github.com/eim-byoi/eim/providers/storage/sqlite"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
 	"github.com/eim-byoi/eim/test/testenv"
@@ -27,22 +25,6 @@ import (
 type TB interface {
 	testenv.TB
 	require.TestingT
-}
-
-// Ref returns a SecretRef resolved to value, as bootstrap would have resolved it.
-func Ref(t TB, value string) provider.SecretRef {
-	t.Helper()
-	r := provider.SecretRef{Env: "MSGTEST_VALUE"}
-	require.NoError(t, r.Resolve(context.Background(), provider.SecretSources{LookupEnv: func(string) (string, bool) { return value, true }}))
-	return r
-}
-
-// FileRef returns a SecretRef to path, resolved.
-func FileRef(t TB, path string) provider.SecretRef {
-	t.Helper()
-	r := provider.SecretRef{File: path}
-	require.NoError(t, r.Resolve(context.Background(), provider.SecretSources{ReadFile: os.ReadFile}))
-	return r
 }
 
 // Proxy starts a fault proxy to target, closed when the test ends.
@@ -85,8 +67,8 @@ func postgresConfig(t TB) *postgres.Config {
 	srv := testenv.Postgres(t)
 	c := postgres.NewConfig()
 	c.Host, c.Port, c.Database = srv.Host, srv.Port, srv.CreateDatabase(t, "msg")
-	c.User, c.Password = srv.User, Ref(t, srv.Password)
-	c.TLS = remote.TLS{Mode: remote.TLSDisable}
+	c.User, c.Password = srv.User, testenv.Ref(t, srv.Password)
+	c.TLS = provider.TLS{Mode: provider.TLSDisable}
 	return c
 }
 
@@ -111,8 +93,8 @@ func mariaDBConfig(t TB) *mysql.Config {
 	srv := testenv.MariaDB(t)
 	c := mysql.NewConfig()
 	c.Host, c.Port, c.Database = srv.Host, srv.Port, srv.CreateDatabase(t, "msg")
-	c.User, c.Password = srv.User, Ref(t, srv.Password)
-	c.TLS = remote.TLS{Mode: remote.TLSDisable}
+	c.User, c.Password = srv.User, testenv.Ref(t, srv.Password)
+	c.TLS = provider.TLS{Mode: provider.TLSDisable}
 	return c
 }
 

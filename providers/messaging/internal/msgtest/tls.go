@@ -10,6 +10,7 @@ import (
 
 	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/test/testenv"
 )
 
 // TLSCase is one row of an adapter's TLS test against the test bed's TLS port: Configure edits
@@ -61,7 +62,7 @@ const ClientCertHint = "set tls.cert and tls.key to a certificate the server tru
 // key keyFile, for tls.cert and tls.key, as bootstrap resolves them.
 func ClientCert(t TB, certFile, keyFile string) (cert, key provider.SecretRef) {
 	t.Helper()
-	return FileRef(t, certFile), FileRef(t, keyFile)
+	return testenv.FileRef(t, certFile), testenv.FileRef(t, keyFile)
 }
 
 // OpenOrHealthErr opens the bus and, if that succeeds, checks its health: it returns the first

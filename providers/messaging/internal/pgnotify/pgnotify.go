@@ -13,6 +13,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/eim-byoi/eim/providers/provider"
 )
 
 // Listen holds a dedicated connection of db listening on channel and calls wake with the
@@ -20,19 +22,16 @@ import (
 // sent while it was away are lost. It reconnects with backoff until ctx ends. db must be a
 // pgx (stdlib) pool.
 func Listen(ctx context.Context, db *sql.DB, channel string, wake func(payload string), log *slog.Logger) {
-	delay := 100 * time.Millisecond
-	for ctx.Err() == nil {
+	b := provider.Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
+	for failures := 1; ctx.Err() == nil; failures++ {
 		err := listenOnce(ctx, db, channel, wake)
 		if ctx.Err() != nil {
 			return
 		}
 		log.Warn("LISTEN connection lost; reconnecting", "channel", channel, "error", err)
-		select {
-		case <-ctx.Done():
+		if provider.Sleep(ctx, b.Delay(failures)) != nil {
 			return
-		case <-time.After(delay):
 		}
-		delay = min(2*delay, 5*time.Second)
 	}
 }
 
