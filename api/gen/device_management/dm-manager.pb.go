@@ -521,8 +521,7 @@ const file_dm_manager_proto_rawDesc = "" +
 	"\x10DeviceManagement\x12\\\n" +
 	"\x0fReportAMTStatus\x12#.device_management.AMTStatusRequest\x1a$.device_management.AMTStatusResponse\x12o\n" +
 	"\x19RetrieveActivationDetails\x12$.device_management.ActivationRequest\x1a,.device_management.ActivationDetailsResponse\x12r\n" +
-	"\x17ReportActivationResults\x12*.device_management.ActivationResultRequest\x1a+.device_management.ActivationResultResponseB\xc5\x01\n" +
-	"\x15com.device_managementB\x0eDmManagerProtoP\x01Z<github.com/eim-byoi/eim/api/gen/device_management;dm_manager\xa2\x02\x03DXX\xaa\x02\x10DeviceManagement\xca\x02\x10DeviceManagement\xe2\x02\x1cDeviceManagement\\GPBMetadata\xea\x02\x10DeviceManagementb\x06proto3"
+	"\x17ReportActivationResults\x12*.device_management.ActivationResultRequest\x1a+.device_management.ActivationResultResponseB>Z<github.com/eim-byoi/eim/api/gen/device_management;dm_managerb\x06proto3"
 
 var (
 	file_dm_manager_proto_rawDescOnce sync.Once

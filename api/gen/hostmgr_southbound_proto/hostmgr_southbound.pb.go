@@ -2620,8 +2620,7 @@ const file_hostmgr_proto_hostmgr_southbound_proto_rawDesc = "" +
 	"\aHostmgr\x12\x85\x01\n" +
 	"\x1aUpdateHostStatusByHostGuid\x12;.hostmgr_southbound_proto.UpdateHostStatusByHostGuidRequest\x1a(.hostmgr_southbound_proto.HostStatusResp\"\x00\x12\xb4\x01\n" +
 	"#UpdateInstanceStateStatusByHostGUID\x12D.hostmgr_southbound_proto.UpdateInstanceStateStatusByHostGUIDRequest\x1aE.hostmgr_southbound_proto.UpdateInstanceStateStatusByHostGUIDResponse\"\x00\x12\x99\x01\n" +
-	"\x1aUpdateHostSystemInfoByGUID\x12;.hostmgr_southbound_proto.UpdateHostSystemInfoByGUIDRequest\x1a<.hostmgr_southbound_proto.UpdateHostSystemInfoByGUIDResponse\"\x00B\xfb\x01\n" +
-	"\x1ccom.hostmgr_southbound_protoB\x16HostmgrSouthboundProtoP\x01ZKgithub.com/eim-byoi/eim/api/gen/hostmgr_southbound_proto;hostmgr_southbound\xa2\x02\x03HXX\xaa\x02\x16HostmgrSouthboundProto\xca\x02\x16HostmgrSouthboundProto\xe2\x02\"HostmgrSouthboundProto\\GPBMetadata\xea\x02\x16HostmgrSouthboundProtob\x06proto3"
+	"\x1aUpdateHostSystemInfoByGUID\x12;.hostmgr_southbound_proto.UpdateHostSystemInfoByGUIDRequest\x1a<.hostmgr_southbound_proto.UpdateHostSystemInfoByGUIDResponse\"\x00BMZKgithub.com/eim-byoi/eim/api/gen/hostmgr_southbound_proto;hostmgr_southboundb\x06proto3"
 
 var (
 	file_hostmgr_proto_hostmgr_southbound_proto_rawDescOnce sync.Once

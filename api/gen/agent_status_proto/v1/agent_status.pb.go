@@ -283,8 +283,7 @@ const file_status_proto_agent_status_proto_rawDesc = "" +
 	"\x10STATUS_NOT_READY\x10\x022\xf0\x01\n" +
 	"\rStatusService\x12g\n" +
 	"\fReportStatus\x12*.agent_status_proto.v1.ReportStatusRequest\x1a+.agent_status_proto.v1.ReportStatusResponse\x12v\n" +
-	"\x11GetStatusInterval\x12/.agent_status_proto.v1.GetStatusIntervalRequest\x1a0.agent_status_proto.v1.GetStatusIntervalResponseB\xde\x01\n" +
-	"\x19com.agent_status_proto.v1B\x10AgentStatusProtoP\x01ZBgithub.com/eim-byoi/eim/api/gen/agent_status_proto/v1;agent_status\xa2\x02\x03AXX\xaa\x02\x13AgentStatusProto.V1\xca\x02\x13AgentStatusProto\\V1\xe2\x02\x1fAgentStatusProto\\V1\\GPBMetadata\xea\x02\x14AgentStatusProto::V1b\x06proto3"
+	"\x11GetStatusInterval\x12/.agent_status_proto.v1.GetStatusIntervalRequest\x1a0.agent_status_proto.v1.GetStatusIntervalResponseBDZBgithub.com/eim-byoi/eim/api/gen/agent_status_proto/v1;agent_statusb\x06proto3"
 
 var (
 	file_status_proto_agent_status_proto_rawDescOnce sync.Once

@@ -750,8 +750,7 @@ const file_maintmgr_v1_maintmgr_proto_rawDesc = "" +
 	"\fprofile_name\x18\x04 \x01(\tR\vprofileName\x12'\n" +
 	"\x0fprofile_version\x18\x05 \x01(\tR\x0eprofileVersion2\x80\x01\n" +
 	"\x0fMaintmgrService\x12m\n" +
-	"\x14PlatformUpdateStatus\x12(.maintmgr.v1.PlatformUpdateStatusRequest\x1a).maintmgr.v1.PlatformUpdateStatusResponse\"\x00B\xa5\x01\n" +
-	"\x0fcom.maintmgr.v1B\rMaintmgrProtoP\x01Z6github.com/eim-byoi/eim/api/gen/maintmgr/v1;maintmgrv1\xa2\x02\x03MXX\xaa\x02\vMaintmgr.V1\xca\x02\vMaintmgr\\V1\xe2\x02\x17Maintmgr\\V1\\GPBMetadata\xea\x02\fMaintmgr::V1b\x06proto3"
+	"\x14PlatformUpdateStatus\x12(.maintmgr.v1.PlatformUpdateStatusRequest\x1a).maintmgr.v1.PlatformUpdateStatusResponse\"\x00B8Z6github.com/eim-byoi/eim/api/gen/maintmgr/v1;maintmgrv1b\x06proto3"
 
 var (
 	file_maintmgr_v1_maintmgr_proto_rawDescOnce sync.Once

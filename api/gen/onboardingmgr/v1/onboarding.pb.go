@@ -473,8 +473,7 @@ const file_v1_onboarding_proto_rawDesc = "" +
 	"\x1cInteractiveOnboardingService\x12\\\n" +
 	"\vCreateNodes\x12$.onboardingmgr.v1.CreateNodesRequest\x1a%.onboardingmgr.v1.CreateNodesResponse\"\x002\x95\x01\n" +
 	"\x1fNonInteractiveOnboardingService\x12r\n" +
-	"\x11OnboardNodeStream\x12*.onboardingmgr.v1.OnboardNodeStreamRequest\x1a+.onboardingmgr.v1.OnboardNodeStreamResponse\"\x00(\x010\x01B\xca\x01\n" +
-	"\x14com.onboardingmgr.v1B\x0fOnboardingProtoP\x01Z@github.com/eim-byoi/eim/api/gen/onboardingmgr/v1;onboardingmgrv1\xa2\x02\x03OXX\xaa\x02\x10Onboardingmgr.V1\xca\x02\x10Onboardingmgr\\V1\xe2\x02\x1cOnboardingmgr\\V1\\GPBMetadata\xea\x02\x11Onboardingmgr::V1b\x06proto3"
+	"\x11OnboardNodeStream\x12*.onboardingmgr.v1.OnboardNodeStreamRequest\x1a+.onboardingmgr.v1.OnboardNodeStreamResponse\"\x00(\x010\x01BBZ@github.com/eim-byoi/eim/api/gen/onboardingmgr/v1;onboardingmgrv1b\x06proto3"
 
 var (
 	file_v1_onboarding_proto_rawDescOnce sync.Once

@@ -11411,12 +11411,11 @@ const file_services_v1_services_proto_rawDesc = "" +
 	"\vOSUpdateRun\x12\xef\x01\n" +
 	"\x0fListOSUpdateRun\x12#.services.v1.ListOSUpdateRunRequest\x1a$.services.v1.ListOSUpdateRunResponse\"\x90\x01\x82\xd3\xe4\x93\x02\x89\x01Z0\x12./edge-infra.orchestrator.apis/v2/os_update_runZ*\x12(/v1/projects/{projectName}/os_update_run\x12)/v1/projects/{projectName}/os-update-runs\x12\x91\x02\n" +
 	"\x0eGetOSUpdateRun\x12\".services.v1.GetOSUpdateRunRequest\x1a!.resources.compute.v1.OSUpdateRun\"\xb7\x01\x82\xd3\xe4\x93\x02\xb0\x01Z=\x12;/edge-infra.orchestrator.apis/v2/os_update_run/{resourceId}Z7\x125/v1/projects/{projectName}/os_update_run/{resourceId}\x126/v1/projects/{projectName}/os-update-runs/{resourceId}\x12\x9c\x02\n" +
-	"\x11DeleteOSUpdateRun\x12%.services.v1.DeleteOSUpdateRunRequest\x1a&.services.v1.DeleteOSUpdateRunResponse\"\xb7\x01\x82\xd3\xe4\x93\x02\xb0\x01Z=*;/edge-infra.orchestrator.apis/v2/os_update_run/{resourceId}Z7*5/v1/projects/{projectName}/os_update_run/{resourceId}*6/v1/projects/{projectName}/os-update-runs/{resourceId}B\x82\x03\xbaG\xd9\x01\x12\xd6\x01\n" +
+	"\x11DeleteOSUpdateRun\x12%.services.v1.DeleteOSUpdateRunRequest\x1a&.services.v1.DeleteOSUpdateRunResponse\"\xb7\x01\x82\xd3\xe4\x93\x02\xb0\x01Z=*;/edge-infra.orchestrator.apis/v2/os_update_run/{resourceId}Z7*5/v1/projects/{projectName}/os_update_run/{resourceId}*6/v1/projects/{projectName}/os-update-runs/{resourceId}B\x95\x02\xbaG\xd9\x01\x12\xd6\x01\n" +
 	"\x1bEdge Infrastructure Manager\x12\x1fEdge Infrastructure Manager API\"O\n" +
 	"&Open Edge Platform GitHub Organization\x12%https://github.com/open-edge-platform*>\n" +
 	"\n" +
-	"Apache 2.0\x120https://www.apache.org/licenses/LICENSE-2.0.html2\x050.2.0\n" +
-	"\x0fcom.services.v1B\rServicesProtoP\x01Z6github.com/eim-byoi/eim/api/gen/services/v1;servicesv1\xa2\x02\x03SXX\xaa\x02\vServices.V1\xca\x02\vServices\\V1\xe2\x02\x17Services\\V1\\GPBMetadata\xea\x02\fServices::V1b\x06proto3"
+	"Apache 2.0\x120https://www.apache.org/licenses/LICENSE-2.0.html2\x050.2.0Z6github.com/eim-byoi/eim/api/gen/services/v1;servicesv1b\x06proto3"
 
 var (
 	file_services_v1_services_proto_rawDescOnce sync.Once

@@ -405,8 +405,7 @@ const file_telemetrymgr_v1_telemetrymgr_proto_rawDesc = "" +
 	"\x13COLLECTOR_KIND_HOST\x10\x01\x12\x1a\n" +
 	"\x16COLLECTOR_KIND_CLUSTER\x10\x022\x8b\x01\n" +
 	"\fTelemetryMgr\x12{\n" +
-	"\x18GetTelemetryConfigByGUID\x120.telemetrymgr.v1.GetTelemetryConfigByGuidRequest\x1a+.telemetrymgr.v1.GetTelemetryConfigResponse\"\x00B\xc5\x01\n" +
-	"\x13com.telemetrymgr.v1B\x11TelemetrymgrProtoP\x01Z>github.com/eim-byoi/eim/api/gen/telemetrymgr/v1;telemetrymgrv1\xa2\x02\x03TXX\xaa\x02\x0fTelemetrymgr.V1\xca\x02\x0fTelemetrymgr\\V1\xe2\x02\x1bTelemetrymgr\\V1\\GPBMetadata\xea\x02\x10Telemetrymgr::V1b\x06proto3"
+	"\x18GetTelemetryConfigByGUID\x120.telemetrymgr.v1.GetTelemetryConfigByGuidRequest\x1a+.telemetrymgr.v1.GetTelemetryConfigResponse\"\x00B@Z>github.com/eim-byoi/eim/api/gen/telemetrymgr/v1;telemetrymgrv1b\x06proto3"
 
 var (
 	file_telemetrymgr_v1_telemetrymgr_proto_rawDescOnce sync.Once

@@ -149,8 +149,7 @@ const file_resources_common_v1_common_proto_rawDesc = "" +
 	"\n" +
 	"created_at\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tcreatedAt\x12?\n" +
 	"\n" +
-	"updated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tupdatedAtB\xd2\x01\n" +
-	"\x17com.resources.common.v1B\vCommonProtoP\x01Z<github.com/eim-byoi/eim/api/gen/resources/common/v1;commonv1\xa2\x02\x03RCX\xaa\x02\x13Resources.Common.V1\xca\x02\x13Resources\\Common\\V1\xe2\x02\x1fResources\\Common\\V1\\GPBMetadata\xea\x02\x15Resources::Common::V1b\x06proto3"
+	"updated_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampB\x04\xe2A\x01\x03R\tupdatedAtB>Z<github.com/eim-byoi/eim/api/gen/resources/common/v1;commonv1b\x06proto3"
 
 var (
 	file_resources_common_v1_common_proto_rawDescOnce sync.Once

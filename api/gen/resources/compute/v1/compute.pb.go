@@ -3367,8 +3367,7 @@ const file_resources_compute_v1_compute_proto_rawDesc = "" +
 	"\fUpdatePolicy\x12\x1d\n" +
 	"\x19UPDATE_POLICY_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14UPDATE_POLICY_LATEST\x10\x01\x12\x18\n" +
-	"\x14UPDATE_POLICY_TARGET\x10\x02B\xda\x01\n" +
-	"\x18com.resources.compute.v1B\fComputeProtoP\x01Z>github.com/eim-byoi/eim/api/gen/resources/compute/v1;computev1\xa2\x02\x03RCX\xaa\x02\x14Resources.Compute.V1\xca\x02\x14Resources\\Compute\\V1\xe2\x02 Resources\\Compute\\V1\\GPBMetadata\xea\x02\x16Resources::Compute::V1b\x06proto3"
+	"\x14UPDATE_POLICY_TARGET\x10\x02B@Z>github.com/eim-byoi/eim/api/gen/resources/compute/v1;computev1b\x06proto3"
 
 var (
 	file_resources_compute_v1_compute_proto_rawDescOnce sync.Once

@@ -121,8 +121,7 @@ const file_resources_customconfig_v1_customconfig_proto_rawDesc = "" +
 	"\x06config\x18\x04 \x01(\tB\r\xe2A\x01\x02\xbaH\x06r\x04\x18\x80\x80\x01R\x06config\x12G\n" +
 	"\n" +
 	"timestamps\x18\xb4\x87\x03 \x01(\v2\x1f.resources.common.v1.TimestampsB\x04\xe2A\x01\x03R\n" +
-	"timestampsB\x82\x02\n" +
-	"\x1dcom.resources.customconfig.v1B\x11CustomconfigProtoP\x01ZHgithub.com/eim-byoi/eim/api/gen/resources/customconfig/v1;customconfigv1\xa2\x02\x03RCX\xaa\x02\x19Resources.Customconfig.V1\xca\x02\x19Resources\\Customconfig\\V1\xe2\x02%Resources\\Customconfig\\V1\\GPBMetadata\xea\x02\x1bResources::Customconfig::V1b\x06proto3"
+	"timestampsBJZHgithub.com/eim-byoi/eim/api/gen/resources/customconfig/v1;customconfigv1b\x06proto3"
 
 var (
 	file_resources_customconfig_v1_customconfig_proto_rawDescOnce sync.Once

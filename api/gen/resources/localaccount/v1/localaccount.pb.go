@@ -121,8 +121,7 @@ const file_resources_localaccount_v1_localaccount_proto_rawDesc = "" +
 	"\x0flocal_accountID\x18\x89' \x01(\tB'\xe2A\x01\x03\xbaH r\x1e\x18\x152\x1a^localaccount-[0-9a-f]{8}$R\x0elocalAccountID\x12G\n" +
 	"\n" +
 	"timestamps\x18\xb4\x87\x03 \x01(\v2\x1f.resources.common.v1.TimestampsB\x04\xe2A\x01\x03R\n" +
-	"timestampsB\x82\x02\n" +
-	"\x1dcom.resources.localaccount.v1B\x11LocalaccountProtoP\x01ZHgithub.com/eim-byoi/eim/api/gen/resources/localaccount/v1;localaccountv1\xa2\x02\x03RLX\xaa\x02\x19Resources.Localaccount.V1\xca\x02\x19Resources\\Localaccount\\V1\xe2\x02%Resources\\Localaccount\\V1\\GPBMetadata\xea\x02\x1bResources::Localaccount::V1b\x06proto3"
+	"timestampsBJZHgithub.com/eim-byoi/eim/api/gen/resources/localaccount/v1;localaccountv1b\x06proto3"
 
 var (
 	file_resources_localaccount_v1_localaccount_proto_rawDescOnce sync.Once

@@ -330,8 +330,7 @@ const file_resources_location_v1_location_proto_rawDesc = "" +
 	"\tregion_id\x18\x8c' \x01(\tB$\xe2A\x01\x04\xbaH\x1dr\x1b\x18\x0f2\x17^$|^region-[0-9a-f]{8}$R\bregionId\x12G\n" +
 	"\n" +
 	"timestamps\x18\xb4\x87\x03 \x01(\v2\x1f.resources.common.v1.TimestampsB\x04\xe2A\x01\x03R\n" +
-	"timestampsB\xe2\x01\n" +
-	"\x19com.resources.location.v1B\rLocationProtoP\x01Z@github.com/eim-byoi/eim/api/gen/resources/location/v1;locationv1\xa2\x02\x03RLX\xaa\x02\x15Resources.Location.V1\xca\x02\x15Resources\\Location\\V1\xe2\x02!Resources\\Location\\V1\\GPBMetadata\xea\x02\x17Resources::Location::V1b\x06proto3"
+	"timestampsBBZ@github.com/eim-byoi/eim/api/gen/resources/location/v1;locationv1b\x06proto3"
 
 var (
 	file_resources_location_v1_location_proto_rawDescOnce sync.Once

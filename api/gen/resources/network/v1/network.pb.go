@@ -319,8 +319,7 @@ const file_resources_network_v1_network_proto_rawDesc = "" +
 	"\x15IPAddressConfigMethod\x12(\n" +
 	"$IP_ADDRESS_CONFIG_METHOD_UNSPECIFIED\x10\x00\x12#\n" +
 	"\x1fIP_ADDRESS_CONFIG_METHOD_STATIC\x10\x01\x12$\n" +
-	" IP_ADDRESS_CONFIG_METHOD_DYNAMIC\x10\x02B\xda\x01\n" +
-	"\x18com.resources.network.v1B\fNetworkProtoP\x01Z>github.com/eim-byoi/eim/api/gen/resources/network/v1;networkv1\xa2\x02\x03RNX\xaa\x02\x14Resources.Network.V1\xca\x02\x14Resources\\Network\\V1\xe2\x02 Resources\\Network\\V1\\GPBMetadata\xea\x02\x16Resources::Network::V1b\x06proto3"
+	" IP_ADDRESS_CONFIG_METHOD_DYNAMIC\x10\x02B@Z>github.com/eim-byoi/eim/api/gen/resources/network/v1;networkv1b\x06proto3"
 
 var (
 	file_resources_network_v1_network_proto_rawDescOnce sync.Once

@@ -480,8 +480,7 @@ const file_resources_os_v1_os_proto_rawDesc = "" +
 	"\x0eOsProviderKind\x12 \n" +
 	"\x1cOS_PROVIDER_KIND_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16OS_PROVIDER_KIND_INFRA\x10\x01\x12\x1b\n" +
-	"\x17OS_PROVIDER_KIND_LENOVO\x10\x02B\xb2\x01\n" +
-	"\x13com.resources.os.v1B\aOsProtoP\x01Z4github.com/eim-byoi/eim/api/gen/resources/os/v1;osv1\xa2\x02\x03ROX\xaa\x02\x0fResources.Os.V1\xca\x02\x0fResources\\Os\\V1\xe2\x02\x1bResources\\Os\\V1\\GPBMetadata\xea\x02\x11Resources::Os::V1b\x06proto3"
+	"\x17OS_PROVIDER_KIND_LENOVO\x10\x02B6Z4github.com/eim-byoi/eim/api/gen/resources/os/v1;osv1b\x06proto3"
 
 var (
 	file_resources_os_v1_os_proto_rawDescOnce sync.Once

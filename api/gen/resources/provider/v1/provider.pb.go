@@ -268,8 +268,7 @@ const file_resources_provider_v1_provider_proto_rawDesc = "" +
 	"\x0eProviderVendor\x12\x1f\n" +
 	"\x1bPROVIDER_VENDOR_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bPROVIDER_VENDOR_LENOVO_LXCA\x10\x01\x12\x1f\n" +
-	"\x1bPROVIDER_VENDOR_LENOVO_LOCA\x10\x02B\xe2\x01\n" +
-	"\x19com.resources.provider.v1B\rProviderProtoP\x01Z@github.com/eim-byoi/eim/api/gen/resources/provider/v1;providerv1\xa2\x02\x03RPX\xaa\x02\x15Resources.Provider.V1\xca\x02\x15Resources\\Provider\\V1\xe2\x02!Resources\\Provider\\V1\\GPBMetadata\xea\x02\x17Resources::Provider::V1b\x06proto3"
+	"\x1bPROVIDER_VENDOR_LENOVO_LOCA\x10\x02BBZ@github.com/eim-byoi/eim/api/gen/resources/provider/v1;providerv1b\x06proto3"
 
 var (
 	file_resources_provider_v1_provider_proto_rawDescOnce sync.Once

@@ -495,8 +495,7 @@ const file_resources_schedule_v1_schedule_proto_rawDesc = "" +
 	"\x0eScheduleStatus\x12\x1f\n" +
 	"\x1bSCHEDULE_STATUS_UNSPECIFIED\x10\x00\x12\x1f\n" +
 	"\x1bSCHEDULE_STATUS_MAINTENANCE\x10\x01\x12\x1d\n" +
-	"\x19SCHEDULE_STATUS_OS_UPDATE\x10\x03B\xe2\x01\n" +
-	"\x19com.resources.schedule.v1B\rScheduleProtoP\x01Z@github.com/eim-byoi/eim/api/gen/resources/schedule/v1;schedulev1\xa2\x02\x03RSX\xaa\x02\x15Resources.Schedule.V1\xca\x02\x15Resources\\Schedule\\V1\xe2\x02!Resources\\Schedule\\V1\\GPBMetadata\xea\x02\x17Resources::Schedule::V1b\x06proto3"
+	"\x19SCHEDULE_STATUS_OS_UPDATE\x10\x03BBZ@github.com/eim-byoi/eim/api/gen/resources/schedule/v1;schedulev1b\x06proto3"
 
 var (
 	file_resources_schedule_v1_schedule_proto_rawDescOnce sync.Once

@@ -86,8 +86,7 @@ const file_resources_status_v1_status_proto_rawDesc = "" +
 	"\x1dSTATUS_INDICATION_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17STATUS_INDICATION_ERROR\x10\x01\x12!\n" +
 	"\x1dSTATUS_INDICATION_IN_PROGRESS\x10\x02\x12\x1a\n" +
-	"\x16STATUS_INDICATION_IDLE\x10\x03B\xd2\x01\n" +
-	"\x17com.resources.status.v1B\vStatusProtoP\x01Z<github.com/eim-byoi/eim/api/gen/resources/status/v1;statusv1\xa2\x02\x03RSX\xaa\x02\x13Resources.Status.V1\xca\x02\x13Resources\\Status\\V1\xe2\x02\x1fResources\\Status\\V1\\GPBMetadata\xea\x02\x15Resources::Status::V1b\x06proto3"
+	"\x16STATUS_INDICATION_IDLE\x10\x03B>Z<github.com/eim-byoi/eim/api/gen/resources/status/v1;statusv1b\x06proto3"
 
 var (
 	file_resources_status_v1_status_proto_rawDescOnce sync.Once

@@ -684,8 +684,7 @@ const file_resources_telemetry_v1_telemetry_proto_rawDesc = "" +
 	"\x16TelemetryCollectorKind\x12(\n" +
 	"$TELEMETRY_COLLECTOR_KIND_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dTELEMETRY_COLLECTOR_KIND_HOST\x10\x01\x12$\n" +
-	" TELEMETRY_COLLECTOR_KIND_CLUSTER\x10\x02B\xea\x01\n" +
-	"\x1acom.resources.telemetry.v1B\x0eTelemetryProtoP\x01ZBgithub.com/eim-byoi/eim/api/gen/resources/telemetry/v1;telemetryv1\xa2\x02\x03RTX\xaa\x02\x16Resources.Telemetry.V1\xca\x02\x16Resources\\Telemetry\\V1\xe2\x02\"Resources\\Telemetry\\V1\\GPBMetadata\xea\x02\x18Resources::Telemetry::V1b\x06proto3"
+	" TELEMETRY_COLLECTOR_KIND_CLUSTER\x10\x02BDZBgithub.com/eim-byoi/eim/api/gen/resources/telemetry/v1;telemetryv1b\x06proto3"
 
 var (
 	file_resources_telemetry_v1_telemetry_proto_rawDescOnce sync.Once
