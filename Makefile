@@ -6,7 +6,7 @@ GO ?= go
 GOTEST_FLAGS ?= -p 2 -count=1 -timeout 20m
 CONFIG ?= eim.yaml
 
-.PHONY: run build test unit deps deps-stop check bench conformance clean
+.PHONY: run build test unit deps deps-stop check proto proto-lint bench conformance clean
 
 ## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090)
 run: build
@@ -32,12 +32,22 @@ deps:
 deps-stop:
 	bash scripts/deps/down.sh
 
-## check: formatting, vet, and the import lint (services never import an adapter)
-check:
+## check: formatting, vet, the import lint (services never import an adapter), buf lint of our protos,
+## and api/gen current with api/proto (needs make deps: the protobuf toolchain)
+check: proto-lint
 	@unformatted=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 -run TestRepository ./internal/importlint
+	$(GO) test -count=1 -run '^TestGenerated|^TestLegacyProtos' ./api
+
+## proto: regenerate api/gen from api/proto with the pinned toolchain of make deps (docs/api.md)
+proto:
+	bash scripts/proto/gen.sh generate
+
+## proto-lint: buf lint (STANDARD) of our own protos; the legacy copies are compiled unchanged, never linted
+proto-lint:
+	bash scripts/proto/gen.sh lint
 
 ## bench: benchmarks, adapter vs raw driver side by side (needs make deps)
 bench: deps

