@@ -149,12 +149,14 @@ func grpcAuthenticate(ctx context.Context, v TokenVerifier) (*Principal, error) 
 	}
 	p, err := authenticate(ctx, v, header)
 	if err != nil {
-		return nil, StatusError(err)
+		return nil, provider.GRPCError(err)
 	}
 	return p, nil
 }
 
-// StatusError converts a provider error to a gRPC status with the same code.
-func StatusError(err error) error {
-	return status.Error(codes.Code(provider.CodeOf(err)), err.Error())
+// AuthenticateGRPC verifies the bearer token of an incoming gRPC call (exactly one
+// "authorization" metadata value) and returns its Principal, or a gRPC status error: what
+// UnaryServerInterceptor does, for services that authenticate per service rather than per server.
+func AuthenticateGRPC(ctx context.Context, v TokenVerifier) (*Principal, error) {
+	return grpcAuthenticate(ctx, v)
 }

@@ -76,7 +76,8 @@ type coder interface {
 }
 
 // CodeOf returns the Code of err: OK for nil, the code of the first error in the chain that
-// carries one, Canceled or DeadlineExceeded for the context errors, and Unknown otherwise.
+// carries one (a gRPC status error carries its status code), Canceled or DeadlineExceeded for the
+// context errors, and Unknown otherwise.
 func CodeOf(err error) Code {
 	if err == nil {
 		return OK
@@ -84,6 +85,10 @@ func CodeOf(err error) Code {
 	var c coder
 	if errors.As(err, &c) {
 		return c.ProviderCode()
+	}
+	var g grpcStatus
+	if errors.As(err, &g) {
+		return Code(g.GRPCStatus().Code())
 	}
 	switch {
 	case errors.Is(err, context.Canceled):

@@ -30,6 +30,9 @@ type Config struct {
 	// Providers selects and configures one provider per kind; an absent kind uses its embedded
 	// default where the binary has one.
 	Providers Providers `yaml:"providers"`
+	// Inventory configures how the modules of this process reach the inventory, and who may call
+	// the inventory's gRPC API.
+	Inventory Inventory `yaml:"inventory"`
 	// Deprecations lists the deprecated keys loading found and moved to their replacements;
 	// `eim config validate` prints them and `eim serve` logs them.
 	Deprecations []provider.Deprecation `yaml:"-"`
@@ -118,14 +121,42 @@ func (p *Providers) All() []kinds.Block {
 	return out
 }
 
+// Inventory configures the inventory's gRPC API and how modules reach it.
+type Inventory struct {
+	// Address is the inventory's gRPC address (host:port) for a process whose target does not
+	// include the inventory module (a split deployment); empty when the inventory runs in this
+	// process.
+	Address string `yaml:"address,omitempty"`
+	// TLS secures the connection to Address; mode verify-full unless set otherwise.
+	TLS provider.TLS `yaml:"tls"`
+	// Credentials are the OAuth2 client credentials this process presents to a remote
+	// inventory: a service account of the identity provider holding ServiceRole.
+	Credentials *ServiceCredentials `yaml:"credentials,omitempty"`
+	// ServiceRole is the role a token must carry to call the inventory's gRPC API from another
+	// process (modules in the same process call it directly).
+	ServiceRole string `yaml:"serviceRole"`
+}
+
+// ServiceCredentials are OAuth2 client credentials of a service account.
+type ServiceCredentials struct {
+	// ClientID is the service account's client id.
+	ClientID string `yaml:"clientID"`
+	// ClientSecret is its secret, as a secret reference.
+	ClientSecret provider.SecretRef `yaml:"clientSecret"`
+}
+
+// DefaultServiceRole is the role calls to the inventory's gRPC API must carry by default.
+const DefaultServiceRole = "eim-service"
+
 // Default returns the configuration used where eim.yaml says nothing: all modules, loopback
 // listeners, a data directory under the working directory and JSON logs.
 func Default() *Config {
 	return &Config{
-		Target:  "all",
-		Listen:  Listen{HTTP: "127.0.0.1:8080", GRPC: "127.0.0.1:9090"},
-		DataDir: ".data",
-		Log:     Log{Level: "info", Format: "json"},
+		Target:    "all",
+		Listen:    Listen{HTTP: "127.0.0.1:8080", GRPC: "127.0.0.1:9090"},
+		DataDir:   ".data",
+		Log:       Log{Level: "info", Format: "json"},
+		Inventory: Inventory{ServiceRole: DefaultServiceRole},
 		Startup: Startup{
 			Timeout:         provider.Duration(60 * time.Second),
 			ShutdownTimeout: provider.Duration(20 * time.Second),

@@ -32,6 +32,7 @@ func (c *Config) Validate() error {
 	v.Check(c.Startup.Timeout > 0, "startup.timeout", "must be positive", `e.g. "60s"`)
 	v.Check(c.Startup.ShutdownTimeout > 0, "startup.shutdownTimeout", "must be positive", `e.g. "20s"`)
 	validateProviders(&v, &c.Providers)
+	c.Inventory.validate(&v)
 	validateSecretRefs(&v, c)
 	return v.Err()
 }
@@ -84,6 +85,21 @@ func validateProviders(v *provider.Validation, p *Providers) {
 			v.Nest(b.Path+".config", b.Envelope.Settings.Validate())
 		}
 	}
+}
+
+func (i Inventory) validate(v *provider.Validation) {
+	if i.Address != "" {
+		validateAddr(v, "inventory.address", i.Address)
+		v.Check(i.Credentials != nil, "inventory.credentials", "is required with inventory.address: the remote inventory authenticates its callers",
+			"set clientID and clientSecret of a service account that holds inventory.serviceRole")
+	}
+	v.Nest("inventory.tls", i.TLS.Validate())
+	if i.Credentials != nil {
+		v.Required("inventory.credentials.clientID", i.Credentials.ClientID, "set the service account's client id")
+		v.Check(!i.Credentials.ClientSecret.IsZero(), "inventory.credentials.clientSecret", "is required",
+			`set it to a secret reference, e.g. {secret: "eim/inventory-client#secret"}`)
+	}
+	v.Required("inventory.serviceRole", i.ServiceRole, "name the role service tokens carry, e.g. "+DefaultServiceRole)
 }
 
 // validateSecretRefs checks every secret reference that is set, wherever it is, and that the

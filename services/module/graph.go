@@ -92,7 +92,11 @@ func (g *Graph) Profile(name string) ([]string, bool) {
 // implementation: "all" means every built module; anything else naming a module that is not
 // built, is unknown, or lacks a required module is an InvalidArgument error saying how to fix
 // the target.
-func (g *Graph) Resolve(target string, built func(string) bool) ([]Descriptor, error) {
+func (g *Graph) Resolve(target string, built func(string) bool, opts ...ResolveOption) ([]Descriptor, error) {
+	var ro resolveOptions
+	for _, o := range opts {
+		o(&ro)
+	}
 	var want []string
 	for _, tok := range strings.Split(target, ",") {
 		tok = strings.TrimSpace(tok)
@@ -111,10 +115,22 @@ func (g *Graph) Resolve(target string, built func(string) bool) ([]Descriptor, e
 			return nil, provider.Errorf(provider.InvalidArgument, "module %q is declared but not built into this binary", m)
 		}
 	}
-	if err := g.checkClosed(want); err != nil {
+	if err := g.checkClosed(append(slices.Clone(want), ro.remote...)); err != nil {
 		return nil, provider.WithCode(provider.InvalidArgument, fmt.Errorf("target %q: %w", target, err))
 	}
 	return g.order(want)
+}
+
+// ResolveOption tunes Resolve.
+type ResolveOption func(*resolveOptions)
+
+type resolveOptions struct{ remote []string }
+
+// Remote declares modules that run in another process and are reached over the network (the
+// inventory of a split deployment, at inventory.address): modules requiring them resolve
+// without them in the target.
+func Remote(modules ...string) ResolveOption {
+	return func(o *resolveOptions) { o.remote = append(o.remote, modules...) }
 }
 
 func (g *Graph) expand(tok string, built func(string) bool) ([]string, error) {
@@ -146,12 +162,20 @@ func (g *Graph) checkClosed(list []string) error {
 		}
 		for _, r := range m.Requires {
 			if !slices.Contains(list, r) {
-				return fmt.Errorf("module %s requires module %s in the same process: add it (e.g. --target=%s)",
-					name, r, strings.Join(append(slices.Clone(list), r), ","))
+				return fmt.Errorf("module %s requires module %s in the same process: add it (e.g. --target=%s)%s",
+					name, r, strings.Join(append(slices.Clone(list), r), ","), remoteHint(r))
 			}
 		}
 	}
 	return nil
+}
+
+// remoteHint says how to reach a module in another process instead, for those that can be.
+func remoteHint(module string) string {
+	if module == Inventory {
+		return ", or set inventory.address to reach the inventory of another process"
+	}
+	return ""
 }
 
 // order sorts names topologically by Requires, keeping declaration order among equals.

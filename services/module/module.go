@@ -11,8 +11,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc"
 
+	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/config"
 )
 
 // Module is a running EIM module. Start returns once the module serves; background work goes
@@ -32,6 +34,17 @@ type Deps struct {
 	Metrics prometheus.Registerer
 	HTTP    *http.ServeMux
 	GRPC    *grpc.Server
+	// Config is the process's configuration; each module reads its own block.
+	Config *config.Config
+	// Inventory reaches the inventory: in process when the inventory module runs here, over gRPC
+	// to inventory.address otherwise; nil for the inventory module itself.
+	Inventory inventoryv1.InventoryServiceClient
+}
+
+// InventoryProvider is implemented by the inventory module: bootstrap hands its in-process
+// client to the modules started after it.
+type InventoryProvider interface {
+	InventoryClient() inventoryv1.InventoryServiceClient
 }
 
 // Factory builds a module from its dependencies without starting it.

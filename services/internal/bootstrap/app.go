@@ -45,6 +45,7 @@ type App struct {
 	modules   []namedModule   // in start order
 	lifetime  context.Context // ends at Shutdown: the providers' background work stops with it
 	end       context.CancelFunc
+	closers   []func() error // connections to other processes, closed after the modules stop
 	stopping  atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -65,9 +66,16 @@ type namedModule struct {
 // opened so far is closed again, in reverse order, and the error says what failed.
 func Start(ctx context.Context, opts Options) (*App, error) {
 	cfg := opts.Config
-	mods, err := opts.Graph.Resolve(cfg.Target, func(n string) bool { return opts.Modules[n] != nil })
+	var remote []module.ResolveOption
+	if cfg.Inventory.Address != "" {
+		remote = append(remote, module.Remote(module.Inventory))
+	}
+	mods, err := opts.Graph.Resolve(cfg.Target, func(n string) bool { return opts.Modules[n] != nil }, remote...)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Schemas == nil {
+		opts.Schemas = SchemasOf(mods)
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Startup.Timeout.Std())
 	defer cancel()
@@ -98,7 +106,10 @@ func (a *App) start(ctx context.Context, opts Options, mods []module.Descriptor)
 		return err
 	}
 	deps := opts.Deps
-	deps.Set = a.set
+	deps.Set, deps.Config = a.set, opts.Config
+	if err := a.remoteInventory(ctx, opts, &deps, mods); err != nil {
+		return err
+	}
 	return a.startModules(ctx, opts, deps, mods)
 }
 
@@ -122,6 +133,11 @@ func (a *App) Shutdown(ctx context.Context) error {
 			a.log.Info("stopping module", "module", m.name)
 			if err := m.m.Stop(ctx); err != nil {
 				errs = append(errs, fmt.Errorf("stop module %s: %w", m.name, err))
+			}
+		}
+		for _, c := range a.closers {
+			if err := c(); err != nil {
+				errs = append(errs, err)
 			}
 		}
 		a.end() // background work of the providers (credential followers) stops before they close

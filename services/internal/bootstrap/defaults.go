@@ -7,15 +7,24 @@ import (
 	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
 )
 
 // DefaultModules returns the module implementations built into this binary.
-func DefaultModules() map[string]module.Factory { return map[string]module.Factory{} }
+func DefaultModules() map[string]module.Factory {
+	return map[string]module.Factory{module.Inventory: inventory.Factory}
+}
 
-// StorageSchemas are the schemas `eim serve` and `eim migrate db` apply: the messaging schema,
-// then each built-in module's tables.
-func StorageSchemas() []storage.Schema { return kinds.DatabaseSchemas() }
+// StorageSchemas are the schemas `eim migrate db` applies: the messaging schema, then the tables
+// of every module built into this binary.
+func StorageSchemas() []storage.Schema {
+	var mods []storage.Schema
+	for _, m := range module.EIM().Modules() {
+		mods = append(mods, moduleSchemas()[m.Name]...)
+	}
+	return kinds.DatabaseSchemas(mods...)
+}
 
 // LoadConfig loads eim.yaml from path with the process environment, or the embedded defaults
 // (still overridable by EIM_* variables) when path is empty.

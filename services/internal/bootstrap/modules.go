@@ -42,6 +42,9 @@ func (a *App) startModules(ctx context.Context, opts Options, deps module.Deps, 
 		if err != nil {
 			return fmt.Errorf("build module %s: %w", d.Name, err)
 		}
+		if p, ok := m.(module.InventoryProvider); ok {
+			deps.Inventory = p.InventoryClient() // the modules built after it reach it in process
+		}
 		built = append(built, namedModule{name: d.Name, m: m})
 	}
 	for _, nm := range built {

@@ -1,0 +1,518 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"buf.build/go/protovalidate"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
+	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/services/inventory/internal/model"
+)
+
+// createAttempts bounds retries of a create whose random id collided with an existing one.
+const createAttempts = 3
+
+// Create stores a new resource and returns it expanded, with its id and revision.
+func (s *Store) Create(ctx context.Context, tenant string, res *inventoryv1.Resource) (*inventoryv1.Stored, error) {
+	k, msg, err := s.kindOf(res)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.validate(k, msg); err != nil {
+		return nil, err
+	}
+	if err := s.ensureTenant(ctx, tenant); err != nil {
+		return nil, err
+	}
+	refs := k.RefIDs(msg)
+	body, err := k.Body(msg, refs)
+	if err != nil {
+		return nil, provider.Errorf(provider.InvalidArgument, "%s: %v", k.Name, err)
+	}
+	var out *inventoryv1.Stored
+	for attempt := 1; ; attempt++ {
+		id := newID(k)
+		err = s.inTenant(ctx, tenant, func(tx *storage.Tx) error {
+			if err := s.checkRefs(ctx, tx, k, id, refs); err != nil {
+				return err
+			}
+			rev, err := s.bump(ctx, tx, tenant)
+			if err != nil {
+				return err
+			}
+			now := s.now().UnixMicro()
+			if _, err := tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_resources (tenant_id, resource_id, kind, name, revision, created_us, updated_us, body)"+
+				" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), tenant, id, k.Name, nameOf(msg), rev, now, now, string(body)); err != nil {
+				return err
+			}
+			if err := s.writeIndexes(ctx, tx, tenant, k, id, msg, refs); err != nil {
+				return err
+			}
+			if err := s.record(ctx, tx, change(tenant, rev, k, id, inventoryv1.Operation_OPERATION_CREATED)); err != nil {
+				return err
+			}
+			out, err = s.get(ctx, tx, id)
+			return err
+		})
+		if provider.CodeOf(err) != provider.AlreadyExists || attempt == createAttempts || s.isUniqueKeyError(err) {
+			return out, err
+		}
+	}
+}
+
+// errUniqueKey marks an AlreadyExists error raised for a unique key, not an id collision.
+type errUniqueKey struct{ error }
+
+func (s *Store) isUniqueKeyError(err error) bool {
+	var u errUniqueKey
+	return errors.As(err, &u)
+}
+
+// validate checks msg against the legacy (buf.validate) rules of its message.
+func (s *Store) validate(k *model.Kind, msg proto.Message) error {
+	err := s.validator.Validate(msg, s.validation)
+	var ve *protovalidate.ValidationError
+	if !errors.As(err, &ve) {
+		return err
+	}
+	problems := make([]string, 0, len(ve.Violations))
+	for _, v := range ve.Violations {
+		problems = append(problems, k.Name+"."+protovalidate.FieldPathString(v.Proto.GetField())+": "+v.Proto.GetMessage())
+		if len(problems) == 10 {
+			break
+		}
+	}
+	return provider.Errorf(provider.InvalidArgument, "%s", strings.Join(problems, "; "))
+}
+
+// nameOf is the resource's name, kept in a column for ordering.
+func nameOf(msg proto.Message) string {
+	m := msg.ProtoReflect()
+	if f := m.Descriptor().Fields().ByName("name"); f != nil && f.Kind() == protoreflect.StringKind {
+		return m.Get(f).String()
+	}
+	return ""
+}
+
+// checkRefs checks that every referenced id exists in the tenant with the kind the reference
+// expects, and that a region does not become its own ancestor.
+func (s *Store) checkRefs(ctx context.Context, tx *storage.Tx, k *model.Kind, id string, refs map[string][]string) error {
+	var ids []string
+	for _, list := range refs {
+		ids = append(ids, list...)
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	kinds := map[string]string{}
+	rows, err := tx.QueryContext(ctx, s.d.Rebind("SELECT resource_id, kind FROM inv_resources WHERE resource_id IN ("+placeholders(len(ids))+")"), anys(ids)...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var rid, kind string
+		if err := rows.Scan(&rid, &kind); err != nil {
+			rows.Close()
+			return err
+		}
+		kinds[rid] = kind
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range k.Refs {
+		to, _ := s.table.Of(r.To)
+		for _, rid := range refs[r.Name] {
+			field := r.IDField
+			if field == "" {
+				field = r.Field
+			}
+			switch got, ok := kinds[rid]; {
+			case !ok:
+				return provider.Errorf(provider.NotFound, "%s.%s: %s %q not found", k.Name, field, to.Name, rid)
+			case got != to.Name:
+				return provider.Errorf(provider.InvalidArgument, "%s.%s: %q is a %s, not a %s", k.Name, field, rid, got, to.Name)
+			case rid == id:
+				return provider.Errorf(provider.InvalidArgument, "%s.%s: a resource cannot reference itself", k.Name, field)
+			}
+		}
+	}
+	if k.Name == "region" {
+		return s.checkNoCycle(ctx, tx, id, refs["parent"])
+	}
+	return nil
+}
+
+// checkNoCycle refuses a parent region that descends from the region id.
+func (s *Store) checkNoCycle(ctx context.Context, tx *storage.Tx, id string, parent []string) error {
+	cur := parent
+	for range maxAncestors {
+		if len(cur) == 0 {
+			return nil
+		}
+		if cur[0] == id {
+			return provider.Errorf(provider.InvalidArgument, "region.parent_id: %q descends from %q: regions cannot form a cycle", parent[0], id)
+		}
+		var next string
+		err := tx.QueryRowContext(ctx, s.d.Rebind("SELECT to_id FROM inv_refs WHERE from_id = ? AND ref = 'region.parent'"), cur[0]).Scan(&next)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		cur = []string{next}
+	}
+	return provider.Errorf(provider.InvalidArgument, "region.parent_id: the region hierarchy is deeper than %d levels", maxAncestors)
+}
+
+// writeIndexes replaces the reference and unique-key rows of resource id.
+func (s *Store) writeIndexes(ctx context.Context, tx *storage.Tx, tenant string, k *model.Kind, id string, msg proto.Message, refs map[string][]string) error {
+	for _, q := range []string{"DELETE FROM inv_refs WHERE from_id = ?", "DELETE FROM inv_keys WHERE resource_id = ?"} {
+		if _, err := tx.ExecContext(ctx, s.d.Rebind(q), id); err != nil {
+			return err
+		}
+	}
+	for _, r := range k.Refs {
+		seen := map[string]bool{}
+		for _, to := range refs[r.Name] {
+			if seen[to] {
+				continue
+			}
+			seen[to] = true
+			if _, err := tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_refs (tenant_id, from_id, ref, to_id) VALUES (?, ?, ?, ?)"),
+				tenant, id, k.RefKey(r), to); err != nil {
+				return err
+			}
+		}
+	}
+	m := msg.ProtoReflect()
+	for _, key := range k.Unique {
+		v := m.Get(m.Descriptor().Fields().ByName(protoreflect.Name(key))).String()
+		if v == "" {
+			continue
+		}
+		_, err := tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_keys (tenant_id, kind, key_name, key_value, resource_id) VALUES (?, ?, ?, ?, ?)"),
+			tenant, k.Name, key, v, id)
+		if provider.CodeOf(s.db.Err("insert key", err)) == provider.AlreadyExists {
+			return errUniqueKey{provider.Errorf(provider.AlreadyExists, "%s.%s: a %s with %s %q already exists", k.Name, key, k.Name, key, v)}
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// current reads resource id for writing: its row, locked where the database locks rows.
+func (s *Store) current(ctx context.Context, tx *storage.Tx, id string) (row, error) {
+	q := "SELECT " + columns + " FROM inv_resources t WHERE t.resource_id = ?"
+	if s.d.Dialect != storage.SQLite {
+		q += " FOR UPDATE"
+	}
+	r, err := scanRow(tx.QueryRowContext(ctx, s.d.Rebind(q), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, notFound(id)
+	}
+	return r, err
+}
+
+// stale is the error of a write that expected another revision.
+func stale(id string, expected, actual int64) error {
+	return provider.Errorf(provider.Aborted, "resource %q is at revision %d, not %d: read it again and retry", id, actual, expected)
+}
+
+// Update changes resource id: the fields of mask are taken from res (all stored fields when mask
+// is empty), optionally only when the resource is still at revision expected.
+func (s *Store) Update(ctx context.Context, tenant, id string, res *inventoryv1.Resource, mask []string, expected int64) (*inventoryv1.Stored, error) {
+	if err := s.ensureTenant(ctx, tenant); err != nil {
+		return nil, err
+	}
+	var out *inventoryv1.Stored
+	err := s.inTenant(ctx, tenant, func(tx *storage.Tx) error {
+		cur, err := s.current(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if expected != 0 && cur.revision != expected {
+			return stale(id, expected, cur.revision)
+		}
+		k, msg, err := s.merged(cur, res, mask)
+		if err != nil {
+			return err
+		}
+		if err := s.validate(k, msg); err != nil {
+			return err
+		}
+		refs := k.RefIDs(msg)
+		if err := s.checkRefs(ctx, tx, k, id, refs); err != nil {
+			return err
+		}
+		body, err := k.Body(msg, refs)
+		if err != nil {
+			return err
+		}
+		rev, err := s.bump(ctx, tx, tenant)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, revision = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
+			nameOf(msg), rev, s.now().UnixMicro(), string(body), id); err != nil {
+			return err
+		}
+		if err := s.writeIndexes(ctx, tx, tenant, k, id, msg, refs); err != nil {
+			return err
+		}
+		if err := s.record(ctx, tx, change(tenant, rev, k, id, inventoryv1.Operation_OPERATION_UPDATED)); err != nil {
+			return err
+		}
+		out, err = s.get(ctx, tx, id)
+		return err
+	})
+	return out, err
+}
+
+// merged returns the stored resource cur with the fields of mask taken from res.
+func (s *Store) merged(cur row, res *inventoryv1.Resource, mask []string) (*model.Kind, proto.Message, error) {
+	k, ok := s.table.Named(cur.kind)
+	if !ok {
+		return nil, nil, provider.Errorf(provider.Internal, "resource %s has unknown kind %q", cur.id, cur.kind)
+	}
+	nk, in, err := s.kindOf(res)
+	if err != nil {
+		return nil, nil, err
+	}
+	if nk != k {
+		return nil, nil, provider.Errorf(provider.InvalidArgument, "resource: %s is a %s, not a %s", cur.id, k.Name, nk.Name)
+	}
+	msg, err := k.Decode(cur.id, cur.body)
+	if err != nil {
+		return nil, nil, provider.Errorf(provider.Internal, "resource %s: stored body does not decode: %v", cur.id, err)
+	}
+	if len(mask) == 0 {
+		mask = storedFields(k)
+	}
+	for _, path := range mask {
+		if err := applyPath(k, msg.ProtoReflect(), in.ProtoReflect(), path); err != nil {
+			return nil, nil, err
+		}
+	}
+	return k, msg, nil
+}
+
+// storedFields lists the top-level fields of k a full replacement (PUT) takes: every stored
+// field, and the id fields of references.
+func storedFields(k *model.Kind) []string {
+	var out []string
+	fields := k.Descriptor().Fields()
+	for i := range fields.Len() {
+		name := string(fields.Get(i).Name())
+		if k.Stored(name) {
+			out = append(out, name)
+		}
+	}
+	for _, r := range k.Refs {
+		if r.IDField != "" && r.Field != "" {
+			out = append(out, r.IDField)
+		}
+	}
+	return out
+}
+
+// applyPath copies the field at path (snake_case or camelCase, dotted into nested messages) from
+// src to dst. A reference may be named by its field or its id field.
+func applyPath(k *model.Kind, dst, src protoreflect.Message, path string) error {
+	segs := strings.Split(path, ".")
+	top := fieldOf(dst.Descriptor(), segs[0])
+	if top == nil {
+		return provider.Errorf(provider.InvalidArgument, "field_mask: %s has no field %q", k.Name, segs[0])
+	}
+	name := string(top.Name())
+	for _, r := range k.Refs {
+		if name == r.Field || name == r.IDField {
+			if len(segs) > 1 {
+				return provider.Errorf(provider.InvalidArgument, "field_mask: %q: a reference is replaced whole; name %s", path, name)
+			}
+			return copyRef(dst, src, r)
+		}
+	}
+	if !k.Stored(name) {
+		return provider.Errorf(provider.InvalidArgument, "field_mask: %s.%s is set by the inventory and cannot be updated", k.Name, name)
+	}
+	for i, seg := range segs {
+		f := fieldOf(dst.Descriptor(), seg)
+		if f == nil {
+			return provider.Errorf(provider.InvalidArgument, "field_mask: %q: %s has no field %q", path, dst.Descriptor().Name(), seg)
+		}
+		if i == len(segs)-1 {
+			if src.Has(f) {
+				dst.Set(f, src.Get(f))
+			} else {
+				dst.Clear(f)
+			}
+			return nil
+		}
+		if f.Message() == nil || f.IsList() || f.IsMap() {
+			return provider.Errorf(provider.InvalidArgument, "field_mask: %q: %s is not a message", path, seg)
+		}
+		dst, src = dst.Mutable(f).Message(), src.Get(f).Message()
+	}
+	return nil
+}
+
+// copyRef replaces reference r of dst by src's.
+func copyRef(dst, src protoreflect.Message, r model.Ref) error {
+	for _, name := range []string{r.Field, r.IDField} {
+		if name == "" {
+			continue
+		}
+		f := dst.Descriptor().Fields().ByName(protoreflect.Name(name))
+		if src.Has(f) {
+			dst.Set(f, src.Get(f))
+		} else {
+			dst.Clear(f)
+		}
+	}
+	return nil
+}
+
+// Delete deletes resource id and, by the cascade rules, the resources that go with it; a
+// reference under the restrict rule refuses the delete, naming the referencing resources. It
+// returns the ids deleted with it.
+func (s *Store) Delete(ctx context.Context, tenant, id string, expected int64) ([]string, error) {
+	if err := s.ensureTenant(ctx, tenant); err != nil {
+		return nil, err
+	}
+	var cascaded []string
+	err := s.inTenant(ctx, tenant, func(tx *storage.Tx) error {
+		cur, err := s.current(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if expected != 0 && cur.revision != expected {
+			return stale(id, expected, cur.revision)
+		}
+		order, err := s.closure(ctx, tx, cur)
+		if err != nil {
+			return err
+		}
+		cascaded = nil
+		for i := len(order) - 1; i >= 0; i-- {
+			if err := s.deleteOne(ctx, tx, tenant, order[i]); err != nil {
+				return err
+			}
+			if order[i].id != id {
+				cascaded = append(cascaded, order[i].id)
+			}
+		}
+		return nil
+	})
+	slices.Sort(cascaded)
+	return cascaded, err
+}
+
+// target is one resource a delete removes.
+type target struct {
+	id   string
+	kind *model.Kind
+}
+
+// closure returns the resources deleting root removes, root first and each before the
+// resources it takes along, or the error of a restricting reference.
+func (s *Store) closure(ctx context.Context, tx *storage.Tx, root row) ([]target, error) {
+	k, ok := s.table.Named(root.kind)
+	if !ok {
+		return nil, provider.Errorf(provider.Internal, "resource %s has unknown kind %q", root.id, root.kind)
+	}
+	order := []target{{id: root.id, kind: k}}
+	in := map[string]bool{root.id: true}
+	for i := 0; i < len(order); i++ {
+		refs, err := s.referencing(ctx, tx, order[i].id)
+		if err != nil {
+			return nil, err
+		}
+		var blocked []string
+		for _, ref := range refs {
+			from, r := s.refRule(ref.key)
+			switch {
+			case in[ref.from]:
+			case from != nil && r.OnDelete == model.Cascade:
+				in[ref.from] = true
+				order = append(order, target{id: ref.from, kind: from})
+			default:
+				blocked = append(blocked, ref.from)
+			}
+		}
+		if len(blocked) > 0 {
+			return nil, restricted(order[i], blocked)
+		}
+	}
+	return order, nil
+}
+
+type incoming struct{ from, key string }
+
+// referencing returns the references pointing at id.
+func (s *Store) referencing(ctx context.Context, tx *storage.Tx, id string) ([]incoming, error) {
+	rows, err := tx.QueryContext(ctx, s.d.Rebind("SELECT from_id, ref FROM inv_refs WHERE to_id = ? ORDER BY from_id"), id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []incoming
+	for rows.Next() {
+		var in incoming
+		if err := rows.Scan(&in.from, &in.key); err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
+
+// refRule finds the reference a reference-table key ("instance.host") names.
+func (s *Store) refRule(key string) (*model.Kind, model.Ref) {
+	kind, name, _ := strings.Cut(key, ".")
+	k, ok := s.table.Named(kind)
+	if !ok {
+		return nil, model.Ref{}
+	}
+	r, _ := k.Ref(name)
+	return k, r
+}
+
+// restricted is the error of a delete refused by references.
+func restricted(t target, from []string) error {
+	shown := from
+	if len(shown) > 5 {
+		shown = shown[:5]
+	}
+	more := ""
+	if len(from) > len(shown) {
+		more = fmt.Sprintf(" and %d more", len(from)-len(shown))
+	}
+	return provider.Errorf(provider.FailedPrecondition, "%s %q is in use by %d resource(s) (%s%s): delete or change them first",
+		t.kind.Name, t.id, len(from), strings.Join(shown, ", "), more)
+}
+
+// deleteOne deletes one resource (its reference and key rows go with it) and records it.
+func (s *Store) deleteOne(ctx context.Context, tx *storage.Tx, tenant string, t target) error {
+	if _, err := tx.ExecContext(ctx, s.d.Rebind("DELETE FROM inv_resources WHERE resource_id = ?"), t.id); err != nil {
+		return err
+	}
+	rev, err := s.bump(ctx, tx, tenant)
+	if err != nil {
+		return err
+	}
+	return s.record(ctx, tx, change(tenant, rev, t.kind, t.id, inventoryv1.Operation_OPERATION_DELETED))
+}

@@ -1,0 +1,106 @@
+package inventory
+
+import (
+	"context"
+
+	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
+	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/inventory/internal/store"
+)
+
+// Server implements eim.inventory.v1.InventoryService over the database. Its errors are gRPC
+// status errors whose codes are the provider codes (NotFound, InvalidArgument, Aborted, ...).
+type Server struct {
+	inventoryv1.UnimplementedInventoryServiceServer
+	store *store.Store
+}
+
+var _ inventoryv1.InventoryServiceServer = (*Server)(nil)
+
+// CreateResource stores a new resource.
+func (s *Server) CreateResource(ctx context.Context, req *inventoryv1.CreateResourceRequest) (*inventoryv1.CreateResourceResponse, error) {
+	st, err := s.store.Create(ctx, req.GetTenantId(), req.GetResource())
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.CreateResourceResponse{Stored: st}, nil
+}
+
+// GetResource reads a resource.
+func (s *Server) GetResource(ctx context.Context, req *inventoryv1.GetResourceRequest) (*inventoryv1.GetResourceResponse, error) {
+	st, err := s.store.Get(ctx, req.GetTenantId(), req.GetResourceId())
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.GetResourceResponse{Stored: st}, nil
+}
+
+// FindResource reads a resource by a unique key.
+func (s *Server) FindResource(ctx context.Context, req *inventoryv1.FindResourceRequest) (*inventoryv1.FindResourceResponse, error) {
+	st, err := s.store.Find(ctx, req.GetTenantId(), req.GetKind(), req.GetKey(), req.GetValue())
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.FindResourceResponse{Stored: st}, nil
+}
+
+// ListResources lists a page of one kind's resources.
+func (s *Server) ListResources(ctx context.Context, req *inventoryv1.ListResourcesRequest) (*inventoryv1.ListResourcesResponse, error) {
+	p, err := s.store.List(ctx, req.GetTenantId(), req.GetKind(), store.ListOptions{
+		Filter: req.GetFilter(), OrderBy: req.GetOrderBy(), PageSize: int(req.GetPageSize()), Offset: int(req.GetOffset()),
+	})
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.ListResourcesResponse{Resources: p.Resources, TotalElements: int32(p.Total), HasNext: p.HasNext}, nil
+}
+
+// UpdateResource changes a resource.
+func (s *Server) UpdateResource(ctx context.Context, req *inventoryv1.UpdateResourceRequest) (*inventoryv1.UpdateResourceResponse, error) {
+	st, err := s.store.Update(ctx, req.GetTenantId(), req.GetResourceId(), req.GetResource(), req.GetFieldMask().GetPaths(), req.GetExpectedRevision())
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.UpdateResourceResponse{Stored: st}, nil
+}
+
+// DeleteResource deletes a resource and what goes with it.
+func (s *Server) DeleteResource(ctx context.Context, req *inventoryv1.DeleteResourceRequest) (*inventoryv1.DeleteResourceResponse, error) {
+	cascaded, err := s.store.Delete(ctx, req.GetTenantId(), req.GetResourceId(), req.GetExpectedRevision())
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.DeleteResourceResponse{Cascaded: cascaded}, nil
+}
+
+// Default and maximum page of ListChanges.
+const (
+	defaultChangesPage = 100
+	maxChangesPage     = 1000
+)
+
+// ListChanges reads the change log.
+func (s *Server) ListChanges(ctx context.Context, req *inventoryv1.ListChangesRequest) (*inventoryv1.ListChangesResponse, error) {
+	n := int(req.GetPageSize())
+	switch {
+	case n == 0:
+		n = defaultChangesPage
+	case n > maxChangesPage:
+		return nil, provider.GRPCError(provider.Errorf(provider.InvalidArgument, "page_size: %d is more than %d", n, maxChangesPage))
+	}
+	changes, current, err := s.store.Changes(ctx, req.GetTenantId(), req.GetAfterRevision(), n)
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.ListChangesResponse{Changes: changes, CurrentRevision: current}, nil
+}
+
+// GetHostsSummary counts hosts.
+func (s *Server) GetHostsSummary(ctx context.Context, req *inventoryv1.GetHostsSummaryRequest) (*inventoryv1.GetHostsSummaryResponse, error) {
+	total, failed, running, unallocated, err := s.store.HostsSummary(ctx, req.GetTenantId(), req.GetFilter())
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.GetHostsSummaryResponse{Total: uint32(total), Error: uint32(failed), Running: uint32(running),
+		Unallocated: uint32(unallocated)}, nil
+}
