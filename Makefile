@@ -6,7 +6,7 @@ GO ?= go
 GOTEST_FLAGS ?= -p 2 -count=1 -timeout 20m
 CONFIG ?= eim.yaml
 
-.PHONY: run build test unit deps deps-stop check proto proto-lint bench conformance clean
+.PHONY: run build test unit deps deps-stop check generate proto proto-lint bench conformance clean
 
 ## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090)
 run: build
@@ -40,6 +40,12 @@ check: proto-lint
 	$(GO) vet ./...
 	$(GO) test -count=1 -run TestRepository ./internal/importlint
 	$(GO) test -count=1 -run '^TestGenerated|^TestLegacyProtos' ./api
+
+## generate: the configuration descriptions (services/config/descriptions_gen.go) from the doc comments of the
+## configuration types, then the configuration tables of docs/providers from them
+generate:
+	$(GO) generate ./services/config
+	$(GO) test -count=1 -run TestDocsConfigTables ./services/config -update-docs
 
 ## proto: regenerate api/gen from api/proto with the pinned toolchain of make deps (docs/api.md)
 proto:

@@ -17,15 +17,18 @@ const UUIDPattern = `[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 // path is a claim name, or a dotted path into nested objects (realm_access.roles); a claim whose
 // whole name contains dots (https://example.com/roles) is found by its name first.
 type ClaimMapping struct {
-	// Roles are the claim paths whose values are role names.
+	// Roles are the claim paths whose values are role names (a claim name, or a dotted path
+	// such as realm_access.roles).
 	Roles []string `yaml:"roles"`
 	// Groups are the claim paths whose values are group names.
 	Groups []string `yaml:"groups"`
-	// ClientID are the claim paths tried in order for the client id.
+	// ClientID lists the claim paths tried in order for the client id: the first non-empty
+	// one is the principal's client id.
 	ClientID []string `yaml:"clientID"`
-	// Tenants are the rules that bind a token to tenants.
+	// Tenants are the rules that bind a token to tenants, each reading one claim.
 	Tenants []TenantRule `yaml:"tenants"`
-	// TenantFormat is the regular expression a tenant id must match in full; UUIDs by default.
+	// TenantFormat is the regular expression a tenant id must match in full (so that a role
+	// such as offline_access is not read as tenant "offline"); UUIDs when unset.
 	TenantFormat string `yaml:"tenantFormat"`
 }
 
@@ -33,7 +36,11 @@ type ClaimMapping struct {
 // optionally {role}: "{tenant}_{role}" reads legacy EMF roles ("<project>_im-rw"),
 // "tenant:{tenant}" reads scopes, "{tenant}" (the default) takes each value as a tenant id.
 type TenantRule struct {
-	Claim   string `yaml:"claim"`
+	// Claim is the claim path whose values carry tenant ids (required).
+	Claim string `yaml:"claim"`
+	// Pattern is how a value holds a tenant id: {tenant} once and optionally {role}, e.g.
+	// "{tenant}_{role}" for legacy EMF roles or "tenant:{tenant}" for scopes; "{tenant}" (each
+	// value is a tenant id) when unset.
 	Pattern string `yaml:"pattern,omitempty"`
 }
 

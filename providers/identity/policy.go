@@ -30,30 +30,35 @@ var hmacAlgorithms = []string{"HS256", "HS384", "HS512"}
 // Policy is the verification configuration shared by every adapter: it is embedded (inline)
 // in each adapter's configuration.
 type Policy struct {
-	// Issuer is the exact iss value of accepted tokens; discovery is read from
+	// Issuer is the exact iss value of accepted tokens (required); discovery is read from
 	// <issuer>/.well-known/openid-configuration.
 	Issuer string `yaml:"issuer"`
-	// Audiences: a token's aud must contain at least one of them.
+	// Audiences are the accepted audiences: a token's aud must contain at least one of them
+	// (required).
 	Audiences []string `yaml:"audiences"`
-	// Algorithms accepted, intersected with what the issuer advertises. HS256/384/512 are only
-	// allowed together with HMACKey.
+	// Algorithms are the accepted signing algorithms, intersected with what the issuer
+	// advertises (id_token_signing_alg_values_supported); none is never accepted. HS256/384/512
+	// are only allowed together with hmacKey.
 	Algorithms []string `yaml:"algorithms"`
-	// ClockSkew tolerated on exp, nbf and iat (default 30s, at most 5m).
+	// ClockSkew is the tolerance on exp, nbf and iat (at most 5m).
 	ClockSkew provider.Duration `yaml:"clockSkew"`
-	// HMACKey is a shared key for HS* tokens; leave it out unless the issuer signs with one.
+	// HMACKey is a secret reference to a shared key for HS* tokens; leave it out unless the
+	// issuer signs with one. Keys from the JWKS never verify HS* tokens.
 	HMACKey provider.SecretRef `yaml:"hmacKey,omitempty"`
 	// DiscoveryURL overrides where the discovery document is read (an in-cluster address of
-	// the issuer); the document's issuer must still equal Issuer.
+	// the issuer), <issuer>/.well-known/openid-configuration when unset; the document's issuer
+	// must still equal issuer.
 	DiscoveryURL string `yaml:"discoveryURL,omitempty"`
-	// JWKSURL overrides the jwks_uri of the discovery document.
+	// JWKSURL overrides where the key set is read, the jwks_uri of the discovery document
+	// when unset.
 	JWKSURL string `yaml:"jwksURL,omitempty"`
 	// RefetchInterval is the minimum time between two fetches of the key set, however many
-	// tokens with unknown key ids arrive (default 30s).
+	// tokens with unknown key ids arrive.
 	RefetchInterval provider.Duration `yaml:"refetchInterval"`
 	// KeysMaxAge is how long a fetched key set is used before it is refreshed in the
-	// background, which is how keys the issuer removed stop being accepted (default 10m).
+	// background, which is how keys the issuer removed stop being accepted.
 	KeysMaxAge provider.Duration `yaml:"keysMaxAge"`
-	// Timeout bounds each request to the issuer (default 10s).
+	// Timeout bounds each request to the issuer.
 	Timeout provider.Duration `yaml:"timeout"`
 	// TLS verifies the issuer's certificate (https issuers): the CAs to trust instead of the
 	// system roots, the name it carries, an optional client certificate.
@@ -61,7 +66,7 @@ type Policy struct {
 	// CAFile is the former place of the CA bundle. Deprecated: set tls.ca to {file: PATH};
 	// eim.yaml loading moves it there with a notice.
 	CAFile string `yaml:"caFile,omitempty"`
-	// Claims maps claims to roles, groups, client id and tenants.
+	// Claims says which claims carry roles, groups, the client id and tenants.
 	Claims ClaimMapping `yaml:"claims"`
 }
 

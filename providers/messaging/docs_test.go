@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -78,36 +77,4 @@ func TestDocCapabilityTable(t *testing.T) {
 		return
 	}
 	assert.Equal(t, want, text[i+len(begin):j], "the table matches the declared capabilities; regenerate with go test -run TestDocCapabilityTable -update")
-}
-
-// yamlKeys lists the dotted yaml keys of a configuration type.
-func yamlKeys(t reflect.Type, prefix string) []string {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	var keys []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-		if name == "" || name == "-" {
-			continue
-		}
-		ft := f.Type
-		if ft.Kind() == reflect.Struct && ft.Name() != "SecretRef" && ft.Name() != "Duration" {
-			keys = append(keys, yamlKeys(ft, prefix+name+".")...)
-			continue
-		}
-		keys = append(keys, prefix+name)
-	}
-	return keys
-}
-
-func TestDocDocumentsEveryKey(t *testing.T) {
-	doc, err := os.ReadFile(docPath)
-	require.NoError(t, err)
-	for _, c := range []any{memory.NewConfig(), nats.NewConfig(), rabbitmq.NewConfig(), redis.NewConfig(), sql.NewConfig()} {
-		for _, k := range yamlKeys(reflect.TypeOf(c), "") {
-			assert.Contains(t, string(doc), "`"+k+"`", "docs/providers/messaging.md documents %T key %s", c, k)
-		}
-	}
 }

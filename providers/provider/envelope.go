@@ -17,8 +17,11 @@ import (
 // Configuration loading decodes Config strictly into the typed configuration of the adapter
 // registered as Type and keeps it in Settings.
 type Envelope struct {
-	Type     string        `yaml:"type"`
-	Config   yaml.Node     `yaml:"config"`
+	// Type is the name of the adapter, one of those registered for the kind.
+	Type string `yaml:"type"`
+	// Config is the adapter's configuration, decoded strictly into its typed configuration.
+	Config yaml.Node `yaml:"config"`
+	// Settings is Config decoded into the adapter's typed configuration, defaults applied.
 	Settings AdapterConfig `yaml:"-"`
 }
 

@@ -14,8 +14,12 @@ import (
 // Bootstrap resolves every SecretRef in the configuration before it opens the providers that
 // use them; Value then returns the resolved credential.
 type SecretRef struct {
-	Env    string `yaml:"env,omitempty"`
-	File   string `yaml:"file,omitempty"`
+	// Env is the environment variable holding the value.
+	Env string `yaml:"env,omitempty"`
+	// File is the file holding the value, e.g. a key of a mounted Kubernetes Secret; one
+	// trailing newline is removed.
+	File string `yaml:"file,omitempty"`
+	// Secret is "path#key" in the configured secrets provider: key of the secret at path.
 	Secret string `yaml:"secret,omitempty"`
 
 	value SecretValue

@@ -25,25 +25,27 @@ var TLSModes = []string{TLSDisable, TLSRequire, TLSVerifyCA, TLSVerifyFull}
 // must carry. Every file is a SecretRef, resolved before the adapter opens, so no adapter reads
 // a certificate path itself.
 type TLS struct {
-	// Mode is disable, require, verify-ca or verify-full; empty takes the adapter's default
-	// (verify-full for databases and https:// URLs, the URL's scheme for brokers).
-	Mode string `yaml:"mode,omitempty" jsonschema:"enum=disable,enum=require,enum=verify-ca,enum=verify-full" jsonschema_description:"disable, require (encrypt only), verify-ca (chain) or verify-full (chain and name); empty: the adapter's default"`
+	// Mode is disable (plain TCP), require (encrypted, the server not verified), verify-ca (the
+	// chain verified, not the name) or verify-full (chain and name). Empty takes the adapter's
+	// default: verify-full for databases, Vault and https:// issuers; for brokers verify-full
+	// when the URL's scheme asks for TLS (tls://, amqps://) and disable otherwise.
+	Mode string `yaml:"mode,omitempty" jsonschema:"enum=disable,enum=require,enum=verify-ca,enum=verify-full"`
 	// CA is the PEM bundle of the certificate authorities to trust; the system roots when unset.
-	CA SecretRef `yaml:"ca,omitempty" jsonschema_description:"PEM bundle of the CAs to trust; the system roots when unset"`
-	// Cert is the PEM client certificate, for servers that ask for one; it is sent whenever the
-	// server asks, even when its issuer is not among the CAs the server names, so that the
-	// server decides (and says) whether it trusts it.
-	Cert SecretRef `yaml:"cert,omitempty" jsonschema_description:"PEM client certificate, sent whenever the server asks for one"`
-	// Key is the PEM private key of Cert.
-	Key SecretRef `yaml:"key,omitempty" jsonschema_description:"PEM private key of cert"`
+	CA SecretRef `yaml:"ca,omitempty"`
+	// Cert is the PEM client certificate, for servers that ask for one; it goes with key. It is
+	// sent whenever the server asks, even when its issuer is not among the CAs the server
+	// names, so that the server decides (and says) whether it trusts it.
+	Cert SecretRef `yaml:"cert,omitempty"`
+	// Key is the PEM private key of cert.
+	Key SecretRef `yaml:"key,omitempty"`
 	// ServerName is the name the server certificate must carry; the host dialed when empty.
-	ServerName string `yaml:"serverName,omitempty" jsonschema_description:"name the server certificate must carry; the host dialed when empty"`
-	// Enabled is the messaging adapters' former switch: true means mode verify-full. Deprecated:
-	// set mode; eim.yaml loading moves it there with a notice.
-	Enabled bool `yaml:"enabled,omitempty" jsonschema_description:"deprecated: true means mode verify-full"`
+	ServerName string `yaml:"serverName,omitempty"`
+	// Enabled is the brokers' former switch: true means mode verify-full. Deprecated: set mode;
+	// eim.yaml loading moves it there with a notice.
+	Enabled bool `yaml:"enabled,omitempty"`
 	// CAFile is the vault adapter's former CA bundle path. Deprecated: set ca to {file: PATH};
 	// eim.yaml loading moves it there with a notice.
-	CAFile string `yaml:"caFile,omitempty" jsonschema_description:"deprecated: write ca: {file: PATH}"`
+	CAFile string `yaml:"caFile,omitempty"`
 }
 
 // ModeOr returns the configured mode, or def when none is set (Enabled counts as verify-full).

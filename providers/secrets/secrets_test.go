@@ -9,6 +9,10 @@ import (
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
+	_ "github.com/eim-byoi/eim/providers/secrets/file" // the tests open registered adapters
+	_ "github.com/eim-byoi/eim/providers/secrets/kms"
+	_ "github.com/eim-byoi/eim/providers/secrets/local"
+	_ "github.com/eim-byoi/eim/providers/secrets/vault"
 )
 
 func TestValidateName(t *testing.T) {

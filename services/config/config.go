@@ -16,14 +16,15 @@ import (
 
 // Config is the whole of eim.yaml.
 type Config struct {
-	// Target selects the modules this process runs: "all", a profile (onboarding, day2,
-	// observability) or a comma-separated module list.
-	Target string `yaml:"target" jsonschema_description:"modules to run: all, a profile or a comma-separated module list"`
+	// Target selects the modules this process runs: all (every module built in), a profile
+	// (onboarding, day2, observability) or a comma-separated module list.
+	Target string `yaml:"target"`
 	// Listen holds the listener addresses.
 	Listen Listen `yaml:"listen"`
-	// DataDir holds the embedded providers' files (local secrets, SQLite database).
-	DataDir string `yaml:"dataDir" jsonschema_description:"directory for the embedded providers' files"`
-	// Log configures logging.
+	// DataDir is the directory of the embedded providers' files (local secrets, SQLite
+	// database), relative to the working directory unless absolute.
+	DataDir string `yaml:"dataDir"`
+	// Log configures the structured log written to standard error.
 	Log Log `yaml:"log"`
 	// Startup bounds how long startup and shutdown may take.
 	Startup Startup `yaml:"startup"`
@@ -40,15 +41,18 @@ type Config struct {
 
 // Listen holds the addresses the process listens on, as host:port.
 type Listen struct {
-	// HTTP serves /healthz, /readyz, /metrics and the modules' HTTP APIs.
-	HTTP string `yaml:"http" jsonschema_description:"HTTP listen address (host:port)"`
-	// GRPC serves the gRPC health service and the modules' gRPC APIs.
-	GRPC string `yaml:"grpc" jsonschema_description:"gRPC listen address (host:port)"`
+	// HTTP is the host:port serving /healthz, /readyz, /metrics and the modules' HTTP APIs; in
+	// a container use :8080 (every interface).
+	HTTP string `yaml:"http"`
+	// GRPC is the host:port serving the gRPC health service and the modules' gRPC APIs.
+	GRPC string `yaml:"grpc"`
 }
 
 // Log configures the structured log written to standard error.
 type Log struct {
-	Level  string `yaml:"level" jsonschema:"enum=debug,enum=info,enum=warn,enum=error"`
+	// Level is the lowest level logged: debug, info, warn or error.
+	Level string `yaml:"level" jsonschema:"enum=debug,enum=info,enum=warn,enum=error"`
+	// Format is json (one JSON object per line) or text (log/slog's key=value lines).
 	Format string `yaml:"format" jsonschema:"enum=json,enum=text"`
 }
 
@@ -64,9 +68,15 @@ type Startup struct {
 // gives it; an absent kind uses its embedded default where the binary has one. The
 // providers.database block configures the storage kind.
 type Providers struct {
-	Secrets   *Block `yaml:"secrets,omitempty"`
-	Database  *Block `yaml:"database,omitempty"`
-	Identity  *Block `yaml:"identity,omitempty"`
+	// Secrets selects the secrets provider, where {secret: "path#key"} references resolve: one
+	// {type, config} block, or a store and a keeper chosen independently.
+	Secrets *Block `yaml:"secrets,omitempty"`
+	// Database selects the storage provider: the database every module keeps its state in.
+	Database *Block `yaml:"database,omitempty"`
+	// Identity selects the identity provider, which verifies tokens and issues edge-node
+	// credentials.
+	Identity *Block `yaml:"identity,omitempty"`
+	// Messaging selects the messaging provider, which carries the modules' events.
 	Messaging *Block `yaml:"messaging,omitempty"`
 }
 
@@ -75,8 +85,12 @@ type Providers struct {
 // store with a cloud KMS keeper.
 type Block struct {
 	provider.Envelope `yaml:",inline"`
-	Store             *provider.Envelope `yaml:"store,omitempty"`
-	Keeper            *provider.Envelope `yaml:"keeper,omitempty"`
+	// Store is the {type, config} block of the adapter serving as the secret store (split
+	// kinds only).
+	Store *provider.Envelope `yaml:"store,omitempty"`
+	// Keeper is the {type, config} block of the adapter serving as the keeper, which encrypts
+	// and decrypts (split kinds only).
+	Keeper *provider.Envelope `yaml:"keeper,omitempty"`
 }
 
 // Block returns the block configured under key (a kind's Key), or nil.

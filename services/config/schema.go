@@ -10,12 +10,15 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
+//go:generate go run ../../internal/configdoc/gen
+
 // SchemaID identifies the generated schema.
 const SchemaID = "https://github.com/eim-byoi/eim/schemas/eim.yaml.json"
 
 // Schema returns the JSON Schema (draft 2020-12) of eim.yaml, generated from the Go types: the
 // top level, and for each provider kind an envelope whose config is checked against the typed
-// configuration of the adapter its type names. The Helm chart's values.schema.json reuses it.
+// configuration of the adapter its type names. Every property's description is its field's doc
+// comment (descriptions_gen.go). The Helm chart's values.schema.json reuses it.
 func Schema(sources []provider.ConfigSource) ([]byte, error) {
 	r := reflector()
 	root := r.Reflect(Default())
@@ -32,34 +35,49 @@ func Schema(sources []provider.ConfigSource) ([]byte, error) {
 	return json.MarshalIndent(root, "", "  ")
 }
 
+// reflector reflects the configuration types with the descriptions generated from their doc
+// comments.
 func reflector() *jsonschema.Reflector {
-	return &jsonschema.Reflector{
+	r := &jsonschema.Reflector{
 		FieldNameTag:               "yaml",
 		RequiredFromJSONSchemaTags: true,
 		DoNotReference:             true,
-		Mapper:                     mapType,
+		CommentMap:                 descriptions(),
 	}
+	r.Mapper = func(t reflect.Type) *jsonschema.Schema { return mapType(r, t) }
+	return r
 }
 
-func mapType(t reflect.Type) *jsonschema.Schema {
+// commentKey is the key of a field's description in the CommentMap: "<package path>.<type>.<field>".
+func commentKey(t reflect.Type, field string) string {
+	return t.PkgPath() + "." + t.Name() + "." + field
+}
+
+// describe returns the description of the field of t named field.
+func describe(r *jsonschema.Reflector, t reflect.Type, field string) string {
+	return r.CommentMap[commentKey(t, field)]
+}
+
+func mapType(r *jsonschema.Reflector, t reflect.Type) *jsonschema.Schema {
 	switch t {
 	case reflect.TypeFor[provider.Duration]():
 		return &jsonschema.Schema{Type: "string", Pattern: `^([0-9]+(\.[0-9]+)?(ns|us|µs|ms|s|m|h))+$`,
 			Description: "a Go duration, e.g. 30s or 5m"}
 	case reflect.TypeFor[provider.SecretRef]():
-		return secretRefSchema()
+		return secretRefSchema(r)
 	case reflect.TypeFor[provider.Envelope](), reflect.TypeFor[Block]():
-		return envelopeSchema(nil, "any", nil) // replaced per kind by Schema
+		return envelopeSchema(r, "any", nil) // replaced per kind by Schema
 	}
 	return nil
 }
 
-func secretRefSchema() *jsonschema.Schema {
+func secretRefSchema(r *jsonschema.Reflector) *jsonschema.Schema {
 	one := uint64(1)
+	ref := reflect.TypeFor[provider.SecretRef]()
 	props := jsonschema.NewProperties()
-	props.Set("env", &jsonschema.Schema{Type: "string", MinLength: &one, Description: "environment variable holding the value"})
-	props.Set("file", &jsonschema.Schema{Type: "string", MinLength: &one, Description: "file holding the value"})
-	props.Set("secret", &jsonschema.Schema{Type: "string", Pattern: `^[^#]+#[^#]+$`, Description: "path#key in the secrets provider"})
+	props.Set("env", &jsonschema.Schema{Type: "string", MinLength: &one, Description: describe(r, ref, "Env")})
+	props.Set("file", &jsonschema.Schema{Type: "string", MinLength: &one, Description: describe(r, ref, "File")})
+	props.Set("secret", &jsonschema.Schema{Type: "string", Pattern: `^[^#]+#[^#]+$`, Description: describe(r, ref, "Secret")})
 	return &jsonschema.Schema{
 		Type: "object", Properties: props, AdditionalProperties: jsonschema.FalseSchema,
 		MinProperties: &one, MaxProperties: &one,
@@ -81,10 +99,12 @@ func envelopeSchema(r *jsonschema.Reflector, kind string, src provider.ConfigSou
 			}
 			cs := r.Reflect(cfg)
 			cs.Version, cs.ID = "", ""
+			cs.Description = "the configuration of the " + kind + " adapter " + n
 			branches = append(branches, ifTypeThenConfig(n, cs))
 		}
 	}
-	typ := &jsonschema.Schema{Type: "string", Description: "adapter name"}
+	envType := reflect.TypeFor[provider.Envelope]()
+	typ := &jsonschema.Schema{Type: "string", Description: describe(r, envType, "Type")}
 	if len(names) > 0 {
 		typ.Enum = names
 	} else {
@@ -92,7 +112,7 @@ func envelopeSchema(r *jsonschema.Reflector, kind string, src provider.ConfigSou
 	}
 	props := jsonschema.NewProperties()
 	props.Set("type", typ)
-	props.Set("config", &jsonschema.Schema{Type: "object", Description: "the adapter's configuration"})
+	props.Set("config", &jsonschema.Schema{Type: "object", Description: describe(r, envType, "Config")})
 	return &jsonschema.Schema{
 		Type: "object", Properties: props, Required: []string{"type"}, AdditionalProperties: jsonschema.FalseSchema,
 		AllOf: branches, Description: "the " + kind + " provider: {type, config}",

@@ -26,7 +26,7 @@ type Admin struct {
 	// realm-management roles manage-clients, view-clients, query-groups, view-users and
 	// manage-users (the legacy EMF host-manager-m2m-client has them).
 	ClientID string `yaml:"clientID"`
-	// ClientSecret is its secret.
+	// ClientSecret is a secret reference to the admin client's secret.
 	ClientSecret provider.SecretRef `yaml:"clientSecret"`
 	// ClientIDPattern names each edge node's client; {device} is its UUID.
 	ClientIDPattern string `yaml:"clientIDPattern"`

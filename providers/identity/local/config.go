@@ -12,21 +12,23 @@ import (
 
 // Config configures the embedded issuer.
 type Config struct {
-	// Issuer is the issuer URL clients reach it at; its path (default /oidc) is where `eim
-	// serve` serves it. Empty: http://<listen.http>/oidc (127.0.0.1 for a wildcard host).
+	// Issuer is the issuer URL clients reach it at; its path is where eim serve serves the
+	// discovery document, /jwks and /token. Empty: http://<listen.http>/oidc (127.0.0.1 for a
+	// wildcard host).
 	Issuer string `yaml:"issuer,omitempty"`
-	// Audiences are put in every token and required when verifying (default [eim]).
+	// Audiences are put in every token and required when verifying.
 	Audiences []string `yaml:"audiences"`
-	// Algorithm signs tokens: ES256 (default) or RS256.
+	// Algorithm signs tokens: ES256 or RS256.
 	Algorithm string `yaml:"algorithm"`
-	// TokenTTL is the lifetime of issued tokens (default 15m).
+	// TokenTTL is the lifetime of issued tokens, from 10s to 24h.
 	TokenTTL provider.Duration `yaml:"tokenTTL"`
-	// ClockSkew tolerated when verifying (default 30s).
+	// ClockSkew is the tolerance on exp, nbf and iat when verifying (at most 5m).
 	ClockSkew provider.Duration `yaml:"clockSkew"`
 	// KeysMaxAge is how often the verifier re-reads the key set from the secrets store, which is
-	// how replicas learn of a rotation made by another (default 1m).
+	// how replicas learn of a rotation made by another.
 	KeysMaxAge provider.Duration `yaml:"keysMaxAge"`
-	// KeySecret is the secret (in the secrets provider) holding the signing keys.
+	// KeySecret is the secret (in the secrets provider) holding the signing keys: a private
+	// JWKS and the active key id.
 	KeySecret string `yaml:"keySecret"`
 	// ClientPrefix is where issued clients are kept in the secrets provider.
 	ClientPrefix string `yaml:"clientPrefix"`

@@ -19,11 +19,13 @@ type Config struct {
 
 // Registration configures dynamic client registration.
 type Registration struct {
-	// Enabled turns dynamic client registration on.
+	// Enabled turns dynamic client registration on: the provider then declares ClientIssuer.
 	Enabled bool `yaml:"enabled"`
-	// Endpoint overrides the registration_endpoint of the discovery document.
+	// Endpoint is the RFC 7591 registration endpoint; the registration_endpoint of the
+	// discovery document when unset.
 	Endpoint string `yaml:"endpoint,omitempty"`
-	// InitialAccessToken authorizes registration where the issuer requires one.
+	// InitialAccessToken is a secret reference to the token that authorizes registration,
+	// where the issuer requires one.
 	InitialAccessToken provider.SecretRef `yaml:"initialAccessToken,omitempty"`
 	// Scope is registered for, and requested by, each client: it is how the issuer binds the
 	// client's tokens to the tenant ({tenant} is replaced). Map it back with a claims.tenants
@@ -32,7 +34,7 @@ type Registration struct {
 	// ClientName names each client; {device} is its UUID.
 	ClientName string `yaml:"clientName"`
 	// SecretPrefix is where each client's credentials and registration access token are kept
-	// in the secrets provider.
+	// in the secrets provider (which needs a writable store).
 	SecretPrefix string `yaml:"secretPrefix"`
 }
 

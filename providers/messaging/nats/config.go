@@ -14,19 +14,24 @@ type Config struct {
 	// URL lists the servers, comma separated: nats://host:4222 (tls://host:4222 for TLS). It
 	// must not hold credentials.
 	URL string `yaml:"url"`
-	// Username and Password authenticate with a user; Token with a token (not both).
-	Username string             `yaml:"username,omitempty"`
+	// Username is the NATS user to authenticate as, with password.
+	Username string `yaml:"username,omitempty"`
+	// Password is a secret reference to the user's password.
 	Password provider.SecretRef `yaml:"password,omitempty"`
-	Token    provider.SecretRef `yaml:"token,omitempty"`
-	// TLS configures TLS; a tls:// URL enables it too.
+	// Token is a secret reference to a token to authenticate with, instead of username and
+	// password.
+	Token provider.SecretRef `yaml:"token,omitempty"`
+	// TLS secures the connection; without a mode, verify-full for a tls:// URL and disable
+	// otherwise.
 	TLS provider.TLS `yaml:"tls"`
-	// Stream is the JetStream stream holding the messages; created at start when missing,
-	// verified to hold SubjectPrefix+">" when it exists.
+	// Stream is the JetStream stream holding the messages of every topic; created at start
+	// when missing, verified to hold the subjects <subjectPrefix>> when it exists.
 	Stream string `yaml:"stream"`
 	// SubjectPrefix is prepended to topics to make subjects: topic hosts.changed is subject
 	// eim.hosts.changed.
 	SubjectPrefix string `yaml:"subjectPrefix"`
-	// MaxAge bounds how long the stream keeps a message, consumed or not.
+	// MaxAge bounds how long the stream keeps a message, consumed or not, when the adapter
+	// creates the stream.
 	MaxAge provider.Duration `yaml:"maxAge"`
 	// Replicas is the stream's replica count when the adapter creates it (1 to 5).
 	Replicas int `yaml:"replicas"`

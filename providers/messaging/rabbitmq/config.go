@@ -13,12 +13,15 @@ type Config struct {
 	// URL is amqp://host:5672/vhost (amqps:// for TLS), without credentials; the vhost is
 	// URL-escaped ("/" is %2F or an empty path).
 	URL string `yaml:"url"`
-	// Username and Password log in (PLAIN).
-	Username string             `yaml:"username"`
+	// Username is the RabbitMQ user to log in as (PLAIN; required).
+	Username string `yaml:"username"`
+	// Password is a secret reference to the user's password (required).
 	Password provider.SecretRef `yaml:"password,omitempty"`
-	// TLS configures TLS; an amqps:// URL enables it too.
+	// TLS secures the connection; without a mode, verify-full for an amqps:// URL and
+	// disable otherwise.
 	TLS provider.TLS `yaml:"tls"`
-	// Exchange is the durable topic exchange every topic is published to (routing key = topic).
+	// Exchange is the durable topic exchange every topic is published to (routing key = topic);
+	// the queues are <exchange>.<topic>.<group>.
 	Exchange string `yaml:"exchange"`
 	// ConnectTimeout bounds one connection attempt.
 	ConnectTimeout provider.Duration `yaml:"connectTimeout"`

@@ -11,17 +11,19 @@ import (
 type Config struct {
 	// Address is the server's host:port.
 	Address string `yaml:"address"`
-	// Username and Password log in with an ACL user (Redis 6+); Password alone uses the
-	// default user.
-	Username string             `yaml:"username,omitempty"`
+	// Username is the ACL user to log in as (Redis 6+), with password.
+	Username string `yaml:"username,omitempty"`
+	// Password is a secret reference to the password of username, or of the default user
+	// when username is unset.
 	Password provider.SecretRef `yaml:"password,omitempty"`
 	// DB is the database number.
 	DB int `yaml:"db"`
-	// TLS configures TLS.
+	// TLS secures the connection (mode disable unless set).
 	TLS provider.TLS `yaml:"tls"`
 	// KeyPrefix starts every key the adapter writes: topic t is the stream <keyPrefix>t.
 	KeyPrefix string `yaml:"keyPrefix"`
-	// MaxLen trims each stream to about this many entries, acknowledged or not; 0 keeps all.
+	// MaxLen trims each stream to about this many entries (XADD MAXLEN ~), acknowledged or not:
+	// size it above the backlog you must survive; 0 keeps every entry.
 	MaxLen int64 `yaml:"maxLen"`
 	// ClaimTimeout is how long a delivered message may stay unacknowledged before another
 	// consumer of the group claims it (XAUTOCLAIM): the consumer crashed or hangs.

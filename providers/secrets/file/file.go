@@ -37,10 +37,11 @@ const Name = "file"
 
 // Config configures the file adapter.
 type Config struct {
-	// Dir is the directory holding one directory per secret.
-	Dir string `yaml:"dir" jsonschema:"required" jsonschema_description:"directory holding one directory per secret (Kubernetes Secret volumes mounted below it)"`
-	// RefreshInterval is how often watched secrets are re-read.
-	RefreshInterval provider.Duration `yaml:"refreshInterval" jsonschema_description:"how often watched secrets are re-read from the files"`
+	// Dir is the absolute path of the directory holding one directory per secret (Kubernetes
+	// Secret volumes mounted below it; required).
+	Dir string `yaml:"dir" jsonschema:"required"`
+	// RefreshInterval is how often watched secrets are re-read from the files.
+	RefreshInterval provider.Duration `yaml:"refreshInterval"`
 }
 
 // NewConfig returns the defaults.

@@ -18,12 +18,12 @@ const (
 // store's data keys) and, optionally, a database table holding envelope-encrypted secrets
 // (the store).
 type Config struct {
-	// Provider is the KMS service: aws, gcp or azure.
-	Provider string `yaml:"provider" jsonschema:"required,enum=aws,enum=gcp,enum=azure" jsonschema_description:"KMS service: aws, gcp or azure"`
-	// Key names the key: an AWS key id, ARN or alias/name; a GCP key resource
+	// Provider is the KMS service: aws, gcp or azure (required).
+	Provider string `yaml:"provider" jsonschema:"required,enum=aws,enum=gcp,enum=azure"`
+	// Key names the key (required): an AWS key id, ARN or alias/name; a GCP key resource
 	// (projects/P/locations/L/keyRings/R/cryptoKeys/K); an Azure Key Vault key URL
 	// (https://V.vault.azure.net/keys/K[/version]).
-	Key string `yaml:"key" jsonschema:"required" jsonschema_description:"the key: AWS key id/ARN/alias, GCP key resource name, or Azure Key Vault key URL"`
+	Key string `yaml:"key" jsonschema:"required"`
 	// AWS holds the AWS-specific settings.
 	AWS AWS `yaml:"aws"`
 	// GCP holds the GCP-specific settings.
@@ -33,36 +33,42 @@ type Config struct {
 	// own connection settings.
 	Database *Database `yaml:"database,omitempty"`
 	// Timeout bounds one call to the KMS or the database.
-	Timeout provider.Duration `yaml:"timeout" jsonschema_description:"time limit of one KMS or database call"`
+	Timeout provider.Duration `yaml:"timeout"`
 	// RefreshInterval is how often watched secrets are re-read from the table.
-	RefreshInterval provider.Duration `yaml:"refreshInterval" jsonschema_description:"how often watched secrets are re-read from the table"`
+	RefreshInterval provider.Duration `yaml:"refreshInterval"`
 }
 
 // AWS configures AWS KMS. Without static credentials the SDK's default chain is used (IRSA,
 // ECS/EC2 roles, shared config).
 type AWS struct {
-	Region string `yaml:"region,omitempty" jsonschema_description:"AWS region, e.g. eu-west-1"`
-	// Endpoint overrides the KMS endpoint (a VPC endpoint, or local-kms in tests).
-	Endpoint        string              `yaml:"endpoint,omitempty" jsonschema_description:"KMS endpoint URL override (VPC endpoint)"`
-	AccessKeyID     *provider.SecretRef `yaml:"accessKeyID,omitempty" jsonschema_description:"static access key id; the SDK default chain when absent"`
-	SecretAccessKey *provider.SecretRef `yaml:"secretAccessKey,omitempty" jsonschema_description:"static secret access key, with accessKeyID"`
+	// Region is the AWS region of the key, e.g. eu-west-1.
+	Region string `yaml:"region,omitempty"`
+	// Endpoint overrides the KMS endpoint URL (a VPC endpoint, or local-kms in tests).
+	Endpoint string `yaml:"endpoint,omitempty"`
+	// AccessKeyID is a secret reference to a static access key id, set together with
+	// secretAccessKey; the SDK's default credential chain when unset.
+	AccessKeyID *provider.SecretRef `yaml:"accessKeyID,omitempty"`
+	// SecretAccessKey is a secret reference to the static secret access key of accessKeyID.
+	SecretAccessKey *provider.SecretRef `yaml:"secretAccessKey,omitempty"`
 }
 
 // GCP configures Cloud KMS. Without credentials, Application Default Credentials are used
 // (workload identity, GOOGLE_APPLICATION_CREDENTIALS).
 type GCP struct {
-	Credentials *provider.SecretRef `yaml:"credentials,omitempty" jsonschema_description:"service account key JSON; Application Default Credentials when absent"`
+	// Credentials is a secret reference to a service account key (JSON); Application Default
+	// Credentials when unset.
+	Credentials *provider.SecretRef `yaml:"credentials,omitempty"`
 }
 
 // Database locates the table of the store.
 type Database struct {
-	// Driver is postgres or mysql (MySQL 8 and MariaDB).
-	Driver string `yaml:"driver" jsonschema:"required,enum=postgres,enum=mysql" jsonschema_description:"postgres or mysql"`
-	// DSN is the connection string: a postgres:// URL or key=value string, or a
-	// go-sql-driver/mysql DSN. It holds a password, so it is a reference ({env} or {file}).
-	DSN provider.SecretRef `yaml:"dsn" jsonschema:"required" jsonschema_description:"connection string, as {env: VAR} or {file: /path}"`
-	// Table is the table's name; created when missing (if the user may).
-	Table string `yaml:"table" jsonschema_description:"table name; created if missing"`
+	// Driver is postgres or mysql (MySQL 8 and MariaDB; required).
+	Driver string `yaml:"driver" jsonschema:"required,enum=postgres,enum=mysql"`
+	// DSN is a secret reference ({env} or {file}) to the connection string, which holds a
+	// password: a postgres:// URL or key=value string, or a go-sql-driver/mysql DSN (required).
+	DSN provider.SecretRef `yaml:"dsn" jsonschema:"required"`
+	// Table is the table's name, created when missing (if the user may); eim_secrets when unset.
+	Table string `yaml:"table"`
 }
 
 // NewConfig returns the defaults.

@@ -8,11 +8,11 @@ import (
 
 // Config configures the local adapter. Every field is optional.
 type Config struct {
-	// Dir holds the key and the encrypted secrets; <dataDir>/secrets when empty.
-	Dir string `yaml:"dir,omitempty" jsonschema_description:"directory of the key and the encrypted secrets; <dataDir>/secrets when empty"`
+	// Dir is the directory of the key and the encrypted secrets; <dataDir>/secrets when empty.
+	Dir string `yaml:"dir,omitempty"`
 	// RefreshInterval is how often watched secrets are re-read from disk, to notice writes by
 	// another process (eim CLI) sharing the directory.
-	RefreshInterval provider.Duration `yaml:"refreshInterval" jsonschema_description:"how often watched secrets are re-read from disk"`
+	RefreshInterval provider.Duration `yaml:"refreshInterval"`
 }
 
 // NewConfig returns the defaults.

@@ -11,40 +11,43 @@ import (
 
 // Config configures the vault adapter (HashiCorp Vault or OpenBao).
 type Config struct {
-	// Address is the server's URL, e.g. https://vault.example.com:8200.
-	Address string `yaml:"address" jsonschema:"required" jsonschema_description:"server URL, e.g. https://vault.example.com:8200"`
+	// Address is the server's URL, e.g. https://vault.example.com:8200 (required).
+	Address string `yaml:"address" jsonschema:"required"`
 	// Namespace is the Vault Enterprise / OpenBao namespace; empty for the root namespace.
-	Namespace string `yaml:"namespace,omitempty" jsonschema_description:"Vault Enterprise / OpenBao namespace; empty for the root namespace"`
+	Namespace string `yaml:"namespace,omitempty"`
 	// TLS verifies the server of an https:// address: the CAs to trust (the system roots when
 	// unset), the name its certificate carries and an optional client certificate.
 	TLS provider.TLS `yaml:"tls"`
-	// Auth chooses exactly one auth method.
+	// Auth is the auth method: exactly one of token, tokenFile, appRole, kubernetes and jwt.
 	Auth Auth `yaml:"auth"`
 	// KV is the KV version 2 secrets engine that holds the store's secrets.
 	KV KV `yaml:"kv"`
 	// Transit enables the keeper; without it the provider declares no keeper.
 	Transit *Transit `yaml:"transit,omitempty"`
-	// DynamicPrefixes are the secret names read as plain logical reads with leases (dynamic
-	// secrets engines such as database) instead of KV: "database/creds/eim#password".
-	DynamicPrefixes []string `yaml:"dynamicPrefixes" jsonschema_description:"names starting with one of these are dynamic secrets (leased), read from their engine instead of KV"`
+	// DynamicPrefixes are the name prefixes of dynamic secrets, each ending in /: a secret
+	// whose name starts with one of them (database/creds/eim) is read from its secrets engine
+	// as a leased logical read instead of from KV.
+	DynamicPrefixes []string `yaml:"dynamicPrefixes"`
 	// Timeout bounds one HTTP request to the server.
-	Timeout provider.Duration `yaml:"timeout" jsonschema_description:"time limit of one request"`
-	// MaxRetries is how often a request that failed with a 5xx or a connection error is retried.
-	MaxRetries int `yaml:"maxRetries" jsonschema:"minimum=0,maximum=10" jsonschema_description:"retries of a request that failed with 5xx or a connection error"`
-	// RefreshInterval is how often watched static secrets are re-read.
-	RefreshInterval provider.Duration `yaml:"refreshInterval" jsonschema_description:"how often watched KV secrets are re-read to notice rotations"`
+	Timeout provider.Duration `yaml:"timeout"`
+	// MaxRetries is how often a request that failed with a 5xx or a connection error is
+	// retried, from 0 to 10.
+	MaxRetries int `yaml:"maxRetries" jsonschema:"minimum=0,maximum=10"`
+	// RefreshInterval is how often watched static (KV) secrets are re-read to notice
+	// rotations.
+	RefreshInterval provider.Duration `yaml:"refreshInterval"`
 	// RevokeOnClose revokes the token on shutdown when the adapter obtained it by logging in
 	// (appRole, kubernetes, jwt). A token given by the operator (token, tokenFile) is never revoked.
-	RevokeOnClose bool `yaml:"revokeOnClose" jsonschema_description:"revoke the token obtained by logging in when the process stops"`
+	RevokeOnClose bool `yaml:"revokeOnClose"`
 }
 
 // Auth holds exactly one auth method.
 type Auth struct {
-	// Token is a static token. It is renewed when renewable, and cannot log in again once
-	// revoked or expired.
-	Token *provider.SecretRef `yaml:"token,omitempty" jsonschema_description:"a static token: {env: VAR} or {file: /path}"`
-	// TokenFile is a file holding the token, re-read when it changes (Vault Agent's sink).
-	TokenFile string `yaml:"tokenFile,omitempty" jsonschema_description:"file holding the token, re-read when it changes (e.g. a Vault Agent sink)"`
+	// Token is a static token, a secret reference ({env} or {file}). It is renewed when
+	// renewable, and cannot log in again once revoked or expired.
+	Token *provider.SecretRef `yaml:"token,omitempty"`
+	// TokenFile is a file holding the token, re-read when it changes (e.g. a Vault Agent sink).
+	TokenFile string `yaml:"tokenFile,omitempty"`
 	// AppRole logs in with a role id and a secret id.
 	AppRole *AppRole `yaml:"appRole,omitempty"`
 	// Kubernetes logs in with the pod's service account token.
@@ -55,34 +58,47 @@ type Auth struct {
 
 // AppRole configures the approle auth method.
 type AppRole struct {
-	Mount    string             `yaml:"mount" jsonschema_description:"mount path of the approle auth method"`
-	RoleID   string             `yaml:"roleID" jsonschema:"required" jsonschema_description:"role id"`
-	SecretID provider.SecretRef `yaml:"secretID" jsonschema:"required" jsonschema_description:"secret id: {env: VAR} or {file: /path}"`
+	// Mount is the mount path of the approle auth method; approle when unset.
+	Mount string `yaml:"mount"`
+	// RoleID is the role id of the AppRole (required).
+	RoleID string `yaml:"roleID" jsonschema:"required"`
+	// SecretID is a secret reference ({env} or {file}) to the AppRole's secret id (required).
+	SecretID provider.SecretRef `yaml:"secretID" jsonschema:"required"`
 }
 
 // Kubernetes configures the kubernetes auth method.
 type Kubernetes struct {
-	Mount     string `yaml:"mount" jsonschema_description:"mount path of the kubernetes auth method"`
-	Role      string `yaml:"role" jsonschema:"required" jsonschema_description:"Vault role bound to the service account"`
-	TokenFile string `yaml:"tokenFile" jsonschema_description:"service account token file, read at every login"`
+	// Mount is the mount path of the kubernetes auth method; kubernetes when unset.
+	Mount string `yaml:"mount"`
+	// Role is the Vault role bound to the service account (required).
+	Role string `yaml:"role" jsonschema:"required"`
+	// TokenFile is the service account token file, read at every login;
+	// /var/run/secrets/kubernetes.io/serviceaccount/token when unset.
+	TokenFile string `yaml:"tokenFile"`
 }
 
 // JWT configures the jwt auth method.
 type JWT struct {
-	Mount     string `yaml:"mount" jsonschema_description:"mount path of the jwt auth method"`
-	Role      string `yaml:"role" jsonschema:"required" jsonschema_description:"Vault role of the jwt method"`
-	TokenFile string `yaml:"tokenFile" jsonschema:"required" jsonschema_description:"file holding the JWT, read at every login"`
+	// Mount is the mount path of the jwt auth method; jwt when unset.
+	Mount string `yaml:"mount"`
+	// Role is the Vault role of the jwt auth method (required).
+	Role string `yaml:"role" jsonschema:"required"`
+	// TokenFile is the file holding the JWT, read at every login (required).
+	TokenFile string `yaml:"tokenFile" jsonschema:"required"`
 }
 
 // KV locates the KV version 2 engine.
 type KV struct {
-	Mount string `yaml:"mount" jsonschema_description:"mount path of the KV v2 engine"`
+	// Mount is the mount path of the KV version 2 engine.
+	Mount string `yaml:"mount"`
 }
 
 // Transit locates the transit key the keeper uses.
 type Transit struct {
-	Mount string `yaml:"mount" jsonschema_description:"mount path of the transit engine"`
-	Key   string `yaml:"key" jsonschema_description:"name of the transit key"`
+	// Mount is the mount path of the transit engine; transit when unset.
+	Mount string `yaml:"mount"`
+	// Key is the name of the transit key; eim when unset.
+	Key string `yaml:"key"`
 }
 
 // Default mount paths and files.

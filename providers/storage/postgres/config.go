@@ -19,7 +19,7 @@ type Config struct {
 	// URL is postgres://user@host:port/database, an alternative to host, port, database and
 	// user (fields set explicitly win). It must not hold a password.
 	URL string `yaml:"url,omitempty"`
-	// ApplicationName is reported to the server (pg_stat_activity).
+	// ApplicationName is the name the server shows for EIM's connections (pg_stat_activity).
 	ApplicationName string `yaml:"applicationName"`
 }
 

@@ -11,11 +11,12 @@ const DefaultFile = "eim.db"
 
 // Config configures the sqlite adapter.
 type Config struct {
-	// Path of the database file; <dataDir>/eim.db when unset. Its directory must exist.
+	// Path is the database file; <dataDir>/eim.db when unset. Its directory must exist (the
+	// data directory itself is created).
 	Path string `yaml:"path,omitempty"`
 	// BusyTimeout is how long a statement waits for another connection's write lock.
 	BusyTimeout provider.Duration `yaml:"busyTimeout"`
-	// MaxOpen bounds open connections (WAL allows concurrent readers and one writer).
+	// MaxOpen bounds the open connections (WAL allows concurrent readers and one writer).
 	MaxOpen int `yaml:"maxOpen"`
 }
 
