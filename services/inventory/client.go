@@ -20,7 +20,9 @@ type Client = inventoryv1.InventoryServiceClient
 // Local returns a Client that calls srv in the same process, without serialization.
 func Local(srv inventoryv1.InventoryServiceServer) Client { return local{srv} }
 
-type local struct{ srv inventoryv1.InventoryServiceServer }
+type local struct {
+	srv inventoryv1.InventoryServiceServer
+}
 
 var _ Client = local{}
 

@@ -170,7 +170,7 @@ func testReferences(t *testing.T, b *bed) {
 	_, err = b.client.CreateResource(context.Background(), &inventoryv1.CreateResourceRequest{TenantId: ten, Resource: site("x", st.GetResourceId())})
 	assert.Equal(t, provider.InvalidArgument, code(err), "a site is not a region")
 	_, err = b.client.UpdateResource(context.Background(), &inventoryv1.UpdateResourceRequest{TenantId: ten, ResourceId: reg,
-		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Region{Region: &locationv1.RegionResource{ParentId: reg}}},
+		Resource:  &inventoryv1.Resource{Resource: &inventoryv1.Resource_Region{Region: &locationv1.RegionResource{ParentId: reg}}},
 		FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"parent_id"}}})
 	assert.Equal(t, provider.InvalidArgument, code(err), "a region cannot be its own parent")
 }

@@ -85,7 +85,9 @@ type Kind struct {
 }
 
 // Descriptor returns the kind's message descriptor.
-func (k *Kind) Descriptor() protoreflect.MessageDescriptor { return k.Message.ProtoReflect().Descriptor() }
+func (k *Kind) Descriptor() protoreflect.MessageDescriptor {
+	return k.Message.ProtoReflect().Descriptor()
+}
 
 // Ref returns the reference named name.
 func (k *Kind) Ref(name string) (Ref, bool) {
