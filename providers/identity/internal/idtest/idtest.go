@@ -1,5 +1,5 @@
 // Package idtest builds the conformance harness of the adapters that verify tokens of a real
-// issuer (oidc, keycloak): a conformance.IdPFront in front of the issuer, and providers opened
+// issuer (oidc, keycloak): a identitytest.IdPFront in front of the issuer, and providers opened
 // to reach the issuer through it.
 package idtest
 
@@ -14,8 +14,8 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
 	_ "github.com/eim-byoi/eim/providers/secrets/local" // the store the adapters keep credentials in
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/conformance/identitytest"
 )
 
 // Opener opens the adapter under test with its policy pointed at base (scheme://host:port
@@ -33,9 +33,9 @@ func Tune(p *identity.Policy, base, discoveryPath, jwksPath string, keysMaxAge t
 }
 
 // Front starts an IdPFront for the issuer at upstream, stopped when the test ends.
-func Front(t *testing.T, upstream, jwksPath string) *conformance.IdPFront {
+func Front(t *testing.T, upstream, jwksPath string) *identitytest.IdPFront {
 	t.Helper()
-	f, err := conformance.NewIdPFront(upstream, jwksPath)
+	f, err := identitytest.NewIdPFront(upstream, jwksPath)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = f.Close() })
 	return f
@@ -52,14 +52,14 @@ func Store(t *testing.T) *secrets.Store {
 
 // Harness opens the provider under test through f and returns it with the hooks the front
 // provides (every hook but Token).
-func Harness(t *testing.T, f *conformance.IdPFront, open Opener) (*identity.Provider, conformance.IdentityHooks) {
+func Harness(t *testing.T, f *identitytest.IdPFront, open Opener) (*identity.Provider, identitytest.IdentityHooks) {
 	t.Helper()
 	ctx := context.Background()
 	main, err := open(ctx, f.URL(), identity.DefaultKeysMaxAge)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = main.Close() })
 	require.Eventually(t, func() bool { return main.CheckHealth(ctx) == nil }, 30*time.Second, 50*time.Millisecond, "the provider under test gets ready")
-	return main, conformance.IdentityHooks{
+	return main, identitytest.IdentityHooks{
 		Sign: f.Sign, Rotate: f.Rotate, Retire: f.Retire, Outage: f.Outage, Requests: f.Requests,
 		Reopen: func(ctx context.Context, maxAge time.Duration) (*identity.Provider, error) {
 			return open(ctx, f.URL(), maxAge)

@@ -10,8 +10,8 @@ import (
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/conformance/storageschema"
 )
 
 // CheckReplica checks the read-replica behaviour of db, whose replica endpoint is p: a proxy
@@ -26,7 +26,7 @@ func CheckReplica(t *testing.T, db *storage.DB, p *faultproxy.Proxy, insert stri
 	var err error
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
-	require.NoError(t, db.Migrate(ctx, conformance.StorageSchema()))
+	require.NoError(t, db.Migrate(ctx, storageschema.Schema()))
 	require.True(t, db.HasReplica())
 	require.NotSame(t, db.SQL(), db.Replica(), "the replica has a pool of its own")
 

@@ -1,4 +1,4 @@
-package conformance
+package messagingtest
 
 import (
 	"context"
@@ -18,19 +18,19 @@ import (
 // messagingCases are the cases every adapter runs, with no hook.
 func messagingCases() []Case[MessagingHarness] {
 	return []Case[MessagingHarness]{
-		{"Health", msgCaseHealth},
-		{"PublishReceive", msgCasePublishReceive},
-		{"HeadersAndBinaryPayload", msgCaseHeadersBinary},
-		{"LargePayload", msgCaseLargePayload},
-		{"InvalidInput", msgCaseInvalid},
-		{"TwoGroupsEachGetAll", msgCaseTwoGroups},
-		{"CompetingConsumersExactlyOnce", msgCaseCompeting},
-		{"NackRedelivered", msgCaseNack},
-		{"PanicRedelivered", msgCasePanic},
-		{"PoisonDeadLettered", msgCasePoison},
-		{"CapabilitiesBothWays", msgCaseCapabilities},
-		{"OrderedKeys", msgCaseOrdered},
-		{"GracefulDrain", msgCaseDrain},
+		{Name: "Health", Run: msgCaseHealth},
+		{Name: "PublishReceive", Run: msgCasePublishReceive},
+		{Name: "HeadersAndBinaryPayload", Run: msgCaseHeadersBinary},
+		{Name: "LargePayload", Run: msgCaseLargePayload},
+		{Name: "InvalidInput", Run: msgCaseInvalid},
+		{Name: "TwoGroupsEachGetAll", Run: msgCaseTwoGroups},
+		{Name: "CompetingConsumersExactlyOnce", Run: msgCaseCompeting},
+		{Name: "NackRedelivered", Run: msgCaseNack},
+		{Name: "PanicRedelivered", Run: msgCasePanic},
+		{Name: "PoisonDeadLettered", Run: msgCasePoison},
+		{Name: "CapabilitiesBothWays", Run: msgCaseCapabilities},
+		{Name: "OrderedKeys", Run: msgCaseOrdered},
+		{Name: "GracefulDrain", Run: msgCaseDrain},
 	}
 }
 

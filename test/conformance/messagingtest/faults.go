@@ -1,4 +1,4 @@
-package conformance
+package messagingtest
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"github.com/eim-byoi/eim/providers/messaging/outbox"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/test/conformance/storageschema"
 )
 
 // msgCaseCrash: a consumer dies in the middle of a handler; the message goes to another
@@ -152,7 +153,7 @@ const outboxTotal = 1000
 func msgCaseOutbox(t T, h MessagingHarness) {
 	db, bus, cut, restore := h.Hooks.Outbox(t)
 	ctx := t.Context()
-	require.NoError(t, db.Migrate(ctx, StorageSchema()))
+	require.NoError(t, db.Migrate(ctx, storageschema.Schema()))
 	topic, group := name(h, "outbox"), name(h, "g")
 	rec := newRecorder(nil)
 	subscribe(t, bus, topic, group, rec.handle, messaging.Concurrency(16))

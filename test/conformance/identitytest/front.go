@@ -1,4 +1,4 @@
-package conformance
+package identitytest
 
 import (
 	"bytes"

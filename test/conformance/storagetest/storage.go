@@ -1,22 +1,22 @@
-package conformance
+// Package storagetest is the storage conformance suite: StorageSuite and RunStorage over a
+// StorageHarness (an adapter's tests provide it), and ExecuteTarget, which runs the read-only
+// cases against the database an eim.yaml configures (`eim conformance`).
+package storagetest
 
 import (
 	"context"
-	"embed"
-	"io/fs"
 	"testing"
 
 	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/storageschema"
 )
 
-//go:embed storageschema
-var storageSchemaFS embed.FS
-
 // StorageSchema is the schema the storage cases migrate: tenant-scoped widgets and parts (parts
-// reference widgets) and a plain counters table, declared as EIM services declare theirs.
+// reference widgets) and a plain counters table, declared as EIM services declare theirs
+// (package storageschema).
 func StorageSchema() storage.Schema {
-	sub, _ := fs.Sub(storageSchemaFS, "storageschema")
-	return storage.Schema{Name: "conformance", Migrations: sub, TenantTables: []string{"widgets", "parts"}}
+	return storageschema.Schema()
 }
 
 // StorageHarness is what the storage cases run against. Open is required; each hook left nil
@@ -66,17 +66,17 @@ const (
 
 // StorageSuite returns the storage conformance suite for h: every case whose hooks h provides,
 // and a failing case for each missing hook that Absent does not explain.
-func StorageSuite(h StorageHarness) Suite[StorageHarness] {
+func StorageSuite(h StorageHarness) conformance.Suite[StorageHarness] {
 	cases := storageCases()
-	cases = withHooks(cases, []HookCases[StorageHarness]{
-		{HookRotating, h.Hooks.Rotating != nil, []Case[StorageHarness]{{"CredentialRotationMidRun", dbCaseRotation}}},
-		{HookInterrupted, h.Hooks.Interrupted != nil, []Case[StorageHarness]{{"RestartMidWorkload", dbCaseRestart}}},
-		{HookDownAtStartup, h.Hooks.DownAtStartup != nil, []Case[StorageHarness]{{"DownAtStartup", dbCaseDownAtStartup}}},
-		{HookWrongPassword, h.Hooks.WrongPassword != nil, []Case[StorageHarness]{{"WrongPassword", dbCaseWrongPassword}}},
-		{HookWrongHost, h.Hooks.WrongHost != nil, []Case[StorageHarness]{{"TLSWrongHost", dbCaseWrongHost}}},
-		{HookShared, h.Hooks.Shared != nil, []Case[StorageHarness]{{"ConcurrentMigrations", dbCaseConcurrentMigrations}}},
+	cases = conformance.WithHooks(cases, []conformance.HookCases[StorageHarness]{
+		{Hook: HookRotating, Set: h.Hooks.Rotating != nil, Cases: []Case[StorageHarness]{{Name: "CredentialRotationMidRun", Run: dbCaseRotation}}},
+		{Hook: HookInterrupted, Set: h.Hooks.Interrupted != nil, Cases: []Case[StorageHarness]{{Name: "RestartMidWorkload", Run: dbCaseRestart}}},
+		{Hook: HookDownAtStartup, Set: h.Hooks.DownAtStartup != nil, Cases: []Case[StorageHarness]{{Name: "DownAtStartup", Run: dbCaseDownAtStartup}}},
+		{Hook: HookWrongPassword, Set: h.Hooks.WrongPassword != nil, Cases: []Case[StorageHarness]{{Name: "WrongPassword", Run: dbCaseWrongPassword}}},
+		{Hook: HookWrongHost, Set: h.Hooks.WrongHost != nil, Cases: []Case[StorageHarness]{{Name: "TLSWrongHost", Run: dbCaseWrongHost}}},
+		{Hook: HookShared, Set: h.Hooks.Shared != nil, Cases: []Case[StorageHarness]{{Name: "ConcurrentMigrations", Run: dbCaseConcurrentMigrations}}},
 	}, h.Absent, "StorageHarness")
-	return Suite[StorageHarness]{Kind: storage.Kind, Cases: cases}
+	return conformance.Suite[StorageHarness]{Kind: storage.Kind, Cases: cases}
 }
 
 // RunStorage runs the storage suite for h under go test.

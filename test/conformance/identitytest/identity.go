@@ -1,4 +1,9 @@
-package conformance
+// Package identitytest is the identity conformance suite: Identity and RunIdentity over an
+// IdentityHarness (an adapter's tests provide it), the issuer-side tools its hooks are made of
+// (IdPFront, a reverse proxy in front of a real issuer; TestKey and SignJWK, to forge tokens),
+// and ExecuteTarget, which runs the cases that need no hook against the provider an eim.yaml
+// configures (`eim conformance`).
+package identitytest
 
 import (
 	"context"
@@ -8,6 +13,7 @@ import (
 	"time"
 
 	"github.com/eim-byoi/eim/providers/identity"
+	"github.com/eim-byoi/eim/test/conformance"
 )
 
 // IdentityHarness is what the identity cases run against: the provider under test, hooks into
@@ -66,6 +72,7 @@ const (
 	HookRetire   = "Retire"
 	HookReopen   = "Reopen"
 	HookOutage   = "Outage"
+	HookOpenDown = "OpenDown"
 	HookRequests = "Requests"
 	HookTenant   = "Tenant"
 )
@@ -91,8 +98,8 @@ type identityCase struct {
 
 // Identity returns the identity suite for h: every case whose hooks h provides, and for each
 // absent hook without a stated reason a case that fails saying so.
-func Identity(h IdentityHarness) Suite[IdentityHarness] {
-	s := Suite[IdentityHarness]{Kind: identity.Kind}
+func Identity(h IdentityHarness) conformance.Suite[IdentityHarness] {
+	s := conformance.Suite[IdentityHarness]{Kind: identity.Kind}
 	for _, c := range identityCases() {
 		if h.lacking(c.needs) == "" {
 			s.Cases = append(s.Cases, c.Case)
@@ -140,6 +147,6 @@ func RunIdentity(t *testing.T, h IdentityHarness) {
 }
 
 // ExecuteIdentity runs the identity suite outside go test (eim conformance).
-func ExecuteIdentity(ctx context.Context, h IdentityHarness, opts Options) []Result {
+func ExecuteIdentity(ctx context.Context, h IdentityHarness, opts conformance.Options) []conformance.Result {
 	return Identity(h).Execute(ctx, h.Provider.Adapter(), h, opts)
 }

@@ -1,4 +1,4 @@
-package conformance
+package storagetest
 
 import (
 	"bytes"
@@ -24,15 +24,15 @@ const dbCaseTimeout = 90 * time.Second
 
 func storageCases() []Case[StorageHarness] {
 	return []Case[StorageHarness]{
-		{"MigrationsFromEmptyAndIdempotent", dbCaseMigrations},
-		{"RefusesNewerSchema", dbCaseNewerSchema},
-		{"RoundTripColumnTypes", dbCaseRoundTrip},
-		{"ErrorCodes", dbCaseErrorCodes},
-		{"CommitAndRollback", dbCaseCommitRollback},
-		{"ConcurrentWritersRetry", dbCaseConcurrentWriters},
-		{"TenantIsolation", dbCaseTenantIsolation},
-		{"TenantIsolationWrites", dbCaseTenantWrites},
-		{"Health", dbCaseHealth},
+		{Name: "MigrationsFromEmptyAndIdempotent", Run: dbCaseMigrations},
+		{Name: "RefusesNewerSchema", Run: dbCaseNewerSchema},
+		{Name: "RoundTripColumnTypes", Run: dbCaseRoundTrip},
+		{Name: "ErrorCodes", Run: dbCaseErrorCodes},
+		{Name: "CommitAndRollback", Run: dbCaseCommitRollback},
+		{Name: "ConcurrentWritersRetry", Run: dbCaseConcurrentWriters},
+		{Name: "TenantIsolation", Run: dbCaseTenantIsolation},
+		{Name: "TenantIsolationWrites", Run: dbCaseTenantWrites},
+		{Name: "Health", Run: dbCaseHealth},
 	}
 }
 

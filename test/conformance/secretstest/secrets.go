@@ -1,4 +1,7 @@
-package conformance
+// Package secretstest is the secrets conformance suite: Secrets and RunSecrets over a
+// SecretsHarness (an adapter's tests provide it), and ExecuteTarget, which runs the cases that
+// need no hook against the provider an eim.yaml configures (`eim conformance`).
+package secretstest
 
 import (
 	"context"
@@ -9,6 +12,7 @@ import (
 	"time"
 
 	"github.com/eim-byoi/eim/providers/secrets"
+	"github.com/eim-byoi/eim/test/conformance"
 )
 
 // SecretsHarness is what the secrets cases run against: the provider under test, a name
@@ -96,14 +100,14 @@ type secretsCase struct {
 
 // Secrets returns the secrets suite for h: every case whose hooks h provides, and for each
 // absent hook without a stated reason a case that fails saying so.
-func Secrets(h SecretsHarness) Suite[SecretsHarness] {
-	s := Suite[SecretsHarness]{Kind: secrets.Kind}
+func Secrets(h SecretsHarness) conformance.Suite[SecretsHarness] {
+	s := conformance.Suite[SecretsHarness]{Kind: secrets.Kind}
 	for _, c := range secretsCases() {
 		if h.hasAll(c.needs) {
 			s.Cases = append(s.Cases, c.Case)
 		}
 	}
-	return Suite[SecretsHarness]{Kind: s.Kind, Cases: append(s.Cases, h.reasonCases()...)}
+	return conformance.Suite[SecretsHarness]{Kind: s.Kind, Cases: append(s.Cases, h.reasonCases()...)}
 }
 
 func (h SecretsHarness) hasAll(needs []string) bool {
@@ -218,7 +222,7 @@ func RunSecrets(t *testing.T, h SecretsHarness) {
 }
 
 // ExecuteSecrets runs the secrets suite outside go test (eim conformance).
-func ExecuteSecrets(ctx context.Context, h SecretsHarness, opts Options) []Result {
+func ExecuteSecrets(ctx context.Context, h SecretsHarness, opts conformance.Options) []conformance.Result {
 	h.planted = &planted{}
 	return Secrets(h).Execute(ctx, h.Provider.Adapter(), h, opts)
 }

@@ -1,4 +1,7 @@
-package conformance
+// Package messagingtest is the messaging conformance suite: MessagingSuite and RunMessaging
+// over a MessagingHarness (an adapter's tests provide it), and ExecuteTarget, which runs the
+// cases that need no hook against the bus an eim.yaml configures (`eim conformance`).
+package messagingtest
 
 import (
 	"crypto/rand"
@@ -9,6 +12,7 @@ import (
 
 	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/test/conformance"
 )
 
 // MessagingHarness is what the messaging cases run against. Open is required; each hook left
@@ -46,22 +50,24 @@ type MessagingHooks struct {
 
 // The hook names, as used in MessagingHarness.Absent.
 const (
-	HookKillable    = "Killable"
-	HookOutbox      = "Outbox"
-	hookInterrupted = HookInterrupted
+	HookKillable      = "Killable"
+	HookInterrupted   = "Interrupted"
+	HookDownAtStartup = "DownAtStartup"
+	HookOutbox        = "Outbox"
+	hookInterrupted   = HookInterrupted
 )
 
 // MessagingSuite returns the messaging conformance suite for h: every case whose hooks h
 // provides, and a failing case for each missing hook that Absent does not explain.
-func MessagingSuite(h MessagingHarness) Suite[MessagingHarness] {
+func MessagingSuite(h MessagingHarness) conformance.Suite[MessagingHarness] {
 	cases := messagingCases()
-	cases = withHooks(cases, []HookCases[MessagingHarness]{
-		{HookKillable, h.Hooks.Killable != nil, []Case[MessagingHarness]{{"CrashedConsumerRedelivered", msgCaseCrash}}},
-		{hookInterrupted, h.Hooks.Interrupted != nil, []Case[MessagingHarness]{{"BrokerRestartZeroLoss", msgCaseRestart}}},
-		{HookDownAtStartup, h.Hooks.DownAtStartup != nil, []Case[MessagingHarness]{{"DownAtStartup", msgCaseDownAtStartup}}},
-		{HookOutbox, h.Hooks.Outbox != nil, []Case[MessagingHarness]{{"OutboxBrokerDown", msgCaseOutbox}}},
+	cases = conformance.WithHooks(cases, []conformance.HookCases[MessagingHarness]{
+		{Hook: HookKillable, Set: h.Hooks.Killable != nil, Cases: []Case[MessagingHarness]{{Name: "CrashedConsumerRedelivered", Run: msgCaseCrash}}},
+		{Hook: hookInterrupted, Set: h.Hooks.Interrupted != nil, Cases: []Case[MessagingHarness]{{Name: "BrokerRestartZeroLoss", Run: msgCaseRestart}}},
+		{Hook: HookDownAtStartup, Set: h.Hooks.DownAtStartup != nil, Cases: []Case[MessagingHarness]{{Name: "DownAtStartup", Run: msgCaseDownAtStartup}}},
+		{Hook: HookOutbox, Set: h.Hooks.Outbox != nil, Cases: []Case[MessagingHarness]{{Name: "OutboxBrokerDown", Run: msgCaseOutbox}}},
 	}, h.Absent, "MessagingHarness")
-	return Suite[MessagingHarness]{Kind: messaging.Kind, Cases: cases}
+	return conformance.Suite[MessagingHarness]{Kind: messaging.Kind, Cases: cases}
 }
 
 // RunMessaging runs the messaging suite for h under go test.

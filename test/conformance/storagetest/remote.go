@@ -1,4 +1,4 @@
-package conformance
+package storagetest
 
 import (
 	"context"
@@ -9,21 +9,22 @@ import (
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/test/conformance"
 )
 
 // storageRemoteCases run against a customer's database by `eim conformance`: they read only,
 // so they need neither a fresh database nor administrative access.
 func storageRemoteCases() []Case[*storage.DB] {
 	return []Case[*storage.DB]{
-		{"Health", func(t T, db *storage.DB) {
+		{Name: "Health", Run: func(t T, db *storage.DB) {
 			require.NoError(t, db.CheckHealth(t.Context()), "reachable, authenticated, runtime role cannot bypass isolation")
 		}},
-		{"NotFoundMapping", func(t T, db *storage.DB) {
+		{Name: "NotFoundMapping", Run: func(t T, db *storage.DB) {
 			var n string
 			err := db.Err("get", db.SQL().QueryRowContext(t.Context(), db.Dialect().Rebind("SELECT table_name FROM eim_tenant_tables WHERE table_name = ?"), "eimconf-none").Scan(&n))
 			assert.Equal(t, provider.NotFound, provider.CodeOf(err), "error: %v", err)
 		}},
-		{"TenantTablesHiddenOutsideTenant", func(t T, db *storage.DB) {
+		{Name: "TenantTablesHiddenOutsideTenant", Run: func(t T, db *storage.DB) {
 			for _, table := range tenantTables(t.Context(), t, db) {
 				var n int
 				require.NoError(t, db.InTx(t.Context(), func(tx *storage.Tx) error {
@@ -50,11 +51,13 @@ func tenantTables(ctx context.Context, t T, db *storage.DB) []string {
 	return out
 }
 
-func executeStorage(ctx context.Context, target Target, opts Options) []Result {
+// ExecuteTarget runs the read-only storage cases against the database opened from eim.yaml
+// (a conformance.Executor).
+func ExecuteTarget(ctx context.Context, target conformance.Target, opts conformance.Options) []conformance.Result {
 	db, ok := target.Provider.(*storage.DB)
 	if !ok {
-		return []Result{{Kind: target.Kind, Adapter: target.Adapter, Case: "Provider", Outcome: Failed,
+		return []conformance.Result{{Kind: target.Kind, Adapter: target.Adapter, Case: "Provider", Outcome: conformance.Failed,
 			Output: []string{fmt.Sprintf("the storage provider is a %T, not a *storage.DB", target.Provider)}}}
 	}
-	return Suite[*storage.DB]{Kind: storage.Kind, Cases: storageRemoteCases()}.Execute(ctx, target.Adapter, db, opts)
+	return conformance.Suite[*storage.DB]{Kind: storage.Kind, Cases: storageRemoteCases()}.Execute(ctx, target.Adapter, db, opts)
 }
