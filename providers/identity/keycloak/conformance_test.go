@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/identity"
-	"github.com/eim-byoi/eim/providers/identity/internal/idtest"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/test/conformance/identitytest"
+	"github.com/eim-byoi/eim/test/idtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 

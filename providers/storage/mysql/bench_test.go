@@ -12,8 +12,8 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
 	"github.com/eim-byoi/eim/test/conformance/storagetest"
+	"github.com/eim-byoi/eim/test/dbtest"
 )
 
 // benchDB opens a migrated database with 1000 counters through storage (as the runtime

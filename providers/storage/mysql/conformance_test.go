@@ -10,11 +10,11 @@ import (
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
 	"github.com/eim-byoi/eim/providers/storage/mysql"
 	"github.com/eim-byoi/eim/providers/storage/remote"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
 	"github.com/eim-byoi/eim/test/conformance/storagetest"
+	"github.com/eim-byoi/eim/test/dbtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 

@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
 	"github.com/eim-byoi/eim/test/conformance/storagetest"
+	"github.com/eim-byoi/eim/test/dbtest"
 )
 
 // benchDB opens a migrated database with 1000 widgets of one tenant, through storage (as the

@@ -1,5 +1,5 @@
 // Package idtest builds the conformance harness of the adapters that verify tokens of a real
-// issuer (oidc, keycloak): a identitytest.IdPFront in front of the issuer, and providers opened
+// issuer (oidc, keycloak): an identitytest.IdPFront in front of the issuer, and providers opened
 // to reach the issuer through it.
 package idtest
 
