@@ -32,7 +32,8 @@ deps:
 deps-stop:
 	bash scripts/deps/down.sh
 
-## check: formatting, vet, the import lint (services never import an adapter), buf lint of our protos,
+## check: formatting, vet, the import lint (services never import an adapter nor another module's
+## internals; providers never import an adapter outside the adapters), buf lint of our protos,
 ## and api/gen current with api/proto (needs make deps: the protobuf toolchain)
 check: proto-lint
 	@unformatted=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \

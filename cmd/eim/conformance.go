@@ -14,6 +14,7 @@ import (
 
 	"github.com/eim-byoi/eim/services/process"
 	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/suites"
 )
 
 func newConformance() *cobra.Command {
@@ -60,7 +61,7 @@ func runConformance(ctx context.Context, file string, opts conformance.Options, 
 	}
 	defer func() { _ = providers.Close(context.Background()) }()
 	opened := providers.Opened
-	executors := conformance.Executors()
+	executors := suites.Executors()
 	kinds := make([]string, 0, len(opened))
 	for k := range opened {
 		kinds = append(kinds, k)

@@ -12,13 +12,13 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/memory"
 	"github.com/eim-byoi/eim/providers/messaging/nats"
 	"github.com/eim-byoi/eim/providers/messaging/rabbitmq"
 	"github.com/eim-byoi/eim/providers/messaging/redis"
 	"github.com/eim-byoi/eim/providers/messaging/sql"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/test/msgtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 

@@ -14,7 +14,7 @@ func TestWithHooks(t *testing.T) {
 		{Hook: "Killable", Set: false, Cases: []Case[int]{{"KillCase", noop}}},
 		{Hook: "Outbox", Set: false, Cases: []Case[int]{{"OutboxCase", noop}}},
 	}
-	cases := withHooks([]Case[int]{{"Base", noop}}, hooks, map[string]string{"Outbox": "the broker is the database"}, "TestHarness")
+	cases := WithHooks([]Case[int]{{"Base", noop}}, hooks, map[string]string{"Outbox": "the broker is the database"}, "TestHarness")
 	var names []string
 	for _, c := range cases {
 		names = append(names, c.Name)

@@ -1,8 +1,10 @@
-// Package conformance holds the provider conformance suites: one per kind, each a list of
-// cases over a kind-specific harness. The same cases run in two ways: under `go test`, where
-// every adapter's TestConformance calls Suite.Run against its real backend, and under
-// `eim conformance`, where Execute runs them against the providers an eim.yaml configures and
-// the results are written as a table, JSON and JUnit XML.
+// Package conformance holds what the provider conformance suites share: a suite is a list of
+// cases over a kind-specific harness, and each kind's suite lives in a package of its own
+// (identitytest, secretstest, storagetest, messagingtest). The same cases run in two ways:
+// under `go test`, where every adapter's TestConformance calls Suite.Run against its real
+// backend, and under `eim conformance`, where Execute runs them against the providers an
+// eim.yaml configures and the results are written as a table, JSON and JUnit XML (the
+// executor of every kind is listed by package suites).
 package conformance
 
 import (
@@ -63,11 +65,11 @@ type HookCases[H any] struct {
 	Cases []Case[H] // the cases that need it
 }
 
-// withHooks appends to cases those of each hook the harness provides. A hook that is not
+// WithHooks appends to cases those of each hook the harness provides. A hook that is not
 // provided takes its cases out of the run, and absent must say why; when it does not, a failing
 // case says so, so that no case disappears silently. harness names the harness type in that
 // message.
-func withHooks[H any](cases []Case[H], hooks []HookCases[H], absent map[string]string, harness string) []Case[H] {
+func WithHooks[H any](cases []Case[H], hooks []HookCases[H], absent map[string]string, harness string) []Case[H] {
 	for _, hk := range hooks {
 		switch {
 		case hk.Set:

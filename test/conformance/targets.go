@@ -1,13 +1,10 @@
 package conformance
 
-import (
-	"context"
+import "context"
 
-	"github.com/eim-byoi/eim/providers/identity"
-	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/secrets"
-	"github.com/eim-byoi/eim/providers/storage"
-)
+// CustomerAbsent is why no hook is available when `eim conformance` tests the customer's own
+// infrastructure: each needs administrative access to the backend or control of the network.
+const CustomerAbsent = "not available against the customer's infrastructure: it needs administrative access to the backend or control of the network between EIM and it"
 
 // Target is a provider under test, opened from the customer's eim.yaml by `eim conformance`.
 type Target struct {
@@ -17,16 +14,6 @@ type Target struct {
 	Prefix   string // unique name prefix for everything the cases create, removed afterwards
 }
 
-// Executor runs one kind's suite against a Target.
+// Executor runs one kind's suite against a Target. Each kind's package has one
+// (identitytest.ExecuteTarget, ...); package suites lists them by kind name.
 type Executor func(ctx context.Context, t Target, opts Options) []Result
-
-// Executors returns the executor of every kind that has a suite, by kind name. Each provider
-// kind adds its entry when its suite lands; a kind without one is reported as having no cases.
-func Executors() map[string]Executor {
-	return map[string]Executor{
-		identity.Kind:  executeIdentity,
-		secrets.Kind:   executeSecrets,
-		storage.Kind:   executeStorage,
-		messaging.Kind: executeMessaging,
-	}
-}

@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/identity"
-	"github.com/eim-byoi/eim/providers/identity/internal/idtest"
 	"github.com/eim-byoi/eim/providers/provider"
-	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/identitytest"
+	"github.com/eim-byoi/eim/test/idtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -45,11 +45,11 @@ func TestConformance(t *testing.T) {
 		return identity.Open(ctx, Name, cfg, identity.Env{})
 	}
 	p, hooks := idtest.Harness(t, front, open)
-	hooks.Token = func(ctx context.Context) (string, conformance.Expected, error) {
+	hooks.Token = func(ctx context.Context) (string, identitytest.Expected, error) {
 		tok, err := identity.NewTokenSource(identity.ClientCredentials{TokenURL: kc.TokenURL(), ClientID: kc.ClientID,
 			Secret: provider.NewSecretValue([]byte(kc.ClientSecret))}).Token(ctx)
-		return tok, conformance.Expected{ClientID: kc.ClientID, Tenants: []string{kc.Project1},
+		return tok, identitytest.Expected{ClientID: kc.ClientID, Tenants: []string{kc.Project1},
 			TenantRoles: map[string][]string{kc.Project1: {"en-agent-rw", "en-ob"}}}, err
 	}
-	conformance.RunIdentity(t, conformance.IdentityHarness{Provider: p, Tenant: kc.Project1, Hooks: hooks})
+	identitytest.RunIdentity(t, identitytest.IdentityHarness{Provider: p, Tenant: kc.Project1, Hooks: hooks})
 }

@@ -14,7 +14,7 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
 	_ "github.com/eim-byoi/eim/providers/secrets/local"
-	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/identitytest"
 )
 
 const testTenant = "33333333-3333-4333-8333-333333333333"
@@ -71,29 +71,29 @@ func (s *served) sign(ctx context.Context, claims map[string]any) (string, error
 	if err != nil {
 		return "", err
 	}
-	return conformance.SignJWK(*key, claims)
+	return identitytest.SignJWK(*key, claims)
 }
 
 func TestConformance(t *testing.T) {
 	s := serve(t)
 	var once sync.Once
 	var client *identity.Client
-	token := func(ctx context.Context) (string, conformance.Expected, error) {
+	token := func(ctx context.Context) (string, identitytest.Expected, error) {
 		var err error
 		once.Do(func() { client, err = s.p.CreateClient(ctx, testTenant, "44444444-4444-4444-8444-444444444444") })
 		if err != nil {
-			return "", conformance.Expected{}, err
+			return "", identitytest.Expected{}, err
 		}
 		creds := identity.ForClient(client)
 		tok, err := identity.NewTokenSource(creds).Token(ctx)
-		return tok, conformance.Expected{ClientID: client.ID, Tenants: []string{testTenant},
+		return tok, identitytest.Expected{ClientID: client.ID, Tenants: []string{testTenant},
 			TenantRoles: map[string][]string{testTenant: {"en-agent-rw", "en-ob"}}}, err
 	}
 	inProcess := "the embedded issuer runs in the verifying process and reads its keys from the secrets store: there is no network between them to cut"
-	conformance.RunIdentity(t, conformance.IdentityHarness{
+	identitytest.RunIdentity(t, identitytest.IdentityHarness{
 		Provider: s.p,
 		Tenant:   testTenant,
-		Hooks: conformance.IdentityHooks{
+		Hooks: identitytest.IdentityHooks{
 			Token:  token,
 			Sign:   s.sign,
 			Rotate: func(ctx context.Context) error { _, err := s.iss.Rotate(ctx); return err },
@@ -103,6 +103,6 @@ func TestConformance(t *testing.T) {
 			},
 			Requests: s.p.Verifier().Fetches,
 		},
-		Absent: map[string]string{conformance.HookOutage: inProcess, conformance.HookOpenDown: inProcess},
+		Absent: map[string]string{identitytest.HookOutage: inProcess, identitytest.HookOpenDown: inProcess},
 	})
 }

@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/eim-byoi/eim/providers/identity"
-	"github.com/eim-byoi/eim/providers/identity/internal/idtest"
 	"github.com/eim-byoi/eim/providers/provider"
-	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/identitytest"
+	"github.com/eim-byoi/eim/test/idtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -29,12 +29,12 @@ func TestConformance(t *testing.T) {
 	}
 	p, hooks := idtest.Harness(t, front, open)
 	client := hy.CreateClient(t, "eim-conf", "eim")
-	hooks.Token = func(ctx context.Context) (string, conformance.Expected, error) {
+	hooks.Token = func(ctx context.Context) (string, identitytest.Expected, error) {
 		tok, err := identity.NewTokenSource(identity.ClientCredentials{TokenURL: hy.TokenURL(), ClientID: client.ID,
 			Secret: provider.NewSecretValue([]byte(client.Secret)), Audience: []string{"eim"}}).Token(ctx)
-		return tok, conformance.Expected{ClientID: client.ID}, err
+		return tok, identitytest.Expected{ClientID: client.ID}, err
 	}
-	conformance.RunIdentity(t, conformance.IdentityHarness{Provider: p, Tenant: hydraTenant, Hooks: hooks})
+	identitytest.RunIdentity(t, identitytest.IdentityHarness{Provider: p, Tenant: hydraTenant, Hooks: hooks})
 }
 
 // TestConformanceKeycloak runs the identity suite with the oidc adapter pointed at Keycloak.
@@ -51,14 +51,14 @@ func TestConformanceKeycloak(t *testing.T) {
 		return identity.Open(ctx, Name, cfg, identity.Env{})
 	}
 	p, hooks := idtest.Harness(t, front, open)
-	hooks.Token = func(ctx context.Context) (string, conformance.Expected, error) {
+	hooks.Token = func(ctx context.Context) (string, identitytest.Expected, error) {
 		tok, err := identity.NewTokenSource(identity.ClientCredentials{TokenURL: kc.TokenURL(), ClientID: kc.ClientID,
 			Secret: provider.NewSecretValue([]byte(kc.ClientSecret))}).Token(ctx)
-		return tok, conformance.Expected{ClientID: kc.ClientID, Tenants: []string{kc.Project1},
+		return tok, identitytest.Expected{ClientID: kc.ClientID, Tenants: []string{kc.Project1},
 			TenantRoles: map[string][]string{kc.Project1: {"en-agent-rw", "en-ob"}}}, err
 	}
-	conformance.RunIdentity(t, conformance.IdentityHarness{Provider: p, Hooks: hooks, Absent: map[string]string{
-		conformance.HookTenant: "no clientIssuer here: dynamic registration is tested against Hydra (TestConformance), " +
+	identitytest.RunIdentity(t, identitytest.IdentityHarness{Provider: p, Hooks: hooks, Absent: map[string]string{
+		identitytest.HookTenant: "no clientIssuer here: dynamic registration is tested against Hydra (TestConformance), " +
 			"and Keycloak clients are issued by the keycloak adapter through the admin API",
 	}})
 }

@@ -11,11 +11,13 @@ import (
 	"github.com/eim-byoi/eim/providers/messaging/memory"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/messagingtest"
+	"github.com/eim-byoi/eim/test/conformance/suites"
 )
 
 const noBroker = "the memory adapter is the broker, inside the process: there is no connection to cut or broker to stop while the process runs"
 
-func open(t conformance.T) *messaging.Bus {
+func open(t messagingtest.T) *messaging.Bus {
 	cfg := memory.NewConfig()
 	cfg.VisibilityTimeout = provider.Duration(2 * time.Second)
 	bus, err := messaging.Open(context.Background(), "memory", cfg, messaging.Env{})
@@ -25,19 +27,19 @@ func open(t conformance.T) *messaging.Bus {
 }
 
 func TestConformance(t *testing.T) {
-	conformance.RunMessaging(t, conformance.MessagingHarness{
+	messagingtest.RunMessaging(t, messagingtest.MessagingHarness{
 		Open:   open,
 		Prefix: "mem-",
-		Hooks: conformance.MessagingHooks{
-			Killable: func(t conformance.T) (*messaging.Bus, *messaging.Bus, func()) {
+		Hooks: messagingtest.MessagingHooks{
+			Killable: func(t messagingtest.T) (*messaging.Bus, *messaging.Bus, func()) {
 				bus := open(t)
 				return bus, bus, func() {}
 			},
 		},
 		Absent: map[string]string{
-			conformance.HookInterrupted:   noBroker,
-			conformance.HookDownAtStartup: noBroker,
-			conformance.HookOutbox:        noBroker + "; the outbox is tested with it in package outbox",
+			messagingtest.HookInterrupted:   noBroker,
+			messagingtest.HookDownAtStartup: noBroker,
+			messagingtest.HookOutbox:        noBroker + "; the outbox is tested with it in package outbox",
 		},
 	})
 }
@@ -45,7 +47,7 @@ func TestConformance(t *testing.T) {
 // TestExecute runs the suite the way `eim conformance` does, on a bus opened from configuration.
 func TestExecute(t *testing.T) {
 	bus := open(t)
-	exec := conformance.Executors()[messaging.Kind]
+	exec := suites.Executors()[messaging.Kind]
 	require.NotNil(t, exec, "the messaging executor is registered")
 	results := exec(context.Background(), conformance.Target{Kind: messaging.Kind, Adapter: "memory", Provider: bus, Prefix: "eimconf/Run 1"},
 		conformance.Options{CaseTimeout: time.Minute})

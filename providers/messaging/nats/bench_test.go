@@ -9,7 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
+	"github.com/eim-byoi/eim/test/msgtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 

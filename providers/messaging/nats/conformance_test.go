@@ -11,12 +11,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/nats"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/conformance/messagingtest"
+	"github.com/eim-byoi/eim/test/msgtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -59,28 +59,28 @@ func through(c nats.Config, p *faultproxy.Proxy) *nats.Config {
 	return &c
 }
 
-func harness(t *testing.T) conformance.MessagingHarness {
+func harness(t *testing.T) messagingtest.MessagingHarness {
 	srv := testenv.NATS(t)
-	return conformance.MessagingHarness{
-		Open:   func(t conformance.T) *messaging.Bus { return open(t, namespace(t, srv)) },
+	return messagingtest.MessagingHarness{
+		Open:   func(t messagingtest.T) *messaging.Bus { return open(t, namespace(t, srv)) },
 		Prefix: "nats-",
-		Hooks: conformance.MessagingHooks{
-			Killable: func(t conformance.T) (*messaging.Bus, *messaging.Bus, func()) {
+		Hooks: messagingtest.MessagingHooks{
+			Killable: func(t messagingtest.T) (*messaging.Bus, *messaging.Bus, func()) {
 				c := namespace(t, srv)
 				p := msgtest.Proxy(t, srv.Addr())
 				return open(t, through(*c, p)), open(t, c), func() { msgtest.Set(t, p, faultproxy.Refuse) }
 			},
-			Interrupted: func(t conformance.T) (*messaging.Bus, func(), func()) {
+			Interrupted: func(t messagingtest.T) (*messaging.Bus, func(), func()) {
 				p := msgtest.Proxy(t, srv.Addr())
 				bus := open(t, through(*namespace(t, srv), p))
 				return bus, func() { msgtest.Set(t, p, faultproxy.Refuse) }, func() { msgtest.Set(t, p, faultproxy.Forward) }
 			},
-			DownAtStartup: func(t conformance.T) (*messaging.Bus, func()) {
+			DownAtStartup: func(t messagingtest.T) (*messaging.Bus, func()) {
 				p := msgtest.Proxy(t, srv.Addr())
 				msgtest.Set(t, p, faultproxy.Refuse)
 				return open(t, through(*namespace(t, srv), p)), func() { msgtest.Set(t, p, faultproxy.Forward) }
 			},
-			Outbox: func(t conformance.T) (*storage.DB, *messaging.Bus, func(), func()) {
+			Outbox: func(t messagingtest.T) (*storage.DB, *messaging.Bus, func(), func()) {
 				p := msgtest.Proxy(t, srv.Addr())
 				bus := open(t, through(*namespace(t, srv), p))
 				return msgtest.Postgres(t), bus, func() { msgtest.Set(t, p, faultproxy.Refuse) }, func() { msgtest.Set(t, p, faultproxy.Forward) }
@@ -90,5 +90,5 @@ func harness(t *testing.T) conformance.MessagingHarness {
 }
 
 func TestConformance(t *testing.T) {
-	conformance.RunMessaging(t, harness(t))
+	messagingtest.RunMessaging(t, harness(t))
 }

@@ -9,9 +9,9 @@ import (
 	natsgo "github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/nats"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/test/msgtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 

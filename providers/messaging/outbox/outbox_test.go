@@ -13,10 +13,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	_ "github.com/eim-byoi/eim/providers/messaging/memory"
 	"github.com/eim-byoi/eim/providers/messaging/outbox"
 	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/test/msgtest"
 )
 
 var databases = []struct {

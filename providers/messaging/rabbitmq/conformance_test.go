@@ -8,11 +8,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/rabbitmq"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/conformance/messagingtest"
+	"github.com/eim-byoi/eim/test/msgtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -40,31 +40,31 @@ func through(c rabbitmq.Config, srv *testenv.RabbitMQServer, p *faultproxy.Proxy
 	return &c
 }
 
-func harness(t *testing.T) conformance.MessagingHarness {
+func harness(t *testing.T) messagingtest.MessagingHarness {
 	srv := testenv.RabbitMQ(t)
-	proxied := func(t conformance.T) (*messaging.Bus, *faultproxy.Proxy) {
+	proxied := func(t messagingtest.T) (*messaging.Bus, *faultproxy.Proxy) {
 		p := msgtest.Proxy(t, srv.Addr())
 		return open(t, through(*namespace(t, srv), srv, p)), p
 	}
-	return conformance.MessagingHarness{
-		Open:   func(t conformance.T) *messaging.Bus { return open(t, namespace(t, srv)) },
+	return messagingtest.MessagingHarness{
+		Open:   func(t messagingtest.T) *messaging.Bus { return open(t, namespace(t, srv)) },
 		Prefix: "amqp-",
-		Hooks: conformance.MessagingHooks{
-			Killable: func(t conformance.T) (*messaging.Bus, *messaging.Bus, func()) {
+		Hooks: messagingtest.MessagingHooks{
+			Killable: func(t messagingtest.T) (*messaging.Bus, *messaging.Bus, func()) {
 				c := namespace(t, srv)
 				p := msgtest.Proxy(t, srv.Addr())
 				return open(t, through(*c, srv, p)), open(t, c), func() { msgtest.Set(t, p, faultproxy.Refuse) }
 			},
-			Interrupted: func(t conformance.T) (*messaging.Bus, func(), func()) {
+			Interrupted: func(t messagingtest.T) (*messaging.Bus, func(), func()) {
 				bus, p := proxied(t)
 				return bus, func() { msgtest.Set(t, p, faultproxy.Refuse) }, func() { msgtest.Set(t, p, faultproxy.Forward) }
 			},
-			DownAtStartup: func(t conformance.T) (*messaging.Bus, func()) {
+			DownAtStartup: func(t messagingtest.T) (*messaging.Bus, func()) {
 				p := msgtest.Proxy(t, srv.Addr())
 				msgtest.Set(t, p, faultproxy.Refuse)
 				return open(t, through(*namespace(t, srv), srv, p)), func() { msgtest.Set(t, p, faultproxy.Forward) }
 			},
-			Outbox: func(t conformance.T) (*storage.DB, *messaging.Bus, func(), func()) {
+			Outbox: func(t messagingtest.T) (*storage.DB, *messaging.Bus, func(), func()) {
 				bus, p := proxied(t)
 				return msgtest.Postgres(t), bus, func() { msgtest.Set(t, p, faultproxy.Refuse) }, func() { msgtest.Set(t, p, faultproxy.Forward) }
 			},
@@ -73,5 +73,5 @@ func harness(t *testing.T) conformance.MessagingHarness {
 }
 
 func TestConformance(t *testing.T) {
-	conformance.RunMessaging(t, harness(t))
+	messagingtest.RunMessaging(t, harness(t))
 }

@@ -16,9 +16,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/rabbitmq"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/test/msgtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 

@@ -9,8 +9,8 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/redis"
+	"github.com/eim-byoi/eim/test/msgtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 

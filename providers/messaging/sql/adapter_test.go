@@ -15,11 +15,11 @@ import (
 
 	"github.com/eim-byoi/eim/internal/testlog"
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/sql"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/msgtest"
 )
 
 // openWith opens the adapter on db with cfg and logs.

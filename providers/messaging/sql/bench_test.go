@@ -10,10 +10,10 @@ import (
 	"time"
 
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	_ "github.com/eim-byoi/eim/providers/messaging/memory"
 	"github.com/eim-byoi/eim/providers/messaging/outbox"
 	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/test/msgtest"
 )
 
 // BenchmarkThroughput compares publish+consume through the adapter on PostgreSQL with

@@ -8,12 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/messaging"
-	"github.com/eim-byoi/eim/providers/messaging/internal/msgtest"
 	"github.com/eim-byoi/eim/providers/messaging/sql"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/conformance/messagingtest"
+	"github.com/eim-byoi/eim/test/msgtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -39,33 +39,33 @@ type database struct {
 	addr   func(t msgtest.TB) string
 }
 
-func harness(d database, prefix string) conformance.MessagingHarness {
-	proxied := func(t conformance.T) (*messaging.Bus, *faultproxy.Proxy) {
+func harness(d database, prefix string) messagingtest.MessagingHarness {
+	proxied := func(t messagingtest.T) (*messaging.Bus, *faultproxy.Proxy) {
 		p := msgtest.Proxy(t, d.addr(t))
 		via, _ := d.via(t, p)
 		return open(t, via), p
 	}
-	return conformance.MessagingHarness{
-		Open:   func(t conformance.T) *messaging.Bus { return open(t, d.fresh(t)) },
+	return messagingtest.MessagingHarness{
+		Open:   func(t messagingtest.T) *messaging.Bus { return open(t, d.fresh(t)) },
 		Prefix: prefix,
-		Hooks: conformance.MessagingHooks{
-			Killable: func(t conformance.T) (*messaging.Bus, *messaging.Bus, func()) {
+		Hooks: messagingtest.MessagingHooks{
+			Killable: func(t messagingtest.T) (*messaging.Bus, *messaging.Bus, func()) {
 				p := msgtest.Proxy(t, d.addr(t))
 				via, direct := d.via(t, p)
 				return open(t, via), open(t, direct), func() { msgtest.Set(t, p, faultproxy.Refuse) }
 			},
-			Interrupted: func(t conformance.T) (*messaging.Bus, func(), func()) {
+			Interrupted: func(t messagingtest.T) (*messaging.Bus, func(), func()) {
 				bus, p := proxied(t)
 				return bus, func() { msgtest.Set(t, p, faultproxy.Refuse) }, func() { msgtest.Set(t, p, faultproxy.Forward) }
 			},
-			DownAtStartup: func(t conformance.T) (*messaging.Bus, func()) {
+			DownAtStartup: func(t messagingtest.T) (*messaging.Bus, func()) {
 				p := msgtest.Proxy(t, d.addr(t))
 				msgtest.Set(t, p, faultproxy.Refuse)
 				via, _ := d.via(t, p)
 				return open(t, via), func() { msgtest.Set(t, p, faultproxy.Forward) }
 			},
 		},
-		Absent: map[string]string{conformance.HookOutbox: noOutboxFault},
+		Absent: map[string]string{messagingtest.HookOutbox: noOutboxFault},
 	}
 }
 
@@ -82,7 +82,7 @@ func databases() []database {
 func TestConformance(t *testing.T) {
 	for _, d := range databases() {
 		t.Run(d.name, func(t *testing.T) {
-			conformance.RunMessaging(t, harness(d, d.prefix))
+			messagingtest.RunMessaging(t, harness(d, d.prefix))
 		})
 	}
 }

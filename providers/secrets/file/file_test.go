@@ -16,7 +16,7 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
 	"github.com/eim-byoi/eim/providers/secrets/file"
-	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/secretstest"
 )
 
 var generation atomic.Int64
@@ -83,10 +83,10 @@ func TestConformance(t *testing.T) {
 	p := openFile(t, dir, logs)
 	const noNet = "file has no network backend: the secrets are files the platform mounts into the pod"
 	const noAuth = "file has no credentials, tokens or leases: the platform mounts the files"
-	conformance.RunSecrets(t, conformance.SecretsHarness{
+	secretstest.RunSecrets(t, secretstest.SecretsHarness{
 		Provider: p,
 		Prefix:   "conformance/",
-		Hooks: conformance.SecretsHooks{
+		Hooks: secretstest.SecretsHooks{
 			Seed: func(_ context.Context, name string, data map[string][]byte) error {
 				return kubeletWrite(filepath.Join(dir, filepath.FromSlash(name)), data)
 			},
@@ -96,10 +96,10 @@ func TestConformance(t *testing.T) {
 			Logs: logs.String,
 		},
 		Absent: map[string]string{
-			conformance.HookRestricted: "file permissions are the only access control, and tests run as root, which they do not stop",
-			conformance.HookShortLived: noAuth, conformance.HookRelogin: noAuth, conformance.HookDynamic: noAuth,
-			conformance.HookRestart: noNet, conformance.HookPartition: noNet, conformance.HookOpenDown: noNet,
-			conformance.HookForeign: "file is a store only: it has no keeper",
+			secretstest.HookRestricted: "file permissions are the only access control, and tests run as root, which they do not stop",
+			secretstest.HookShortLived: noAuth, secretstest.HookRelogin: noAuth, secretstest.HookDynamic: noAuth,
+			secretstest.HookRestart: noNet, secretstest.HookPartition: noNet, secretstest.HookOpenDown: noNet,
+			secretstest.HookForeign: "file is a store only: it has no keeper",
 		},
 	})
 }

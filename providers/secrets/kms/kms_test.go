@@ -15,8 +15,8 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
 	"github.com/eim-byoi/eim/providers/secrets/kms"
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/conformance/secretstest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -120,10 +120,10 @@ func runConformance(t *testing.T, b *kmsBed) {
 	}
 	restore := func() error { return both(faultproxy.Forward) }
 	const noAuth = "kms authenticates with static credentials (the DSN and the AWS keys are references resolved at startup): it has no tokens or leases to renew"
-	conformance.RunSecrets(t, conformance.SecretsHarness{
+	secretstest.RunSecrets(t, secretstest.SecretsHarness{
 		Provider: p,
 		Prefix:   "conformance/",
-		Hooks: conformance.SecretsHooks{
+		Hooks: secretstest.SecretsHooks{
 			Seed: func(ctx context.Context, name string, data map[string][]byte) error {
 				_, err := other.Store().Put(ctx, name, data)
 				return err
@@ -157,7 +157,7 @@ func runConformance(t *testing.T, b *kmsBed) {
 			},
 			Logs: b.logs.String,
 		},
-		Absent: map[string]string{conformance.HookShortLived: noAuth, conformance.HookRelogin: noAuth, conformance.HookDynamic: noAuth},
+		Absent: map[string]string{secretstest.HookShortLived: noAuth, secretstest.HookRelogin: noAuth, secretstest.HookDynamic: noAuth},
 	})
 }
 

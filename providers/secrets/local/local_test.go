@@ -13,7 +13,7 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets"
 	"github.com/eim-byoi/eim/providers/secrets/local"
-	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/secretstest"
 )
 
 func openLocal(t *testing.T, dataDir string, logs *testlog.Buffer) *secrets.Provider {
@@ -38,10 +38,10 @@ func TestConformance(t *testing.T) {
 	foreign := openLocal(t, t.TempDir(), nil)
 	const noNet = "local has no network backend: its store is files in the process's data directory"
 	const noAuth = "local has no credentials, tokens or leases: it serves the one process that owns the data directory"
-	conformance.RunSecrets(t, conformance.SecretsHarness{
+	secretstest.RunSecrets(t, secretstest.SecretsHarness{
 		Provider: p,
 		Prefix:   "conformance/",
-		Hooks: conformance.SecretsHooks{
+		Hooks: secretstest.SecretsHooks{
 			Seed: func(ctx context.Context, name string, data map[string][]byte) error {
 				_, err := other.Store().Put(ctx, name, data)
 				return err
@@ -51,9 +51,9 @@ func TestConformance(t *testing.T) {
 			Logs:    logs.String,
 		},
 		Absent: map[string]string{
-			conformance.HookRestricted: "local has no access control of its own (file permissions are the boundary, and tests run as root, which they do not stop)",
-			conformance.HookShortLived: noAuth, conformance.HookRelogin: noAuth, conformance.HookDynamic: noAuth,
-			conformance.HookRestart: noNet, conformance.HookPartition: noNet, conformance.HookOpenDown: noNet,
+			secretstest.HookRestricted: "local has no access control of its own (file permissions are the boundary, and tests run as root, which they do not stop)",
+			secretstest.HookShortLived: noAuth, secretstest.HookRelogin: noAuth, secretstest.HookDynamic: noAuth,
+			secretstest.HookRestart: noNet, secretstest.HookPartition: noNet, secretstest.HookOpenDown: noNet,
 		},
 	})
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/secrets"
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/conformance/secretstest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -26,10 +26,10 @@ func TestConformance(t *testing.T) {
 	p := b.open(b.appRole(b.config("http://" + proxy.Addr())))
 	restore := func() error { return proxy.Set(faultproxy.Forward) }
 
-	conformance.RunSecrets(t, conformance.SecretsHarness{
+	secretstest.RunSecrets(t, secretstest.SecretsHarness{
 		Provider: p,
 		Prefix:   b.prefix,
-		Hooks: conformance.SecretsHooks{
+		Hooks: secretstest.SecretsHooks{
 			Seed: func(ctx context.Context, name string, data map[string][]byte) error {
 				_, err := b.root.KVv2("secret").Put(ctx, name, stringMap(data))
 				return err

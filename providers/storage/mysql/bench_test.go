@@ -12,8 +12,8 @@ import (
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
-	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/storagetest"
+	"github.com/eim-byoi/eim/test/dbtest"
 )
 
 // benchDB opens a migrated database with 1000 counters through storage (as the runtime
@@ -25,7 +25,7 @@ func benchDB(b *testing.B) (*storage.DB, *sql.DB) {
 	db := open(b, config(b, my.Server, d), storage.Env{})
 	b.Cleanup(func() { db.Close() })
 	ctx := context.Background()
-	if err := db.Migrate(ctx, conformance.StorageSchema()); err != nil {
+	if err := db.Migrate(ctx, storagetest.StorageSchema()); err != nil {
 		b.Fatal(err)
 	}
 	pool, err := my.Server.CA.CertPool()

@@ -10,11 +10,11 @@ import (
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
 	"github.com/eim-byoi/eim/providers/storage/mysql"
 	"github.com/eim-byoi/eim/providers/storage/remote"
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/conformance/storagetest"
+	"github.com/eim-byoi/eim/test/dbtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -45,18 +45,18 @@ func through(c *mysql.Config, addr string) {
 	c.Port, _ = strconv.Atoi(port)
 }
 
-func harness(t *testing.T) conformance.StorageHarness {
+func harness(t *testing.T) storagetest.StorageHarness {
 	my := dbtest.NewMariaDB(t)
-	return conformance.StorageHarness{
-		Open: func(ct conformance.T) *storage.DB {
+	return storagetest.StorageHarness{
+		Open: func(ct storagetest.T) *storage.DB {
 			return open(ct, config(ct, my.Server, my.Fresh(ct)), storage.Env{})
 		},
-		Hooks: conformance.StorageHooks{
-			Shared: func(ct conformance.T) func() *storage.DB {
+		Hooks: storagetest.StorageHooks{
+			Shared: func(ct storagetest.T) func() *storage.DB {
 				c := config(ct, my.Server, my.Fresh(ct))
 				return func() *storage.DB { return open(ct, c, storage.Env{}) }
 			},
-			Rotating: func(ct conformance.T) (*storage.DB, *storage.Rotating, func() storage.Credentials, func(string) int) {
+			Rotating: func(ct storagetest.T) (*storage.DB, *storage.Rotating, func() storage.Credentials, func(string) int) {
 				d := my.Fresh(ct)
 				src := storage.NewRotating(d.Runtime.User, d.Runtime.Secret())
 				newLogin := func() storage.Credentials {
@@ -65,7 +65,7 @@ func harness(t *testing.T) conformance.StorageHarness {
 				}
 				return open(ct, config(ct, my.Server, d), storage.Env{Credentials: src}), src, newLogin, func(u string) int { return my.Sessions(ct, u) }
 			},
-			Interrupted: func(ct conformance.T) (*storage.DB, func(), func()) {
+			Interrupted: func(ct storagetest.T) (*storage.DB, func(), func()) {
 				p, err := faultproxy.New(my.Server.Addr())
 				require.NoError(ct, err)
 				ct.Cleanup(func() { p.Close() })
@@ -73,7 +73,7 @@ func harness(t *testing.T) conformance.StorageHarness {
 				through(c, p.Addr())
 				return open(ct, c, storage.Env{}), func() { require.NoError(ct, p.Set(faultproxy.Refuse)) }, func() { require.NoError(ct, p.Set(faultproxy.Forward)) }
 			},
-			DownAtStartup: func(ct conformance.T) (*storage.DB, func()) {
+			DownAtStartup: func(ct storagetest.T) (*storage.DB, func()) {
 				p, err := faultproxy.NewDown(my.Server.Addr())
 				require.NoError(ct, err)
 				ct.Cleanup(func() { p.Close() })
@@ -81,14 +81,14 @@ func harness(t *testing.T) conformance.StorageHarness {
 				through(c, p.Addr())
 				return open(ct, c, storage.Env{}), func() { require.NoError(ct, p.Set(faultproxy.Forward)) }
 			},
-			WrongPassword: func(ct conformance.T) (*storage.DB, string, []string) {
+			WrongPassword: func(ct storagetest.T) (*storage.DB, string, []string) {
 				d := my.Fresh(ct)
 				c := config(ct, my.Server, d)
 				wrong := "wrong-" + d.Runtime.Password
 				c.Password = testenv.Ref(ct, wrong)
 				return open(ct, c, storage.Env{}), wrong, []string{my.Server.Addr(), d.Runtime.User, d.Name}
 			},
-			WrongHost: func(ct conformance.T) (*storage.DB, *storage.DB) {
+			WrongHost: func(ct storagetest.T) (*storage.DB, *storage.DB) {
 				d := my.Fresh(ct)
 				wrong := config(ct, my.Server, d)
 				wrong.TLS.ServerName = testenv.WrongServerName
@@ -99,5 +99,5 @@ func harness(t *testing.T) conformance.StorageHarness {
 }
 
 func TestConformance(t *testing.T) {
-	conformance.RunStorage(t, harness(t))
+	storagetest.RunStorage(t, harness(t))
 }

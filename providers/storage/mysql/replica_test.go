@@ -8,9 +8,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
 	"github.com/eim-byoi/eim/providers/storage/remote"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/dbtest"
 )
 
 // TestReplica (MariaDB) configures a read replica that is the test server itself reached through a fault

@@ -5,7 +5,7 @@ import (
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
+	"github.com/eim-byoi/eim/test/dbtest"
 )
 
 // TestTLSModes runs the TLS modes against the test-bed MariaDB (TLS on its one port).

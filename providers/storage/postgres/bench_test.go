@@ -9,8 +9,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
-	"github.com/eim-byoi/eim/test/conformance"
+	"github.com/eim-byoi/eim/test/conformance/storagetest"
+	"github.com/eim-byoi/eim/test/dbtest"
 )
 
 // benchDB opens a migrated database with 1000 widgets of one tenant, through storage (as the
@@ -23,7 +23,7 @@ func benchDB(b *testing.B) (*storage.DB, *sql.DB, *pgxpool.Pool) {
 	db := open(b, config(b, pg.Server, d), storage.Env{})
 	b.Cleanup(func() { db.Close() })
 	ctx := context.Background()
-	if err := db.Migrate(ctx, conformance.StorageSchema()); err != nil {
+	if err := db.Migrate(ctx, storagetest.StorageSchema()); err != nil {
 		b.Fatal(err)
 	}
 	url := fmt.Sprintf("postgres://%s:%s@%s/%s?sslmode=disable", d.Migration.User, d.Migration.Password, pg.Server.Addr(), d.Name)

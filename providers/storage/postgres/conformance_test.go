@@ -10,11 +10,11 @@ import (
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
 	"github.com/eim-byoi/eim/providers/storage/postgres"
 	"github.com/eim-byoi/eim/providers/storage/remote"
-	"github.com/eim-byoi/eim/test/conformance"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/conformance/storagetest"
+	"github.com/eim-byoi/eim/test/dbtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -48,19 +48,19 @@ func through(c *postgres.Config, addr string) {
 	c.Port, _ = strconv.Atoi(port)
 }
 
-func harness(t *testing.T) conformance.StorageHarness {
+func harness(t *testing.T) storagetest.StorageHarness {
 	pg := dbtest.NewPostgres(t, false)
 	tlsPG := dbtest.NewPostgres(t, true)
-	return conformance.StorageHarness{
-		Open: func(ct conformance.T) *storage.DB {
+	return storagetest.StorageHarness{
+		Open: func(ct storagetest.T) *storage.DB {
 			return open(ct, config(ct, pg.Server, pg.Fresh(ct)), storage.Env{})
 		},
-		Hooks: conformance.StorageHooks{
-			Shared: func(ct conformance.T) func() *storage.DB {
+		Hooks: storagetest.StorageHooks{
+			Shared: func(ct storagetest.T) func() *storage.DB {
 				c := config(ct, pg.Server, pg.Fresh(ct))
 				return func() *storage.DB { return open(ct, c, storage.Env{}) }
 			},
-			Rotating: func(ct conformance.T) (*storage.DB, *storage.Rotating, func() storage.Credentials, func(string) int) {
+			Rotating: func(ct storagetest.T) (*storage.DB, *storage.Rotating, func() storage.Credentials, func(string) int) {
 				d := pg.Fresh(ct)
 				src := storage.NewRotating(d.Runtime.User, d.Runtime.Secret())
 				c := config(ct, pg.Server, d)
@@ -71,7 +71,7 @@ func harness(t *testing.T) conformance.StorageHarness {
 				}
 				return open(ct, c, storage.Env{Credentials: src}), src, newLogin, func(u string) int { return pg.Sessions(ct, u) }
 			},
-			Interrupted: func(ct conformance.T) (*storage.DB, func(), func()) {
+			Interrupted: func(ct storagetest.T) (*storage.DB, func(), func()) {
 				p, err := faultproxy.New(pg.Server.Addr())
 				require.NoError(ct, err)
 				ct.Cleanup(func() { p.Close() })
@@ -79,7 +79,7 @@ func harness(t *testing.T) conformance.StorageHarness {
 				through(c, p.Addr())
 				return open(ct, c, storage.Env{}), func() { require.NoError(ct, p.Set(faultproxy.Refuse)) }, func() { require.NoError(ct, p.Set(faultproxy.Forward)) }
 			},
-			DownAtStartup: func(ct conformance.T) (*storage.DB, func()) {
+			DownAtStartup: func(ct storagetest.T) (*storage.DB, func()) {
 				p, err := faultproxy.NewDown(pg.Server.Addr())
 				require.NoError(ct, err)
 				ct.Cleanup(func() { p.Close() })
@@ -87,14 +87,14 @@ func harness(t *testing.T) conformance.StorageHarness {
 				through(c, p.Addr())
 				return open(ct, c, storage.Env{}), func() { require.NoError(ct, p.Set(faultproxy.Forward)) }
 			},
-			WrongPassword: func(ct conformance.T) (*storage.DB, string, []string) {
+			WrongPassword: func(ct storagetest.T) (*storage.DB, string, []string) {
 				d := pg.Fresh(ct)
 				c := config(ct, pg.Server, d)
 				wrong := "wrong-" + d.Runtime.Password
 				c.Password = testenv.Ref(ct, wrong)
 				return open(ct, c, storage.Env{}), wrong, []string{pg.Server.Addr(), d.Runtime.User, d.Name}
 			},
-			WrongHost: func(ct conformance.T) (*storage.DB, *storage.DB) {
+			WrongHost: func(ct storagetest.T) (*storage.DB, *storage.DB) {
 				d := tlsPG.Fresh(ct)
 				wrong := config(ct, tlsPG.Server, d)
 				wrong.TLS.ServerName = testenv.WrongServerName
@@ -105,5 +105,5 @@ func harness(t *testing.T) conformance.StorageHarness {
 }
 
 func TestConformance(t *testing.T) {
-	conformance.RunStorage(t, harness(t))
+	storagetest.RunStorage(t, harness(t))
 }

@@ -15,9 +15,9 @@ import (
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/internal/dbtest"
 	"github.com/eim-byoi/eim/providers/storage/postgres"
 	"github.com/eim-byoi/eim/providers/storage/remote"
+	"github.com/eim-byoi/eim/test/dbtest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
