@@ -72,6 +72,9 @@ func (s *Store) Create(ctx context.Context, tenant string, res *inventoryv1.Reso
 // errUniqueKey marks an AlreadyExists error raised for a unique key, not an id collision.
 type errUniqueKey struct{ error }
 
+// Unwrap returns the coded error.
+func (e errUniqueKey) Unwrap() error { return e.error }
+
 func (s *Store) isUniqueKeyError(err error) bool {
 	var u errUniqueKey
 	return errors.As(err, &u)
