@@ -3,6 +3,8 @@ package identity
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -203,4 +205,42 @@ func forgedKid(t *testing.T, kid string) string {
 	k := newSource(t).key
 	k.KeyID = kid
 	return sign(t, k, claimsNow())
+}
+
+// acceptAll is a TokenVerifier that accepts any token.
+type acceptAll struct{}
+
+func (acceptAll) Verify(context.Context, string) (*Principal, error) {
+	return &Principal{Subject: "s"}, nil
+}
+
+// TestHTTPMiddlewareRejectsTwoAuthorizationHeaders (item 4): two Authorization headers are
+// ambiguous credentials: 401, as the gRPC interceptors answer Unauthenticated to two values.
+func TestHTTPMiddlewareRejectsTwoAuthorizationHeaders(t *testing.T) {
+	tests := []struct {
+		name    string
+		headers []string
+		code    int
+	}{
+		{"one", []string{"Bearer a"}, http.StatusOK},
+		{"two", []string{"Bearer a", "Bearer b"}, http.StatusUnauthorized},
+		{"two identical", []string{"Bearer a", "Bearer a"}, http.StatusUnauthorized},
+		{"a valid one and an empty one", []string{"Bearer a", ""}, http.StatusUnauthorized},
+		{"none", nil, http.StatusUnauthorized},
+	}
+	h := HTTPMiddleware(acceptAll{})(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			for _, v := range tt.headers {
+				req.Header.Add("Authorization", v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			assert.Equal(t, tt.code, rec.Code)
+			if tt.code == http.StatusUnauthorized {
+				assert.Equal(t, `Bearer error="invalid_token"`, rec.Header().Get("WWW-Authenticate"))
+			}
+		})
+	}
 }
