@@ -124,10 +124,11 @@ func (v *Verifier) Ready(ctx context.Context) error {
 	return provider.WithCode(provider.Unavailable, fmt.Errorf("the issuer %s is not reachable yet: %w", v.policy.Issuer, v.keys.lastError(err)))
 }
 
-// Refresh fetches the key set now, whatever the minimum interval (waiting for a fetch already
-// in flight): the embedded issuer calls it after rotating its keys.
+// Refresh fetches the key set now, whatever the minimum interval, and returns once a fetch
+// that started after the call has ended (a fetch already in flight may predate the change
+// that prompted the call): the embedded issuer calls it after rotating its keys.
 func (v *Verifier) Refresh(ctx context.Context) error {
-	if err := v.keys.refresh(ctx, true); err != nil {
+	if err := v.keys.refreshAfter(ctx, forced); err != nil {
 		return provider.WithCode(provider.Unavailable, err)
 	}
 	return nil
