@@ -244,6 +244,11 @@ func (d *Decoder) decode(raw *yaml.Node, path string, v reflect.Value, envOK boo
 		defer d.leave()
 	}
 	n := resolve(raw)
+	if ref, ok := v.Addr().Interface().(Reference); ok && n != nil && n.Kind != yaml.MappingNode {
+		d.problem(n, path, "expected a secret reference (a mapping), got "+kindOf(n)+": the value is not shown, as it may be the credential itself",
+			"never write a credential in the configuration; write "+ref.ReferenceForms())
+		return false
+	}
 	switch {
 	case v.Type() == nodeType:
 		if n == nil {

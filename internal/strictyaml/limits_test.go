@@ -133,3 +133,32 @@ func TestEchoesTruncated(t *testing.T) {
 		})
 	}
 }
+
+// TestSecretRefNeverEchoed (item 9): a literal written where a secret reference is expected is
+// never printed; the fix shows the reference forms.
+func TestSecretRefNeverEchoed(t *testing.T) {
+	const secret = "hunter2-Sup3rSecret"
+	tests := []struct{ name, src, kind string }{
+		{"quoted string", `ref: "` + secret + `"`, "a string"},
+		{"plain string", "ref: " + secret, "a string"},
+		{"block scalar", "ref: |\n  " + secret + "\n", "a string"},
+		{"list", "ref: [" + secret + "]", "a list"},
+		{"number", "ref: 12345678901234", "a number"},
+		{"through an alias", "ignored: &pw " + secret + "\nref: *pw", "a string"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, d := decode(t, tt.src, nil)
+			refs := problemsWith(d, "ref:")
+			require.Len(t, refs, 1, "problems: %v", messages(d))
+			msg := refs[0].String()
+			assert.NotContains(t, msg, secret)
+			assert.NotContains(t, msg, "12345678901234")
+			assert.Contains(t, msg, "ref: expected a secret reference (a mapping), got "+tt.kind+": the value is not shown")
+			assert.Contains(t, msg, `(fix: never write a credential in the configuration; write {env: VAR}, {file: PATH} or {secret: "path#key"})`)
+		})
+	}
+	out, d := decode(t, "ref: {secret: \"db/app#password\"}", nil)
+	assert.Empty(t, messages(d))
+	assert.Equal(t, "db/app#password", out.Ref.Secret)
+}

@@ -140,6 +140,25 @@ func quoted(text, tag string) string {
 	return clip(text, maxEcho)
 }
 
+// kindOf names what n is without echoing its value.
+func kindOf(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!bool":
+			return "a boolean"
+		case "!!int", "!!float":
+			return "a number"
+		}
+		return "a string"
+	}
+	return "a value of another kind"
+}
+
 func describe(n *yaml.Node) string {
 	switch n.Kind {
 	case yaml.MappingNode:
@@ -165,6 +184,15 @@ func expected(v reflect.Value) string {
 		return "a number"
 	}
 	return "an integer"
+}
+
+// Reference is implemented by configuration types that stand for a credential kept elsewhere
+// (provider.SecretRef). Where one is expected, anything but a mapping is likely the credential
+// itself, written literally: the problem then never shows the value.
+type Reference interface {
+	// ReferenceForms describes the accepted forms for the problem's fix, e.g.
+	// `{env: VAR}, {file: PATH} or {secret: "path#key"}`.
+	ReferenceForms() string
 }
 
 // Bounds on what a problem echoes from the document.

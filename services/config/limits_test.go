@@ -64,6 +64,24 @@ func TestLoadEchoesTruncated(t *testing.T) {
 	}
 }
 
+// TestLoadLiteralSecretNeverEchoed (item 9): a literal password where a secret reference is
+// expected is never printed; the fix shows the reference forms.
+func TestLoadLiteralSecretNeverEchoed(t *testing.T) {
+	const pw = "correct-horse-battery-staple"
+	for _, src := range []string{
+		"providers:\n  database:\n    type: testdb\n    config: {host: h, password: \"" + pw + "\"}\n",
+		"providers:\n  database:\n    type: testdb\n    config: {host: h, password: {secret: " + pw + "}}\n",
+	} {
+		ps := problemsOf(t, src)
+		require.Len(t, ps.List, 1, "problems: %v", ps)
+		assert.NotContains(t, ps.Error(), pw)
+		assert.Contains(t, ps.Error(), "providers.database.config.password")
+		assert.Contains(t, ps.Error(), "the value is not shown")
+	}
+	ps := problemsOf(t, "providers:\n  database:\n    type: testdb\n    config: {host: h, password: \""+pw+"\"}\n")
+	assert.Equal(t, `eim.yaml:4:33: providers.database.config.password: expected a secret reference (a mapping), got a string: the value is not shown, as it may be the credential itself (fix: never write a credential in the configuration; write {env: VAR}, {file: PATH} or {secret: "path#key"})`, ps.Error())
+}
+
 // TestLoadSizeLimits (item 10): a file over MaxFileSize and a document over MaxNodes are
 // refused with a clear problem, before any decoding.
 func TestLoadSizeLimits(t *testing.T) {
