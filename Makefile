@@ -6,7 +6,10 @@ GO ?= go
 GOTEST_FLAGS ?= -p 2 -count=1 -timeout 20m
 CONFIG ?= eim.yaml
 
-.PHONY: run build test unit deps deps-stop check generate proto proto-lint bench conformance clean
+# make fuzz: how long each fuzz target runs (go test -fuzztime); make test runs each for 2000 inputs.
+FUZZTIME ?= 60s
+
+.PHONY: run build test unit fuzz deps deps-stop check generate proto proto-lint bench conformance clean
 
 ## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090)
 run: build
@@ -16,13 +19,20 @@ run: build
 build:
 	$(GO) build -o bin/eim ./cmd/eim
 
-## test: everything, on a fresh Debian machine: backends, checks, all tests
+## test: everything, on a fresh Debian machine: backends, checks, all tests, then each fuzz
+## target for a fixed number of inputs (their seeds already ran with the tests)
 test: deps check
 	$(GO) test $(GOTEST_FLAGS) ./...
+	GO=$(GO) bash scripts/fuzz.sh 2000x
 
 ## unit: the tests alone, assuming `make deps` already ran
 unit:
 	$(GO) test $(GOTEST_FLAGS) ./...
+
+## fuzz: every fuzz target for FUZZTIME each (default 60s): token parser front end, claim
+## decoder, strict YAML decoder (scripts/fuzz.sh)
+fuzz:
+	GO=$(GO) bash scripts/fuzz.sh $(FUZZTIME)
 
 ## deps: install and start every real backend the tests need (idempotent)
 deps:

@@ -35,7 +35,7 @@ func newConfigValidate() *cobra.Command {
 				var ps *config.Problems
 				if errors.As(err, &ps) {
 					fmt.Fprintln(cmd.ErrOrStderr(), err)
-					return &exitError{code: 1, err: fmt.Errorf("%s: %d problem(s)", file, len(ps.List))}
+					return &exitError{code: 1, err: fmt.Errorf("%s: %d problem(s)", file, ps.Total())}
 				}
 				return err
 			}

@@ -16,9 +16,34 @@ import (
 type Decoder struct {
 	lookupEnv func(string) (string, bool)
 	envPrefix string
+	limits    Limits
 	problems  []Problem
+	omitted   int // problems found beyond Limits.MaxProblems
 	positions map[string]position
 	usedEnv   map[string]bool
+
+	visited int        // nodes visited, each expansion of an alias or merged mapping again
+	depth   int        // aliases and merge keys being expanded within one another
+	outer   *yaml.Node // the outermost alias or merge key being expanded
+	stopped bool       // a limit was hit: decoding stops, the problem says why
+}
+
+// Limits bound what a document may make the decoder do and say, so that a hostile or broken
+// file fails fast with a clear problem instead of running for minutes (YAML merge-key and
+// alias bombs) or printing megabytes.
+type Limits struct {
+	// MaxNodes bounds the nodes decoding visits, an alias or a merged mapping counted again at
+	// each expansion (default 100,000).
+	MaxNodes int
+	// MaxAliasDepth bounds the aliases and merge keys expanded within one another (default 32).
+	MaxAliasDepth int
+	// MaxProblems bounds the problems kept; the ones beyond are only counted (default 100).
+	MaxProblems int
+}
+
+// DefaultLimits returns the limits a new Decoder has.
+func DefaultLimits() Limits {
+	return Limits{MaxNodes: 100_000, MaxAliasDepth: 32, MaxProblems: 100}
 }
 
 type position struct{ line, col int }
@@ -30,8 +55,27 @@ func NewDecoder(lookupEnv func(string) (string, bool), envPrefix string) *Decode
 	return &Decoder{
 		lookupEnv: lookupEnv,
 		envPrefix: envPrefix,
+		limits:    DefaultLimits(),
 		positions: map[string]position{},
 		usedEnv:   map[string]bool{},
+	}
+}
+
+// SetLimits replaces the decoder's limits (DefaultLimits); a zero field keeps its default.
+func (d *Decoder) SetLimits(l Limits) {
+	def := DefaultLimits()
+	for _, f := range []struct {
+		dst      *int
+		src, def int
+	}{
+		{&d.limits.MaxNodes, l.MaxNodes, def.MaxNodes},
+		{&d.limits.MaxAliasDepth, l.MaxAliasDepth, def.MaxAliasDepth},
+		{&d.limits.MaxProblems, l.MaxProblems, def.MaxProblems},
+	} {
+		*f.dst = f.def
+		if f.src > 0 {
+			*f.dst = f.src
+		}
 	}
 }
 
@@ -43,20 +87,42 @@ func (d *Decoder) Decode(n *yaml.Node, path string, out any) {
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		panic(fmt.Sprintf("strictyaml: Decode needs a non-nil pointer, got %T", out))
 	}
-	d.decode(resolve(n), path, rv.Elem(), true)
+	d.decode(n, path, rv.Elem(), true)
 }
 
-// Problems returns what the decoder found, in the order found.
+// Problems returns what the decoder found, in the order found: at most Limits.MaxProblems.
 func (d *Decoder) Problems() []Problem { return d.problems }
 
+// Omitted returns how many problems were found beyond Limits.MaxProblems and not kept.
+func (d *Decoder) Omitted() int { return d.omitted }
+
+// Stopped reports whether a limit on nodes or alias depth stopped decoding: the document is
+// then only partly decoded, and a problem says where and why.
+func (d *Decoder) Stopped() bool { return d.stopped }
+
 // Add records a problem found outside the decoder (by validation, say), placing it at the
-// position of path or of its closest ancestor in the document.
+// position of path or of its closest ancestor in the document. Its text is cut to a bounded
+// length (values echoed from the document can be arbitrarily long).
 func (d *Decoder) Add(p Problem) {
 	if p.Line == 0 {
 		p.Line, p.Column = d.Position(p.Path)
 	}
+	d.record(p)
+}
+
+// record keeps p, cut to bounded lengths, unless Limits.MaxProblems are kept already.
+func (d *Decoder) record(p Problem) {
+	if d.full() {
+		d.omitted++
+		return
+	}
+	p.Path, p.Source = clip(p.Path, maxPathLen), clip(p.Source, maxPathLen)
+	p.Message, p.Fix = clip(shortenQuoted(p.Message), maxTextLen), clip(shortenQuoted(p.Fix), maxTextLen)
 	d.problems = append(d.problems, p)
 }
+
+// full reports whether no more problems are kept.
+func (d *Decoder) full() bool { return len(d.problems) >= d.limits.MaxProblems }
 
 // Position returns the line and column of path's key in the document, or of its closest
 // ancestor that appears there; 0, 0 when none does.
@@ -84,7 +150,80 @@ func (d *Decoder) problem(n *yaml.Node, path, msg, fix string) {
 	} else {
 		p.Line, p.Column = d.Position(path)
 	}
-	d.problems = append(d.problems, p)
+	d.record(p)
+}
+
+// visit counts n against Limits.MaxNodes and reports whether decoding goes on; past the limit
+// it records why, at the outermost alias or merge key being expanded when there is one.
+func (d *Decoder) visit(n *yaml.Node, path string) bool {
+	if d.stopped {
+		return false
+	}
+	if d.visited++; d.visited <= d.limits.MaxNodes {
+		return true
+	}
+	d.stop(n, path, fmt.Sprintf("decoding visits more than %d nodes here", d.limits.MaxNodes),
+		fmt.Sprintf("the document expands to more than %d nodes through aliases and merge keys (<<) (a YAML bomb?)", d.limits.MaxNodes),
+		"write the values out instead of nesting aliases and merge keys; a configuration file needs far fewer nodes")
+	return false
+}
+
+// expand visits every node under n, following aliases, as the library's decoding into an
+// untyped value will, and reports whether that stays within the limits.
+func (d *Decoder) expand(n *yaml.Node, path string) bool {
+	for _, c := range n.Content {
+		if !d.visit(c, path) {
+			return false
+		}
+		if c.Kind == yaml.AliasNode {
+			if !d.enter(c, path) {
+				return false
+			}
+			ok := c.Alias == nil || (d.visit(c.Alias, path) && d.expand(c.Alias, path))
+			d.leave()
+			if !ok {
+				return false
+			}
+			continue
+		}
+		if !d.expand(c, path) {
+			return false
+		}
+	}
+	return true
+}
+
+// enter starts the expansion of an alias or a merge key at n, and reports whether decoding
+// goes on; leave ends it.
+func (d *Decoder) enter(n *yaml.Node, path string) bool {
+	if d.stopped {
+		return false
+	}
+	if d.depth == 0 {
+		d.outer = n
+	}
+	if d.depth++; d.depth <= d.limits.MaxAliasDepth {
+		return true
+	}
+	msg := fmt.Sprintf("aliases and merge keys (<<) are nested more than %d deep", d.limits.MaxAliasDepth)
+	d.stop(n, path, msg, msg, "write the values out instead of nesting aliases and merge keys")
+	return false
+}
+
+func (d *Decoder) leave() {
+	if d.depth--; d.depth == 0 {
+		d.outer = nil
+	}
+}
+
+// stop records why decoding stops: at the outermost expansion (msgOuter) when one is under
+// way, else at n (msg).
+func (d *Decoder) stop(n *yaml.Node, path, msg, msgOuter, fix string) {
+	d.stopped = true
+	if d.outer != nil {
+		n, msg = d.outer, msgOuter
+	}
+	d.problem(n, path, msg, fix)
 }
 
 var (
@@ -92,8 +231,24 @@ var (
 	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
-// decode fills v from n and the environment and reports whether anything was set.
-func (d *Decoder) decode(n *yaml.Node, path string, v reflect.Value, envOK bool) bool {
+// decode fills v from n (an alias is followed) and the environment and reports whether
+// anything was set.
+func (d *Decoder) decode(raw *yaml.Node, path string, v reflect.Value, envOK bool) bool {
+	if raw != nil && !d.visit(raw, path) {
+		return false
+	}
+	if raw != nil && raw.Kind == yaml.AliasNode {
+		if !d.enter(raw, path) {
+			return false
+		}
+		defer d.leave()
+	}
+	n := resolve(raw)
+	if ref, ok := v.Addr().Interface().(Reference); ok && n != nil && n.Kind != yaml.MappingNode {
+		d.problem(n, path, "expected a secret reference (a mapping), got "+kindOf(n)+": the value is not shown, as it may be the credential itself",
+			"never write a credential in the configuration; write "+ref.ReferenceForms())
+		return false
+	}
 	switch {
 	case v.Type() == nodeType:
 		if n == nil {
@@ -148,7 +303,7 @@ func (d *Decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value, envOK
 				continue
 			}
 			d.positions[child] = position{kv.keyNode.Line, kv.keyNode.Column}
-			values[kv.key] = resolve(kv.val)
+			values[kv.key] = kv.val
 		}
 	}
 	for _, f := range fs.list {
@@ -160,13 +315,17 @@ func (d *Decoder) decodeStruct(n *yaml.Node, path string, v reflect.Value, envOK
 }
 
 func (d *Decoder) unknownKey(k *yaml.Node, path, key string, known []string) {
+	if d.full() { // not kept: spare the suggestion's cost
+		d.omitted++
+		return
+	}
 	fix := "remove it"
 	if s := suggest(key, known); s != "" {
 		fix = fmt.Sprintf("did you mean %q?", s)
 	} else if len(known) > 0 {
 		fix = "remove it; known keys here: " + strings.Join(known, ", ")
 	}
-	d.problem(k, path, fmt.Sprintf("unknown key %q", key), fix)
+	d.problem(k, path, "unknown key "+quote(key), fix)
 }
 
 func (d *Decoder) decodeMap(n *yaml.Node, path string, v reflect.Value) bool {
@@ -191,7 +350,7 @@ func (d *Decoder) decodeMap(n *yaml.Node, path string, v reflect.Value) bool {
 		if old := v.MapIndex(key); old.IsValid() {
 			elem.Set(old)
 		}
-		d.decode(resolve(kv.val), child, elem, false)
+		d.decode(kv.val, child, elem, false)
 		v.SetMapIndex(key, elem)
 	}
 	return true
@@ -214,7 +373,7 @@ func (d *Decoder) decodeSlice(n *yaml.Node, path string, v reflect.Value, envOK 
 	for i, item := range n.Content {
 		child := fmt.Sprintf("%s[%d]", path, i)
 		d.positions[child] = position{item.Line, item.Column}
-		d.decode(resolve(item), child, out.Index(i), false)
+		d.decode(item, child, out.Index(i), false)
 	}
 	v.Set(out)
 	return true
@@ -237,6 +396,9 @@ func (d *Decoder) sliceFromEnv(text, name, path string, v reflect.Value) bool {
 
 func (d *Decoder) decodeAny(n *yaml.Node, path string, v reflect.Value) bool {
 	if n == nil {
+		return false
+	}
+	if !d.expand(n, path) {
 		return false
 	}
 	var x any
@@ -285,7 +447,7 @@ func (d *Decoder) env(path string) (text, name string, ok bool) {
 }
 
 func (d *Decoder) envProblem(name, path, msg string) {
-	d.problems = append(d.problems, Problem{Path: path, Source: "env " + name, Message: msg})
+	d.record(Problem{Path: path, Source: "env " + name, Message: msg})
 }
 
 type pair struct {
@@ -295,24 +457,35 @@ type pair struct {
 }
 
 // pairs returns the key/value pairs of mapping n, with YAML merge keys (<<) expanded: keys
-// written in n win over merged ones. A key written twice is a problem.
+// written in n win over merged ones. A key written twice is a problem. Every pair and every
+// merged mapping counts against the decoder's limits.
 func (d *Decoder) pairs(n *yaml.Node, path string) []pair {
 	var own, merged []pair
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
+		if !d.visit(k, path) {
+			return nil
+		}
 		if k.Kind != yaml.ScalarNode {
 			d.problem(k, path, "a key must be a plain string, got "+describe(k), "")
 			continue
 		}
 		if k.Tag == "!!merge" {
-			for _, src := range mergeSources(val) {
+			if !d.enter(k, path) {
+				return nil
+			}
+			for _, src := range d.mergeSources(val, path) {
 				merged = append(merged, d.pairs(src, path)...)
+			}
+			d.leave()
+			if d.stopped {
+				return nil
 			}
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			d.problem(k, join(path, k.Value), fmt.Sprintf("key %q is repeated (first at line %d)", k.Value, first.Line), "keep one")
+			d.problem(k, join(path, k.Value), fmt.Sprintf("key %s is repeated (first at line %d)", quote(k.Value), first.Line), "keep one")
 			continue
 		}
 		seen[k.Value] = k
@@ -327,7 +500,9 @@ func (d *Decoder) pairs(n *yaml.Node, path string) []pair {
 	return own
 }
 
-func mergeSources(n *yaml.Node) []*yaml.Node {
+// mergeSources returns the mappings a merge key's value names: a mapping, or a list of them
+// (aliases followed).
+func (d *Decoder) mergeSources(n *yaml.Node, path string) []*yaml.Node {
 	n = resolve(n)
 	switch {
 	case n == nil:
@@ -335,7 +510,12 @@ func mergeSources(n *yaml.Node) []*yaml.Node {
 	case n.Kind == yaml.SequenceNode:
 		var out []*yaml.Node
 		for _, item := range n.Content {
-			out = append(out, mergeSources(item)...)
+			if !d.visit(item, path) {
+				return nil
+			}
+			if item = resolve(item); item != nil && item.Kind == yaml.MappingNode {
+				out = append(out, item)
+			}
 		}
 		return out
 	case n.Kind == yaml.MappingNode:

@@ -50,9 +50,14 @@ func (p Problem) String() string {
 type Problems struct {
 	File string
 	List []Problem
+	// Omitted counts the problems found beyond the decoder's Limits.MaxProblems, not listed.
+	Omitted int
 }
 
-// Error prints every problem on its own line.
+// Total returns how many problems were found, listed or not.
+func (ps *Problems) Total() int { return len(ps.List) + ps.Omitted }
+
+// Error prints every problem on its own line, then how many more were not listed.
 func (ps *Problems) Error() string {
 	lines := make([]string, len(ps.List))
 	for i, p := range ps.List {
@@ -64,6 +69,13 @@ func (ps *Problems) Error() string {
 				lines[i] = ps.File + ": " + lines[i]
 			}
 		}
+	}
+	if ps.Omitted > 0 {
+		more := fmt.Sprintf("... and %d more problems (only the first %d are listed; correct these and run again)", ps.Omitted, len(ps.List))
+		if ps.File != "" {
+			more = ps.File + ": " + more
+		}
+		lines = append(lines, more)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -85,6 +97,9 @@ func (ps *Problems) Sort() {
 
 // suggest returns the known key closest to key, if it is close enough to be a typo.
 func suggest(key string, known []string) string {
+	if len(key) > maxEcho { // no typo of a known key; and the distance costs len(key) per known key
+		return ""
+	}
 	best, bestDist := "", 3
 	for _, k := range known {
 		if d := distance(strings.ToLower(key), strings.ToLower(k)); d < bestDist {

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -126,16 +127,36 @@ func assignUint(v reflect.Value, text, tag string) string {
 	return ""
 }
 
+// quoted echoes a value in a problem, cut to maxEcho characters.
 func quoted(text, tag string) string {
 	switch tag {
 	case "!!str", "":
-		return strconv.Quote(text)
+		return quote(text)
 	case "!!bool":
-		return "boolean " + text
+		return "boolean " + clip(text, maxEcho)
 	case "!!int", "!!float":
-		return "number " + text
+		return "number " + clip(text, maxEcho)
 	}
-	return text
+	return clip(text, maxEcho)
+}
+
+// kindOf names what n is without echoing its value.
+func kindOf(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!bool":
+			return "a boolean"
+		case "!!int", "!!float":
+			return "a number"
+		}
+		return "a string"
+	}
+	return "a value of another kind"
 }
 
 func describe(n *yaml.Node) string {
@@ -163,4 +184,81 @@ func expected(v reflect.Value) string {
 		return "a number"
 	}
 	return "an integer"
+}
+
+// Reference is implemented by configuration types that stand for a credential kept elsewhere
+// (provider.SecretRef). Where one is expected, anything but a mapping is likely the credential
+// itself, written literally: the problem then never shows the value.
+type Reference interface {
+	// ReferenceForms describes the accepted forms for the problem's fix, e.g.
+	// `{env: VAR}, {file: PATH} or {secret: "path#key"}`.
+	ReferenceForms() string
+}
+
+// Bounds on what a problem echoes from the document.
+const (
+	maxEcho    = 64   // characters of a value or key
+	maxPathLen = 256  // bytes of a path or source
+	maxTextLen = 1024 // bytes of a message or fix
+)
+
+// quote returns s quoted, cut to maxEcho characters ("…" marks a cut).
+func quote(s string) string {
+	if utf8.RuneCountInString(s) <= maxEcho {
+		return strconv.Quote(s)
+	}
+	cut := 0
+	for range maxEcho {
+		_, size := utf8.DecodeRuneInString(s[cut:])
+		cut += size
+	}
+	return strconv.Quote(s[:cut]) + "…"
+}
+
+// shortenQuoted cuts every quoted string in msg (validation messages echo values with %q)
+// longer than maxEcho characters, so that a message keeps its meaning however long the value
+// it echoes.
+func shortenQuoted(msg string) string {
+	if len(msg) <= maxEcho+2 {
+		return msg
+	}
+	var b strings.Builder
+	for rest := msg; rest != ""; {
+		i := strings.IndexByte(rest, '"')
+		if i < 0 {
+			b.WriteString(rest)
+			break
+		}
+		b.WriteString(rest[:i])
+		rest = rest[i:]
+		end := 1
+		for end < len(rest) && rest[end] != '"' {
+			if rest[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end >= len(rest) { // not closed: left to clip
+			b.WriteString(rest)
+			break
+		}
+		q := rest[:end+1]
+		if u, err := strconv.Unquote(q); err == nil && utf8.RuneCountInString(u) > maxEcho {
+			q = quote(u)
+		}
+		b.WriteString(q)
+		rest = rest[end+1:]
+	}
+	return b.String()
+}
+
+// clip cuts s to at most n bytes on a character boundary, marking the cut with "…".
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

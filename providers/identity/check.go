@@ -16,21 +16,51 @@ func (v *Verifier) checkClaims(c map[string]any) (*Principal, error) {
 	case iss == "":
 		return nil, errors.New("the token has no issuer")
 	case iss != v.policy.Issuer:
-		return nil, fmt.Errorf("issuer %.128q is not the configured issuer %q", iss, v.policy.Issuer)
+		return nil, fmt.Errorf("issuer %s is not the configured issuer %q", quote(iss, 2*maxQuoted), v.policy.Issuer)
 	}
 	p.Issuer = iss
-	p.Audiences = strs(c["aud"])
-	if len(p.Audiences) == 0 {
-		return nil, errors.New("the token has no audience")
+	aud, err := audiences(c["aud"])
+	if err != nil {
+		return nil, err
 	}
+	p.Audiences = aud
 	if !slices.ContainsFunc(p.Audiences, func(a string) bool { return slices.Contains(v.policy.Audiences, a) }) {
-		return nil, fmt.Errorf("audience %.128q does not include any of %q", p.Audiences, v.policy.Audiences)
+		return nil, fmt.Errorf("audience %s does not include any of %s", quoteList(p.Audiences), quoteList(v.policy.Audiences))
 	}
 	if err := v.checkTimes(p, c); err != nil {
 		return nil, err
 	}
 	p.Subject, _ = c["sub"].(string)
 	return p, nil
+}
+
+// audiences reads the aud claim (RFC 7519 §4.1.3): one string, which is one audience whatever
+// it contains (never split on spaces), or an array of strings.
+func audiences(aud any) ([]string, error) {
+	switch x := aud.(type) {
+	case nil:
+	case string:
+		if x != "" {
+			return []string{x}, nil
+		}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				return nil, errors.New("claim aud is not a string or an array of strings")
+			}
+			if s != "" {
+				out = append(out, s)
+			}
+		}
+		if len(out) > 0 {
+			return out, nil
+		}
+	default:
+		return nil, errors.New("claim aud is not a string or an array of strings")
+	}
+	return nil, errors.New("the token has no audience")
 }
 
 func (v *Verifier) checkTimes(p *Principal, c map[string]any) error {

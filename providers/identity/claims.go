@@ -30,7 +30,15 @@ type ClaimMapping struct {
 	// TenantFormat is the regular expression a tenant id must match in full (so that a role
 	// such as offline_access is not read as tenant "offline"); UUIDs when unset.
 	TenantFormat string `yaml:"tenantFormat"`
+	// SpaceDelimited names the claims whose string value is a space-delimited list, as
+	// RFC 8693 §4.2 defines "scope" (RFC 6749 §3.3); any other string claim is one value.
+	// Left out: [scope]. Add "scp" where the issuer writes it as a string (Entra ID).
+	SpaceDelimited []string `yaml:"spaceDelimited"`
 }
+
+// DefaultSpaceDelimited are the claims whose string values are split on spaces unless
+// ClaimMapping.SpaceDelimited says otherwise: the one RFC 8693 defines.
+func DefaultSpaceDelimited() []string { return []string{"scope"} }
 
 // TenantRule finds tenant ids in the values of one claim. Pattern holds {tenant} and
 // optionally {role}: "{tenant}_{role}" reads legacy EMF roles ("<project>_im-rw"),
@@ -65,7 +73,7 @@ func (m ClaimMapping) Validate() error {
 	for _, group := range []struct {
 		name  string
 		paths []string
-	}{{"roles", m.Roles}, {"groups", m.Groups}, {"clientID", m.ClientID}} {
+	}{{"roles", m.Roles}, {"groups", m.Groups}, {"clientID", m.ClientID}, {"spaceDelimited", m.SpaceDelimited}} {
 		for i, p := range group.paths {
 			v.Check(p != "", fmt.Sprintf("%s[%d]", group.name, i), "is empty", "remove it or name a claim")
 		}
@@ -78,6 +86,7 @@ type mapper struct {
 	m      ClaimMapping
 	rules  []compiledRule
 	tenant *regexp.Regexp // the tenant format, anchored
+	split  []string       // claim paths whose string values are space-delimited lists
 }
 
 // tenantOK reports whether t is a tenant id in the configured format.
@@ -97,7 +106,10 @@ func newMapper(m ClaimMapping) (*mapper, error) {
 	if tenant == "" {
 		tenant = UUIDPattern
 	}
-	out := &mapper{m: m, tenant: regexp.MustCompile("^(?:" + tenant + ")$")}
+	out := &mapper{m: m, tenant: regexp.MustCompile("^(?:" + tenant + ")$"), split: m.SpaceDelimited}
+	if out.split == nil {
+		out.split = DefaultSpaceDelimited()
+	}
 	for _, r := range m.Tenants {
 		p := r.Pattern
 		if p == "" {
@@ -117,8 +129,8 @@ func newMapper(m ClaimMapping) (*mapper, error) {
 
 // apply fills the mapped fields of p from claims.
 func (mp *mapper) apply(p *Principal, claims map[string]any) {
-	p.Roles = collect(claims, mp.m.Roles)
-	p.Groups = collect(claims, mp.m.Groups)
+	p.Roles = mp.collect(claims, mp.m.Roles)
+	p.Groups = mp.collect(claims, mp.m.Groups)
 	for _, path := range mp.m.ClientID {
 		if s, ok := lookup(claims, path).(string); ok && s != "" {
 			p.ClientID = s
@@ -127,7 +139,7 @@ func (mp *mapper) apply(p *Principal, claims map[string]any) {
 	}
 	tenants := map[string][]string{}
 	for _, r := range mp.rules {
-		for _, v := range strs(lookup(claims, r.claim)) {
+		for _, v := range mp.values(claims, r.claim) {
 			m := r.re.FindStringSubmatch(v)
 			if m == nil {
 				continue
@@ -152,16 +164,40 @@ func (mp *mapper) apply(p *Principal, claims map[string]any) {
 }
 
 // collect returns the string values at paths, without duplicates, in order.
-func collect(claims map[string]any, paths []string) []string {
+func (mp *mapper) collect(claims map[string]any, paths []string) []string {
 	var out []string
 	for _, path := range paths {
-		for _, s := range strs(lookup(claims, path)) {
+		for _, s := range mp.values(claims, path) {
 			if !slices.Contains(out, s) {
 				out = append(out, s)
 			}
 		}
 	}
 	return out
+}
+
+// values returns the strings of the claim at path: an array gives its non-empty string
+// elements; a string is one value, or, when path is configured as space-delimited, the
+// values it lists.
+func (mp *mapper) values(claims map[string]any, path string) []string {
+	switch x := lookup(claims, path).(type) {
+	case string:
+		if slices.Contains(mp.split, path) {
+			return slices.DeleteFunc(strings.Split(x, " "), func(s string) bool { return s == "" }) // RFC 6749 §3.3: SP only
+		}
+		if x != "" {
+			return []string{x}
+		}
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if s, ok := e.(string); ok && s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
 }
 
 // lookup returns the value at a claim path: the claim named path if there is one, else the
@@ -181,22 +217,4 @@ func lookup(claims map[string]any, path string) any {
 		}
 	}
 	return cur
-}
-
-// strs returns a claim value as strings: a string is one value (a space-separated "scope"
-// claim is split), an array gives its string elements.
-func strs(v any) []string {
-	switch x := v.(type) {
-	case string:
-		return strings.Fields(x)
-	case []any:
-		out := make([]string, 0, len(x))
-		for _, e := range x {
-			if s, ok := e.(string); ok && s != "" {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
 }

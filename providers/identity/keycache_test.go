@@ -38,7 +38,7 @@ func (s *countingSource) Keys(context.Context, *Metadata) (*jose.JSONWebKeySet, 
 	return &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{s.key.Public()}}, nil
 }
 
-func newSource(t *testing.T) *countingSource {
+func newSource(t testing.TB) *countingSource {
 	t.Helper()
 	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	require.NoError(t, err)

@@ -6,9 +6,7 @@ import (
 	"strings"
 
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
-	"google.golang.org/grpc/status"
 
 	"github.com/eim-byoi/eim/providers/provider"
 )
@@ -59,12 +57,14 @@ func BearerToken(header string) (string, error) {
 }
 
 // HTTPMiddleware verifies the bearer token of every request with v and serves next with the
-// Principal in the request context; a missing or invalid token gets 401 with a
-// WWW-Authenticate challenge (RFC 6750), and an issuer whose keys are unavailable gets 503.
+// Principal in the request context; a missing or invalid token, or more than one
+// Authorization header (ambiguous credentials, as the gRPC interceptors treat them), gets 401
+// with a WWW-Authenticate challenge (RFC 6750), and an issuer whose keys are unavailable gets
+// 503.
 func HTTPMiddleware(v TokenVerifier) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, err := authenticate(r.Context(), v, r.Header.Get("Authorization"))
+			p, err := authenticateHeaders(r.Context(), v, r.Header.Values("Authorization"))
 			if err != nil {
 				writeAuthError(w, err)
 				return
@@ -72,6 +72,18 @@ func HTTPMiddleware(v TokenVerifier) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
 		})
 	}
+}
+
+// authenticateHeaders authenticates the values of every Authorization header of a request:
+// exactly one is allowed.
+func authenticateHeaders(ctx context.Context, v TokenVerifier, vals []string) (*Principal, error) {
+	switch len(vals) {
+	case 0:
+		return authenticate(ctx, v, "")
+	case 1:
+		return authenticate(ctx, v, vals[0])
+	}
+	return nil, provider.Errorf(provider.Unauthenticated, "more than one Authorization header")
 }
 
 func authenticate(ctx context.Context, v TokenVerifier, header string) (*Principal, error) {
@@ -139,15 +151,7 @@ func (s *principalStream) Context() context.Context { return s.ctx }
 
 func grpcAuthenticate(ctx context.Context, v TokenVerifier) (*Principal, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
-	vals := md.Get("authorization")
-	if len(vals) > 1 {
-		return nil, status.Error(codes.Unauthenticated, "more than one authorization header")
-	}
-	header := ""
-	if len(vals) == 1 {
-		header = vals[0]
-	}
-	p, err := authenticate(ctx, v, header)
+	p, err := authenticateHeaders(ctx, v, md.Get("authorization"))
 	if err != nil {
 		return nil, provider.GRPCError(err)
 	}

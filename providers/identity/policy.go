@@ -66,6 +66,9 @@ type Policy struct {
 	// CAFile is the former place of the CA bundle. Deprecated: set tls.ca to {file: PATH};
 	// eim.yaml loading moves it there with a notice.
 	CAFile string `yaml:"caFile,omitempty"`
+	// MaxTokenSize is the largest token, in bytes, that is looked at; a larger one is
+	// rejected before it is parsed (default 16384, from 1024 to 1048576).
+	MaxTokenSize int `yaml:"maxTokenSize"`
 	// Claims says which claims carry roles, groups, the client id and tenants.
 	Claims ClaimMapping `yaml:"claims"`
 }
@@ -88,6 +91,7 @@ func DefaultPolicy() Policy {
 		RefetchInterval: provider.Duration(DefaultRefetchInterval),
 		KeysMaxAge:      provider.Duration(DefaultKeysMaxAge),
 		Timeout:         provider.Duration(DefaultHTTPTimeout),
+		MaxTokenSize:    DefaultMaxTokenSize,
 		Claims:          ClaimMapping{ClientID: []string{"azp", "client_id"}},
 	}
 }
@@ -110,6 +114,9 @@ func (p Policy) Validate() error {
 	v.Check(p.RefetchInterval.Std() >= 0, "refetchInterval", "is negative", "use e.g. 30s")
 	v.Check(p.KeysMaxAge.Std() > 0, "keysMaxAge", "must be positive", "use e.g. 10m")
 	v.Check(p.Timeout.Std() > 0, "timeout", "must be positive", "use e.g. 10s")
+	v.Check(p.MaxTokenSize >= MinMaxTokenSize && p.MaxTokenSize <= MaxMaxTokenSize, "maxTokenSize",
+		fmt.Sprintf("%d is outside %d..%d", p.MaxTokenSize, MinMaxTokenSize, MaxMaxTokenSize),
+		fmt.Sprintf("leave it out for %d (16 KiB), or raise it to the size of the largest token the issuer signs", DefaultMaxTokenSize))
 	for _, f := range []struct{ name, val string }{{"discoveryURL", p.DiscoveryURL}, {"jwksURL", p.JWKSURL}} {
 		if f.val != "" {
 			checkURL(&v, f.name, f.val)

@@ -124,10 +124,11 @@ func (v *Verifier) Ready(ctx context.Context) error {
 	return provider.WithCode(provider.Unavailable, fmt.Errorf("the issuer %s is not reachable yet: %w", v.policy.Issuer, v.keys.lastError(err)))
 }
 
-// Refresh fetches the key set now, whatever the minimum interval (waiting for a fetch already
-// in flight): the embedded issuer calls it after rotating its keys.
+// Refresh fetches the key set now, whatever the minimum interval, and returns once a fetch
+// that started after the call has ended (a fetch already in flight may predate the change
+// that prompted the call): the embedded issuer calls it after rotating its keys.
 func (v *Verifier) Refresh(ctx context.Context) error {
-	if err := v.keys.refresh(ctx, true); err != nil {
+	if err := v.keys.refreshAfter(ctx, forced); err != nil {
 		return provider.WithCode(provider.Unavailable, err)
 	}
 	return nil
@@ -146,12 +147,18 @@ func (v *Verifier) Warm(ctx context.Context) {
 	}()
 }
 
-// Verify checks raw (a compact JWS, without "Bearer ") and returns its Principal. Every
-// rejection is an Unauthenticated error with the reason; an issuer whose keys could never be
-// fetched gives Unavailable. Errors never contain the token.
+// Verify checks raw (a compact JWS, without "Bearer ") and returns its Principal. A token
+// larger than Policy.MaxTokenSize, or not in canonical compact form (see checkCompact), is
+// rejected before it is parsed. Every rejection is an Unauthenticated error with the reason;
+// an issuer whose keys could never be fetched gives Unavailable. Errors never contain the
+// token, and values taken from it are cut short (a few values of a list, a few dozen
+// characters of each), so an error stays well under 1 KiB.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
 	if raw == "" {
 		return nil, provider.Errorf(provider.Unauthenticated, "no token")
+	}
+	if reason := checkCompact(raw, v.policy.MaxTokenSize); reason != "" {
+		return nil, provider.Errorf(provider.Unauthenticated, "%s", reason)
 	}
 	jws, err := jose.ParseSignedCompact(raw, v.algs)
 	if err != nil {
@@ -215,7 +222,7 @@ func parseReason(raw string, err error) string {
 		return "malformed token: the header is not base64url-encoded JSON"
 	}
 	if h.Alg != "" && strings.Contains(err.Error(), "unexpected signature algorithm") {
-		return fmt.Sprintf("algorithm %.16q is not allowed", h.Alg)
+		return fmt.Sprintf("algorithm %s is not allowed", quote(h.Alg, 16))
 	}
-	return "malformed token: " + strings.TrimPrefix(err.Error(), "go-jose/go-jose: ")
+	return "malformed token: " + clip(strings.TrimPrefix(err.Error(), "go-jose/go-jose: "), maxReason)
 }

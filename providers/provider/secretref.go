@@ -25,6 +25,13 @@ type SecretRef struct {
 	value SecretValue
 }
 
+// ReferenceForms describes the forms a reference is written in. The configuration decoder
+// shows it, and never the value, where something else than a reference is written in place
+// of one (a literal password, say).
+func (SecretRef) ReferenceForms() string {
+	return `{env: VAR}, {file: PATH} or {secret: "path#key"}`
+}
+
 // IsZero reports whether no source is set (the reference is absent).
 func (r *SecretRef) IsZero() bool {
 	return r == nil || (r.Env == "" && r.File == "" && r.Secret == "")
@@ -59,8 +66,8 @@ func (r SecretRef) Validate() error {
 	case set > 1:
 		v.Add("", "more than one of env, file and secret is set", "keep exactly one source")
 	case r.Secret != "":
-		if _, _, err := r.SecretPath(); err != nil {
-			v.Add("secret", err.Error(), `write it as "path#key", e.g. "eim/database#password"`)
+		if _, _, err := r.SecretPath(); err != nil { // not echoed: it may be a literal credential
+			v.Add("secret", "is not of the form path#key (the value is not shown)", `write it as "path#key", e.g. "eim/database#password"`)
 		}
 	}
 	return v.Err()

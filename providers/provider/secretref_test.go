@@ -39,7 +39,7 @@ func TestSecretRefValidate(t *testing.T) {
 		{"secret", provider.SecretRef{Secret: "db/app#password"}, ""},
 		{"none", provider.SecretRef{}, "no source is set"},
 		{"two", provider.SecretRef{Env: "X", File: "/x"}, "more than one"},
-		{"no key", provider.SecretRef{Secret: "db/app"}, `"db/app" is not of the form path#key`},
+		{"no key", provider.SecretRef{Secret: "db/app"}, "secret: is not of the form path#key (the value is not shown)"},
 		{"empty key", provider.SecretRef{Secret: "db/app#"}, "is not of the form path#key"},
 	}
 	for _, tt := range tests {
@@ -50,6 +50,9 @@ func TestSecretRefValidate(t *testing.T) {
 				return
 			}
 			assert.ErrorContains(t, err, tt.want)
+			if tt.ref.Secret != "" {
+				assert.NotContains(t, err.Error(), tt.ref.Secret, "a malformed reference may be a literal credential: never echoed")
+			}
 		})
 	}
 }

@@ -45,9 +45,27 @@ type Options struct {
 	Sources []provider.ConfigSource
 }
 
-// LoadFile reads and loads the file at path.
+// Limits on a configuration document, so that a hostile or mistaken file fails at once with
+// a clear problem. The decoder's own limits (strictyaml.DefaultLimits) bound what aliases and
+// merge keys may expand to, and list at most 100 problems.
+const (
+	// MaxFileSize is the largest configuration document read, in bytes: 256 KiB, where an
+	// eim.yaml is a few KiB (credentials and certificates are files, named by reference).
+	MaxFileSize = 256 << 10
+	// MaxNodes is the largest number of YAML nodes (keys, values, list items) a document may
+	// hold, aliases not expanded.
+	MaxNodes = 20_000
+)
+
+// LoadFile reads and loads the file at path, reading at most MaxFileSize bytes (a larger file
+// is a problem).
 func LoadFile(path string, opts Options) (*Config, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read config: %w", err)
 	}
@@ -63,21 +81,34 @@ func LoadFile(path string, opts Options) (*Config, error) {
 // returned Config is then incomplete and must not be used.
 func Load(data []byte, opts Options) (*Config, error) {
 	ps := &Problems{File: opts.File}
+	if len(data) > MaxFileSize {
+		ps.List = append(ps.List, Problem{Message: fmt.Sprintf("the document is larger than %d KiB, the most eim reads", MaxFileSize>>10),
+			Fix: "check that this is the configuration file: an eim.yaml is a few KiB, and credentials and certificates are files named by {file: PATH}"})
+		return nil, ps
+	}
 	root, err := parse(data)
 	if err != nil {
 		ps.List = append(ps.List, syntaxProblem(err))
+		return nil, ps
+	}
+	if n := nodeBeyond(root, MaxNodes); n != nil {
+		ps.List = append(ps.List, Problem{Line: n.Line, Column: n.Column,
+			Message: fmt.Sprintf("the document has more than %d YAML nodes, the most eim reads", MaxNodes),
+			Fix:     "check that this is the configuration file: an eim.yaml has a few hundred"})
 		return nil, ps
 	}
 	env := environ(opts.Environ)
 	d := strictyaml.NewDecoder(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, EnvPrefix)
 	cfg := Default()
 	d.Decode(root, "", cfg)
-	decodeProviders(d, cfg, opts.Sources)
-	reportUnusedEnv(d, env)
-	if verr := cfg.Validate(); verr != nil {
-		addValidation(d, verr)
+	if !d.Stopped() { // a limit stopped decoding: the rest would only add noise
+		decodeProviders(d, cfg, opts.Sources)
+		reportUnusedEnv(d, env)
+		if verr := cfg.Validate(); verr != nil {
+			addValidation(d, verr)
+		}
 	}
-	ps.List = d.Problems()
+	ps.List, ps.Omitted = d.Problems(), d.Omitted()
 	if len(ps.List) > 0 {
 		ps.Sort()
 		return cfg, ps
@@ -101,6 +132,28 @@ func parse(data []byte) (*yaml.Node, error) {
 	return &root, nil
 }
 
+// nodeBeyond returns the node past the first max of the tree under root (aliases not
+// followed), or nil when it has no more.
+func nodeBeyond(root *yaml.Node, limit int) *yaml.Node {
+	count := 0
+	var walk func(n *yaml.Node) *yaml.Node
+	walk = func(n *yaml.Node) *yaml.Node {
+		if count++; count > limit {
+			return n
+		}
+		for _, c := range n.Content {
+			if found := walk(c); found != nil {
+				return found
+			}
+		}
+		return nil
+	}
+	if root == nil {
+		return nil
+	}
+	return walk(root)
+}
+
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): `)
 
 func syntaxProblem(err error) Problem {
@@ -109,6 +162,9 @@ func syntaxProblem(err error) Problem {
 	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
 		p.Message = strings.TrimPrefix(err.Error(), m[0])
+	}
+	if len(p.Message) > 512 { // the parser may quote the document
+		p.Message = strings.ToValidUTF8(p.Message[:512], "") + "…"
 	}
 	return p
 }

@@ -1,7 +1,6 @@
 package inventory_test
 
 import (
-	"context"
 	"net"
 	"testing"
 
@@ -10,64 +9,15 @@ import (
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/kinds"
-	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
-	"github.com/eim-byoi/eim/providers/storage/mysql"
-	"github.com/eim-byoi/eim/providers/storage/postgres"
-	"github.com/eim-byoi/eim/providers/storage/remote"
-	_ "github.com/eim-byoi/eim/providers/storage/sqlite"
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/test/dbtest"
-	"github.com/eim-byoi/eim/test/testenv"
 )
 
-// databases opens, for each database of the test bed, a fresh database migrated with the
-// inventory's schema, connected as a runtime role that is not the tables' owner (so that
-// PostgreSQL's row-level security and MariaDB's tenant views apply, as in production).
-func databases() map[string]func(t *testing.T) *storage.DB {
-	return map[string]func(t *testing.T) *storage.DB{
-		"sqlite":   openSQLite,
-		"postgres": openPostgres,
-		"mariadb":  openMariaDB,
-	}
-}
-
-func migrated(t *testing.T, db *storage.DB, err error) *storage.DB {
-	t.Helper()
-	require.NoError(t, err)
-	t.Cleanup(func() { db.Close() })
-	require.NoError(t, db.Migrate(context.Background(), kinds.DatabaseSchemas(inventory.Schema())...))
-	return db
-}
-
-func openSQLite(t *testing.T) *storage.DB {
-	db, err := storage.Open(context.Background(), "sqlite", nil, storage.Env{DataDir: t.TempDir()})
-	return migrated(t, db, err)
-}
-
-func openPostgres(t *testing.T) *storage.DB {
-	pg := dbtest.NewPostgres(t, false)
-	d := pg.Fresh(t)
-	c := postgres.NewConfig()
-	c.Host, c.Port, c.Database = pg.Server.Host, pg.Server.Port, d.Name
-	c.User, c.Password = d.Runtime.User, testenv.Ref(t, d.Runtime.Password)
-	c.Migration = &remote.Migration{User: d.Migration.User, Password: testenv.Ref(t, d.Migration.Password)}
-	c.TLS = provider.TLS{Mode: provider.TLSDisable}
-	db, err := storage.Open(context.Background(), "postgres", c, storage.Env{})
-	return migrated(t, db, err)
-}
-
-func openMariaDB(t *testing.T) *storage.DB {
-	m := dbtest.NewMariaDB(t)
-	d := m.Fresh(t)
-	c := mysql.NewConfig()
-	c.Host, c.Port, c.Database = m.Server.Host, m.Server.Port, d.Name
-	c.User, c.Password = d.Runtime.User, testenv.Ref(t, d.Runtime.Password)
-	c.Migration = &remote.Migration{User: d.Migration.User, Password: testenv.Ref(t, d.Migration.Password)}
-	c.TLS = provider.TLS{Mode: provider.TLSDisable}
-	db, err := storage.Open(context.Background(), "mysql", c, storage.Env{})
-	return migrated(t, db, err)
+// openDB returns a fresh database of dialect with the inventory's schema.
+func openDB(t *testing.T, dialect string) *storage.DB {
+	return dbtest.Open(t, dialect, kinds.DatabaseSchemas(inventory.Schema())...)
 }
 
 // newModule builds the inventory module over db, without a gRPC server.
@@ -104,9 +54,9 @@ func serveGRPC(t *testing.T, m *inventory.Module) inventory.Client {
 // TestClientSuite runs the client suite on SQLite, PostgreSQL and MariaDB, in process and over
 // gRPC.
 func TestClientSuite(t *testing.T) {
-	for dbName, open := range databases() {
-		t.Run(dbName, func(t *testing.T) {
-			m := newModule(t, open(t))
+	for _, dialect := range dbtest.Dialects() {
+		t.Run(dialect, func(t *testing.T) {
+			m := newModule(t, openDB(t, dialect))
 			for trName, client := range transports() {
 				t.Run(trName, func(t *testing.T) { runSuite(t, &bed{client: client(t, m)}) })
 			}

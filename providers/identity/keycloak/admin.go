@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/identity/internal/httpjson"
@@ -23,6 +25,41 @@ type issuer struct {
 	audiences []string
 	client    *http.Client
 	token     *identity.TokenSource
+	now       func() time.Time
+
+	checkMu  sync.Mutex
+	checked  time.Time // when the admin credentials were last checked
+	checkErr error     // and what that check found
+}
+
+// adminCheckInterval is how long the outcome of checking the admin client's credentials is
+// kept: readiness probes do not each ask Keycloak for a token.
+const adminCheckInterval = 30 * time.Second
+
+// checkAdmin is the adapter's health check: the admin client must obtain a token (its cached
+// token while valid). Refused credentials are reported (Unauthenticated for a wrong secret or
+// client id), naming the client and never the secret; an unreachable Keycloak is not, because
+// verification carries on with the cached keys and the provider stays ready (the admin API
+// calls then fail with Unavailable). The outcome is kept for adminCheckInterval.
+func (k *issuer) checkAdmin(ctx context.Context) error {
+	k.checkMu.Lock()
+	defer k.checkMu.Unlock()
+	if !k.checked.IsZero() && k.now().Sub(k.checked) < adminCheckInterval {
+		return k.checkErr
+	}
+	_, err := k.token.Token(ctx)
+	switch code := provider.CodeOf(err); {
+	case err == nil:
+	case ctx.Err() != nil:
+		return err // the caller gave up: nothing learned
+	case code == provider.Unavailable || code == provider.DeadlineExceeded:
+		err = nil
+	default:
+		err = fmt.Errorf("admin client %s cannot obtain a token: %w (fix: check admin.clientID and admin.clientSecret against the client's credentials in the realm, and that the client is confidential with service accounts enabled)",
+			k.admin.ClientID, err)
+	}
+	k.checked, k.checkErr = k.now(), err
+	return err
 }
 
 // do sends an admin API request with the admin client's token, fetching a new token once when

@@ -7,12 +7,16 @@
 // whose service-account user joins the tenant's <project>_Edge-Node-M2M-Service-Account group,
 // deleted on revocation.
 //
+// With an admin client, CheckHealth (and so /readyz) also checks that it obtains a token:
+// refused credentials are Unauthenticated, naming the client, never the secret.
+//
 // Register name: keycloak. Capabilities: ClientIssuer when admin is configured.
 package keycloak
 
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/provider"
@@ -52,10 +56,11 @@ func open(_ context.Context, cfg *Config, env identity.Env) (*identity.Provider,
 	if cfg.Admin.enabled() {
 		base, realm, _ := splitIssuer(cfg.Issuer)
 		tokenURL := cfg.Issuer + "/protocol/openid-connect/token"
-		parts.Issuer = &issuer{admin: cfg.Admin, api: base + "/admin/realms/" + realm, tokenURL: tokenURL,
-			audiences: cfg.Audiences, client: client,
+		iss := &issuer{admin: cfg.Admin, api: base + "/admin/realms/" + realm, tokenURL: tokenURL,
+			audiences: cfg.Audiences, client: client, now: time.Now,
 			token: identity.NewTokenSource(identity.ClientCredentials{TokenURL: tokenURL, ClientID: cfg.Admin.ClientID,
 				Secret: cfg.Admin.ClientSecret.Value(), HTTPClient: client})}
+		parts.Issuer, parts.Check = iss, iss.checkAdmin
 	}
 	return identity.New(Name, parts), nil
 }

@@ -100,6 +100,8 @@ func idCaseClaimRejections(t T, h IdentityHarness) {
 		{"missing issuer", "no issuer", with(good, "iss", nil)},
 		{"wrong audience", "does not include", with(good, "aud", []string{"not-eim"})},
 		{"wrong audience string", "does not include", with(good, "aud", "not-eim")},
+		{"audience inside a space-separated string", "does not include", with(good, "aud", "not-eim "+pol.Audiences[0])},
+		{"audience inside a space-separated array element", "does not include", with(good, "aud", []string{"not-eim " + pol.Audiences[0]})},
 		{"missing audience", "no audience", with(good, "aud", nil)},
 		{"exp not a number", "not a NumericDate", with(good, "exp", "tomorrow")},
 	}
@@ -189,6 +191,10 @@ func idCaseMalformed(t T, h IdentityHarness) {
 		_, err := h.Provider.Verify(t.Context(), tt.raw)
 		rejected(t, err, tt.raw, tt.reason)
 	}
+	huge := strings.Repeat("A", 8<<20)
+	_, err := h.Provider.Verify(t.Context(), huge+"."+huge+"."+huge)
+	rejected(t, err, "", "maxTokenSize")
+	assert.Less(t, len(err.Error()), 1024, "a short error for an oversized token")
 	if h.Hooks.Sign != nil {
 		raw, err := h.Hooks.Sign(t.Context(), goodClaims(h.Provider.Policy(), time.Now()))
 		require.NoError(t, err)
@@ -196,6 +202,28 @@ func idCaseMalformed(t T, h IdentityHarness) {
 			_, err = h.Provider.Verify(t.Context(), raw[:len(raw)-cut])
 			rejected(t, err, raw[:len(raw)-cut], "")
 		}
+		for _, e := range nonCanonical(raw) {
+			_, err = h.Provider.Verify(t.Context(), e.raw)
+			rejected(t, err, e.raw, "malformed")
+		}
+	}
+}
+
+// nonCanonical returns encodings of a valid token that RFC 7515's compact serialization does
+// not allow: line breaks inside a segment or at the end, padding, whitespace.
+func nonCanonical(raw string) []struct{ name, raw string } {
+	h, rest, _ := strings.Cut(raw, ".")
+	payload, sig, _ := strings.Cut(rest, ".")
+	mid := func(s, what string) string { return s[:len(s)/2] + what + s[len(s)/2:] }
+	return []struct{ name, raw string }{
+		{"LF in the payload", h + "." + mid(payload, "\n") + "." + sig},
+		{"CRLF in the payload", h + "." + mid(payload, "\r\n") + "." + sig},
+		{"LF in the signature", h + "." + payload + "." + mid(sig, "\n")},
+		{"CRLF in the signature", h + "." + payload + "." + mid(sig, "\r\n")},
+		{"trailing LF", raw + "\n"},
+		{"trailing CRLF", raw + "\r\n"},
+		{"padding", raw + "=="},
+		{"space in the header", mid(h, " ") + "." + payload + "." + sig},
 	}
 }
 
@@ -220,12 +248,12 @@ func idCaseRotation(t T, h IdentityHarness) {
 	require.NoError(t, err, "the old key stays valid while the issuer publishes it")
 
 	require.NoError(t, h.Hooks.Retire(ctx))
+	var retired error
 	assert.Eventually(t, func() bool {
-		_, err := p.Verify(ctx, oldTok)
-		return provider.CodeOf(err) == provider.Unauthenticated
+		_, retired = p.Verify(ctx, oldTok)
+		return provider.CodeOf(retired) == provider.Unauthenticated
 	}, 60*time.Second, 200*time.Millisecond, "the old key is dropped once the issuer removed it")
-	_, err = p.Verify(ctx, oldTok)
-	rejected(t, err, oldTok, "unknown")
+	rejected(t, retired, oldTok, "unknown")
 	_, err = p.Verify(ctx, newTok)
 	assert.NoError(t, err, "the new key still verifies")
 }

@@ -18,7 +18,8 @@ import (
 	"github.com/eim-byoi/eim/providers/identity"
 )
 
-// idCaseHeader checks the HTTP and gRPC middleware: only "Bearer <token>" authenticates.
+// idCaseHeader checks the HTTP and gRPC middleware: only one "Bearer <token>" authenticates;
+// the same header sent twice is ambiguous and refused.
 func idCaseHeader(t T, h IdentityHarness) {
 	valid := ""
 	if h.Hooks.Sign != nil {
@@ -46,6 +47,12 @@ func idCaseHeader(t T, h IdentityHarness) {
 	for _, tt := range tests {
 		code, principal := httpCall(h.Provider, tt.header)
 		grpcErr := grpcCall(h.Provider, tt.header)
+		if tt.header != "" {
+			code2, principal2 := httpCall(h.Provider, tt.header, tt.header)
+			assert.Equal(t, http.StatusUnauthorized, code2, "%s, sent twice: ambiguous credentials", tt.name)
+			assert.False(t, principal2, tt.name)
+			assert.Equal(t, codes.Unauthenticated, status.Code(grpcCall(h.Provider, tt.header, tt.header)), "%s, sent twice", tt.name)
+		}
 		if tt.ok {
 			assert.Equal(t, http.StatusOK, code, tt.name)
 			assert.True(t, principal, tt.name)
@@ -58,24 +65,36 @@ func idCaseHeader(t T, h IdentityHarness) {
 	}
 }
 
-func httpCall(v identity.TokenVerifier, header string) (int, bool) {
+// httpCall sends a request with the given Authorization headers (none for one empty value)
+// through the HTTP middleware; it returns the status and whether the handler saw a Principal.
+func httpCall(v identity.TokenVerifier, headers ...string) (int, bool) {
 	seen := false
 	h := identity.HTTPMiddleware(v)(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, seen = identity.FromContext(r.Context())
 	}))
 	req := httptest.NewRequest(http.MethodGet, "/v1/projects/x/hosts", nil)
-	if header != "" {
-		req.Header.Set("Authorization", header)
+	for _, header := range headers {
+		if header != "" {
+			req.Header.Add("Authorization", header)
+		}
 	}
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec.Code, seen
 }
 
-func grpcCall(v identity.TokenVerifier, header string) error {
+// grpcCall makes a unary call with the given authorization metadata values (none for one
+// empty value) through the gRPC interceptor.
+func grpcCall(v identity.TokenVerifier, headers ...string) error {
 	ctx := context.Background()
-	if header != "" {
-		ctx = metadata.NewIncomingContext(ctx, metadata.Pairs("authorization", header))
+	md := metadata.MD{}
+	for _, header := range headers {
+		if header != "" {
+			md.Append("authorization", header)
+		}
+	}
+	if len(md) > 0 {
+		ctx = metadata.NewIncomingContext(ctx, md)
 	}
 	icpt := identity.UnaryServerInterceptor(v, identity.GRPCOptions{})
 	_, err := icpt(ctx, nil, &grpc.UnaryServerInfo{FullMethod: "/eim.hostmgr.v1.HostMgr/Heartbeat"}, func(ctx context.Context, _ any) (any, error) {
