@@ -54,7 +54,11 @@ func Factory(deps module.Deps) (module.Module, error) {
 		if deps.Config != nil {
 			role = deps.Config.Inventory.ServiceRole
 		}
-		desc := module.Guard(inventoryv1.InventoryService_ServiceDesc, authorize(deps.Identity, role))
+		var v identity.TokenVerifier
+		if deps.Identity != nil {
+			v = deps.Identity
+		}
+		desc := module.Guard(inventoryv1.InventoryService_ServiceDesc, authorize(v, role))
 		deps.GRPC.RegisterService(&desc, m.server)
 	}
 	return m, nil
@@ -74,7 +78,7 @@ func (m *Module) CheckHealth(ctx context.Context) error { return m.db.CheckHealt
 
 // authorize is the check of calls from other processes: a bearer token the identity provider
 // verifies, carrying role.
-func authorize(id *identity.Provider, role string) func(context.Context, string) (context.Context, error) {
+func authorize(id identity.TokenVerifier, role string) func(context.Context, string) (context.Context, error) {
 	return func(ctx context.Context, method string) (context.Context, error) {
 		if id == nil {
 			return nil, status.Error(codes.PermissionDenied, "the inventory API takes calls from other processes only with an identity provider to verify them")

@@ -2,7 +2,6 @@ package dbtest
 
 import (
 	"context"
-	"testing"
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
@@ -17,10 +16,16 @@ import (
 // MariaDB of the test bed.
 func Dialects() []string { return []string{"sqlite", "postgres", "mariadb"} }
 
+// TB is what Open needs of a test or benchmark.
+type TB interface {
+	testenv.TB
+	TempDir() string
+}
+
 // Open returns a fresh database of dialect (one of Dialects) migrated with schemas, connected as
 // a runtime role that does not own the tables, so that the tenant isolation of the database
 // applies as it does in production. It is closed when the test ends.
-func Open(t *testing.T, dialect string, schemas ...storage.Schema) *storage.DB {
+func Open(t TB, dialect string, schemas ...storage.Schema) *storage.DB {
 	t.Helper()
 	var (
 		typ string

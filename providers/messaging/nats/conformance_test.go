@@ -2,17 +2,12 @@ package nats_test
 
 import (
 	"context"
-	"strings"
 	"testing"
-	"time"
 
-	natsgo "github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/messaging/nats"
-	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
 	"github.com/eim-byoi/eim/test/conformance/messagingtest"
@@ -23,26 +18,7 @@ import (
 // namespace returns a configuration on a stream and subject prefix of the test's own, deleted
 // when the test ends.
 func namespace(t msgtest.TB, srv *testenv.NATSServer) *nats.Config {
-	t.Helper()
-	name := strings.ReplaceAll(testenv.UniqueIdent(t, "s"), "_", "-")
-	c := nats.NewConfig()
-	c.URL, c.Username, c.Password = srv.URL(), srv.User, testenv.Ref(t, srv.Password)
-	c.Stream, c.SubjectPrefix = name, name+"."
-	c.AckWait = provider.Duration(2 * time.Second)
-	t.Cleanup(func() { deleteStream(srv, name) })
-	return c
-}
-
-func deleteStream(srv *testenv.NATSServer, name string) {
-	nc, err := natsgo.Connect(srv.URL(), natsgo.UserInfo(srv.User, srv.Password))
-	if err != nil {
-		return
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = js.DeleteStream(ctx, name)
+	return msgtest.NATSNamespace(t, srv)
 }
 
 func open(t msgtest.TB, c *nats.Config) *messaging.Bus {
