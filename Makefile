@@ -66,9 +66,14 @@ proto:
 proto-lint:
 	bash scripts/proto/gen.sh lint
 
-## bench: benchmarks, adapter vs raw driver side by side (needs make deps)
+## bench: benchmarks, each side by side with the raw driver or hand-written SQL in the same run; the
+## results (ratios included) are written into docs/benchmarks.md by internal/benchreport. BENCH_PKGS
+## narrows the packages (a run updates only their sections), e.g. make bench BENCH_PKGS=./services/inventory
+BENCH_PKGS ?= ./...
 bench: deps
-	$(GO) test -p 1 -run '^$$' -bench . -benchmem ./...
+	@mkdir -p .tools/bench
+	set -o pipefail; $(GO) test -p 1 -run '^$$' -bench . -benchmem $(BENCH_PKGS) | tee .tools/bench/out.txt
+	$(GO) run ./internal/benchreport -in .tools/bench/out.txt -out docs/benchmarks.md
 
 ## conformance: run the conformance suites against the providers in $(CONFIG)
 conformance:

@@ -8,7 +8,7 @@
 // writes; "storage" is what code, registries, errors and module descriptors say.
 //
 // Adding a kind is one row in All, one field in Set and one in services/config.Providers (see
-// docs/adr/0007-adding-a-kind-or-an-adapter.md).
+// docs/adr/0008-adding-a-kind-or-an-adapter.md).
 package kinds
 
 import (
