@@ -37,12 +37,7 @@ func (e *expander) computed(ds []*decoded) error {
 
 // totalSites counts each region's sites.
 func (e *expander) totalSites(ds []*decoded) error {
-	var regions []*decoded
-	for _, d := range ds {
-		if slices.Contains(d.kind.Computed, "total_sites") {
-			regions = append(regions, d)
-		}
-	}
+	regions := computing(ds, "total_sites")
 	if len(regions) == 0 {
 		return nil
 	}
@@ -78,12 +73,7 @@ func (e *expander) totalSites(ds []*decoded) error {
 // ancestors (a host's site, then the site's region and its parents), each key once, the closest
 // ancestor winning, keys the resource sets itself left out.
 func (e *expander) inherited(ds []*decoded) error {
-	var heirs []*decoded
-	for _, d := range ds {
-		if slices.Contains(d.kind.Computed, "inherited_metadata") {
-			heirs = append(heirs, d)
-		}
-	}
+	heirs := computing(ds, "inherited_metadata")
 	if len(heirs) == 0 {
 		return nil
 	}
@@ -111,6 +101,17 @@ func (e *expander) inherited(ds []*decoded) error {
 		}
 	}
 	return nil
+}
+
+// computing returns the resources of ds whose kind computes field.
+func computing(ds []*decoded, field string) []*decoded {
+	var out []*decoded
+	for _, d := range ds {
+		if slices.Contains(d.kind.Computed, field) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // parentRef is the reference that leads up the location hierarchy from a resource of kind k.

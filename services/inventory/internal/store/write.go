@@ -45,22 +45,13 @@ func (s *Store) Create(ctx context.Context, tenant string, res *inventoryv1.Reso
 			if err := s.checkRefs(ctx, tx, k, id, refs); err != nil {
 				return err
 			}
-			rev, err := s.bump(ctx, tx, tenant)
-			if err != nil {
-				return err
-			}
-			now := s.now().UnixMicro()
-			if _, err := tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_resources (tenant_id, resource_id, kind, name, revision, created_us, updated_us, body)"+
-				" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), tenant, id, k.Name, nameOf(msg), rev, now, now, string(body)); err != nil {
-				return err
-			}
-			if err := s.writeIndexes(ctx, tx, tenant, k, id, msg, refs); err != nil {
-				return err
-			}
-			if err := s.record(ctx, tx, change(tenant, rev, k, id, inventoryv1.Operation_OPERATION_CREATED)); err != nil {
-				return err
-			}
-			out, err = s.get(ctx, tx, id)
+			var err error
+			out, err = s.write(ctx, tx, written{tenant: tenant, kind: k, id: id, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_CREATED},
+				func(rev, now int64) error {
+					_, err := tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_resources (tenant_id, resource_id, kind, name, revision, created_us, updated_us, body)"+
+						" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), tenant, id, k.Name, nameOf(msg), rev, now, now, string(body))
+					return err
+				})
 			return err
 		})
 		if provider.CodeOf(err) != provider.AlreadyExists || attempt == createAttempts || s.isUniqueKeyError(err) {
@@ -265,24 +256,45 @@ func (s *Store) Update(ctx context.Context, tenant, id string, res *inventoryv1.
 		if err != nil {
 			return err
 		}
-		rev, err := s.bump(ctx, tx, tenant)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, revision = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
-			nameOf(msg), rev, s.now().UnixMicro(), string(body), id); err != nil {
-			return err
-		}
-		if err := s.writeIndexes(ctx, tx, tenant, k, id, msg, refs); err != nil {
-			return err
-		}
-		if err := s.record(ctx, tx, change(tenant, rev, k, id, inventoryv1.Operation_OPERATION_UPDATED)); err != nil {
-			return err
-		}
-		out, err = s.get(ctx, tx, id)
+		out, err = s.write(ctx, tx, written{tenant: tenant, kind: k, id: id, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED},
+			func(rev, now int64) error {
+				_, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, revision = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
+					nameOf(msg), rev, now, string(body), id)
+				return err
+			})
 		return err
 	})
 	return out, err
+}
+
+// written is one resource a create or an update writes.
+type written struct {
+	tenant string
+	kind   *model.Kind
+	id     string
+	msg    proto.Message
+	refs   map[string][]string
+	op     inventoryv1.Operation
+}
+
+// write runs what every create and update does in tx around its own statement (stmt, given
+// the new revision and the time): the tenant's revision, the reference and key rows, the change
+// log and its event, and the resource read back.
+func (s *Store) write(ctx context.Context, tx *storage.Tx, w written, stmt func(rev, now int64) error) (*inventoryv1.Stored, error) {
+	rev, err := s.bump(ctx, tx, w.tenant)
+	if err != nil {
+		return nil, err
+	}
+	if err := stmt(rev, s.now().UnixMicro()); err != nil {
+		return nil, err
+	}
+	if err := s.writeIndexes(ctx, tx, w.tenant, w.kind, w.id, w.msg, w.refs); err != nil {
+		return nil, err
+	}
+	if err := s.record(ctx, tx, change(w.tenant, rev, w.kind, w.id, w.op)); err != nil {
+		return nil, err
+	}
+	return s.get(ctx, tx, w.id)
 }
 
 // merged returns the stored resource cur with the fields of mask taken from res.
