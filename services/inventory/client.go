@@ -1,7 +1,6 @@
 package inventory
 
 import (
-	"context"
 	"crypto/tls"
 
 	"google.golang.org/grpc"
@@ -10,6 +9,7 @@ import (
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/module"
 )
 
 // Client is how every other module reaches the inventory: the generated client of
@@ -17,45 +17,10 @@ import (
 // deployment. Errors carry the same codes either way (provider.CodeOf reads them).
 type Client = inventoryv1.InventoryServiceClient
 
-// Local returns a Client that calls srv in the same process, without serialization.
-func Local(srv inventoryv1.InventoryServiceServer) Client { return local{srv} }
-
-type local struct {
-	srv inventoryv1.InventoryServiceServer
-}
-
-var _ Client = local{}
-
-func (l local) CreateResource(ctx context.Context, in *inventoryv1.CreateResourceRequest, _ ...grpc.CallOption) (*inventoryv1.CreateResourceResponse, error) {
-	return l.srv.CreateResource(ctx, in)
-}
-
-func (l local) GetResource(ctx context.Context, in *inventoryv1.GetResourceRequest, _ ...grpc.CallOption) (*inventoryv1.GetResourceResponse, error) {
-	return l.srv.GetResource(ctx, in)
-}
-
-func (l local) FindResource(ctx context.Context, in *inventoryv1.FindResourceRequest, _ ...grpc.CallOption) (*inventoryv1.FindResourceResponse, error) {
-	return l.srv.FindResource(ctx, in)
-}
-
-func (l local) ListResources(ctx context.Context, in *inventoryv1.ListResourcesRequest, _ ...grpc.CallOption) (*inventoryv1.ListResourcesResponse, error) {
-	return l.srv.ListResources(ctx, in)
-}
-
-func (l local) UpdateResource(ctx context.Context, in *inventoryv1.UpdateResourceRequest, _ ...grpc.CallOption) (*inventoryv1.UpdateResourceResponse, error) {
-	return l.srv.UpdateResource(ctx, in)
-}
-
-func (l local) DeleteResource(ctx context.Context, in *inventoryv1.DeleteResourceRequest, _ ...grpc.CallOption) (*inventoryv1.DeleteResourceResponse, error) {
-	return l.srv.DeleteResource(ctx, in)
-}
-
-func (l local) ListChanges(ctx context.Context, in *inventoryv1.ListChangesRequest, _ ...grpc.CallOption) (*inventoryv1.ListChangesResponse, error) {
-	return l.srv.ListChanges(ctx, in)
-}
-
-func (l local) GetHostsSummary(ctx context.Context, in *inventoryv1.GetHostsSummaryRequest, _ ...grpc.CallOption) (*inventoryv1.GetHostsSummaryResponse, error) {
-	return l.srv.GetHostsSummary(ctx, in)
+// Local returns a Client that calls srv in the same process, without a network or
+// serialization (module.InProcess).
+func Local(srv inventoryv1.InventoryServiceServer) Client {
+	return inventoryv1.NewInventoryServiceClient(module.InProcess(module.Service{Desc: &inventoryv1.InventoryService_ServiceDesc, Impl: srv}))
 }
 
 // Remote is a Client over a gRPC connection; Close closes the connection.

@@ -54,6 +54,7 @@ func suite() map[string]func(t *testing.T, b *bed) {
 		"ChangeLog":               testChangeLog,
 		"HostsSummary":            testHostsSummary,
 		"InheritedMetadataTotals": testInherited,
+		"Projects":                testProjects,
 	}
 }
 

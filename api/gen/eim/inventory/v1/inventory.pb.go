@@ -59,6 +59,8 @@ const (
 	ResourceKind_RESOURCE_KIND_TELEMETRY_METRICS_GROUP   ResourceKind = 16
 	ResourceKind_RESOURCE_KIND_TELEMETRY_LOGS_PROFILE    ResourceKind = 17
 	ResourceKind_RESOURCE_KIND_TELEMETRY_METRICS_PROFILE ResourceKind = 18
+	// A project (in change events only: projects have their own RPCs).
+	ResourceKind_RESOURCE_KIND_PROJECT ResourceKind = 19
 )
 
 // Enum value maps for ResourceKind.
@@ -83,6 +85,7 @@ var (
 		16: "RESOURCE_KIND_TELEMETRY_METRICS_GROUP",
 		17: "RESOURCE_KIND_TELEMETRY_LOGS_PROFILE",
 		18: "RESOURCE_KIND_TELEMETRY_METRICS_PROFILE",
+		19: "RESOURCE_KIND_PROJECT",
 	}
 	ResourceKind_value = map[string]int32{
 		"RESOURCE_KIND_UNSPECIFIED":               0,
@@ -104,6 +107,7 @@ var (
 		"RESOURCE_KIND_TELEMETRY_METRICS_GROUP":   16,
 		"RESOURCE_KIND_TELEMETRY_LOGS_PROFILE":    17,
 		"RESOURCE_KIND_TELEMETRY_METRICS_PROFILE": 18,
+		"RESOURCE_KIND_PROJECT":                   19,
 	}
 )
 
@@ -187,6 +191,595 @@ func (Operation) EnumDescriptor() ([]byte, []int) {
 	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{1}
 }
 
+// Project is a tenant: the unit of isolation, named by operators, identified by a UUID in tokens
+// (roles <id>_im-rw, ...) and in every tenant-scoped call.
+type Project struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project id (a UUID): the tenant id.
+	Id string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The project name (unique, lower-case letters, digits and '-').
+	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	// A description.
+	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	// The project's status, as the tenancy API shows it: a message and an indicator
+	// (STATUS_INDICATION_IDLE, _IN_PROGRESS, _ERROR).
+	StatusMessage string `protobuf:"bytes,4,opt,name=status_message,json=statusMessage,proto3" json:"status_message,omitempty"`
+	// The status indicator.
+	StatusIndicator string `protobuf:"bytes,5,opt,name=status_indicator,json=statusIndicator,proto3" json:"status_indicator,omitempty"`
+	// When the project was created.
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// When the project last changed.
+	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Project) Reset() {
+	*x = Project{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Project) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Project) ProtoMessage() {}
+
+func (x *Project) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Project.ProtoReflect.Descriptor instead.
+func (*Project) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *Project) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *Project) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Project) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *Project) GetStatusMessage() string {
+	if x != nil {
+		return x.StatusMessage
+	}
+	return ""
+}
+
+func (x *Project) GetStatusIndicator() string {
+	if x != nil {
+		return x.StatusIndicator
+	}
+	return ""
+}
+
+func (x *Project) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *Project) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+// CreateProjectRequest creates a project.
+type CreateProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// A description.
+	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
+	// The id to use (a UUID); a new one when empty.
+	Id            string `protobuf:"bytes,3,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProjectRequest) Reset() {
+	*x = CreateProjectRequest{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProjectRequest) ProtoMessage() {}
+
+func (x *CreateProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProjectRequest.ProtoReflect.Descriptor instead.
+func (*CreateProjectRequest) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CreateProjectRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *CreateProjectRequest) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
+
+func (x *CreateProjectRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+// CreateProjectResponse is the created project.
+type CreateProjectResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	Project       *Project `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateProjectResponse) Reset() {
+	*x = CreateProjectResponse{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateProjectResponse) ProtoMessage() {}
+
+func (x *CreateProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateProjectResponse.ProtoReflect.Descriptor instead.
+func (*CreateProjectResponse) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *CreateProjectResponse) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+// GetProjectRequest reads a project.
+type GetProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project's name or id.
+	NameOrId      string `protobuf:"bytes,1,opt,name=name_or_id,json=nameOrId,proto3" json:"name_or_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProjectRequest) Reset() {
+	*x = GetProjectRequest{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProjectRequest) ProtoMessage() {}
+
+func (x *GetProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProjectRequest.ProtoReflect.Descriptor instead.
+func (*GetProjectRequest) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetProjectRequest) GetNameOrId() string {
+	if x != nil {
+		return x.NameOrId
+	}
+	return ""
+}
+
+// GetProjectResponse is the project read.
+type GetProjectResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	Project       *Project `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetProjectResponse) Reset() {
+	*x = GetProjectResponse{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetProjectResponse) ProtoMessage() {}
+
+func (x *GetProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetProjectResponse.ProtoReflect.Descriptor instead.
+func (*GetProjectResponse) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *GetProjectResponse) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+// ListProjectsRequest lists projects.
+type ListProjectsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectsRequest) Reset() {
+	*x = ListProjectsRequest{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectsRequest) ProtoMessage() {}
+
+func (x *ListProjectsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectsRequest.ProtoReflect.Descriptor instead.
+func (*ListProjectsRequest) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{5}
+}
+
+// ListProjectsResponse is every project.
+type ListProjectsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The projects, by name.
+	Projects      []*Project `protobuf:"bytes,1,rep,name=projects,proto3" json:"projects,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProjectsResponse) Reset() {
+	*x = ListProjectsResponse{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProjectsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProjectsResponse) ProtoMessage() {}
+
+func (x *ListProjectsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProjectsResponse.ProtoReflect.Descriptor instead.
+func (*ListProjectsResponse) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListProjectsResponse) GetProjects() []*Project {
+	if x != nil {
+		return x.Projects
+	}
+	return nil
+}
+
+// UpdateProjectRequest changes a project.
+type UpdateProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project's name or id.
+	NameOrId string `protobuf:"bytes,1,opt,name=name_or_id,json=nameOrId,proto3" json:"name_or_id,omitempty"`
+	// The new description, status message and indicator (the fields of the mask).
+	Project *Project `protobuf:"bytes,2,opt,name=project,proto3" json:"project,omitempty"`
+	// The fields to change: description, status_message, status_indicator.
+	FieldMask     *fieldmaskpb.FieldMask `protobuf:"bytes,3,opt,name=field_mask,json=fieldMask,proto3" json:"field_mask,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProjectRequest) Reset() {
+	*x = UpdateProjectRequest{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProjectRequest) ProtoMessage() {}
+
+func (x *UpdateProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProjectRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProjectRequest) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *UpdateProjectRequest) GetNameOrId() string {
+	if x != nil {
+		return x.NameOrId
+	}
+	return ""
+}
+
+func (x *UpdateProjectRequest) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+func (x *UpdateProjectRequest) GetFieldMask() *fieldmaskpb.FieldMask {
+	if x != nil {
+		return x.FieldMask
+	}
+	return nil
+}
+
+// UpdateProjectResponse is the changed project.
+type UpdateProjectResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project.
+	Project       *Project `protobuf:"bytes,1,opt,name=project,proto3" json:"project,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProjectResponse) Reset() {
+	*x = UpdateProjectResponse{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProjectResponse) ProtoMessage() {}
+
+func (x *UpdateProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProjectResponse.ProtoReflect.Descriptor instead.
+func (*UpdateProjectResponse) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *UpdateProjectResponse) GetProject() *Project {
+	if x != nil {
+		return x.Project
+	}
+	return nil
+}
+
+// DeleteProjectRequest deletes a project.
+type DeleteProjectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The project's name or id.
+	NameOrId      string `protobuf:"bytes,1,opt,name=name_or_id,json=nameOrId,proto3" json:"name_or_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteProjectRequest) Reset() {
+	*x = DeleteProjectRequest{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProjectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProjectRequest) ProtoMessage() {}
+
+func (x *DeleteProjectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProjectRequest.ProtoReflect.Descriptor instead.
+func (*DeleteProjectRequest) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *DeleteProjectRequest) GetNameOrId() string {
+	if x != nil {
+		return x.NameOrId
+	}
+	return ""
+}
+
+// DeleteProjectResponse confirms a delete.
+type DeleteProjectResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How many resources of its tenant were deleted with it.
+	ResourcesDeleted int32 `protobuf:"varint,1,opt,name=resources_deleted,json=resourcesDeleted,proto3" json:"resources_deleted,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *DeleteProjectResponse) Reset() {
+	*x = DeleteProjectResponse{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteProjectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteProjectResponse) ProtoMessage() {}
+
+func (x *DeleteProjectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteProjectResponse.ProtoReflect.Descriptor instead.
+func (*DeleteProjectResponse) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *DeleteProjectResponse) GetResourcesDeleted() int32 {
+	if x != nil {
+		return x.ResourcesDeleted
+	}
+	return 0
+}
+
 // Resource is one resource of any kind, in the apiv2 model.
 type Resource struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -219,7 +812,7 @@ type Resource struct {
 
 func (x *Resource) Reset() {
 	*x = Resource{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[0]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -231,7 +824,7 @@ func (x *Resource) String() string {
 func (*Resource) ProtoMessage() {}
 
 func (x *Resource) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[0]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -244,7 +837,7 @@ func (x *Resource) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Resource.ProtoReflect.Descriptor instead.
 func (*Resource) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{0}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Resource) GetResource() isResource_Resource {
@@ -541,7 +1134,7 @@ type Stored struct {
 
 func (x *Stored) Reset() {
 	*x = Stored{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[1]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -553,7 +1146,7 @@ func (x *Stored) String() string {
 func (*Stored) ProtoMessage() {}
 
 func (x *Stored) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[1]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -566,7 +1159,7 @@ func (x *Stored) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Stored.ProtoReflect.Descriptor instead.
 func (*Stored) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{1}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Stored) GetResource() *Resource {
@@ -596,7 +1189,7 @@ type CreateResourceRequest struct {
 
 func (x *CreateResourceRequest) Reset() {
 	*x = CreateResourceRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[2]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -608,7 +1201,7 @@ func (x *CreateResourceRequest) String() string {
 func (*CreateResourceRequest) ProtoMessage() {}
 
 func (x *CreateResourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[2]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -621,7 +1214,7 @@ func (x *CreateResourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateResourceRequest.ProtoReflect.Descriptor instead.
 func (*CreateResourceRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{2}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *CreateResourceRequest) GetTenantId() string {
@@ -649,7 +1242,7 @@ type CreateResourceResponse struct {
 
 func (x *CreateResourceResponse) Reset() {
 	*x = CreateResourceResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[3]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +1254,7 @@ func (x *CreateResourceResponse) String() string {
 func (*CreateResourceResponse) ProtoMessage() {}
 
 func (x *CreateResourceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[3]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +1267,7 @@ func (x *CreateResourceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateResourceResponse.ProtoReflect.Descriptor instead.
 func (*CreateResourceResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{3}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *CreateResourceResponse) GetStored() *Stored {
@@ -697,7 +1290,7 @@ type GetResourceRequest struct {
 
 func (x *GetResourceRequest) Reset() {
 	*x = GetResourceRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[4]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -709,7 +1302,7 @@ func (x *GetResourceRequest) String() string {
 func (*GetResourceRequest) ProtoMessage() {}
 
 func (x *GetResourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[4]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -722,7 +1315,7 @@ func (x *GetResourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResourceRequest.ProtoReflect.Descriptor instead.
 func (*GetResourceRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{4}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetResourceRequest) GetTenantId() string {
@@ -750,7 +1343,7 @@ type GetResourceResponse struct {
 
 func (x *GetResourceResponse) Reset() {
 	*x = GetResourceResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[5]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -762,7 +1355,7 @@ func (x *GetResourceResponse) String() string {
 func (*GetResourceResponse) ProtoMessage() {}
 
 func (x *GetResourceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[5]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -775,7 +1368,7 @@ func (x *GetResourceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetResourceResponse.ProtoReflect.Descriptor instead.
 func (*GetResourceResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{5}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetResourceResponse) GetStored() *Stored {
@@ -802,7 +1395,7 @@ type FindResourceRequest struct {
 
 func (x *FindResourceRequest) Reset() {
 	*x = FindResourceRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[6]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -814,7 +1407,7 @@ func (x *FindResourceRequest) String() string {
 func (*FindResourceRequest) ProtoMessage() {}
 
 func (x *FindResourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[6]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -827,7 +1420,7 @@ func (x *FindResourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindResourceRequest.ProtoReflect.Descriptor instead.
 func (*FindResourceRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{6}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *FindResourceRequest) GetTenantId() string {
@@ -869,7 +1462,7 @@ type FindResourceResponse struct {
 
 func (x *FindResourceResponse) Reset() {
 	*x = FindResourceResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[7]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -881,7 +1474,7 @@ func (x *FindResourceResponse) String() string {
 func (*FindResourceResponse) ProtoMessage() {}
 
 func (x *FindResourceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[7]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -894,7 +1487,7 @@ func (x *FindResourceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindResourceResponse.ProtoReflect.Descriptor instead.
 func (*FindResourceResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{7}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *FindResourceResponse) GetStored() *Stored {
@@ -926,7 +1519,7 @@ type ListResourcesRequest struct {
 
 func (x *ListResourcesRequest) Reset() {
 	*x = ListResourcesRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[8]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -938,7 +1531,7 @@ func (x *ListResourcesRequest) String() string {
 func (*ListResourcesRequest) ProtoMessage() {}
 
 func (x *ListResourcesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[8]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -951,7 +1544,7 @@ func (x *ListResourcesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourcesRequest.ProtoReflect.Descriptor instead.
 func (*ListResourcesRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{8}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ListResourcesRequest) GetTenantId() string {
@@ -1011,7 +1604,7 @@ type ListResourcesResponse struct {
 
 func (x *ListResourcesResponse) Reset() {
 	*x = ListResourcesResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[9]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1023,7 +1616,7 @@ func (x *ListResourcesResponse) String() string {
 func (*ListResourcesResponse) ProtoMessage() {}
 
 func (x *ListResourcesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[9]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1036,7 +1629,7 @@ func (x *ListResourcesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourcesResponse.ProtoReflect.Descriptor instead.
 func (*ListResourcesResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{9}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ListResourcesResponse) GetResources() []*Stored {
@@ -1081,7 +1674,7 @@ type UpdateResourceRequest struct {
 
 func (x *UpdateResourceRequest) Reset() {
 	*x = UpdateResourceRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[10]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1686,7 @@ func (x *UpdateResourceRequest) String() string {
 func (*UpdateResourceRequest) ProtoMessage() {}
 
 func (x *UpdateResourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[10]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1699,7 @@ func (x *UpdateResourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResourceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateResourceRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{10}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateResourceRequest) GetTenantId() string {
@@ -1155,7 +1748,7 @@ type UpdateResourceResponse struct {
 
 func (x *UpdateResourceResponse) Reset() {
 	*x = UpdateResourceResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[11]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1760,7 @@ func (x *UpdateResourceResponse) String() string {
 func (*UpdateResourceResponse) ProtoMessage() {}
 
 func (x *UpdateResourceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[11]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1773,7 @@ func (x *UpdateResourceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResourceResponse.ProtoReflect.Descriptor instead.
 func (*UpdateResourceResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{11}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateResourceResponse) GetStored() *Stored {
@@ -1205,7 +1798,7 @@ type DeleteResourceRequest struct {
 
 func (x *DeleteResourceRequest) Reset() {
 	*x = DeleteResourceRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[12]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1217,7 +1810,7 @@ func (x *DeleteResourceRequest) String() string {
 func (*DeleteResourceRequest) ProtoMessage() {}
 
 func (x *DeleteResourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[12]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1230,7 +1823,7 @@ func (x *DeleteResourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResourceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteResourceRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{12}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteResourceRequest) GetTenantId() string {
@@ -1265,7 +1858,7 @@ type DeleteResourceResponse struct {
 
 func (x *DeleteResourceResponse) Reset() {
 	*x = DeleteResourceResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[13]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1277,7 +1870,7 @@ func (x *DeleteResourceResponse) String() string {
 func (*DeleteResourceResponse) ProtoMessage() {}
 
 func (x *DeleteResourceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[13]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1290,7 +1883,7 @@ func (x *DeleteResourceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResourceResponse.ProtoReflect.Descriptor instead.
 func (*DeleteResourceResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{13}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *DeleteResourceResponse) GetCascaded() []string {
@@ -1322,7 +1915,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[14]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1334,7 +1927,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[14]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1347,7 +1940,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{14}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *Change) GetTenantId() string {
@@ -1407,7 +2000,7 @@ type ListChangesRequest struct {
 
 func (x *ListChangesRequest) Reset() {
 	*x = ListChangesRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[15]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1419,7 +2012,7 @@ func (x *ListChangesRequest) String() string {
 func (*ListChangesRequest) ProtoMessage() {}
 
 func (x *ListChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[15]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1432,7 +2025,7 @@ func (x *ListChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListChangesRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{15}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ListChangesRequest) GetTenantId() string {
@@ -1469,7 +2062,7 @@ type ListChangesResponse struct {
 
 func (x *ListChangesResponse) Reset() {
 	*x = ListChangesResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[16]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1481,7 +2074,7 @@ func (x *ListChangesResponse) String() string {
 func (*ListChangesResponse) ProtoMessage() {}
 
 func (x *ListChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[16]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1494,7 +2087,7 @@ func (x *ListChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListChangesResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{16}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ListChangesResponse) GetChanges() []*Change {
@@ -1524,7 +2117,7 @@ type GetHostsSummaryRequest struct {
 
 func (x *GetHostsSummaryRequest) Reset() {
 	*x = GetHostsSummaryRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[17]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1536,7 +2129,7 @@ func (x *GetHostsSummaryRequest) String() string {
 func (*GetHostsSummaryRequest) ProtoMessage() {}
 
 func (x *GetHostsSummaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[17]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1549,7 +2142,7 @@ func (x *GetHostsSummaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostsSummaryRequest.ProtoReflect.Descriptor instead.
 func (*GetHostsSummaryRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{17}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetHostsSummaryRequest) GetTenantId() string {
@@ -1583,7 +2176,7 @@ type GetHostsSummaryResponse struct {
 
 func (x *GetHostsSummaryResponse) Reset() {
 	*x = GetHostsSummaryResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[18]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1595,7 +2188,7 @@ func (x *GetHostsSummaryResponse) String() string {
 func (*GetHostsSummaryResponse) ProtoMessage() {}
 
 func (x *GetHostsSummaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[18]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1608,7 +2201,7 @@ func (x *GetHostsSummaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostsSummaryResponse.ProtoReflect.Descriptor instead.
 func (*GetHostsSummaryResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{18}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *GetHostsSummaryResponse) GetTotal() uint32 {
@@ -1643,7 +2236,44 @@ var File_eim_inventory_v1_inventory_proto protoreflect.FileDescriptor
 
 const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\n" +
-	" eim/inventory/v1/inventory.proto\x12\x10eim.inventory.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"resources/compute/v1/compute.proto\x1a,resources/customconfig/v1/customconfig.proto\x1a,resources/localaccount/v1/localaccount.proto\x1a$resources/location/v1/location.proto\x1a\x18resources/os/v1/os.proto\x1a$resources/provider/v1/provider.proto\x1a$resources/schedule/v1/schedule.proto\x1a&resources/telemetry/v1/telemetry.proto\"\xef\v\n" +
+	" eim/inventory/v1/inventory.proto\x12\x10eim.inventory.v1\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\"resources/compute/v1/compute.proto\x1a,resources/customconfig/v1/customconfig.proto\x1a,resources/localaccount/v1/localaccount.proto\x1a$resources/location/v1/location.proto\x1a\x18resources/os/v1/os.proto\x1a$resources/provider/v1/provider.proto\x1a$resources/schedule/v1/schedule.proto\x1a&resources/telemetry/v1/telemetry.proto\"\x9b\x02\n" +
+	"\aProject\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\x12%\n" +
+	"\x0estatus_message\x18\x04 \x01(\tR\rstatusMessage\x12)\n" +
+	"\x10status_indicator\x18\x05 \x01(\tR\x0fstatusIndicator\x12;\n" +
+	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x12;\n" +
+	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\"\\\n" +
+	"\x14CreateProjectRequest\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12 \n" +
+	"\vdescription\x18\x02 \x01(\tR\vdescription\x12\x0e\n" +
+	"\x02id\x18\x03 \x01(\tR\x02id\"L\n" +
+	"\x15CreateProjectResponse\x123\n" +
+	"\aproject\x18\x01 \x01(\v2\x19.eim.inventory.v1.ProjectR\aproject\"1\n" +
+	"\x11GetProjectRequest\x12\x1c\n" +
+	"\n" +
+	"name_or_id\x18\x01 \x01(\tR\bnameOrId\"I\n" +
+	"\x12GetProjectResponse\x123\n" +
+	"\aproject\x18\x01 \x01(\v2\x19.eim.inventory.v1.ProjectR\aproject\"\x15\n" +
+	"\x13ListProjectsRequest\"M\n" +
+	"\x14ListProjectsResponse\x125\n" +
+	"\bprojects\x18\x01 \x03(\v2\x19.eim.inventory.v1.ProjectR\bprojects\"\xa4\x01\n" +
+	"\x14UpdateProjectRequest\x12\x1c\n" +
+	"\n" +
+	"name_or_id\x18\x01 \x01(\tR\bnameOrId\x123\n" +
+	"\aproject\x18\x02 \x01(\v2\x19.eim.inventory.v1.ProjectR\aproject\x129\n" +
+	"\n" +
+	"field_mask\x18\x03 \x01(\v2\x1a.google.protobuf.FieldMaskR\tfieldMask\"L\n" +
+	"\x15UpdateProjectResponse\x123\n" +
+	"\aproject\x18\x01 \x01(\v2\x19.eim.inventory.v1.ProjectR\aproject\"4\n" +
+	"\x14DeleteProjectRequest\x12\x1c\n" +
+	"\n" +
+	"name_or_id\x18\x01 \x01(\tR\bnameOrId\"D\n" +
+	"\x15DeleteProjectResponse\x12+\n" +
+	"\x11resources_deleted\x18\x01 \x01(\x05R\x10resourcesDeleted\"\xef\v\n" +
 	"\bResource\x12?\n" +
 	"\x06region\x18\x01 \x01(\v2%.resources.location.v1.RegionResourceH\x00R\x06region\x129\n" +
 	"\x04site\x18\x02 \x01(\v2#.resources.location.v1.SiteResourceH\x00R\x04site\x12E\n" +
@@ -1738,7 +2368,7 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\x05total\x18\x01 \x01(\rR\x05total\x12\x14\n" +
 	"\x05error\x18\x02 \x01(\rR\x05error\x12\x18\n" +
 	"\arunning\x18\x03 \x01(\rR\arunning\x12 \n" +
-	"\vunallocated\x18\x04 \x01(\rR\vunallocated*\xfd\x04\n" +
+	"\vunallocated\x18\x04 \x01(\rR\vunallocated*\x98\x05\n" +
 	"\fResourceKind\x12\x1d\n" +
 	"\x19RESOURCE_KIND_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14RESOURCE_KIND_REGION\x10\x01\x12\x16\n" +
@@ -1759,12 +2389,14 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\"RESOURCE_KIND_TELEMETRY_LOGS_GROUP\x10\x0f\x12)\n" +
 	"%RESOURCE_KIND_TELEMETRY_METRICS_GROUP\x10\x10\x12(\n" +
 	"$RESOURCE_KIND_TELEMETRY_LOGS_PROFILE\x10\x11\x12+\n" +
-	"'RESOURCE_KIND_TELEMETRY_METRICS_PROFILE\x10\x12*k\n" +
+	"'RESOURCE_KIND_TELEMETRY_METRICS_PROFILE\x10\x12\x12\x19\n" +
+	"\x15RESOURCE_KIND_PROJECT\x10\x13*k\n" +
 	"\tOperation\x12\x19\n" +
 	"\x15OPERATION_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11OPERATION_CREATED\x10\x01\x12\x15\n" +
 	"\x11OPERATION_UPDATED\x10\x02\x12\x15\n" +
-	"\x11OPERATION_DELETED\x10\x032\xa2\x06\n" +
+	"\x11OPERATION_DELETED\x10\x032\x80\n" +
+	"\n" +
 	"\x10InventoryService\x12c\n" +
 	"\x0eCreateResource\x12'.eim.inventory.v1.CreateResourceRequest\x1a(.eim.inventory.v1.CreateResourceResponse\x12Z\n" +
 	"\vGetResource\x12$.eim.inventory.v1.GetResourceRequest\x1a%.eim.inventory.v1.GetResourceResponse\x12]\n" +
@@ -1773,7 +2405,13 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\x0eUpdateResource\x12'.eim.inventory.v1.UpdateResourceRequest\x1a(.eim.inventory.v1.UpdateResourceResponse\x12c\n" +
 	"\x0eDeleteResource\x12'.eim.inventory.v1.DeleteResourceRequest\x1a(.eim.inventory.v1.DeleteResourceResponse\x12Z\n" +
 	"\vListChanges\x12$.eim.inventory.v1.ListChangesRequest\x1a%.eim.inventory.v1.ListChangesResponse\x12f\n" +
-	"\x0fGetHostsSummary\x12(.eim.inventory.v1.GetHostsSummaryRequest\x1a).eim.inventory.v1.GetHostsSummaryResponseB>Z<github.com/eim-byoi/eim/api/gen/eim/inventory/v1;inventoryv1b\x06proto3"
+	"\x0fGetHostsSummary\x12(.eim.inventory.v1.GetHostsSummaryRequest\x1a).eim.inventory.v1.GetHostsSummaryResponse\x12`\n" +
+	"\rCreateProject\x12&.eim.inventory.v1.CreateProjectRequest\x1a'.eim.inventory.v1.CreateProjectResponse\x12W\n" +
+	"\n" +
+	"GetProject\x12#.eim.inventory.v1.GetProjectRequest\x1a$.eim.inventory.v1.GetProjectResponse\x12]\n" +
+	"\fListProjects\x12%.eim.inventory.v1.ListProjectsRequest\x1a&.eim.inventory.v1.ListProjectsResponse\x12`\n" +
+	"\rUpdateProject\x12&.eim.inventory.v1.UpdateProjectRequest\x1a'.eim.inventory.v1.UpdateProjectResponse\x12`\n" +
+	"\rDeleteProject\x12&.eim.inventory.v1.DeleteProjectRequest\x1a'.eim.inventory.v1.DeleteProjectResponseB>Z<github.com/eim-byoi/eim/api/gen/eim/inventory/v1;inventoryv1b\x06proto3"
 
 var (
 	file_eim_inventory_v1_inventory_proto_rawDescOnce sync.Once
@@ -1788,105 +2426,134 @@ func file_eim_inventory_v1_inventory_proto_rawDescGZIP() []byte {
 }
 
 var file_eim_inventory_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_eim_inventory_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_eim_inventory_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_eim_inventory_v1_inventory_proto_goTypes = []any{
 	(ResourceKind)(0),                           // 0: eim.inventory.v1.ResourceKind
 	(Operation)(0),                              // 1: eim.inventory.v1.Operation
-	(*Resource)(nil),                            // 2: eim.inventory.v1.Resource
-	(*Stored)(nil),                              // 3: eim.inventory.v1.Stored
-	(*CreateResourceRequest)(nil),               // 4: eim.inventory.v1.CreateResourceRequest
-	(*CreateResourceResponse)(nil),              // 5: eim.inventory.v1.CreateResourceResponse
-	(*GetResourceRequest)(nil),                  // 6: eim.inventory.v1.GetResourceRequest
-	(*GetResourceResponse)(nil),                 // 7: eim.inventory.v1.GetResourceResponse
-	(*FindResourceRequest)(nil),                 // 8: eim.inventory.v1.FindResourceRequest
-	(*FindResourceResponse)(nil),                // 9: eim.inventory.v1.FindResourceResponse
-	(*ListResourcesRequest)(nil),                // 10: eim.inventory.v1.ListResourcesRequest
-	(*ListResourcesResponse)(nil),               // 11: eim.inventory.v1.ListResourcesResponse
-	(*UpdateResourceRequest)(nil),               // 12: eim.inventory.v1.UpdateResourceRequest
-	(*UpdateResourceResponse)(nil),              // 13: eim.inventory.v1.UpdateResourceResponse
-	(*DeleteResourceRequest)(nil),               // 14: eim.inventory.v1.DeleteResourceRequest
-	(*DeleteResourceResponse)(nil),              // 15: eim.inventory.v1.DeleteResourceResponse
-	(*Change)(nil),                              // 16: eim.inventory.v1.Change
-	(*ListChangesRequest)(nil),                  // 17: eim.inventory.v1.ListChangesRequest
-	(*ListChangesResponse)(nil),                 // 18: eim.inventory.v1.ListChangesResponse
-	(*GetHostsSummaryRequest)(nil),              // 19: eim.inventory.v1.GetHostsSummaryRequest
-	(*GetHostsSummaryResponse)(nil),             // 20: eim.inventory.v1.GetHostsSummaryResponse
-	(*v1.RegionResource)(nil),                   // 21: resources.location.v1.RegionResource
-	(*v1.SiteResource)(nil),                     // 22: resources.location.v1.SiteResource
-	(*v11.ProviderResource)(nil),                // 23: resources.provider.v1.ProviderResource
-	(*v12.HostResource)(nil),                    // 24: resources.compute.v1.HostResource
-	(*v12.InstanceResource)(nil),                // 25: resources.compute.v1.InstanceResource
-	(*v13.OperatingSystemResource)(nil),         // 26: resources.os.v1.OperatingSystemResource
-	(*v12.WorkloadResource)(nil),                // 27: resources.compute.v1.WorkloadResource
-	(*v12.WorkloadMember)(nil),                  // 28: resources.compute.v1.WorkloadMember
-	(*v14.LocalAccountResource)(nil),            // 29: resources.localaccount.v1.LocalAccountResource
-	(*v15.CustomConfigResource)(nil),            // 30: resources.customconfig.v1.CustomConfigResource
-	(*v16.SingleScheduleResource)(nil),          // 31: resources.schedule.v1.SingleScheduleResource
-	(*v16.RepeatedScheduleResource)(nil),        // 32: resources.schedule.v1.RepeatedScheduleResource
-	(*v12.OSUpdatePolicy)(nil),                  // 33: resources.compute.v1.OSUpdatePolicy
-	(*v12.OSUpdateRun)(nil),                     // 34: resources.compute.v1.OSUpdateRun
-	(*v17.TelemetryLogsGroupResource)(nil),      // 35: resources.telemetry.v1.TelemetryLogsGroupResource
-	(*v17.TelemetryMetricsGroupResource)(nil),   // 36: resources.telemetry.v1.TelemetryMetricsGroupResource
-	(*v17.TelemetryLogsProfileResource)(nil),    // 37: resources.telemetry.v1.TelemetryLogsProfileResource
-	(*v17.TelemetryMetricsProfileResource)(nil), // 38: resources.telemetry.v1.TelemetryMetricsProfileResource
-	(*fieldmaskpb.FieldMask)(nil),               // 39: google.protobuf.FieldMask
-	(*timestamppb.Timestamp)(nil),               // 40: google.protobuf.Timestamp
+	(*Project)(nil),                             // 2: eim.inventory.v1.Project
+	(*CreateProjectRequest)(nil),                // 3: eim.inventory.v1.CreateProjectRequest
+	(*CreateProjectResponse)(nil),               // 4: eim.inventory.v1.CreateProjectResponse
+	(*GetProjectRequest)(nil),                   // 5: eim.inventory.v1.GetProjectRequest
+	(*GetProjectResponse)(nil),                  // 6: eim.inventory.v1.GetProjectResponse
+	(*ListProjectsRequest)(nil),                 // 7: eim.inventory.v1.ListProjectsRequest
+	(*ListProjectsResponse)(nil),                // 8: eim.inventory.v1.ListProjectsResponse
+	(*UpdateProjectRequest)(nil),                // 9: eim.inventory.v1.UpdateProjectRequest
+	(*UpdateProjectResponse)(nil),               // 10: eim.inventory.v1.UpdateProjectResponse
+	(*DeleteProjectRequest)(nil),                // 11: eim.inventory.v1.DeleteProjectRequest
+	(*DeleteProjectResponse)(nil),               // 12: eim.inventory.v1.DeleteProjectResponse
+	(*Resource)(nil),                            // 13: eim.inventory.v1.Resource
+	(*Stored)(nil),                              // 14: eim.inventory.v1.Stored
+	(*CreateResourceRequest)(nil),               // 15: eim.inventory.v1.CreateResourceRequest
+	(*CreateResourceResponse)(nil),              // 16: eim.inventory.v1.CreateResourceResponse
+	(*GetResourceRequest)(nil),                  // 17: eim.inventory.v1.GetResourceRequest
+	(*GetResourceResponse)(nil),                 // 18: eim.inventory.v1.GetResourceResponse
+	(*FindResourceRequest)(nil),                 // 19: eim.inventory.v1.FindResourceRequest
+	(*FindResourceResponse)(nil),                // 20: eim.inventory.v1.FindResourceResponse
+	(*ListResourcesRequest)(nil),                // 21: eim.inventory.v1.ListResourcesRequest
+	(*ListResourcesResponse)(nil),               // 22: eim.inventory.v1.ListResourcesResponse
+	(*UpdateResourceRequest)(nil),               // 23: eim.inventory.v1.UpdateResourceRequest
+	(*UpdateResourceResponse)(nil),              // 24: eim.inventory.v1.UpdateResourceResponse
+	(*DeleteResourceRequest)(nil),               // 25: eim.inventory.v1.DeleteResourceRequest
+	(*DeleteResourceResponse)(nil),              // 26: eim.inventory.v1.DeleteResourceResponse
+	(*Change)(nil),                              // 27: eim.inventory.v1.Change
+	(*ListChangesRequest)(nil),                  // 28: eim.inventory.v1.ListChangesRequest
+	(*ListChangesResponse)(nil),                 // 29: eim.inventory.v1.ListChangesResponse
+	(*GetHostsSummaryRequest)(nil),              // 30: eim.inventory.v1.GetHostsSummaryRequest
+	(*GetHostsSummaryResponse)(nil),             // 31: eim.inventory.v1.GetHostsSummaryResponse
+	(*timestamppb.Timestamp)(nil),               // 32: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),               // 33: google.protobuf.FieldMask
+	(*v1.RegionResource)(nil),                   // 34: resources.location.v1.RegionResource
+	(*v1.SiteResource)(nil),                     // 35: resources.location.v1.SiteResource
+	(*v11.ProviderResource)(nil),                // 36: resources.provider.v1.ProviderResource
+	(*v12.HostResource)(nil),                    // 37: resources.compute.v1.HostResource
+	(*v12.InstanceResource)(nil),                // 38: resources.compute.v1.InstanceResource
+	(*v13.OperatingSystemResource)(nil),         // 39: resources.os.v1.OperatingSystemResource
+	(*v12.WorkloadResource)(nil),                // 40: resources.compute.v1.WorkloadResource
+	(*v12.WorkloadMember)(nil),                  // 41: resources.compute.v1.WorkloadMember
+	(*v14.LocalAccountResource)(nil),            // 42: resources.localaccount.v1.LocalAccountResource
+	(*v15.CustomConfigResource)(nil),            // 43: resources.customconfig.v1.CustomConfigResource
+	(*v16.SingleScheduleResource)(nil),          // 44: resources.schedule.v1.SingleScheduleResource
+	(*v16.RepeatedScheduleResource)(nil),        // 45: resources.schedule.v1.RepeatedScheduleResource
+	(*v12.OSUpdatePolicy)(nil),                  // 46: resources.compute.v1.OSUpdatePolicy
+	(*v12.OSUpdateRun)(nil),                     // 47: resources.compute.v1.OSUpdateRun
+	(*v17.TelemetryLogsGroupResource)(nil),      // 48: resources.telemetry.v1.TelemetryLogsGroupResource
+	(*v17.TelemetryMetricsGroupResource)(nil),   // 49: resources.telemetry.v1.TelemetryMetricsGroupResource
+	(*v17.TelemetryLogsProfileResource)(nil),    // 50: resources.telemetry.v1.TelemetryLogsProfileResource
+	(*v17.TelemetryMetricsProfileResource)(nil), // 51: resources.telemetry.v1.TelemetryMetricsProfileResource
 }
 var file_eim_inventory_v1_inventory_proto_depIdxs = []int32{
-	21, // 0: eim.inventory.v1.Resource.region:type_name -> resources.location.v1.RegionResource
-	22, // 1: eim.inventory.v1.Resource.site:type_name -> resources.location.v1.SiteResource
-	23, // 2: eim.inventory.v1.Resource.provider:type_name -> resources.provider.v1.ProviderResource
-	24, // 3: eim.inventory.v1.Resource.host:type_name -> resources.compute.v1.HostResource
-	25, // 4: eim.inventory.v1.Resource.instance:type_name -> resources.compute.v1.InstanceResource
-	26, // 5: eim.inventory.v1.Resource.os:type_name -> resources.os.v1.OperatingSystemResource
-	27, // 6: eim.inventory.v1.Resource.workload:type_name -> resources.compute.v1.WorkloadResource
-	28, // 7: eim.inventory.v1.Resource.workload_member:type_name -> resources.compute.v1.WorkloadMember
-	29, // 8: eim.inventory.v1.Resource.local_account:type_name -> resources.localaccount.v1.LocalAccountResource
-	30, // 9: eim.inventory.v1.Resource.custom_config:type_name -> resources.customconfig.v1.CustomConfigResource
-	31, // 10: eim.inventory.v1.Resource.single_schedule:type_name -> resources.schedule.v1.SingleScheduleResource
-	32, // 11: eim.inventory.v1.Resource.repeated_schedule:type_name -> resources.schedule.v1.RepeatedScheduleResource
-	33, // 12: eim.inventory.v1.Resource.os_update_policy:type_name -> resources.compute.v1.OSUpdatePolicy
-	34, // 13: eim.inventory.v1.Resource.os_update_run:type_name -> resources.compute.v1.OSUpdateRun
-	35, // 14: eim.inventory.v1.Resource.telemetry_logs_group:type_name -> resources.telemetry.v1.TelemetryLogsGroupResource
-	36, // 15: eim.inventory.v1.Resource.telemetry_metrics_group:type_name -> resources.telemetry.v1.TelemetryMetricsGroupResource
-	37, // 16: eim.inventory.v1.Resource.telemetry_logs_profile:type_name -> resources.telemetry.v1.TelemetryLogsProfileResource
-	38, // 17: eim.inventory.v1.Resource.telemetry_metrics_profile:type_name -> resources.telemetry.v1.TelemetryMetricsProfileResource
-	2,  // 18: eim.inventory.v1.Stored.resource:type_name -> eim.inventory.v1.Resource
-	2,  // 19: eim.inventory.v1.CreateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
-	3,  // 20: eim.inventory.v1.CreateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	3,  // 21: eim.inventory.v1.GetResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	0,  // 22: eim.inventory.v1.FindResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
-	3,  // 23: eim.inventory.v1.FindResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	0,  // 24: eim.inventory.v1.ListResourcesRequest.kind:type_name -> eim.inventory.v1.ResourceKind
-	3,  // 25: eim.inventory.v1.ListResourcesResponse.resources:type_name -> eim.inventory.v1.Stored
-	2,  // 26: eim.inventory.v1.UpdateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
-	39, // 27: eim.inventory.v1.UpdateResourceRequest.field_mask:type_name -> google.protobuf.FieldMask
-	3,  // 28: eim.inventory.v1.UpdateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	0,  // 29: eim.inventory.v1.Change.kind:type_name -> eim.inventory.v1.ResourceKind
-	1,  // 30: eim.inventory.v1.Change.operation:type_name -> eim.inventory.v1.Operation
-	40, // 31: eim.inventory.v1.Change.change_time:type_name -> google.protobuf.Timestamp
-	16, // 32: eim.inventory.v1.ListChangesResponse.changes:type_name -> eim.inventory.v1.Change
-	4,  // 33: eim.inventory.v1.InventoryService.CreateResource:input_type -> eim.inventory.v1.CreateResourceRequest
-	6,  // 34: eim.inventory.v1.InventoryService.GetResource:input_type -> eim.inventory.v1.GetResourceRequest
-	8,  // 35: eim.inventory.v1.InventoryService.FindResource:input_type -> eim.inventory.v1.FindResourceRequest
-	10, // 36: eim.inventory.v1.InventoryService.ListResources:input_type -> eim.inventory.v1.ListResourcesRequest
-	12, // 37: eim.inventory.v1.InventoryService.UpdateResource:input_type -> eim.inventory.v1.UpdateResourceRequest
-	14, // 38: eim.inventory.v1.InventoryService.DeleteResource:input_type -> eim.inventory.v1.DeleteResourceRequest
-	17, // 39: eim.inventory.v1.InventoryService.ListChanges:input_type -> eim.inventory.v1.ListChangesRequest
-	19, // 40: eim.inventory.v1.InventoryService.GetHostsSummary:input_type -> eim.inventory.v1.GetHostsSummaryRequest
-	5,  // 41: eim.inventory.v1.InventoryService.CreateResource:output_type -> eim.inventory.v1.CreateResourceResponse
-	7,  // 42: eim.inventory.v1.InventoryService.GetResource:output_type -> eim.inventory.v1.GetResourceResponse
-	9,  // 43: eim.inventory.v1.InventoryService.FindResource:output_type -> eim.inventory.v1.FindResourceResponse
-	11, // 44: eim.inventory.v1.InventoryService.ListResources:output_type -> eim.inventory.v1.ListResourcesResponse
-	13, // 45: eim.inventory.v1.InventoryService.UpdateResource:output_type -> eim.inventory.v1.UpdateResourceResponse
-	15, // 46: eim.inventory.v1.InventoryService.DeleteResource:output_type -> eim.inventory.v1.DeleteResourceResponse
-	18, // 47: eim.inventory.v1.InventoryService.ListChanges:output_type -> eim.inventory.v1.ListChangesResponse
-	20, // 48: eim.inventory.v1.InventoryService.GetHostsSummary:output_type -> eim.inventory.v1.GetHostsSummaryResponse
-	41, // [41:49] is the sub-list for method output_type
-	33, // [33:41] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	32, // 0: eim.inventory.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	32, // 1: eim.inventory.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	2,  // 2: eim.inventory.v1.CreateProjectResponse.project:type_name -> eim.inventory.v1.Project
+	2,  // 3: eim.inventory.v1.GetProjectResponse.project:type_name -> eim.inventory.v1.Project
+	2,  // 4: eim.inventory.v1.ListProjectsResponse.projects:type_name -> eim.inventory.v1.Project
+	2,  // 5: eim.inventory.v1.UpdateProjectRequest.project:type_name -> eim.inventory.v1.Project
+	33, // 6: eim.inventory.v1.UpdateProjectRequest.field_mask:type_name -> google.protobuf.FieldMask
+	2,  // 7: eim.inventory.v1.UpdateProjectResponse.project:type_name -> eim.inventory.v1.Project
+	34, // 8: eim.inventory.v1.Resource.region:type_name -> resources.location.v1.RegionResource
+	35, // 9: eim.inventory.v1.Resource.site:type_name -> resources.location.v1.SiteResource
+	36, // 10: eim.inventory.v1.Resource.provider:type_name -> resources.provider.v1.ProviderResource
+	37, // 11: eim.inventory.v1.Resource.host:type_name -> resources.compute.v1.HostResource
+	38, // 12: eim.inventory.v1.Resource.instance:type_name -> resources.compute.v1.InstanceResource
+	39, // 13: eim.inventory.v1.Resource.os:type_name -> resources.os.v1.OperatingSystemResource
+	40, // 14: eim.inventory.v1.Resource.workload:type_name -> resources.compute.v1.WorkloadResource
+	41, // 15: eim.inventory.v1.Resource.workload_member:type_name -> resources.compute.v1.WorkloadMember
+	42, // 16: eim.inventory.v1.Resource.local_account:type_name -> resources.localaccount.v1.LocalAccountResource
+	43, // 17: eim.inventory.v1.Resource.custom_config:type_name -> resources.customconfig.v1.CustomConfigResource
+	44, // 18: eim.inventory.v1.Resource.single_schedule:type_name -> resources.schedule.v1.SingleScheduleResource
+	45, // 19: eim.inventory.v1.Resource.repeated_schedule:type_name -> resources.schedule.v1.RepeatedScheduleResource
+	46, // 20: eim.inventory.v1.Resource.os_update_policy:type_name -> resources.compute.v1.OSUpdatePolicy
+	47, // 21: eim.inventory.v1.Resource.os_update_run:type_name -> resources.compute.v1.OSUpdateRun
+	48, // 22: eim.inventory.v1.Resource.telemetry_logs_group:type_name -> resources.telemetry.v1.TelemetryLogsGroupResource
+	49, // 23: eim.inventory.v1.Resource.telemetry_metrics_group:type_name -> resources.telemetry.v1.TelemetryMetricsGroupResource
+	50, // 24: eim.inventory.v1.Resource.telemetry_logs_profile:type_name -> resources.telemetry.v1.TelemetryLogsProfileResource
+	51, // 25: eim.inventory.v1.Resource.telemetry_metrics_profile:type_name -> resources.telemetry.v1.TelemetryMetricsProfileResource
+	13, // 26: eim.inventory.v1.Stored.resource:type_name -> eim.inventory.v1.Resource
+	13, // 27: eim.inventory.v1.CreateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
+	14, // 28: eim.inventory.v1.CreateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
+	14, // 29: eim.inventory.v1.GetResourceResponse.stored:type_name -> eim.inventory.v1.Stored
+	0,  // 30: eim.inventory.v1.FindResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	14, // 31: eim.inventory.v1.FindResourceResponse.stored:type_name -> eim.inventory.v1.Stored
+	0,  // 32: eim.inventory.v1.ListResourcesRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	14, // 33: eim.inventory.v1.ListResourcesResponse.resources:type_name -> eim.inventory.v1.Stored
+	13, // 34: eim.inventory.v1.UpdateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
+	33, // 35: eim.inventory.v1.UpdateResourceRequest.field_mask:type_name -> google.protobuf.FieldMask
+	14, // 36: eim.inventory.v1.UpdateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
+	0,  // 37: eim.inventory.v1.Change.kind:type_name -> eim.inventory.v1.ResourceKind
+	1,  // 38: eim.inventory.v1.Change.operation:type_name -> eim.inventory.v1.Operation
+	32, // 39: eim.inventory.v1.Change.change_time:type_name -> google.protobuf.Timestamp
+	27, // 40: eim.inventory.v1.ListChangesResponse.changes:type_name -> eim.inventory.v1.Change
+	15, // 41: eim.inventory.v1.InventoryService.CreateResource:input_type -> eim.inventory.v1.CreateResourceRequest
+	17, // 42: eim.inventory.v1.InventoryService.GetResource:input_type -> eim.inventory.v1.GetResourceRequest
+	19, // 43: eim.inventory.v1.InventoryService.FindResource:input_type -> eim.inventory.v1.FindResourceRequest
+	21, // 44: eim.inventory.v1.InventoryService.ListResources:input_type -> eim.inventory.v1.ListResourcesRequest
+	23, // 45: eim.inventory.v1.InventoryService.UpdateResource:input_type -> eim.inventory.v1.UpdateResourceRequest
+	25, // 46: eim.inventory.v1.InventoryService.DeleteResource:input_type -> eim.inventory.v1.DeleteResourceRequest
+	28, // 47: eim.inventory.v1.InventoryService.ListChanges:input_type -> eim.inventory.v1.ListChangesRequest
+	30, // 48: eim.inventory.v1.InventoryService.GetHostsSummary:input_type -> eim.inventory.v1.GetHostsSummaryRequest
+	3,  // 49: eim.inventory.v1.InventoryService.CreateProject:input_type -> eim.inventory.v1.CreateProjectRequest
+	5,  // 50: eim.inventory.v1.InventoryService.GetProject:input_type -> eim.inventory.v1.GetProjectRequest
+	7,  // 51: eim.inventory.v1.InventoryService.ListProjects:input_type -> eim.inventory.v1.ListProjectsRequest
+	9,  // 52: eim.inventory.v1.InventoryService.UpdateProject:input_type -> eim.inventory.v1.UpdateProjectRequest
+	11, // 53: eim.inventory.v1.InventoryService.DeleteProject:input_type -> eim.inventory.v1.DeleteProjectRequest
+	16, // 54: eim.inventory.v1.InventoryService.CreateResource:output_type -> eim.inventory.v1.CreateResourceResponse
+	18, // 55: eim.inventory.v1.InventoryService.GetResource:output_type -> eim.inventory.v1.GetResourceResponse
+	20, // 56: eim.inventory.v1.InventoryService.FindResource:output_type -> eim.inventory.v1.FindResourceResponse
+	22, // 57: eim.inventory.v1.InventoryService.ListResources:output_type -> eim.inventory.v1.ListResourcesResponse
+	24, // 58: eim.inventory.v1.InventoryService.UpdateResource:output_type -> eim.inventory.v1.UpdateResourceResponse
+	26, // 59: eim.inventory.v1.InventoryService.DeleteResource:output_type -> eim.inventory.v1.DeleteResourceResponse
+	29, // 60: eim.inventory.v1.InventoryService.ListChanges:output_type -> eim.inventory.v1.ListChangesResponse
+	31, // 61: eim.inventory.v1.InventoryService.GetHostsSummary:output_type -> eim.inventory.v1.GetHostsSummaryResponse
+	4,  // 62: eim.inventory.v1.InventoryService.CreateProject:output_type -> eim.inventory.v1.CreateProjectResponse
+	6,  // 63: eim.inventory.v1.InventoryService.GetProject:output_type -> eim.inventory.v1.GetProjectResponse
+	8,  // 64: eim.inventory.v1.InventoryService.ListProjects:output_type -> eim.inventory.v1.ListProjectsResponse
+	10, // 65: eim.inventory.v1.InventoryService.UpdateProject:output_type -> eim.inventory.v1.UpdateProjectResponse
+	12, // 66: eim.inventory.v1.InventoryService.DeleteProject:output_type -> eim.inventory.v1.DeleteProjectResponse
+	54, // [54:67] is the sub-list for method output_type
+	41, // [41:54] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_eim_inventory_v1_inventory_proto_init() }
@@ -1894,7 +2561,7 @@ func file_eim_inventory_v1_inventory_proto_init() {
 	if File_eim_inventory_v1_inventory_proto != nil {
 		return
 	}
-	file_eim_inventory_v1_inventory_proto_msgTypes[0].OneofWrappers = []any{
+	file_eim_inventory_v1_inventory_proto_msgTypes[11].OneofWrappers = []any{
 		(*Resource_Region)(nil),
 		(*Resource_Site)(nil),
 		(*Resource_Provider)(nil),
@@ -1920,7 +2587,7 @@ func file_eim_inventory_v1_inventory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_eim_inventory_v1_inventory_proto_rawDesc), len(file_eim_inventory_v1_inventory_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
