@@ -73,3 +73,24 @@ func projectNames(ps []*inventoryv1.Project) []string {
 	}
 	return out
 }
+
+// testKindChecks: a read, update or delete naming a kind does not reach another kind's resource.
+func testKindChecks(t *testing.T, b *bed) {
+	ctx := context.Background()
+	ten := tenant(t)
+	r := create(t, b, ten, region("r"))
+	id := r.GetResource().GetRegion().GetResourceId()
+	_, err := b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: id, Kind: kindSite})
+	assert.Equal(t, provider.NotFound, code(err), "%v", err)
+	got, err := b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: id, Kind: kindRegion})
+	require.NoError(t, err)
+	assert.Equal(t, id, got.GetStored().GetResource().GetRegion().GetResourceId())
+	_, err = b.client.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: ten, ResourceId: id, Resource: site("s", "")})
+	assert.Equal(t, provider.NotFound, code(err), "%v", err)
+	_, err = b.client.DeleteResource(ctx, &inventoryv1.DeleteResourceRequest{TenantId: ten, ResourceId: id, Kind: kindHost})
+	assert.Equal(t, provider.NotFound, code(err), "%v", err)
+	_, err = b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: id})
+	require.NoError(t, err, "the region is still there")
+	_, err = b.client.DeleteResource(ctx, &inventoryv1.DeleteResourceRequest{TenantId: ten, ResourceId: id, Kind: kindRegion})
+	require.NoError(t, err)
+}

@@ -28,7 +28,7 @@ func (s *Server) CreateResource(ctx context.Context, req *inventoryv1.CreateReso
 
 // GetResource reads a resource.
 func (s *Server) GetResource(ctx context.Context, req *inventoryv1.GetResourceRequest) (*inventoryv1.GetResourceResponse, error) {
-	st, err := s.store.Get(ctx, req.GetTenantId(), req.GetResourceId())
+	st, err := s.store.Get(ctx, req.GetTenantId(), req.GetResourceId(), req.GetKind())
 	if err != nil {
 		return nil, provider.GRPCError(err)
 	}
@@ -66,7 +66,7 @@ func (s *Server) UpdateResource(ctx context.Context, req *inventoryv1.UpdateReso
 
 // DeleteResource deletes a resource and what goes with it.
 func (s *Server) DeleteResource(ctx context.Context, req *inventoryv1.DeleteResourceRequest) (*inventoryv1.DeleteResourceResponse, error) {
-	cascaded, err := s.store.Delete(ctx, req.GetTenantId(), req.GetResourceId(), req.GetExpectedRevision())
+	cascaded, err := s.store.Delete(ctx, req.GetTenantId(), req.GetResourceId(), req.GetExpectedRevision(), req.GetKind())
 	if err != nil {
 		return nil, provider.GRPCError(err)
 	}

@@ -55,6 +55,7 @@ func suite() map[string]func(t *testing.T, b *bed) {
 		"HostsSummary":            testHostsSummary,
 		"InheritedMetadataTotals": testInherited,
 		"Projects":                testProjects,
+		"KindChecks":              testKindChecks,
 	}
 }
 
@@ -325,7 +326,7 @@ func testUpdateMasks(t *testing.T, b *bed) {
 	_, err = patchHost(b, ten, id, &computev1.HostResource{Name: "stale"}, st.GetRevision(), "name")
 	assert.Equal(t, provider.Aborted, code(err), "a stale expected revision is refused")
 	_, err = b.client.UpdateResource(context.Background(), &inventoryv1.UpdateResourceRequest{TenantId: ten, ResourceId: id, Resource: region("x")})
-	assert.Equal(t, provider.InvalidArgument, code(err), "the kind cannot change")
+	assert.Equal(t, provider.NotFound, code(err), "an update names the kind: no region has the host's id")
 }
 
 // testConcurrentUpdates: 50 writers each add one metadata item to the same host by

@@ -43,15 +43,28 @@ func notFound(id string) error {
 	return provider.Errorf(provider.NotFound, "resource %q not found", id)
 }
 
-// Get returns the resource id, expanded.
-func (s *Store) Get(ctx context.Context, tenant, id string) (*inventoryv1.Stored, error) {
+// Get returns the resource id, expanded; when kind is set, a resource of another kind is not
+// found.
+func (s *Store) Get(ctx context.Context, tenant, id string, kind inventoryv1.ResourceKind) (*inventoryv1.Stored, error) {
 	var out *inventoryv1.Stored
 	err := s.inTenant(ctx, tenant, func(tx *storage.Tx) error {
 		var err error
 		out, err = s.get(ctx, tx, id)
+		if err == nil && !s.isKind(out.GetResource(), kind) {
+			return notFound(id)
+		}
 		return err
 	}, storage.ReadOnly())
 	return out, err
+}
+
+// isKind reports whether res is of kind, or kind is unspecified.
+func (s *Store) isKind(res *inventoryv1.Resource, kind inventoryv1.ResourceKind) bool {
+	if kind == inventoryv1.ResourceKind_RESOURCE_KIND_UNSPECIFIED {
+		return true
+	}
+	k, _, err := s.kindOf(res)
+	return err == nil && k.Kind == kind
 }
 
 func (s *Store) get(ctx context.Context, tx *storage.Tx, id string) (*inventoryv1.Stored, error) {

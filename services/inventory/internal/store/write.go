@@ -308,7 +308,7 @@ func (s *Store) merged(cur row, res *inventoryv1.Resource, mask []string) (*mode
 		return nil, nil, err
 	}
 	if nk != k {
-		return nil, nil, provider.Errorf(provider.InvalidArgument, "resource: %s is a %s, not a %s", cur.id, k.Name, nk.Name)
+		return nil, nil, provider.Errorf(provider.NotFound, "resource %q not found among the %s resources: it is a %s", cur.id, nk.Name, k.Name)
 	}
 	msg, err := k.Decode(cur.id, cur.body)
 	if err != nil {
@@ -404,7 +404,7 @@ func copyRef(dst, src protoreflect.Message, r model.Ref) error {
 // Delete deletes resource id and, by the cascade rules, the resources that go with it; a
 // reference under the restrict rule refuses the delete, naming the referencing resources. It
 // returns the ids deleted with it.
-func (s *Store) Delete(ctx context.Context, tenant, id string, expected int64) ([]string, error) {
+func (s *Store) Delete(ctx context.Context, tenant, id string, expected int64, kind inventoryv1.ResourceKind) ([]string, error) {
 	if err := s.ensureTenant(ctx, tenant); err != nil {
 		return nil, err
 	}
@@ -413,6 +413,9 @@ func (s *Store) Delete(ctx context.Context, tenant, id string, expected int64) (
 		cur, err := s.current(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if k, ok := s.table.Of(kind); kind != inventoryv1.ResourceKind_RESOURCE_KIND_UNSPECIFIED && (!ok || k.Name != cur.kind) {
+			return notFound(id)
 		}
 		if expected != 0 && cur.revision != expected {
 			return stale(id, expected, cur.revision)

@@ -1283,7 +1283,9 @@ type GetResourceRequest struct {
 	// The tenant (project id).
 	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	// The resource id, e.g. host-1a2b3c4d.
-	ResourceId    string `protobuf:"bytes,2,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	ResourceId string `protobuf:"bytes,2,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
+	// When set, the resource must be of this kind: another kind's resource is NOT_FOUND.
+	Kind          ResourceKind `protobuf:"varint,3,opt,name=kind,proto3,enum=eim.inventory.v1.ResourceKind" json:"kind,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1330,6 +1332,13 @@ func (x *GetResourceRequest) GetResourceId() string {
 		return x.ResourceId
 	}
 	return ""
+}
+
+func (x *GetResourceRequest) GetKind() ResourceKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ResourceKind_RESOURCE_KIND_UNSPECIFIED
 }
 
 // GetResourceResponse is the resource read.
@@ -1660,7 +1669,7 @@ type UpdateResourceRequest struct {
 	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	// The resource id.
 	ResourceId string `protobuf:"bytes,2,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
-	// The new values; its kind must be the resource's.
+	// The new values; a resource of another kind is NOT_FOUND.
 	Resource *Resource `protobuf:"bytes,3,opt,name=resource,proto3" json:"resource,omitempty"`
 	// The fields to change (snake_case paths of the kind's message). Empty: every field the
 	// caller may set (a PUT).
@@ -1792,8 +1801,10 @@ type DeleteResourceRequest struct {
 	ResourceId string `protobuf:"bytes,2,opt,name=resource_id,json=resourceId,proto3" json:"resource_id,omitempty"`
 	// When not zero, the delete applies only if the resource is still at this revision.
 	ExpectedRevision int64 `protobuf:"varint,3,opt,name=expected_revision,json=expectedRevision,proto3" json:"expected_revision,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// When set, the resource must be of this kind: another kind's resource is NOT_FOUND.
+	Kind          ResourceKind `protobuf:"varint,4,opt,name=kind,proto3,enum=eim.inventory.v1.ResourceKind" json:"kind,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *DeleteResourceRequest) Reset() {
@@ -1845,6 +1856,13 @@ func (x *DeleteResourceRequest) GetExpectedRevision() int64 {
 		return x.ExpectedRevision
 	}
 	return 0
+}
+
+func (x *DeleteResourceRequest) GetKind() ResourceKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ResourceKind_RESOURCE_KIND_UNSPECIFIED
 }
 
 // DeleteResourceResponse confirms a delete.
@@ -2303,11 +2321,12 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x126\n" +
 	"\bresource\x18\x02 \x01(\v2\x1a.eim.inventory.v1.ResourceR\bresource\"J\n" +
 	"\x16CreateResourceResponse\x120\n" +
-	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\"R\n" +
+	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\"\x86\x01\n" +
 	"\x12GetResourceRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x1f\n" +
 	"\vresource_id\x18\x02 \x01(\tR\n" +
-	"resourceId\"G\n" +
+	"resourceId\x122\n" +
+	"\x04kind\x18\x03 \x01(\x0e2\x1e.eim.inventory.v1.ResourceKindR\x04kind\"G\n" +
 	"\x13GetResourceResponse\x120\n" +
 	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\"\x8e\x01\n" +
 	"\x13FindResourceRequest\x12\x1b\n" +
@@ -2337,12 +2356,13 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"field_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskR\tfieldMask\x12+\n" +
 	"\x11expected_revision\x18\x05 \x01(\x03R\x10expectedRevision\"J\n" +
 	"\x16UpdateResourceResponse\x120\n" +
-	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\"\x82\x01\n" +
+	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\"\xb6\x01\n" +
 	"\x15DeleteResourceRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x1f\n" +
 	"\vresource_id\x18\x02 \x01(\tR\n" +
 	"resourceId\x12+\n" +
-	"\x11expected_revision\x18\x03 \x01(\x03R\x10expectedRevision\"4\n" +
+	"\x11expected_revision\x18\x03 \x01(\x03R\x10expectedRevision\x122\n" +
+	"\x04kind\x18\x04 \x01(\x0e2\x1e.eim.inventory.v1.ResourceKindR\x04kind\"4\n" +
 	"\x16DeleteResourceResponse\x12\x1a\n" +
 	"\bcascaded\x18\x01 \x03(\tR\bcascaded\"\x8e\x02\n" +
 	"\x06Change\x12\x1b\n" +
@@ -2511,49 +2531,51 @@ var file_eim_inventory_v1_inventory_proto_depIdxs = []int32{
 	13, // 26: eim.inventory.v1.Stored.resource:type_name -> eim.inventory.v1.Resource
 	13, // 27: eim.inventory.v1.CreateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
 	14, // 28: eim.inventory.v1.CreateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	14, // 29: eim.inventory.v1.GetResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	0,  // 30: eim.inventory.v1.FindResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
-	14, // 31: eim.inventory.v1.FindResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	0,  // 32: eim.inventory.v1.ListResourcesRequest.kind:type_name -> eim.inventory.v1.ResourceKind
-	14, // 33: eim.inventory.v1.ListResourcesResponse.resources:type_name -> eim.inventory.v1.Stored
-	13, // 34: eim.inventory.v1.UpdateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
-	33, // 35: eim.inventory.v1.UpdateResourceRequest.field_mask:type_name -> google.protobuf.FieldMask
-	14, // 36: eim.inventory.v1.UpdateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	0,  // 37: eim.inventory.v1.Change.kind:type_name -> eim.inventory.v1.ResourceKind
-	1,  // 38: eim.inventory.v1.Change.operation:type_name -> eim.inventory.v1.Operation
-	32, // 39: eim.inventory.v1.Change.change_time:type_name -> google.protobuf.Timestamp
-	27, // 40: eim.inventory.v1.ListChangesResponse.changes:type_name -> eim.inventory.v1.Change
-	15, // 41: eim.inventory.v1.InventoryService.CreateResource:input_type -> eim.inventory.v1.CreateResourceRequest
-	17, // 42: eim.inventory.v1.InventoryService.GetResource:input_type -> eim.inventory.v1.GetResourceRequest
-	19, // 43: eim.inventory.v1.InventoryService.FindResource:input_type -> eim.inventory.v1.FindResourceRequest
-	21, // 44: eim.inventory.v1.InventoryService.ListResources:input_type -> eim.inventory.v1.ListResourcesRequest
-	23, // 45: eim.inventory.v1.InventoryService.UpdateResource:input_type -> eim.inventory.v1.UpdateResourceRequest
-	25, // 46: eim.inventory.v1.InventoryService.DeleteResource:input_type -> eim.inventory.v1.DeleteResourceRequest
-	28, // 47: eim.inventory.v1.InventoryService.ListChanges:input_type -> eim.inventory.v1.ListChangesRequest
-	30, // 48: eim.inventory.v1.InventoryService.GetHostsSummary:input_type -> eim.inventory.v1.GetHostsSummaryRequest
-	3,  // 49: eim.inventory.v1.InventoryService.CreateProject:input_type -> eim.inventory.v1.CreateProjectRequest
-	5,  // 50: eim.inventory.v1.InventoryService.GetProject:input_type -> eim.inventory.v1.GetProjectRequest
-	7,  // 51: eim.inventory.v1.InventoryService.ListProjects:input_type -> eim.inventory.v1.ListProjectsRequest
-	9,  // 52: eim.inventory.v1.InventoryService.UpdateProject:input_type -> eim.inventory.v1.UpdateProjectRequest
-	11, // 53: eim.inventory.v1.InventoryService.DeleteProject:input_type -> eim.inventory.v1.DeleteProjectRequest
-	16, // 54: eim.inventory.v1.InventoryService.CreateResource:output_type -> eim.inventory.v1.CreateResourceResponse
-	18, // 55: eim.inventory.v1.InventoryService.GetResource:output_type -> eim.inventory.v1.GetResourceResponse
-	20, // 56: eim.inventory.v1.InventoryService.FindResource:output_type -> eim.inventory.v1.FindResourceResponse
-	22, // 57: eim.inventory.v1.InventoryService.ListResources:output_type -> eim.inventory.v1.ListResourcesResponse
-	24, // 58: eim.inventory.v1.InventoryService.UpdateResource:output_type -> eim.inventory.v1.UpdateResourceResponse
-	26, // 59: eim.inventory.v1.InventoryService.DeleteResource:output_type -> eim.inventory.v1.DeleteResourceResponse
-	29, // 60: eim.inventory.v1.InventoryService.ListChanges:output_type -> eim.inventory.v1.ListChangesResponse
-	31, // 61: eim.inventory.v1.InventoryService.GetHostsSummary:output_type -> eim.inventory.v1.GetHostsSummaryResponse
-	4,  // 62: eim.inventory.v1.InventoryService.CreateProject:output_type -> eim.inventory.v1.CreateProjectResponse
-	6,  // 63: eim.inventory.v1.InventoryService.GetProject:output_type -> eim.inventory.v1.GetProjectResponse
-	8,  // 64: eim.inventory.v1.InventoryService.ListProjects:output_type -> eim.inventory.v1.ListProjectsResponse
-	10, // 65: eim.inventory.v1.InventoryService.UpdateProject:output_type -> eim.inventory.v1.UpdateProjectResponse
-	12, // 66: eim.inventory.v1.InventoryService.DeleteProject:output_type -> eim.inventory.v1.DeleteProjectResponse
-	54, // [54:67] is the sub-list for method output_type
-	41, // [41:54] is the sub-list for method input_type
-	41, // [41:41] is the sub-list for extension type_name
-	41, // [41:41] is the sub-list for extension extendee
-	0,  // [0:41] is the sub-list for field type_name
+	0,  // 29: eim.inventory.v1.GetResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	14, // 30: eim.inventory.v1.GetResourceResponse.stored:type_name -> eim.inventory.v1.Stored
+	0,  // 31: eim.inventory.v1.FindResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	14, // 32: eim.inventory.v1.FindResourceResponse.stored:type_name -> eim.inventory.v1.Stored
+	0,  // 33: eim.inventory.v1.ListResourcesRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	14, // 34: eim.inventory.v1.ListResourcesResponse.resources:type_name -> eim.inventory.v1.Stored
+	13, // 35: eim.inventory.v1.UpdateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
+	33, // 36: eim.inventory.v1.UpdateResourceRequest.field_mask:type_name -> google.protobuf.FieldMask
+	14, // 37: eim.inventory.v1.UpdateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
+	0,  // 38: eim.inventory.v1.DeleteResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	0,  // 39: eim.inventory.v1.Change.kind:type_name -> eim.inventory.v1.ResourceKind
+	1,  // 40: eim.inventory.v1.Change.operation:type_name -> eim.inventory.v1.Operation
+	32, // 41: eim.inventory.v1.Change.change_time:type_name -> google.protobuf.Timestamp
+	27, // 42: eim.inventory.v1.ListChangesResponse.changes:type_name -> eim.inventory.v1.Change
+	15, // 43: eim.inventory.v1.InventoryService.CreateResource:input_type -> eim.inventory.v1.CreateResourceRequest
+	17, // 44: eim.inventory.v1.InventoryService.GetResource:input_type -> eim.inventory.v1.GetResourceRequest
+	19, // 45: eim.inventory.v1.InventoryService.FindResource:input_type -> eim.inventory.v1.FindResourceRequest
+	21, // 46: eim.inventory.v1.InventoryService.ListResources:input_type -> eim.inventory.v1.ListResourcesRequest
+	23, // 47: eim.inventory.v1.InventoryService.UpdateResource:input_type -> eim.inventory.v1.UpdateResourceRequest
+	25, // 48: eim.inventory.v1.InventoryService.DeleteResource:input_type -> eim.inventory.v1.DeleteResourceRequest
+	28, // 49: eim.inventory.v1.InventoryService.ListChanges:input_type -> eim.inventory.v1.ListChangesRequest
+	30, // 50: eim.inventory.v1.InventoryService.GetHostsSummary:input_type -> eim.inventory.v1.GetHostsSummaryRequest
+	3,  // 51: eim.inventory.v1.InventoryService.CreateProject:input_type -> eim.inventory.v1.CreateProjectRequest
+	5,  // 52: eim.inventory.v1.InventoryService.GetProject:input_type -> eim.inventory.v1.GetProjectRequest
+	7,  // 53: eim.inventory.v1.InventoryService.ListProjects:input_type -> eim.inventory.v1.ListProjectsRequest
+	9,  // 54: eim.inventory.v1.InventoryService.UpdateProject:input_type -> eim.inventory.v1.UpdateProjectRequest
+	11, // 55: eim.inventory.v1.InventoryService.DeleteProject:input_type -> eim.inventory.v1.DeleteProjectRequest
+	16, // 56: eim.inventory.v1.InventoryService.CreateResource:output_type -> eim.inventory.v1.CreateResourceResponse
+	18, // 57: eim.inventory.v1.InventoryService.GetResource:output_type -> eim.inventory.v1.GetResourceResponse
+	20, // 58: eim.inventory.v1.InventoryService.FindResource:output_type -> eim.inventory.v1.FindResourceResponse
+	22, // 59: eim.inventory.v1.InventoryService.ListResources:output_type -> eim.inventory.v1.ListResourcesResponse
+	24, // 60: eim.inventory.v1.InventoryService.UpdateResource:output_type -> eim.inventory.v1.UpdateResourceResponse
+	26, // 61: eim.inventory.v1.InventoryService.DeleteResource:output_type -> eim.inventory.v1.DeleteResourceResponse
+	29, // 62: eim.inventory.v1.InventoryService.ListChanges:output_type -> eim.inventory.v1.ListChangesResponse
+	31, // 63: eim.inventory.v1.InventoryService.GetHostsSummary:output_type -> eim.inventory.v1.GetHostsSummaryResponse
+	4,  // 64: eim.inventory.v1.InventoryService.CreateProject:output_type -> eim.inventory.v1.CreateProjectResponse
+	6,  // 65: eim.inventory.v1.InventoryService.GetProject:output_type -> eim.inventory.v1.GetProjectResponse
+	8,  // 66: eim.inventory.v1.InventoryService.ListProjects:output_type -> eim.inventory.v1.ListProjectsResponse
+	10, // 67: eim.inventory.v1.InventoryService.UpdateProject:output_type -> eim.inventory.v1.UpdateProjectResponse
+	12, // 68: eim.inventory.v1.InventoryService.DeleteProject:output_type -> eim.inventory.v1.DeleteProjectResponse
+	56, // [56:69] is the sub-list for method output_type
+	43, // [43:56] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_eim_inventory_v1_inventory_proto_init() }

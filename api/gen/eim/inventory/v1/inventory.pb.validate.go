@@ -2675,6 +2675,8 @@ func (m *GetResourceRequest) validate(all bool) error {
 
 	// no validation rules for ResourceId
 
+	// no validation rules for Kind
+
 	if len(errors) > 0 {
 		return GetResourceRequestMultiError(errors)
 	}
@@ -3705,6 +3707,8 @@ func (m *DeleteResourceRequest) validate(all bool) error {
 	// no validation rules for ResourceId
 
 	// no validation rules for ExpectedRevision
+
+	// no validation rules for Kind
 
 	if len(errors) > 0 {
 		return DeleteResourceRequestMultiError(errors)
