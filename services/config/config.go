@@ -34,6 +34,9 @@ type Config struct {
 	// Inventory configures how the modules of this process reach the inventory, and who may call
 	// the inventory's gRPC API.
 	Inventory Inventory `yaml:"inventory"`
+	// API configures the northbound REST API (module api): the legacy apiv2 operations, the
+	// project endpoints and the orchestrator feature endpoint.
+	API API `yaml:"api"`
 	// Deprecations lists the deprecated keys loading found and moved to their replacements;
 	// `eim config validate` prints them and `eim serve` logs them.
 	Deprecations []provider.Deprecation `yaml:"-"`
@@ -159,6 +162,31 @@ type ServiceCredentials struct {
 	ClientSecret provider.SecretRef `yaml:"clientSecret"`
 }
 
+// API configures the northbound REST API.
+type API struct {
+	// Scenario is the legacy apiv2 scenario naming the services served: fulleim (every
+	// service), noobb (all but the telemetry services) or vpro (hosts only); the paths of the
+	// others answer 404 and are left out of the served OpenAPI document.
+	Scenario string `yaml:"scenario" jsonschema:"enum=fulleim,enum=noobb,enum=vpro"`
+	// MaxBodyBytes is the largest request body accepted, in bytes (default 102400, the legacy
+	// API's 100K); a larger one is refused before it is decoded.
+	MaxBodyBytes int `yaml:"maxBodyBytes"`
+	// ReadRole is the project role that may read a project's resources: a token holds it as
+	// "<project id>_<ReadRole>" (default im-r, the legacy role).
+	ReadRole string `yaml:"readRole"`
+	// WriteRole is the project role that may read and change a project's resources (default
+	// im-rw).
+	WriteRole string `yaml:"writeRole"`
+}
+
+// Defaults of the api block.
+const (
+	DefaultScenario     = "fulleim"
+	DefaultMaxBodyBytes = 100 << 10
+	// MaxMaxBodyBytes is the largest maxBodyBytes accepted (16 MiB).
+	MaxMaxBodyBytes = 16 << 20
+)
+
 // DefaultServiceRole is the role calls to the inventory's gRPC API must carry by default.
 const DefaultServiceRole = "eim-service"
 
@@ -171,6 +199,7 @@ func Default() *Config {
 		DataDir:   ".data",
 		Log:       Log{Level: "info", Format: "json"},
 		Inventory: Inventory{ServiceRole: DefaultServiceRole},
+		API:       API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
 		Startup: Startup{
 			Timeout:         provider.Duration(60 * time.Second),
 			ShutdownTimeout: provider.Duration(20 * time.Second),

@@ -33,6 +33,7 @@ func (c *Config) Validate() error {
 	v.Check(c.Startup.ShutdownTimeout > 0, "startup.shutdownTimeout", "must be positive", `e.g. "20s"`)
 	validateProviders(&v, &c.Providers)
 	c.Inventory.validate(&v)
+	c.API.validate(&v)
 	validateSecretRefs(&v, c)
 	return v.Err()
 }
@@ -100,6 +101,15 @@ func (i Inventory) validate(v *provider.Validation) {
 			`set it to a secret reference, e.g. {secret: "eim/inventory-client#secret"}`)
 	}
 	v.Required("inventory.serviceRole", i.ServiceRole, "name the role service tokens carry, e.g. "+DefaultServiceRole)
+}
+
+func (a API) validate(v *provider.Validation) {
+	v.Check(slices.Contains([]string{"fulleim", "noobb", "vpro"}, a.Scenario), "api.scenario",
+		fmt.Sprintf("%q is not a scenario", a.Scenario), "use fulleim, noobb or vpro")
+	v.Check(a.MaxBodyBytes >= 1024 && a.MaxBodyBytes <= MaxMaxBodyBytes, "api.maxBodyBytes",
+		fmt.Sprintf("%d is outside 1024..%d", a.MaxBodyBytes, MaxMaxBodyBytes), fmt.Sprintf("leave it out for %d (100 KiB)", DefaultMaxBodyBytes))
+	v.Required("api.readRole", a.ReadRole, "name the project role that reads, e.g. im-r")
+	v.Required("api.writeRole", a.WriteRole, "name the project role that writes, e.g. im-rw")
 }
 
 // validateSecretRefs checks every secret reference that is set, wherever it is, and that the

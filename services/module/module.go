@@ -36,6 +36,8 @@ type Deps struct {
 	GRPC    *grpc.Server
 	// Config is the process's configuration; each module reads its own block.
 	Config *config.Config
+	// Modules names the modules this process runs (its resolved target), in start order.
+	Modules []string
 	// Inventory reaches the inventory: in process when the inventory module runs here, over gRPC
 	// to inventory.address otherwise; nil for the inventory module itself.
 	Inventory inventoryv1.InventoryServiceClient

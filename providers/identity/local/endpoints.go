@@ -1,6 +1,7 @@
 package local
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/hex"
@@ -119,7 +120,19 @@ func clientAuth(r *http.Request) (id, secret string, ok bool) {
 
 // issue signs an access token for c with the active key.
 func (e *endpoints) issue(r *http.Request, c *storedClient) (string, error) {
-	s, err := e.keys.current(r.Context())
+	return e.sign(r.Context(), grant{subject: c.id, clientID: c.id, tenant: c.tenant, roles: c.roles, ttl: e.ttl})
+}
+
+// grant is what an access token says: who, for which tenant, with which roles, for how long.
+type grant struct {
+	subject, clientID, tenant string
+	roles                     []string
+	ttl                       time.Duration
+}
+
+// sign signs an access token for g with the active key.
+func (e *endpoints) sign(ctx context.Context, g grant) (string, error) {
+	s, err := e.keys.current(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -136,9 +149,14 @@ func (e *endpoints) issue(r *http.Request, c *storedClient) (string, error) {
 	jti := make([]byte, 16)
 	_, _ = rand.Read(jti)
 	claims := map[string]any{
-		"iss": e.meta.Issuer, "sub": c.id, "aud": e.audiences, "azp": c.id, "client_id": c.id,
-		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(e.ttl).Unix(), "jti": hex.EncodeToString(jti),
-		"tenant": c.tenant, "roles": c.roles,
+		"iss": e.meta.Issuer, "sub": g.subject, "aud": e.audiences,
+		"iat": now.Unix(), "nbf": now.Unix(), "exp": now.Add(g.ttl).Unix(), "jti": hex.EncodeToString(jti), "roles": g.roles,
+	}
+	if g.clientID != "" {
+		claims["azp"], claims["client_id"] = g.clientID, g.clientID
+	}
+	if g.tenant != "" {
+		claims["tenant"] = g.tenant
 	}
 	payload, err := json.Marshal(claims)
 	if err != nil {

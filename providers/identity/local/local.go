@@ -45,6 +45,38 @@ type Issuer struct {
 	keys     *keyring
 	verifier *identity.Verifier
 	url      string
+	ep       *endpoints
+}
+
+// Token asks Mint for an access token.
+type Token struct {
+	// Subject is the token's sub claim: who the token speaks for (required).
+	Subject string
+	// Roles are the roles it carries, as the roles claim: tenant roles spelled
+	// "<tenant>_<role>" (legacy EMF roles such as "<project id>_im-rw").
+	Roles []string
+	// TTL is how long it is valid; the issuer's token TTL when zero, at most MaxMintTTL.
+	TTL time.Duration
+}
+
+// MaxMintTTL is the longest validity Mint gives a token.
+const MaxMintTTL = 24 * time.Hour
+
+// Mint signs an access token for t with the active key, as the token endpoint signs those of
+// clients: for operators' tools (`eim token`), which hold the secrets provider the keys are
+// kept in. The token is as powerful as its roles; treat it as a credential.
+func (i *Issuer) Mint(ctx context.Context, t Token) (string, error) {
+	if t.Subject == "" {
+		return "", provider.Errorf(provider.InvalidArgument, "subject: is required")
+	}
+	if t.TTL <= 0 {
+		t.TTL = i.ep.ttl
+	}
+	if t.TTL > MaxMintTTL {
+		return "", provider.Errorf(provider.InvalidArgument, "ttl: %s is longer than %s", t.TTL, MaxMintTTL)
+	}
+	tok, err := i.ep.sign(ctx, grant{subject: t.Subject, roles: t.Roles, ttl: t.TTL})
+	return tok, provider.Wrap(identity.Kind, Name, "mint a token", err)
 }
 
 // URL returns the issuer URL.
@@ -88,7 +120,7 @@ func open(ctx context.Context, cfg *Config, env identity.Env) (*identity.Provide
 	cl := &clients{store: env.Secrets, prefix: strings.TrimSuffix(cfg.ClientPrefix, "/"), pattern: cfg.ClientIDPattern,
 		roles: cfg.NodeRoles, tokenURL: meta.TokenEndpoint}
 	ep := &endpoints{meta: meta, keys: keys, clients: cl, audiences: cfg.Audiences, ttl: cfg.TokenTTL.Std(), log: env.Log(), now: time.Now}
-	iss := &Issuer{keys: keys, verifier: v, url: issuer}
+	iss := &Issuer{keys: keys, verifier: v, url: issuer, ep: ep}
 	path := issuerPath(issuer)
 	return identity.New(Name, identity.Parts{
 		Verifier: v, Issuer: cl, Pattern: path + "/", Handler: http.StripPrefix(path, ep.handler()),

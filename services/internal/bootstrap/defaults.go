@@ -6,6 +6,7 @@ import (
 
 	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/storage"
+	"github.com/eim-byoi/eim/services/api"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
@@ -13,7 +14,7 @@ import (
 
 // DefaultModules returns the module implementations built into this binary.
 func DefaultModules() map[string]module.Factory {
-	return map[string]module.Factory{module.Inventory: inventory.Factory}
+	return map[string]module.Factory{module.Inventory: inventory.Factory, module.API: api.Factory}
 }
 
 // StorageSchemas are the schemas `eim migrate db` applies: the messaging schema, then the tables

@@ -36,6 +36,9 @@ func (a *App) checkModuleNeeds(mods []module.Descriptor) error {
 // startModules builds every module, then starts them in dependency order.
 func (a *App) startModules(ctx context.Context, opts Options, deps module.Deps, mods []module.Descriptor) error {
 	deps.Logger = opts.Logger
+	for _, d := range mods {
+		deps.Modules = append(deps.Modules, d.Name)
+	}
 	built := make([]namedModule, 0, len(mods))
 	for _, d := range mods {
 		m, err := opts.Modules[d.Name](deps)
