@@ -42,8 +42,8 @@ type projectStatus struct {
 
 // projectDoc is a project as the tenancy API shows it.
 type projectDoc struct {
-	Name   string `json:"name,omitempty"`
-	Spec   struct {
+	Name string `json:"name,omitempty"`
+	Spec struct {
 		Description string `json:"description"`
 	} `json:"spec"`
 	Status struct {

@@ -8,8 +8,8 @@ import (
 	"go.yaml.in/yaml/v3"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
-	"github.com/eim-byoi/eim/api/openapi"
 	servicesv1 "github.com/eim-byoi/eim/api/gen/services/v1"
+	"github.com/eim-byoi/eim/api/openapi"
 )
 
 // scenarioServices returns the services.v1 services a legacy scenario serves, from its

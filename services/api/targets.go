@@ -103,7 +103,9 @@ func (b *backend) scheduleQuery(ctx context.Context, tenant string, in protorefl
 			return q, provider.Errorf(provider.InvalidArgument, "unixEpoch: %q is not a number of seconds", epoch)
 		}
 		if in.Descriptor().FullName() == "services.v1.ListRepeatedSchedulesRequest" {
-			q.keep = func(m proto.Message) bool { return covers(m.(*schedulev1.RepeatedScheduleResource), time.Unix(ts, 0).UTC()) }
+			q.keep = func(m proto.Message) bool {
+				return covers(m.(*schedulev1.RepeatedScheduleResource), time.Unix(ts, 0).UTC())
+			}
 		} else {
 			conds = append(conds, fmt.Sprintf("start_seconds <= %d AND (end_seconds = 0 OR end_seconds >= %d)", ts, ts))
 		}
