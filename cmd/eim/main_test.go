@@ -85,58 +85,103 @@ func TestConfigSchemaAndExample(t *testing.T) {
 // TestServeProcess runs the real binary on the embedded defaults (loopback, port 0) as
 // `make run` does: /readyz answers 200, and SIGTERM shuts it down cleanly.
 func TestServeProcess(t *testing.T) {
+	p := startServe(t, t.TempDir())
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	all := p.wait(t)
+	assert.Contains(t, all, `"msg":"shutting down","cause":"terminated signal received"`)
+	assert.Contains(t, all, `"msg":"shutdown complete"`)
+}
+
+// buildEIM builds the eim binary once per test into a temporary directory.
+func buildEIM(t *testing.T) string {
+	t.Helper()
 	bin := filepath.Join(t.TempDir(), "eim")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
+	return bin
+}
 
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0", "EIM_DATADIR="+t.TempDir())
-	stderr, err := cmd.StderrPipe()
+// served is an `eim serve` process on loopback ports.
+type served struct {
+	bin, dataDir, addr string
+	cmd                *exec.Cmd
+	lines              chan string
+	logs               []string
+}
+
+// startServe builds eim and runs `eim serve` on the embedded defaults with dataDir until it is
+// ready.
+func startServe(t *testing.T, dataDir string) *served {
+	t.Helper()
+	p := &served{bin: buildEIM(t), dataDir: dataDir, lines: make(chan string, 1000)}
+	p.cmd = exec.Command(p.bin, "serve")
+	p.cmd.Env = p.env()
+	stderr, err := p.cmd.StderrPipe()
 	require.NoError(t, err)
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
-
-	lines := make(chan string, 100)
+	require.NoError(t, p.cmd.Start())
+	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
 	go func() {
 		s := bufio.NewScanner(stderr)
 		for s.Scan() {
-			lines <- s.Text()
+			p.lines <- s.Text()
 		}
-		close(lines)
+		close(p.lines)
 	}()
-	var logs []string
-	var addr string
-	for addr == "" {
+	for p.addr == "" {
 		select {
-		case l, ok := <-lines:
-			require.True(t, ok, "process exited early: %v", logs)
-			logs = append(logs, l)
+		case l, ok := <-p.lines:
+			require.True(t, ok, "process exited early: %v", p.logs)
+			p.logs = append(p.logs, l)
 			var rec struct{ Msg, HTTP string }
 			if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "listening" {
-				addr = rec.HTTP
+				p.addr = rec.HTTP
 			}
 		case <-time.After(30 * time.Second):
-			t.Fatalf("no listening line: %v", logs)
+			t.Fatalf("no listening line: %v", p.logs)
 		}
 	}
 	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + addr + "/readyz")
+		resp, err := http.Get("http://" + p.addr + "/readyz")
 		if err != nil {
 			return false
 		}
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 10*time.Second, 50*time.Millisecond)
+	return p
+}
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	for l := range lines {
-		logs = append(logs, l)
+// env is the environment of the process and of commands run beside it.
+func (p *served) env() []string {
+	return append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0", "EIM_DATADIR="+p.dataDir)
+}
+
+// waitFor reads the log until a line containing s.
+func (p *served) waitFor(t *testing.T, s string) {
+	t.Helper()
+	for {
+		select {
+		case l, ok := <-p.lines:
+			require.True(t, ok, "process exited before logging %q: %v", s, p.logs)
+			p.logs = append(p.logs, l)
+			if strings.Contains(l, s) {
+				return
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no log line with %q: %v", s, p.logs)
+		}
 	}
-	require.NoError(t, cmd.Wait(), "exit status 0 after SIGTERM")
-	all := strings.Join(logs, "\n")
-	assert.Contains(t, all, `"msg":"shutting down","cause":"terminated signal received"`)
-	assert.Contains(t, all, `"msg":"shutdown complete"`)
+}
+
+// wait waits for the process to exit 0 and returns its whole log.
+func (p *served) wait(t *testing.T) string {
+	t.Helper()
+	for l := range p.lines {
+		p.logs = append(p.logs, l)
+	}
+	require.NoError(t, p.cmd.Wait(), "exit status 0 after SIGTERM")
+	return strings.Join(p.logs, "\n")
 }
 
 // TestConformanceCommand runs `eim conformance` on the embedded defaults and checks the three

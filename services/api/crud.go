@@ -57,10 +57,11 @@ func set(m protoreflect.Message, name string, v protoreflect.Value) {
 }
 
 // body returns a copy of the resource in field f of request in, its OUTPUT_ONLY fields
-// cleared (keep names those accepted anyway); InvalidArgument when the request has none.
-func body(in proto.Message, f protoreflect.FieldDescriptor, keep ...string) (proto.Message, error) {
+// cleared (keep names those accepted anyway); InvalidArgument when the request sent none ({}
+// is a resource with every field unset, no body at all is a mistake).
+func body(ctx context.Context, in proto.Message, f protoreflect.FieldDescriptor, keep ...string) (proto.Message, error) {
 	m := in.ProtoReflect()
-	if !m.Has(f) {
+	if !m.Has(f) || ctx.Value(emptyBodyKey{}) != nil {
 		return nil, provider.Errorf(provider.InvalidArgument, "the request body is empty: send the %s as JSON", f.Message().Name())
 	}
 	msg := proto.Clone(m.Get(f).Message().Interface())
@@ -92,7 +93,7 @@ func (b *backend) create(f protoreflect.FieldDescriptor, before hook, keep ...st
 		if err != nil {
 			return err
 		}
-		msg, err := body(in, f, keep...)
+		msg, err := body(ctx, in, f, keep...)
 		if err != nil {
 			return err
 		}
@@ -134,7 +135,7 @@ func (b *backend) read(ctx context.Context, k *resourceKind, id string) (*invent
 func (b *backend) update(f protoreflect.FieldDescriptor, mask []string, before hook) operation {
 	k := b.kinds.of(f.Message())
 	return func(ctx context.Context, in, out proto.Message) error {
-		msg, err := body(in, f)
+		msg, err := body(ctx, in, f)
 		if err != nil {
 			return err
 		}
@@ -147,7 +148,7 @@ func (b *backend) update(f protoreflect.FieldDescriptor, mask []string, before h
 func (b *backend) patch(f protoreflect.FieldDescriptor, before hook) operation {
 	k := b.kinds.of(f.Message())
 	return func(ctx context.Context, in, out proto.Message) error {
-		msg, err := body(in, f)
+		msg, err := body(ctx, in, f)
 		if err != nil {
 			return err
 		}

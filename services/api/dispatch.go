@@ -77,5 +77,9 @@ func (c *conn) checked(m protoreflect.Message, d protoreflect.Descriptor) bool {
 	if c.kinds.of(f.Message()) != nil {
 		return false
 	}
-	return f.ContainingMessage() != m.Descriptor() || m.Has(f)
+	if f.ContainingMessage() != m.Descriptor() {
+		return true
+	}
+	// "null" is the legacy value of a target parameter asking for no target (see none).
+	return m.Has(f) && !(f.Kind() == protoreflect.StringKind && m.Get(f).String() == none)
 }

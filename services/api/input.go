@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,31 +16,38 @@ import (
 // errTooLarge is the error of a body over the limit.
 var errTooLarge = errors.New("request body too large")
 
+// emptyBodyKey marks, in a request's context, a request that sent no body.
+type emptyBodyKey struct{}
+
 // readBody reads the request body, at most limit bytes, and checks that it and the header
-// values are printable text, as the legacy API did; the body is then served from memory.
-func readBody(r *http.Request, limit int) error {
+// values are printable text, as the legacy API did; the body is then served from memory, and
+// a request without one is marked (emptyBodyKey).
+func readBody(r *http.Request, limit int) (*http.Request, error) {
 	for name, vals := range r.Header {
 		for _, v := range vals {
 			if !printable(name) || !printable(v) {
-				return provider.Errorf(provider.InvalidArgument, "request header contains non printable characters")
+				return nil, provider.Errorf(provider.InvalidArgument, "request header contains non printable characters")
 			}
 		}
 	}
-	if r.Body == nil || r.Body == http.NoBody {
-		return nil
-	}
-	raw, err := io.ReadAll(io.LimitReader(r.Body, int64(limit)+1))
-	if err != nil {
-		return provider.Errorf(provider.InvalidArgument, "request body: %v", err)
+	var raw []byte
+	if r.Body != nil && r.Body != http.NoBody {
+		var err error
+		if raw, err = io.ReadAll(io.LimitReader(r.Body, int64(limit)+1)); err != nil {
+			return nil, provider.Errorf(provider.InvalidArgument, "request body: %v", err)
+		}
 	}
 	if len(raw) > limit {
-		return fmt.Errorf("%w: larger than %d bytes (api.maxBodyBytes)", errTooLarge, limit)
+		return nil, fmt.Errorf("%w: larger than %d bytes (api.maxBodyBytes)", errTooLarge, limit)
 	}
 	if !utf8.Valid(raw) || !printable(string(raw)) {
-		return provider.Errorf(provider.InvalidArgument, "request body contains non printable characters")
+		return nil, provider.Errorf(provider.InvalidArgument, "request body contains non printable characters")
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		r = r.WithContext(context.WithValue(r.Context(), emptyBodyKey{}, true))
 	}
 	r.Body = io.NopCloser(bytes.NewReader(raw))
-	return nil
+	return r, nil
 }
 
 // printable reports whether s has only printable characters and white space.

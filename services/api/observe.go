@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -95,8 +96,8 @@ type recorderKey struct{}
 func routeOf(next runtime.HandlerFunc) runtime.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
 		if rec, ok := r.Context().Value(recorderKey{}).(*recorder); ok {
-			if p, ok := runtime.HTTPPathPattern(r.Context()); ok {
-				rec.route = p
+			if p, ok := runtime.HTTPPattern(r.Context()); ok {
+				rec.route = strings.ReplaceAll(p.String(), "=*}", "}")
 			}
 		}
 		next(w, r, params)

@@ -136,7 +136,8 @@ const (
 
 // route dispatches a request by path.
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
-	if err := readBody(r, s.limit); err != nil {
+	r, err := readBody(r, s.limit)
+	if err != nil {
 		writeInputError(w, err)
 		return
 	}
