@@ -50,23 +50,29 @@ func (a *authorizer) authorize(r *http.Request, project string) (context.Context
 			return nil, err
 		}
 	}
+	read := r.Method == http.MethodGet || r.Method == http.MethodHead
 	id, err := a.projects.id(r.Context(), project)
 	if provider.CodeOf(err) == provider.NotFound {
-		return nil, provider.Errorf(provider.PermissionDenied, "access denied or project %q not found", project)
+		return nil, a.denied(project, read)
 	}
 	if err != nil {
 		return nil, err
 	}
-	role := a.write
-	if r.Method == http.MethodGet || r.Method == http.MethodHead {
-		if p.Has(a.read, id) {
-			role = a.read
-		}
-	}
-	if !p.Has(role, id) {
-		return nil, provider.Errorf(provider.PermissionDenied, "access denied or project %q not found: role %s_%s is required", project, id, role)
+	if !p.Has(a.write, id) && !(read && p.Has(a.read, id)) {
+		return nil, a.denied(project, read)
 	}
 	return withTenant(identity.NewContext(r.Context(), p), id), nil
+}
+
+// denied is the answer to a caller without the role a request needs in project, the same
+// whether the project exists or not: it names neither the project's id nor anything else the
+// caller may not see.
+func (a *authorizer) denied(project string, read bool) error {
+	need := a.write
+	if read {
+		need = a.read + " or " + a.write
+	}
+	return provider.Errorf(provider.PermissionDenied, "access denied or project %q not found: role %s in the project is required", project, need)
 }
 
 // authenticate verifies the request's bearer token; exactly one Authorization header.

@@ -53,11 +53,21 @@ func (s *HydraServer) CreateClient(t TB, prefix string, audience ...string) Hydr
 	if audience == nil {
 		audience = []string{}
 	}
-	body := map[string]any{
-		"client_name":                Unique(t, prefix),
+	return s.CreateClientWith(t, prefix, map[string]any{
 		"grant_types":                []string{"client_credentials"},
 		"token_endpoint_auth_method": "client_secret_basic",
 		"audience":                   audience,
+	})
+}
+
+// CreateClientWith creates a client named Unique(t, prefix) through the admin API with fields
+// (Hydra's OAuth2 client document: grant_types, response_types, redirect_uris, audience, token
+// lifespans, ...), deletes it when the test ends, and returns its credentials.
+func (s *HydraServer) CreateClientWith(t TB, prefix string, fields map[string]any) HydraClient {
+	t.Helper()
+	body := map[string]any{"client_name": Unique(t, prefix)}
+	for k, v := range fields {
+		body[k] = v
 	}
 	b, _ := json.Marshal(body)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -95,4 +105,12 @@ func (s *HydraServer) ClientCredentialsToken(t TB, c HydraClient, audience ...st
 		form.Set("audience", strings.Join(audience, " "))
 	}
 	return token(t, s.TokenURL(), form, &c)
+}
+
+// AuthorizationCodeToken exchanges an authorization code issued to c for an access token
+// (client_secret_basic), failing the test on error.
+func (s *HydraServer) AuthorizationCodeToken(t TB, c HydraClient, code, redirectURI string) string {
+	t.Helper()
+	return token(t, s.TokenURL(), url.Values{"grant_type": {"authorization_code"}, "code": {code},
+		"redirect_uri": {redirectURI}}, &c)
 }

@@ -86,6 +86,22 @@ func (s *KeycloakServer) ClientCredentialsToken(t TB, clientID, secret string) s
 // with the resource-owner password grant, failing the test on error.
 func (s *KeycloakServer) PasswordToken(t TB, user, password string) string {
 	t.Helper()
-	return token(t, s.TokenURL(), url.Values{"grant_type": {"password"}, "client_id": {s.PasswordClientID},
+	return s.PasswordTokenFor(t, s.PasswordClientID, user, password)
+}
+
+// PasswordTokenFor obtains an access token for user/password through the public client
+// clientID of the test realm with the resource-owner password grant, failing the test on error.
+func (s *KeycloakServer) PasswordTokenFor(t TB, clientID, user, password string) string {
+	t.Helper()
+	return token(t, s.TokenURL(), url.Values{"grant_type": {"password"}, "client_id": {clientID},
 		"username": {user}, "password": {password}, "scope": {"openid"}}, nil)
+}
+
+// AdminToken obtains an access token of the bootstrap admin (AdminUser, master realm, admin-cli)
+// for the admin REST API, failing the test on error. It is valid for the master realm's access
+// token lifespan (60s unless changed).
+func (s *KeycloakServer) AdminToken(t TB) string {
+	t.Helper()
+	return token(t, s.BaseURL+"/realms/master/protocol/openid-connect/token", url.Values{"grant_type": {"password"},
+		"client_id": {"admin-cli"}, "username": {s.AdminUser}, "password": {s.AdminPassword}}, nil)
 }
