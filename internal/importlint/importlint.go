@@ -211,6 +211,8 @@ func forbidden(name, ip string, blank bool) string {
 		switch {
 		case role == Helper:
 			return "services import providers/<kind> only; this package is shared by the adapters of its kind, not part of its portable API"
+		case role == Adapter && strings.HasSuffix(name, "_test.go"):
+			// A test (an example) opens the concrete backend it runs on.
 		case role == Adapter && name != AdapterFile:
 			return "services import providers/<kind> only; adapters are picked in " + AdapterFile
 		case role == Adapter && !blank:

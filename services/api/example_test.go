@@ -50,7 +50,7 @@ func Example() {
 	p, _ := inv.CreateProject(ctx, &inventoryv1.CreateProjectRequest{Name: "demo"})
 	var iss *local.Issuer
 	idp.As(&iss)
-	token, _ := iss.Mint(ctx, local.Token{Subject: "script", Roles: []string{p.GetProject().GetId() + "_im-rw"}})
+	token, _ := iss.Mint(ctx, identity.Grant{Subject: "script", Roles: []string{p.GetProject().GetId() + "_im-rw"}})
 
 	req, _ := http.NewRequest("POST", srv.URL+"/v1/projects/demo/regions", strings.NewReader(`{"name":"europe"}`))
 	req.Header.Set("Authorization", "Bearer "+token)

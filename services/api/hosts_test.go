@@ -7,7 +7,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eim-byoi/eim/services/api/internal/apitest"
+	"github.com/eim-byoi/eim/test/apitest"
 )
 
 // host is the part of a host the tests read.

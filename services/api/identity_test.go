@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eim-byoi/eim/services/api/internal/apitest"
+	"github.com/eim-byoi/eim/test/apitest"
 )
 
 // TestIdentityMatrix runs the same authorization cases with each identity provider the API
@@ -43,12 +43,6 @@ func TestIdentityMatrix(t *testing.T) {
 			t.Logf("%s: %s", p.name, time.Since(start).Round(time.Millisecond))
 		})
 	}
-}
-
-// errorDoc is the API's error document.
-type errorDoc struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
 }
 
 // region is the part of a region resource the cases look at.

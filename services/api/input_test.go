@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eim-byoi/eim/services/api/internal/apitest"
+	"github.com/eim-byoi/eim/test/apitest"
 	"github.com/eim-byoi/eim/services/config"
 )
 

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/services/api"
-	"github.com/eim-byoi/eim/services/api/internal/apitest"
+	"github.com/eim-byoi/eim/test/apitest"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/module"
 )

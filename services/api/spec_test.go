@@ -15,7 +15,7 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	servicesv1 "github.com/eim-byoi/eim/api/gen/services/v1"
-	"github.com/eim-byoi/eim/services/api/internal/apitest"
+	"github.com/eim-byoi/eim/test/apitest"
 	"github.com/eim-byoi/eim/services/config"
 )
 

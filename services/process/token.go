@@ -6,7 +6,7 @@ import (
 	"time"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
-	"github.com/eim-byoi/eim/providers/identity/local"
+	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/config"
@@ -48,7 +48,7 @@ func MintToken(ctx context.Context, cfg *config.Config, log *slog.Logger, r *Red
 	}
 	defer func() { _ = app.Shutdown(context.WithoutCancel(ctx)) }()
 	set := app.Set()
-	var iss *local.Issuer
+	var iss identity.Minter
 	if set.Identity == nil || !set.Identity.As(&iss) {
 		return nil, provider.Errorf(provider.FailedPrecondition,
 			"eim token signs with the embedded issuer (identity adapter local); with another identity provider, get the token from it")
@@ -63,7 +63,7 @@ func MintToken(ctx context.Context, cfg *config.Config, log *slog.Logger, r *Red
 			roles = append(roles, out.ProjectID+"_"+role)
 		}
 	}
-	out.Token, err = iss.Mint(ctx, local.Token{Subject: req.Subject, Roles: roles, TTL: req.TTL})
+	out.Token, err = iss.Mint(ctx, identity.Grant{Subject: req.Subject, Roles: roles, TTL: req.TTL})
 	return out, err
 }
 

@@ -35,6 +35,7 @@ const Name = "local"
 // Interface guards: the adapter's types implement the kind's driver interfaces.
 var (
 	_ identity.ClientIssuer = (*clients)(nil)
+	_ identity.Minter       = (*Issuer)(nil)
 	_ identity.KeySource    = source{}
 )
 
@@ -48,24 +49,14 @@ type Issuer struct {
 	ep       *endpoints
 }
 
-// Token asks Mint for an access token.
-type Token struct {
-	// Subject is the token's sub claim: who the token speaks for (required).
-	Subject string
-	// Roles are the roles it carries, as the roles claim: tenant roles spelled
-	// "<tenant>_<role>" (legacy EMF roles such as "<project id>_im-rw").
-	Roles []string
-	// TTL is how long it is valid; the issuer's token TTL when zero, at most MaxMintTTL.
-	TTL time.Duration
-}
-
 // MaxMintTTL is the longest validity Mint gives a token.
 const MaxMintTTL = 24 * time.Hour
 
 // Mint signs an access token for t with the active key, as the token endpoint signs those of
-// clients: for operators' tools (`eim token`), which hold the secrets provider the keys are
-// kept in. The token is as powerful as its roles; treat it as a credential.
-func (i *Issuer) Mint(ctx context.Context, t Token) (string, error) {
+// clients, valid for t.TTL (the token TTL when zero, at most MaxMintTTL): for operators' tools
+// (`eim token`), which hold the secrets provider the keys are kept in. The token is as powerful
+// as its roles; treat it as a credential.
+func (i *Issuer) Mint(ctx context.Context, t identity.Grant) (string, error) {
 	if t.Subject == "" {
 		return "", provider.Errorf(provider.InvalidArgument, "subject: is required")
 	}
@@ -125,7 +116,11 @@ func open(ctx context.Context, cfg *Config, env identity.Env) (*identity.Provide
 	return identity.New(Name, identity.Parts{
 		Verifier: v, Issuer: cl, Pattern: path + "/", Handler: http.StripPrefix(path, ep.handler()),
 		As: func(target any) bool {
-			if p, ok := target.(**Issuer); ok {
+			switch p := target.(type) {
+			case **Issuer:
+				*p = iss
+				return true
+			case *identity.Minter:
 				*p = iss
 				return true
 			}

@@ -139,7 +139,7 @@ func (m localMinter) Expiring(t testing.TB, subject string, roles ...string) (st
 
 func mint(t testing.TB, iss *local.Issuer, subject string, roles []string, ttl time.Duration) string {
 	t.Helper()
-	tok, err := iss.Mint(context.Background(), local.Token{Subject: subject, Roles: roles, TTL: ttl})
+	tok, err := iss.Mint(context.Background(), identity.Grant{Subject: subject, Roles: roles, TTL: ttl})
 	require.NoError(t, err)
 	return tok
 }
