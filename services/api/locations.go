@@ -16,8 +16,12 @@ import (
 // legacy API.
 const locationMatches = 50
 
-// maxRegionDepth bounds the walk up a region's parents.
-const maxRegionDepth = 100
+// Bounds of the walks up the location tree: a region's parents, and the regions read to
+// complete a location search.
+const (
+	maxRegionDepth   = 100
+	maxAncestorReads = 1000
+)
 
 // listLocations finds the regions and sites whose name contains the name asked for
 // (case-insensitive; * is a wildcard) and returns them with the regions above them, so that a
@@ -94,7 +98,7 @@ func (t *locationTree) add(res *inventoryv1.Resource) {
 
 // addAncestors reads the regions above the nodes of t, up to the roots.
 func (b *backend) addAncestors(ctx context.Context, tenant string, t *locationTree) error {
-	for depth := 0; len(t.pending) > 0 && depth < maxRegionDepth*locationMatches; depth++ {
+	for reads := 0; len(t.pending) > 0 && reads < maxAncestorReads; reads++ {
 		id := t.pending[0]
 		t.pending = t.pending[1:]
 		if t.seen[id] {

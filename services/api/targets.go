@@ -118,7 +118,7 @@ func (b *backend) scheduleQuery(ctx context.Context, tenant string, in protorefl
 // fields, in UTC) lies in the duration before t.
 func covers(s *schedulev1.RepeatedScheduleResource, t time.Time) bool {
 	d := time.Duration(s.GetDurationSeconds()) * time.Second
-	for start := t.Truncate(time.Minute); !start.Before(t.Add(-d)) && t.Sub(start) <= d; start = start.Add(-time.Minute) {
+	for start := t.Truncate(time.Minute); t.Sub(start) < d; start = start.Add(-time.Minute) {
 		if cronMatch(s.GetCronMinutes(), start.Minute()) && cronMatch(s.GetCronHours(), start.Hour()) &&
 			cronMatch(s.GetCronDayMonth(), start.Day()) && cronMatch(s.GetCronMonth(), int(start.Month())) &&
 			cronMatch(s.GetCronDayWeek(), int(start.Weekday())) {
@@ -175,23 +175,24 @@ func (b *backend) profileQuery(ctx context.Context, tenant string, in protorefle
 func (b *backend) listSchedules(ctx context.Context, in, out proto.Message) error {
 	req := in.(*servicesv1.ListSchedulesRequest)
 	resp := out.(*servicesv1.ListSchedulesResponse)
-	params := []protoreflect.Message{
-		(&servicesv1.ListSingleSchedulesRequest{PageSize: req.GetPageSize(), Offset: req.GetOffset(), HostId: req.GetHostId(),
-			SiteId: req.GetSiteId(), RegionId: req.GetRegionId(), UnixEpoch: req.GetUnixEpoch()}).ProtoReflect(),
-		(&servicesv1.ListRepeatedSchedulesRequest{PageSize: req.GetPageSize(), Offset: req.GetOffset(), HostId: req.GetHostId(),
-			SiteId: req.GetSiteId(), RegionId: req.GetRegionId(), UnixEpoch: req.GetUnixEpoch()}).ProtoReflect(),
-	}
-	for i, p := range params {
-		k := b.kinds.of(schedulev1.File_resources_schedule_v1_schedule_proto.Messages().ByName([]protoreflect.Name{"SingleScheduleResource", "RepeatedScheduleResource"}[i]))
-		pg, err := b.page(ctx, k, p, b.scheduleQuery)
+	single := &servicesv1.ListSingleSchedulesRequest{PageSize: req.GetPageSize(), Offset: req.GetOffset(), HostId: req.GetHostId(),
+		SiteId: req.GetSiteId(), RegionId: req.GetRegionId(), UnixEpoch: req.GetUnixEpoch()}
+	repeated := &servicesv1.ListRepeatedSchedulesRequest{PageSize: req.GetPageSize(), Offset: req.GetOffset(), HostId: req.GetHostId(),
+		SiteId: req.GetSiteId(), RegionId: req.GetRegionId(), UnixEpoch: req.GetUnixEpoch()}
+	for _, q := range []struct {
+		in   protoreflect.Message
+		kind proto.Message
+	}{{single.ProtoReflect(), &schedulev1.SingleScheduleResource{}}, {repeated.ProtoReflect(), &schedulev1.RepeatedScheduleResource{}}} {
+		pg, err := b.page(ctx, b.kinds.of(q.kind.ProtoReflect().Descriptor()), q.in, b.scheduleQuery)
 		if err != nil {
 			return err
 		}
 		for _, m := range pg.items {
-			if s, ok := m.(*schedulev1.SingleScheduleResource); ok {
+			switch s := m.(type) {
+			case *schedulev1.SingleScheduleResource:
 				resp.SingleSchedules = append(resp.SingleSchedules, s)
-			} else {
-				resp.RepeatedSchedules = append(resp.RepeatedSchedules, m.(*schedulev1.RepeatedScheduleResource))
+			case *schedulev1.RepeatedScheduleResource:
+				resp.RepeatedSchedules = append(resp.RepeatedSchedules, s)
 			}
 		}
 		resp.TotalElements += pg.total
