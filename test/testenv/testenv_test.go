@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -691,6 +692,17 @@ func TestHelm(t *testing.T) {
 	out, err := exec.CommandContext(ctx(t), testenv.Helm(t), "version", "--short").CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Regexp(t, "^"+regexp.QuoteMeta(testenv.Var(t, "HELM_VERSION"))+`\b`, strings.TrimSpace(string(out)))
+}
+
+// ---------------------------------------------------------------- oapi-codegen
+
+// TestOapiCodegen: the pinned oapi-codegen is installed under its versioned name and is that version.
+func TestOapiCodegen(t *testing.T) {
+	bin, version := testenv.OapiCodegen(t)
+	assert.Equal(t, "oapi-codegen-"+version, filepath.Base(bin))
+	out, err := exec.CommandContext(ctx(t), bin, "--version").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, strings.Fields(string(out)), version)
 }
 
 // ---------------------------------------------------------------- helpers
