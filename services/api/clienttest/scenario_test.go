@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
-	"github.com/eim-byoi/eim/services/api/internal/apitest"
+	"github.com/eim-byoi/eim/test/apitest"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
