@@ -66,9 +66,10 @@ proto:
 proto-lint:
 	bash scripts/proto/gen.sh lint
 
-## bench: benchmarks, each side by side with the raw driver or hand-written SQL in the same run; the
-## results (ratios included) are written into docs/benchmarks.md by internal/benchreport. BENCH_PKGS
-## narrows the packages (a run updates only their sections), e.g. make bench BENCH_PKGS=./services/inventory
+## bench: benchmarks, each side by side with the raw driver, hand-written SQL or (the API) the inventory
+## call it makes in the same run; the results (ratios and p99 latencies included) are written into
+## docs/benchmarks.md by internal/benchreport. BENCH_PKGS narrows the packages (a run updates only
+## their sections), e.g. make bench BENCH_PKGS=./services/api
 BENCH_PKGS ?= ./...
 bench: deps
 	@mkdir -p .tools/bench

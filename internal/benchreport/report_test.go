@@ -31,3 +31,15 @@ func TestParseAndUpdate(t *testing.T) {
 	assert.Contains(t, again, "Inventory/get", "sections of packages not in the input are kept")
 	assert.Equal(t, 1, strings.Count(again, "<!-- bench:github.com/eim-byoi/eim/providers/storage/postgres -->"), "a package's section is replaced, not added twice")
 }
+
+func TestLatencyPercentiles(t *testing.T) {
+	const api = `pkg: github.com/eim-byoi/eim/services/api
+BenchmarkAPI/get-host-2   	     526	   1963153 ns/op	    714079 direct-ns/op	   2659532 direct-p99-ns	   1248711 http-ns/op	   3838025 http-p99-ns	         1.443 ratio-p99-vs-direct	         1.749 ratio-vs-direct	   87895 B/op	    1145 allocs/op
+`
+	rs, err := Parse(strings.NewReader(api))
+	require.NoError(t, err)
+	doc := Update("", rs)
+	assert.Contains(t, doc, "| benchmark | runs | ns/op | direct-ns/op | direct-p99-ns | http-ns/op | http-p99-ns | ratio-p99-vs-direct | ratio-vs-direct | B/op | allocs/op |")
+	assert.Contains(t, doc, "| `API/get-host` | 526 | 1963153 | 714079 | 2659532 | 1248711 | 3838025 | **1.443** | **1.749** | 87895 | 1145 |",
+		"p99 latencies print as times, their ratio as a ratio")
+}
