@@ -15,7 +15,7 @@ import (
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	computev1 "github.com/eim-byoi/eim/api/gen/resources/compute/v1"
 	locationv1 "github.com/eim-byoi/eim/api/gen/resources/location/v1"
-	"github.com/eim-byoi/eim/services/api/internal/apitest"
+	"github.com/eim-byoi/eim/test/apitest"
 	"github.com/eim-byoi/eim/test/dbtest"
 )
 
