@@ -10,7 +10,6 @@ import (
 	"buf.build/go/protovalidate"
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"github.com/prometheus/client_golang/prometheus"
-	"google.golang.org/protobuf/encoding/protojson"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/identity"
@@ -99,11 +98,10 @@ func newGateway(inv inventoryv1.InventoryServiceClient, services []string) (*run
 	}
 	c := &conn{ops: ops, validator: v, kinds: kinds}
 	mux := runtime.NewServeMux(
-		// As the legacy API: lowerCamel JSON names, enums by name, every field present. Unlike it,
-		// an unknown field is an error (the legacy API dropped it silently).
-		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.JSONPb{
-			MarshalOptions: protojson.MarshalOptions{EmitUnpopulated: true},
-		}),
+		// As the legacy API: lowerCamel JSON names, enums by name, every field present but what
+		// the legacy document refuses (see responseJSON). Unlike it, an unknown field is an error
+		// (the legacy API dropped it silently).
+		runtime.WithMarshalerOption(runtime.MIMEWildcard, newResponseJSON(v, kinds)),
 		runtime.WithErrorHandler(gatewayError),
 		runtime.WithRoutingErrorHandler(routingError),
 		runtime.WithDisableHTTPMethodOverride(),
