@@ -24,7 +24,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/eim-byoi/eim/api/openapi"
-	"github.com/eim-byoi/eim/services/api/internal/apitest"
+	"github.com/eim-byoi/eim/test/apitest"
 )
 
 // Path prefixes of the legacy document's two bindings of every operation.

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 
 	"github.com/eim-byoi/eim/services/api"
-	"github.com/eim-byoi/eim/services/api/internal/apitest"
+	"github.com/eim-byoi/eim/test/apitest"
 )
 
 // TestContract is the contract test: it exercises every operation of the legacy apiv2 document

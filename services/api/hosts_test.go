@@ -26,20 +26,20 @@ type host struct {
 	} `json:"site"`
 }
 
-// client is a project's path prefix and token.
-type client struct {
+// project is a project's path prefix and token.
+type project struct {
 	bed   *apitest.Bed
 	base  string
 	token string
 }
 
-func newClient(t *testing.T, bed *apitest.Bed) *client {
+func newProject(t *testing.T, bed *apitest.Bed) *project {
 	name, id := bed.Project(t)
-	return &client{bed: bed, base: "/v1/projects/" + name, token: bed.Token(t, id)}
+	return &project{bed: bed, base: "/v1/projects/" + name, token: bed.Token(t, id)}
 }
 
 // ok sends a request that must succeed and decodes the answer into out (when not nil).
-func (c *client) ok(t *testing.T, method, path string, body, out any) {
+func (c *project) ok(t *testing.T, method, path string, body, out any) {
 	t.Helper()
 	r := c.bed.Do(t, method, c.base+path, c.token, body)
 	require.Equal(t, http.StatusOK, r.Status, "%s %s: %s", method, path, r.Body)
@@ -52,7 +52,7 @@ func (c *client) ok(t *testing.T, method, path string, body, out any) {
 // registration by serial number, onboarding, invalidation with a note, the summary, a PUT that
 // keeps what its mask leaves out, and consecutive power resets.
 func TestHostLifecycle(t *testing.T) {
-	c := newClient(t, apitest.New(t, apitest.Options{}))
+	c := newProject(t, apitest.New(t, apitest.Options{}))
 	var created host
 	c.ok(t, "POST", "/compute/hosts", map[string]any{"name": "h1", "uuid": "0e5a4f4e-6f5c-4e4e-9c7e-0d1a2b3c4d5e",
 		"desiredState": "HOST_STATE_UNTRUSTED", "serialNumber": "SN000001"}, &created)

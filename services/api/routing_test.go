@@ -41,7 +41,7 @@ func TestLegacyV2Paths(t *testing.T) {
 	bed := apitest.New(t, apitest.Options{})
 	name, id := bed.Project(t)
 	_, other := bed.Project(t)
-	c := &client{bed: bed, base: "/v1/projects/" + name, token: bed.Token(t, id)}
+	c := &project{bed: bed, base: "/v1/projects/" + name, token: bed.Token(t, id)}
 	var region ided
 	c.ok(t, "POST", "/regions", map[string]any{"name": "r"}, &region)
 	auth := "Bearer " + c.token

@@ -17,7 +17,7 @@ type ided struct {
 }
 
 // locationTree makes regions eu > de > (site ber) and us (site nyc), and a host in ber.
-func locationTree(t *testing.T, c *client) (eu, de, us, ber, nyc, h ided) {
+func locationTree(t *testing.T, c *project) (eu, de, us, ber, nyc, h ided) {
 	c.ok(t, "POST", "/regions", map[string]any{"name": "europe"}, &eu)
 	c.ok(t, "POST", "/regions", map[string]any{"name": "germany", "parentId": eu.ResourceID}, &de)
 	c.ok(t, "POST", "/regions", map[string]any{"name": "america"}, &us)
@@ -30,7 +30,7 @@ func locationTree(t *testing.T, c *client) (eu, de, us, ber, nyc, h ided) {
 // TestLocations: a name search returns the matching regions and sites with the regions above
 // them, so that a client can draw the tree.
 func TestLocations(t *testing.T) {
-	c := newClient(t, apitest.New(t, apitest.Options{}))
+	c := newProject(t, apitest.New(t, apitest.Options{}))
 	eu, de, _, ber, _, _ := locationTree(t, c)
 	type node struct {
 		ResourceID string `json:"resourceId"`
@@ -60,7 +60,7 @@ func TestLocations(t *testing.T) {
 // above; unixEpoch keeps those in effect then; null asks for schedules without that target;
 // the combined list pages both kinds.
 func TestSchedulesByTarget(t *testing.T) {
-	c := newClient(t, apitest.New(t, apitest.Options{}))
+	c := newProject(t, apitest.New(t, apitest.Options{}))
 	eu, _, us, ber, _, h := locationTree(t, c)
 	now := time.Now().Unix()
 	var onEU, onHost, onUS, rep ided
@@ -112,7 +112,7 @@ func TestSchedulesByTarget(t *testing.T) {
 // TestTelemetryProfilesInherited: profiles listed for an instance with showInherited include
 // those of its host's site and regions.
 func TestTelemetryProfilesInherited(t *testing.T) {
-	c := newClient(t, apitest.New(t, apitest.Options{}))
+	c := newProject(t, apitest.New(t, apitest.Options{}))
 	eu, _, _, ber, _, h := locationTree(t, c)
 	var os, inst, group, onEU, onSite, onInst ided
 	c.ok(t, "POST", "/compute/os", map[string]any{"name": "os", "sha256": "a3b5c0d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a3b4",
