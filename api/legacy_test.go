@@ -8,6 +8,9 @@ import (
 	"runtime"
 	"sort"
 	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // repoRoot is the repository's top directory (this file lives in api/).
@@ -86,5 +89,30 @@ func TestLegacyProtosAreVerbatim(t *testing.T) {
 		case !bytes.Equal(w, g):
 			t.Errorf("api/proto/legacy/%s differs from %s/%s: the legacy contracts are never edited; restore the copy", name, src, name)
 		}
+	}
+}
+
+// TestLegacyOpenAPIIsVerbatim: the legacy OpenAPI documents under api/openapi/legacy are the
+// files of ../shared/legacy/openapi, byte for byte (api/openapi/README.md names where each
+// comes from).
+func TestLegacyOpenAPIIsVerbatim(t *testing.T) {
+	root := repoRoot(t)
+	src := filepath.Join(root, "..", "shared", "legacy", "openapi")
+	if _, err := os.Stat(src); err != nil {
+		t.Skipf("%s is not beside the repository (%v): nothing to compare against", src, err)
+	}
+	copies := map[string]string{
+		"apiv2-openapi.yaml":                        "infra-core/apiv2-openapi.yaml",
+		"apiv2-manifest-fulleim.yaml":               "infra-core/apiv2-manifest-fulleim.yaml",
+		"apiv2-manifest-noobb.yaml":                 "infra-core/apiv2-manifest-noobb.yaml",
+		"apiv2-manifest-vpro.yaml":                  "infra-core/apiv2-manifest-vpro.yaml",
+		"orch-utils.tenancy-datamodel.openapi.yaml": "orch-utils/orch-utils.tenancy-datamodel.openapi.yaml",
+	}
+	got := treeFiles(t, filepath.Join(root, "api", "openapi", "legacy"))
+	assert.Len(t, got, len(copies), "api/openapi/legacy holds exactly the copies")
+	for name, from := range copies {
+		want, err := os.ReadFile(filepath.Join(src, from))
+		require.NoError(t, err)
+		assert.True(t, bytes.Equal(want, got[name]), "api/openapi/legacy/%s differs from ../shared/legacy/openapi/%s", name, from)
 	}
 }

@@ -8,8 +8,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/eim-byoi/eim/test/apitest"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/test/apitest"
 )
 
 // errorDoc is the legacy error document.

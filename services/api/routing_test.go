@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/services/api"
-	"github.com/eim-byoi/eim/test/apitest"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/module"
+	"github.com/eim-byoi/eim/test/apitest"
 )
 
 // do sends a request with extra headers.

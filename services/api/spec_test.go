@@ -15,8 +15,8 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	servicesv1 "github.com/eim-byoi/eim/api/gen/services/v1"
-	"github.com/eim-byoi/eim/test/apitest"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/test/apitest"
 )
 
 // specOperations returns the operations ("GET /v1/...") of the document the API serves.
