@@ -59,12 +59,15 @@ func (m *responseJSON) Marshal(v any) ([]byte, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
-	tree, err := decodeJSON(dec)
-	if err != nil {
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
 		return nil, fmt.Errorf("api: re-read the response JSON: %w", err)
 	}
+	d := msg.ProtoReflect().Descriptor()
+	m.zero.prune(tree, d)
 	var out bytes.Buffer
-	err = encodeJSON(&out, m.zero.prune(tree, msg.ProtoReflect().Descriptor()))
+	out.Grow(len(raw))
+	err = encodeJSON(&out, tree, d)
 	return out.Bytes(), err
 }
 
@@ -183,29 +186,26 @@ func (z *zeroRules) within(m protoreflect.Message) bool {
 // prune drops from v, the JSON of a message of descriptor d, the fields at a zero value their
 // rules refuse; a populated scalar is never at its zero value, so a zero in the JSON is an unset
 // field.
-func (z *zeroRules) prune(v any, d protoreflect.MessageDescriptor) any {
-	obj, ok := v.(jsonObject)
+func (z *zeroRules) prune(v any, d protoreflect.MessageDescriptor) {
+	obj, ok := v.(map[string]any)
 	if !ok {
-		return v // a well-known type written as a scalar (a timestamp, a field mask)
+		return // a well-known type written as a scalar (a timestamp, a field mask)
 	}
-	out := obj[:0]
-	for _, mb := range obj {
-		fd := d.Fields().ByJSONName(mb.key)
+	for key, value := range obj {
+		fd := d.Fields().ByJSONName(key)
 		switch {
 		case fd == nil || fd.IsMap():
 		case fd.Message() != nil && fd.IsList():
-			items, _ := mb.value.([]any)
-			for i := range items {
-				items[i] = z.prune(items[i], fd.Message())
+			items, _ := value.([]any)
+			for _, item := range items {
+				z.prune(item, fd.Message())
 			}
 		case fd.Message() != nil:
-			mb.value = z.prune(mb.value, fd.Message())
-		case !fd.IsList() && isZeroJSON(fd, mb.value) && z.refuses(fd):
-			continue
+			z.prune(value, fd.Message())
+		case !fd.IsList() && isZeroJSON(fd, value) && z.refuses(fd):
+			delete(obj, key)
 		}
-		out = append(out, mb)
 	}
-	return out
 }
 
 // isZeroJSON reports whether v is how protojson writes the zero value of scalar field fd.
@@ -230,69 +230,38 @@ func isZeroJSON(fd protoreflect.FieldDescriptor, v any) bool {
 	return false
 }
 
-// jsonObject is a JSON object with its members in order.
-type jsonObject []jsonMember
-
-// jsonMember is one member of a JSON object.
-type jsonMember struct {
-	key   string
-	value any
-}
-
-// decodeJSON reads one JSON value: objects as jsonObject (order kept), arrays as []any,
-// numbers as json.Number.
-func decodeJSON(dec *json.Decoder) (any, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil
-	}
-	if delim == '[' {
-		items := []any{}
-		for dec.More() {
-			v, err := decodeJSON(dec)
-			if err != nil {
-				return nil, err
-			}
-			items = append(items, v)
-		}
-		_, err := dec.Token()
-		return items, err
-	}
-	obj := jsonObject{}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		v, err := decodeJSON(dec)
-		if err != nil {
-			return nil, err
-		}
-		obj = append(obj, jsonMember{key: key.(string), value: v})
-	}
-	_, err = dec.Token()
-	return obj, err
-}
-
-// encodeJSON writes v, as decodeJSON reads it, compactly and without escaping HTML characters
-// (as protojson).
-func encodeJSON(w *bytes.Buffer, v any) error {
+// encodeJSON writes v, the JSON of a message of descriptor d as encoding/json decodes it,
+// compactly, its members in the order of d's fields as protojson writes them, without escaping
+// HTML characters (as protojson). A value without a descriptor (a map, a well-known type) has
+// its members in key order.
+func encodeJSON(w *bytes.Buffer, v any, d protoreflect.MessageDescriptor) error {
 	switch x := v.(type) {
-	case jsonObject:
+	case map[string]any:
+		if d == nil || len(x) == 0 {
+			return scalarJSON(w, x)
+		}
 		w.WriteByte('{')
-		for i, mb := range x {
-			if i > 0 {
+		n := 0
+		fields := d.Fields()
+		for i := range fields.Len() {
+			fd := fields.Get(i)
+			value, ok := x[fd.JSONName()]
+			if !ok {
+				continue
+			}
+			if n > 0 {
 				w.WriteByte(',')
 			}
-			if err := encodeJSON(w, mb.key); err != nil {
+			n++
+			if err := scalarJSON(w, fd.JSONName()); err != nil {
 				return err
 			}
 			w.WriteByte(':')
-			if err := encodeJSON(w, mb.value); err != nil {
+			var sub protoreflect.MessageDescriptor
+			if fd.Message() != nil && !fd.IsMap() {
+				sub = fd.Message()
+			}
+			if err := encodeJSON(w, value, sub); err != nil {
 				return err
 			}
 		}
@@ -303,18 +272,24 @@ func encodeJSON(w *bytes.Buffer, v any) error {
 			if i > 0 {
 				w.WriteByte(',')
 			}
-			if err := encodeJSON(w, item); err != nil {
+			if err := encodeJSON(w, item, d); err != nil {
 				return err
 			}
 		}
 		w.WriteByte(']')
 	default:
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(x); err != nil {
-			return err
-		}
-		w.Truncate(w.Len() - 1) // Encode's newline
+		return scalarJSON(w, x)
 	}
+	return nil
+}
+
+// scalarJSON writes v with encoding/json, compactly and without escaping HTML characters.
+func scalarJSON(w *bytes.Buffer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	w.Truncate(w.Len() - 1) // Encode's newline
 	return nil
 }
