@@ -42,12 +42,30 @@ func emfApps() []string {
 	return append(Umbrellas(), "postgresql-secrets")
 }
 
+// emfResolution is what resolving an EMF cluster produced.
+type emfResolution struct {
+	// cluster is the cluster file's path in the EMF checkout.
+	cluster string
+	// tree holds the cluster values at the top and each enabled application's values under its
+	// name.
+	tree Tree
+	// files are the files root.clusterValues lists, cleaned, in merge order; listed reports
+	// whether the cluster file has root.clusterValues at all.
+	files  []string
+	listed bool
+	// own counts the leaves the cluster file and its profiles set themselves: the applications
+	// chart's defaults, which every cluster inherits, are not counted.
+	own int
+	// apps lists the applications argo.enabled turns on that the migration reads, in emfApps
+	// order.
+	apps []string
+}
+
 // resolveEMF computes what EMF deploys for the cluster: the applications chart's defaults, then
 // each root.clusterValues file in order (the cluster file itself last if it does not list
 // itself), then, for each application read and enabled under argo.enabled, the merge of
 // configs/<app>.yaml, the rendered custom/<app>.tpl and postCustomTemplateOverwrite.<app>.
-// The result holds the cluster values at the top and each application's values under its name.
-func resolveEMF(e EMF, notes *[]string) (Tree, error) {
+func resolveEMF(e EMF, notes *[]string) (*emfResolution, error) {
 	clusterName := path.Clean(e.Cluster)
 	cluster, err := readTree(e.Root, clusterName)
 	if err != nil {
@@ -61,6 +79,8 @@ func resolveEMF(e EMF, notes *[]string) (Tree, error) {
 	if err != nil {
 		return nil, err
 	}
+	_, listed := lookup(cluster, "root", "clusterValues")
+	own := Tree{}
 	for _, f := range files {
 		t, err := readTree(e.Root, f)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -70,10 +90,14 @@ func resolveEMF(e EMF, notes *[]string) (Tree, error) {
 			return nil, err
 		}
 		values = merge(values, t)
+		own = merge(own, t)
 	}
 	if !slices.Contains(files, clusterName) {
 		values = merge(values, cluster)
+		own = merge(own, cluster)
 	}
+	delete(own, "root") // root.clusterValues names the profiles: it sets no value itself
+	res := &emfResolution{cluster: clusterName, files: files, listed: listed, own: len(leaves(own))}
 	out := deepCopy(values).(Tree)
 	for _, app := range emfApps() {
 		if !truthy(lookupAny(values, "argo", "enabled", app)) {
@@ -84,8 +108,10 @@ func resolveEMF(e EMF, notes *[]string) (Tree, error) {
 			return nil, err
 		}
 		out = merge(out, Tree{app: appValues})
+		res.apps = append(res.apps, app)
 	}
-	return out, nil
+	res.tree = out
+	return res, nil
 }
 
 // clusterValues returns the files root.clusterValues lists, cleaned.

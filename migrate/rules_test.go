@@ -85,10 +85,10 @@ func TestMappingRules(t *testing.T) {
 		{"tenant bootstrap", "infra-core", "import: {tenant-config: {enabled: true}}\ntenant-config: {config: {defaultTenant: p, defaultUser: u, defaultOrganization: o}}",
 			"tenant.bootstrap", Tree{"enabled": true, "user": "u", "organization": "o", "project": "p"}, "infra-core.tenant-config.config.defaultTenant", Mapped},
 		{"service account", "inventory", "serviceAccount: {name: orch-svc}", "global.serviceAccount.name", "orch-svc", "", ""},
-		{"proxy", "", "argo: {proxy: {httpsProxy: 'http://p:3128', enHttpProxy: x}}", "global.proxy", Tree{"https": "http://p:3128"}, "argo.proxy.enHttpProxy", Dropped},
-		{"self-signed certificate", "", "argo: {self-signed-cert: {generateOrchCert: true}, tlsSecret: tls-orch}", "global.ingress.tls", Tree{"selfSigned": true, "secretName": "tls-orch"}, "", ""},
-		{"EMF app of another product dropped", "", "argo: {enabled: {harbor-oci: true}}", "", nil, "argo.enabled.harbor-oci", Dropped},
-		{"unknown key", "", "something: {new: 1}", "", nil, "something.new", Unknown},
+		{"proxy", "", "argo: {proxy: {httpsProxy: 'http://p:3128', enHttpProxy: x}}\ninventory: {}", "global.proxy", Tree{"https": "http://p:3128"}, "argo.proxy.enHttpProxy", Dropped},
+		{"self-signed certificate", "", "argo: {self-signed-cert: {generateOrchCert: true}, tlsSecret: tls-orch}\ninventory: {}", "global.ingress.tls", Tree{"selfSigned": true, "secretName": "tls-orch"}, "", ""},
+		{"EMF app of another product dropped", "", "argo: {enabled: {harbor-oci: true}}\ninventory: {}", "", nil, "argo.enabled.harbor-oci", Dropped},
+		{"unknown key", "", "something: {new: 1}\ninventory: {}", "", nil, "something.new", Unknown},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -122,7 +122,7 @@ func TestTarget(t *testing.T) {
 		name, chart, doc, want string
 	}{
 		{"all from the umbrellas", "", "infra-core: {}\ninfra-managers: {}\ninfra-onboarding: {}", "all"},
-		{"nothing known: all", "", "foo: 1", "all"},
+		{"no module but a provider: all", "", "argo: {database: {type: aurora}}", "all"},
 		{"one chart", "inventory", "replicaCount: 1", "inventory"},
 		{"inventory added", "host-manager", "replicaCount: 1", "inventory,hostmgr"},
 		{"import toggles", "infra-managers", "import: {host-manager: {enabled: true}, maintenance-manager: {enabled: true}, os-resource-manager: {enabled: false}}\n",
