@@ -163,6 +163,16 @@ func (b *builder) tenantBootstrap(out Tree) {
 	out["bootstrap"] = bs
 }
 
+// tenancy builds the tenancy block: single tenancy when the EMF single-tenancy profile is on.
+func (b *builder) tenancy() Tree {
+	if on, _ := b.f.boolean(factDefaultTenancy); !on {
+		return nil
+	}
+	b.defaulted("tenancy.defaultProject", defaultProject+": the legacy single-tenancy init (tenancy-init) created its project, whose name is not in the legacy values; "+
+		"if your API clients call /v1/projects/<another name>/..., set that name here")
+	return Tree{"defaultProject": defaultProject}
+}
+
 // logLevel maps the legacy levels onto debug, info, warn and error.
 func logLevel(v string) string {
 	switch strings.ToLower(v) {

@@ -9,8 +9,9 @@ import (
 )
 
 // detectNewFormat reports whether t is already new-format values: chart values (target,
-// providers, global and module blocks) or an eim.yaml (target, listen, dataDir, log, startup,
-// providers). Either must have target or providers; any other top-level key makes it legacy.
+// providers, tenancy, global and module blocks) or an eim.yaml (target, listen, dataDir, log,
+// startup, providers, tenancy). Either must have target or providers; any other top-level key
+// makes it legacy.
 func detectNewFormat(t Tree) (Format, bool) {
 	if _, ok := t["target"]; !ok {
 		if _, ok := t["providers"]; !ok {
@@ -18,8 +19,8 @@ func detectNewFormat(t Tree) (Format, bool) {
 		}
 	}
 	keys := slices.Collect(maps.Keys(t))
-	chart := append([]string{"target", "providers", "global"}, moduleOrder()...)
-	eim := []string{"target", "listen", "dataDir", "log", "startup", "providers"}
+	chart := append([]string{"target", "providers", "tenancy", "global"}, moduleOrder()...)
+	eim := []string{"target", "listen", "dataDir", "log", "startup", "providers", "tenancy"}
 	within := func(allowed []string) bool {
 		return !slices.ContainsFunc(keys, func(k string) bool { return !slices.Contains(allowed, k) })
 	}
@@ -68,6 +69,9 @@ func chartValues(t Tree, in Format, enabled map[string]bool) Tree {
 	out := Tree{"target": t["target"], "providers": Tree{}}
 	if p, ok := t["providers"].(Tree); ok {
 		out["providers"] = p
+	}
+	if tn, ok := t["tenancy"]; ok {
+		out["tenancy"] = tn
 	}
 	level := "info"
 	if in == EIMConfig {

@@ -179,6 +179,8 @@ func ingressRules() []Rule {
 
 func tenancyRules() []Rule {
 	return []Rule{
+		mapTo("argo.enabled.defaultTenancy", "tenancy.defaultProject", factDefaultTenancy, 0, areaTenancy,
+			"the single-tenancy profile (enable-singleTenancy.yaml): one project, created at start; false or absent: multi-tenancy"),
 		mapTo("infra-core.import.tenant-config.enabled", "tenant.bootstrap.enabled", factTenantBootstrap, 0, areaTenancy,
 			"the one-shot default-tenant job becomes the tenant module's bootstrap"),
 		mapTo("infra-core.tenant-config.config.defaultUser", "tenant.bootstrap.user", factTenantUser, 0, areaTenancy, "the first user"),

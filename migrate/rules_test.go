@@ -84,6 +84,7 @@ func TestMappingRules(t *testing.T) {
 		{"os profiles", "os-resource-manager", "managerArgs: {enabledProfiles: [a, b], osProfileRevision: '1.2'}", "osresource.enabledProfiles", []any{"a", "b"}, "", ""},
 		{"tenant bootstrap", "infra-core", "import: {tenant-config: {enabled: true}}\ntenant-config: {config: {defaultTenant: p, defaultUser: u, defaultOrganization: o}}",
 			"tenant.bootstrap", Tree{"enabled": true, "user": "u", "organization": "o", "project": "p"}, "infra-core.tenant-config.config.defaultTenant", Mapped},
+		{"single tenancy", "", "argo: {enabled: {defaultTenancy: true}}\ninventory: {}", "tenancy.defaultProject", "default", "argo.enabled.defaultTenancy", Mapped},
 		{"service account", "inventory", "serviceAccount: {name: orch-svc}", "global.serviceAccount.name", "orch-svc", "", ""},
 		{"proxy", "", "argo: {proxy: {httpsProxy: 'http://p:3128', enHttpProxy: x}}\ninventory: {}", "global.proxy", Tree{"https": "http://p:3128"}, "argo.proxy.enHttpProxy", Dropped},
 		{"self-signed certificate", "", "argo: {self-signed-cert: {generateOrchCert: true}, tlsSecret: tls-orch}\ninventory: {}", "global.ingress.tls", Tree{"selfSigned": true, "secretName": "tls-orch"}, "", ""},

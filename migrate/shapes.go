@@ -29,6 +29,9 @@ const (
 	// identityCAFile is where the CA bundle of the identity provider is expected when the
 	// legacy services skipped TLS verification (mount it from a Secret or ConfigMap).
 	identityCAFile = "/etc/eim/identity/ca.pem"
+	// defaultProject is the project a single-tenancy deployment creates at start. The name the
+	// legacy single-tenancy init (tenancy-init) gave its project is not in the legacy values.
+	defaultProject = "default"
 	// postgresPort is PostgreSQL's default port.
 	postgresPort = 5432
 	// needsInput starts every placeholder the operator must replace: exactly the form config.Load

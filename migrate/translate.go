@@ -173,6 +173,9 @@ func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error
 		}
 	}
 	values := Tree{"target": target(mods), "providers": providers}
+	if t := b.tenancy(); t != nil {
+		values["tenancy"] = t
+	}
 	for _, m := range moduleOrder() {
 		values[m] = b.moduleBlock(m)
 	}
@@ -186,7 +189,7 @@ func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error
 }
 
 // eimConfig reduces chart values to an eim.yaml: target, the most verbose log level of the
-// enabled modules, and the providers.
+// enabled modules, the providers and tenancy.
 func eimConfig(values Tree) Tree {
 	level := ""
 	for _, m := range moduleOrder() {
@@ -196,6 +199,9 @@ func eimConfig(values Tree) Tree {
 		}
 	}
 	out := Tree{"target": values["target"], "providers": values["providers"]}
+	if t, ok := values["tenancy"]; ok {
+		out["tenancy"] = t
+	}
 	if level != "" {
 		out["log"] = Tree{"level": level}
 	}

@@ -7,6 +7,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/process"
 )
 
 // TestAcceptanceEMFClusters is issue 7's acceptance check: both real EMF clusters migrate with
@@ -260,4 +263,30 @@ func TestReportSummaryAndJSON(t *testing.T) {
 	js, err := r.JSON()
 	require.NoError(t, err)
 	assert.Contains(t, string(js), `"key": "zzz"`)
+}
+
+// TestSingleTenancy (issue 24, item 5): the single-tenancy profile (argo.enabled.defaultTenancy)
+// is mapped to tenancy.defaultProject in both formats, the only difference from the same cluster
+// without it; the name is a default the report explains. The output validates and passes through.
+func TestSingleTenancy(t *testing.T) {
+	for _, f := range Formats() {
+		multi := translate(t, clusterInput(t, "onprem-oxm"), f)
+		single := translate(t, variantInput(t, "single-tenancy"), f)
+		sv, mv := values(t, single.Output), values(t, multi.Output)
+		assert.Equal(t, Tree{"defaultProject": "default"}, sv["tenancy"], f)
+		assert.NotContains(t, mv, "tenancy", "multi-tenancy is the default: no block")
+		delete(sv, "tenancy")
+		assert.Equal(t, mv, sv, "%s: nothing else differs", f)
+		e := entryFor(t, single.Report, "argo.enabled.defaultTenancy")
+		assert.Equal(t, Mapped, e.Class)
+		assert.Equal(t, "tenancy.defaultProject", e.To)
+		assert.Contains(t, single.Report.Defaults, Entry{Key: "tenancy.defaultProject", Why: "default: the legacy single-tenancy init (tenancy-init) created its project, " +
+			"whose name is not in the legacy values; if your API clients call /v1/projects/<another name>/..., set that name here"})
+		again := translate(t, Input{Sources: []Source{{Name: "out.yaml", Data: single.Output}}}, f)
+		assert.Equal(t, string(single.Output), string(again.Output), "passes through")
+	}
+	cfg, err := config.Load(translate(t, variantInput(t, "single-tenancy"), EIMConfig).Output,
+		config.Options{Sources: process.ConfigSources(), AllowPlaceholders: true})
+	require.NoError(t, err)
+	assert.Equal(t, "default", cfg.Tenancy.DefaultProject)
 }
