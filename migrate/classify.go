@@ -13,23 +13,32 @@ type classification struct {
 }
 
 // classifyTree classifies every leaf of t with rules, records the facts of mapped keys in f,
-// runs the insecure-setting detectors and lists inline credentials (never their values).
-func classifyTree(t Tree, rules []Rule, f *facts) classification {
+// runs the insecure-setting detectors and lists inline credentials (never their values). Keys
+// that reach the legacy releases only through EMF take the class of what EMF made of them
+// (emf is nil when no EMF cluster was resolved).
+func classifyTree(t Tree, rules []Rule, f *facts, emf *emfResolution) classification {
 	var out classification
 	dets := detectors()
+	dpats := make([][]string, len(dets))
+	for i, d := range dets {
+		dpats[i] = strings.Split(d.Pattern, ".")
+	}
+	set := newRuleSet(rules)
 	for _, l := range leaves(t) {
 		key := l.Path.String()
-		r, rest, ok := classify(rules, l.Path)
+		r, rest, ok := set.classify(l.Path)
 		e := Entry{Key: key, Class: Unknown, Why: "no rule knows this key: check it by hand"}
-		if ok {
+		if ok && r.Class == throughEMF {
+			e = classifyEMF(l, set, emf)
+		} else if ok {
 			e = Entry{Key: key, Class: r.Class, To: r.To, Why: r.Why}
 			if r.Fact != "" {
 				f.add(r.Fact, candidate{prio: r.Prio, path: l.Path, sub: rest, value: l.Value})
 			}
 		}
 		out.keys = append(out.keys, e)
-		for _, d := range dets {
-			if ok, _ := matchPattern(strings.Split(d.Pattern, "."), l.Path); ok && d.Test(l.Value) {
+		for i, d := range dets {
+			if ok, _ := matchPattern(dpats[i], l.Path); ok && d.Test(l.Value) {
 				out.insecure = append(out.insecure, Finding{Key: key, Message: d.Message(l.Value), Fix: d.Fix})
 			}
 		}

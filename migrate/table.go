@@ -29,7 +29,13 @@ func MappingTable() string {
 			rows[r.Area] = append(rows[r.Area], &group{rule: r})
 			i = len(rows[r.Area]) - 1
 		}
-		rows[r.Area][i].patterns = append(rows[r.Area][i].patterns, r.Pattern)
+		pat := r.Pattern
+		if r.Label != "" {
+			pat = r.Label
+		}
+		if !slices.Contains(rows[r.Area][i].patterns, pat) {
+			rows[r.Area][i].patterns = append(rows[r.Area][i].patterns, pat)
+		}
 	}
 	order := []string{areaDatabase, areaIdentity, areaSecrets, areaTLS, areaTenancy, areaModules, areaGlobal, areaCharts, areaEMF}
 	slices.SortStableFunc(areas, func(x, y string) int { return slices.Index(order, x) - slices.Index(order, y) })

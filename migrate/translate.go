@@ -159,7 +159,7 @@ func resolveEMFInputs(e EMF, notes *[]string) (*emfResolution, []string, error) 
 // migrate translates a legacy tree.
 func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error) {
 	f := newFacts(notes)
-	cls := classifyTree(l.tree, Rules(), f)
+	cls := classifyTree(l.tree, Rules(), f, l.emf)
 	mods, deployed := enabledModules(f, l, notes)
 	b := &builder{f: f, modules: mods, notes: notes}
 	providers := b.providers()
