@@ -17,6 +17,7 @@ type builder struct {
 	needs    []Entry // new keys holding a placeholder, with where the value comes from
 	refs     []Entry // new keys that reference a credential, with the legacy key
 	mounts   []any   // Secrets the chart must mount: global.secretMounts
+	format   Format  // the output format, for what the report says about files
 }
 
 func (b *builder) defaulted(key, why string) {
@@ -86,8 +87,11 @@ func (b *builder) database() Tree {
 		d.replicaHost = b.need(p+"replica.host", "PGHOST of Secret "+reader)
 	}
 	b.mounts = append(b.mounts, Tree{"secretName": secret, "mountPath": dbMountPath})
-	b.refs = append(b.refs, Entry{Key: p + "password", To: fmt.Sprintf("{file: %s/%s}", dbMountPath, dbPasswordKey),
-		Why: "key " + dbPasswordKey + " of Secret " + secret + ", mounted by the chart (global.secretMounts)"})
+	why := "key " + dbPasswordKey + " of Secret " + secret + ", mounted by the chart (global.secretMounts)"
+	if b.format == EIMConfig {
+		why = "key " + dbPasswordKey + " of Secret " + secret + ": write it to this file (charts/eim mounts the Secret there; without it, put the file there yourself)"
+	}
+	b.refs = append(b.refs, Entry{Key: p + "password", To: fmt.Sprintf("{file: %s/%s}", dbMountPath, dbPasswordKey), Why: why})
 	return postgresShape(d)
 }
 

@@ -8,6 +8,7 @@ import (
 // classification is what walking the legacy tree produced.
 type classification struct {
 	keys        []Entry
+	values      map[string]any // each key's legacy value
 	insecure    []Finding
 	credentials []Entry
 }
@@ -17,7 +18,7 @@ type classification struct {
 // that reach the legacy releases only through EMF take the class of what EMF made of them
 // (emf is nil when no EMF cluster was resolved).
 func classifyTree(t Tree, rules []Rule, f *facts, emf *emfResolution) classification {
-	var out classification
+	out := classification{values: map[string]any{}}
 	dets := detectors()
 	dpats := make([][]string, len(dets))
 	for i, d := range dets {
@@ -37,6 +38,7 @@ func classifyTree(t Tree, rules []Rule, f *facts, emf *emfResolution) classifica
 			}
 		}
 		out.keys = append(out.keys, e)
+		out.values[key] = l.Value
 		for i, d := range dets {
 			if ok, _ := matchPattern(dpats[i], l.Path); ok && d.Test(l.Value) {
 				out.insecure = append(out.insecure, Finding{Key: key, Message: d.Message(l.Value), Fix: d.Fix})

@@ -39,7 +39,7 @@ func detectNewFormat(t Tree) (Format, bool) {
 func passThrough(t Tree, in, format Format, rep *Report) (Tree, error) {
 	rep.PassThrough = true
 	for _, l := range leaves(t) {
-		rep.Keys = append(rep.Keys, Entry{Key: l.Path.String(), Class: Mapped, To: l.Path.String(), Why: "already in the new format"})
+		rep.Keys = append(rep.Keys, passThroughEntry(l.Path, in, format))
 	}
 	if _, ok := t["target"]; !ok {
 		t["target"] = "all"
@@ -62,6 +62,31 @@ func passThrough(t Tree, in, format Format, rep *Report) (Tree, error) {
 		return eimConfig(values), nil
 	}
 	return values, nil
+}
+
+// passThroughEntry says where a key of new-format input goes: the same key in the same format;
+// converting, target, providers and tenancy stay, eim.yaml's log.level becomes each module's
+// logLevel and the chart's modules' logLevel the most verbose log.level, a module's enabled is in
+// target; anything else has no place in the other format.
+func passThroughEntry(p Path, in, format Format) Entry {
+	key := p.String()
+	e := Entry{Key: key, Class: Mapped, To: key, Why: "already in the new format"}
+	if in == format || p[0] == "target" || p[0] == "providers" || p[0] == "tenancy" {
+		return e
+	}
+	switch {
+	case in == EIMConfig && key == "log.level":
+		e.To = "<module>.logLevel"
+	case in == EIMConfig:
+		e = Entry{Key: key, Class: Dropped, Why: "charts/eim renders " + p[0] + " into eim.yaml itself: set it in the chart's values"}
+	default:
+		if to, ok := eimPath(key); ok {
+			e.To = to
+			break
+		}
+		e = Entry{Key: key, Class: Dropped, Why: "not in eim.yaml: " + chartOnly(key)}
+	}
+	return e
 }
 
 // chartValues fills in what chart values always have.

@@ -2,8 +2,10 @@ package migrate
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
+	"strings"
 )
 
 // Format is the output format.
@@ -161,7 +163,7 @@ func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error
 	f := newFacts(notes)
 	cls := classifyTree(l.tree, Rules(), f, l.emf)
 	mods, deployed := enabledModules(f, l, notes)
-	b := &builder{f: f, modules: mods, notes: notes}
+	b := &builder{f: f, modules: mods, notes: notes, format: format}
 	providers := b.providers()
 	if l.nothing(deployed, len(providers) > 0) {
 		return nil, nothingToMigrate(l, cls)
@@ -180,12 +182,17 @@ func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error
 		values[m] = b.moduleBlock(m)
 	}
 	values["global"] = b.global()
-	rep.Keys, rep.Insecure, rep.Credentials = cls.keys, cls.insecure, cls.credentials
-	rep.References, rep.NeedsInput, rep.Defaults = b.refs, b.needs, b.defaults
+	out := values
 	if format == EIMConfig {
-		return eimConfig(values), nil
+		out = eimConfig(values)
+		if proxy := subtree(values, "global", "proxy"); len(proxy) > 0 {
+			*notes = append(*notes, "proxy: the legacy deployment reached the outside through a proxy ("+strings.Join(slices.Sorted(maps.Keys(proxy)), ", ")+
+				" in the chart values), and eim.yaml has no proxy setting: set HTTPS_PROXY, HTTP_PROXY and NO_PROXY in the environment of eim serve")
+		}
 	}
-	return values, nil
+	rep.Keys, rep.Insecure, rep.Credentials = placeKeys(cls, values, out, format), cls.insecure, cls.credentials
+	rep.References, rep.NeedsInput, rep.Defaults = present(b.refs, out), present(b.needs, out), present(b.defaults, out)
+	return out, nil
 }
 
 // eimConfig reduces chart values to an eim.yaml: target, the most verbose log level of the
