@@ -182,6 +182,7 @@ func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error
 		values[m] = b.moduleBlock(m)
 	}
 	values["global"] = b.global()
+	b.checkValues(values, l)
 	out := values
 	if format == EIMConfig {
 		out = eimConfig(values)
