@@ -25,6 +25,11 @@ func classifyTree(t Tree, rules []Rule, f *facts, emf *emfResolution) classifica
 		dpats[i] = strings.Split(d.Pattern, ".")
 	}
 	set := newRuleSet(rules)
+	defaults := knownDefaults()
+	defaultPats := make([][]string, len(defaults))
+	for i, d := range defaults {
+		defaultPats[i] = strings.Split(d.Pattern, ".")
+	}
 	for _, l := range leaves(t) {
 		key := l.Path.String()
 		r, rest, ok := set.classify(l.Path)
@@ -43,6 +48,9 @@ func classifyTree(t Tree, rules []Rule, f *facts, emf *emfResolution) classifica
 			if ok, _ := matchPattern(dpats[i], l.Path); ok && d.Test(l.Value) {
 				out.insecure = append(out.insecure, Finding{Key: key, Message: d.Message(l.Value), Fix: d.Fix})
 			}
+		}
+		if f, weak := defaultCredential(t, l, defaultPats, defaults); weak {
+			out.insecure = append(out.insecure, f)
 		}
 		if c, isCred := credential(r, ok, l); isCred {
 			out.credentials = append(out.credentials, c)
