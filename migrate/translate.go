@@ -191,6 +191,7 @@ func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error
 				" in the chart values), and eim.yaml has no proxy setting: set HTTPS_PROXY, HTTP_PROXY and NO_PROXY in the environment of eim serve")
 		}
 	}
+	rep.Workflows = lostWorkflows(f, l)
 	rep.Keys, rep.Insecure, rep.Credentials = placeKeys(cls, values, out, format), cls.insecure, cls.credentials
 	rep.References, rep.NeedsInput, rep.Defaults = present(b.refs, out), present(b.needs, out), present(b.defaults, out)
 	return out, nil

@@ -136,3 +136,11 @@ func TestMigrateNothingToMigrate(t *testing.T) {
 		assert.NoFileExists(t, report)
 	}
 }
+
+// TestMigrateSummaryNamesLostWorkflows (issue 24, item 8): the summary line on standard error
+// names the out-of-band (AMT) workflow a cluster ran that the target does not provide.
+func TestMigrateSummaryNamesLostWorkflows(t *testing.T) {
+	_, stderr, err := run(t, "migrate", "helm-values", "--emf-cluster", filepath.Join(emfRoot(t), "orch-configs", "clusters", "dev.yaml"), "-o", filepath.Join(t.TempDir(), "v.yaml"))
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "workflow(s) the legacy deployment ran that the target does not provide: Out-of-band management (Intel vPro/AMT)")
+}
