@@ -53,6 +53,8 @@ func (emf *emfResolution) templateEntry(l Leaf, rules *ruleSet) Entry {
 	switch {
 	case !traced && len(l.Path) > 2:
 		e.Class, e.Why = Dropped, "given after the EMF cluster was rendered (with -f): EMF's templates never saw it; put it in a profile the cluster lists, or give the "+app+" values themselves"
+	case traced && tr.untraced:
+		e.Class, e.Why = Unknown, fmt.Sprintf("not traced through the EMF templates: the cluster has more values under argo.<release> than the %d the migration traces one by one; check it by hand", maxProbedAlone)
 	case traced && len(tr.rendered) > 0:
 		return renderedEntry(key, tpl, tr.rendered, rules)
 	case traced && len(tr.shadowed) > 0:

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -91,4 +92,21 @@ func TestTraceDeterministic(t *testing.T) {
 	a := translate(t, variantInput(t, "sizing"), ChartValues)
 	b := translate(t, variantInput(t, "sizing"), ChartValues)
 	require.Equal(t, a.Report.Keys, b.Report.Keys)
+}
+
+// TestTraceBounded: a cluster with more values to trace one by one than the migration traces
+// leaves the rest unknown (check by hand) rather than rendering its templates without end.
+func TestTraceBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("root: {clusterValues: [orch-configs/profiles/p.yaml]}\nargo:\n  infra-core:\n")
+	for i := range maxProbedAlone + 3 {
+		fmt.Fprintf(&b, "    k%03d: %d\n", i, i)
+	}
+	fsys := emfFS("inventory: {replicaCount: 1}\n")
+	fsys["orch-configs/clusters/c.yaml"] = &fstest.MapFile{Data: []byte(b.String())}
+	res := translate(t, Input{EMF: &EMF{Root: fsys, Cluster: "orch-configs/clusters/c.yaml"}}, ChartValues)
+	assert.Equal(t, Dead, entryFor(t, res.Report, "argo.infra-core.k000").Class)
+	last := entryFor(t, res.Report, fmt.Sprintf("argo.infra-core.k%03d", maxProbedAlone+2))
+	assert.Equal(t, Unknown, last.Class)
+	assert.Contains(t, last.Why, "not traced through the EMF templates")
 }

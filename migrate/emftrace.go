@@ -23,7 +23,14 @@ type templateTrace struct {
 	copied []Path
 	// broke reports that some change of it made a template fail to render.
 	broke bool
+	// untraced reports that it was not traced: the cluster has more values to probe one by one
+	// than maxProbedAlone.
+	untraced bool
 }
+
+// maxProbedAlone bounds the values traced one by one (each costs two renders of a template or
+// more): real clusters have a few dozen; a cluster with more leaves the rest untraced.
+const maxProbedAlone = 256
 
 // probeString is appended to a string (or used as a value) to see whether a template reads it.
 const probeString = "eim-migrate-probe"
@@ -70,9 +77,16 @@ func traceTemplates(values Tree, renders []*appRender) map[string]*templateTrace
 	for _, r := range live {
 		traceMarked(r, hv, probed, out, found, volatile[r.name])
 	}
+	alone := 0
 	for _, l := range probed {
-		if !found[l.Path.String()] {
-			traceOne(l, hv, live, out[l.Path.String()], customLeaves, finalLeaves, volatile)
+		key := l.Path.String()
+		switch {
+		case found[key]:
+		case alone == maxProbedAlone:
+			out[key].untraced = true
+		default:
+			alone++
+			traceOne(l, hv, live, out[key], customLeaves, finalLeaves, volatile)
 		}
 	}
 	for _, tr := range out {
