@@ -91,12 +91,14 @@ func knownDefaults() []knownDefault {
 	}
 }
 
-// weakPasswords are values no credential should have: common defaults.
-var weakPasswords = []string{"user", "password", "passw0rd", "admin", "administrator", "root", "changeme", "changeit",
-	"secret", "default", "test", "guest", "123456", "12345678", "password1", "letmein"}
+// weakPasswords returns values no credential should have: common defaults.
+func weakPasswords() []string {
+	return []string{"user", "password", "passw0rd", "admin", "administrator", "root", "changeme", "changeit",
+		"secret", "default", "test", "guest", "123456", "12345678", "password1", "letmein"}
+}
 
-// userKeys name a user next to a password.
-var userKeys = []string{"userName", "username", "user", "login", "adminUser"}
+// userKeys returns the keys that name a user next to a password.
+func userKeys() []string { return []string{"userName", "username", "user", "login", "adminUser"} }
 
 // defaultCredential flags a credential that holds a known default: one of the legacy defaults,
 // a common default password, or the user name next to it. Its value is never shown.
@@ -112,11 +114,11 @@ func defaultCredential(t Tree, l Leaf, pats [][]string, defaults []knownDefault)
 		}
 	}
 	const fix = "change it wherever the legacy deployment used it, and keep the new one in your secrets provider"
-	if slices.Contains(weakPasswords, strings.ToLower(s)) {
+	if slices.Contains(weakPasswords(), strings.ToLower(s)) {
 		return Finding{Key: key, Message: "a well-known default password (the value is not shown)", Fix: fix}, true
 	}
 	parent := subtree(t, l.Path[:len(l.Path)-1]...)
-	for _, u := range userKeys {
+	for _, u := range userKeys() {
 		if name, ok := parent[u].(string); ok && name != "" && name == s {
 			return Finding{Key: key, Message: "the password is the user name next to it (" + u + "; the value is not shown)", Fix: fix}, true
 		}

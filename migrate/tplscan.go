@@ -6,16 +6,17 @@ import (
 	"text/template/parse"
 )
 
-// keyFuncs read a value by keys written as string literals after it (index .Values.argo "a" "b")
-// or before it (dig "a" "b" default .Values.argo): handed .Values.argo, they read only the keys
-// they name.
-var keyFuncs = []string{"index", "dig", "hasKey", "get", "pluck"}
+// keyFuncs returns the functions that read a value by keys written as string literals after it
+// (index .Values.argo "a" "b") or before it (dig "a" "b" default .Values.argo): handed
+// .Values.argo, they read only the keys they name.
+func keyFuncs() []string { return []string{"index", "dig", "hasKey", "get", "pluck"} }
 
 // readsWholeArgo reports whether the template may read keys of .Values.argo it does not name:
 // an action hands all of .Values or .Values.argo (or the root context, . outside with and range,
-// or $) to a function other than the key readers, prints it, ranges over it, or binds the dot or a
-// variable to it. Key names built at run time from parts are not followed; EMF's templates write
-// theirs out.
+// or $) to a function other than the key readers with written-out keys, prints it, ranges over
+// it, or binds the dot or a variable to it. A key name built from parts in a separate action
+// ($k := printf ...; index $v $k, with $v bound to part of .Values.argo) is not followed; EMF's
+// templates write theirs out.
 func readsWholeArgo(t *template.Template) bool {
 	s := &argoScan{whole: map[string]bool{"$": true}}
 	for _, tt := range t.Templates() {
@@ -110,7 +111,12 @@ func (s *argoScan) cmdWhole(c *parse.CommandNode, dotWhole, piped bool) bool {
 		return s.argWhole(c.Args[0], dotWhole) || (piped && isIdent(c.Args[0]))
 	}
 	fn, isFn := c.Args[0].(*parse.IdentifierNode)
-	keyed := isFn && slices.Contains(keyFuncs, fn.Ident)
+	keyed := isFn && slices.Contains(keyFuncs(), fn.Ident)
+	for _, a := range c.Args[1:] {
+		if !s.argWhole(a, dotWhole) && !isLiteral(a) {
+			keyed = false // a key computed at run time: the function may read any key
+		}
+	}
 	for _, a := range c.Args[1:] {
 		if s.argWhole(a, dotWhole) && !keyed {
 			s.found = true
@@ -121,6 +127,15 @@ func (s *argoScan) cmdWhole(c *parse.CommandNode, dotWhole, piped bool) bool {
 	}
 	if piped && !keyed {
 		s.found = true
+	}
+	return false
+}
+
+// isLiteral reports whether an argument is written out: a string, number, boolean or nil.
+func isLiteral(n parse.Node) bool {
+	switch n.(type) {
+	case *parse.StringNode, *parse.NumberNode, *parse.BoolNode, *parse.NilNode:
+		return true
 	}
 	return false
 }
