@@ -17,6 +17,7 @@ type builder struct {
 	needs    []Entry // new keys holding a placeholder, with where the value comes from
 	refs     []Entry // new keys that reference a credential, with the legacy key
 	mounts   []any   // Secrets the chart must mount: global.secretMounts
+	format   Format  // the output format, for what the report says about files
 }
 
 func (b *builder) defaulted(key, why string) {
@@ -86,8 +87,11 @@ func (b *builder) database() Tree {
 		d.replicaHost = b.need(p+"replica.host", "PGHOST of Secret "+reader)
 	}
 	b.mounts = append(b.mounts, Tree{"secretName": secret, "mountPath": dbMountPath})
-	b.refs = append(b.refs, Entry{Key: p + "password", To: fmt.Sprintf("{file: %s/%s}", dbMountPath, dbPasswordKey),
-		Why: "key " + dbPasswordKey + " of Secret " + secret + ", mounted by the chart (global.secretMounts)"})
+	why := "key " + dbPasswordKey + " of Secret " + secret + ", mounted by the chart (global.secretMounts)"
+	if b.format == EIMConfig {
+		why = "key " + dbPasswordKey + " of Secret " + secret + ": write it to this file (charts/eim mounts the Secret there; without it, put the file there yourself)"
+	}
+	b.refs = append(b.refs, Entry{Key: p + "password", To: fmt.Sprintf("{file: %s/%s}", dbMountPath, dbPasswordKey), Why: why})
 	return postgresShape(d)
 }
 
@@ -208,8 +212,24 @@ func (b *builder) issuer(legacy, base string) string {
 	if legacy == "" {
 		legacy = strings.TrimSuffix(base, "/") + "/realms/" + realm
 	}
-	b.notef("identity: issuer is the legacy in-cluster realm URL %s; set it to the URL in your tokens' iss claim if that differs", legacy)
+	if inCluster(legacy) {
+		return b.need("providers.identity.config.issuer", fmt.Sprintf("the issuer your tokens carry (their iss claim), e.g. https://keycloak.<your domain>/realms/%s: "+
+			"the legacy services read the realm at %s, an in-cluster address tokens do not carry (kept as discoveryURL), and no cluster domain names its public URL", realm, legacy))
+	}
+	b.notef("identity: issuer is the legacy realm URL %s; set it to the URL in your tokens' iss claim if that differs", legacy)
 	return legacy
+}
+
+// inCluster reports whether a URL addresses a service inside a Kubernetes cluster, which tokens
+// do not carry as their issuer: plain http, or a host without a dot or in the cluster's DNS
+// zone (.svc, .cluster.local).
+func inCluster(u string) bool {
+	pu, err := url.Parse(u)
+	if err != nil {
+		return false
+	}
+	host := pu.Hostname()
+	return pu.Scheme == "http" || !strings.Contains(host, ".") || strings.HasSuffix(host, ".svc") || strings.HasSuffix(host, ".cluster.local")
 }
 
 func realmOf(u string) string {

@@ -13,9 +13,10 @@ import (
 // deployed by its import toggle; without one, when its umbrella release was given as a whole
 // (the umbrella charts enable their sub-charts by default) or when the chart's own values were
 // given. An umbrella EMF disables turns off all of its charts. The vpro scenario has no OS
-// lifecycle: it drops onboarding, maintenance and osresource.
-func enabledModules(f *facts, l loaded, notes *[]string) map[string]bool {
-	out := map[string]bool{}
+// lifecycle: it drops onboarding, maintenance and osresource. deployed reports whether the input
+// deploys any module; when it deploys none, every module is enabled (target all).
+func enabledModules(f *facts, l loaded, notes *[]string) (out map[string]bool, deployed bool) {
+	out = map[string]bool{}
 	charts := moduleCharts()
 	for _, m := range moduleOrder() {
 		info := charts[m]
@@ -40,13 +41,13 @@ func enabledModules(f *facts, l loaded, notes *[]string) map[string]bool {
 			out[m] = true
 		}
 		*notes = append(*notes, "target: the input deploys no legacy EIM module: every module is enabled (target all); set target to what you need")
-		return out
+		return out, false
 	}
 	if !out[module.Inventory] {
 		out[module.Inventory] = true
 		*notes = append(*notes, "target: every module requires inventory in the same deployment: inventory is enabled")
 	}
-	return out
+	return out, true
 }
 
 // target names the enabled modules: all, the profile with exactly these modules, or the list.
@@ -160,6 +161,16 @@ func (b *builder) tenantBootstrap(out Tree) {
 		}
 	}
 	out["bootstrap"] = bs
+}
+
+// tenancy builds the tenancy block: single tenancy when the EMF single-tenancy profile is on.
+func (b *builder) tenancy() Tree {
+	if on, _ := b.f.boolean(factDefaultTenancy); !on {
+		return nil
+	}
+	b.defaulted("tenancy.defaultProject", defaultProject+": the legacy single-tenancy init (tenancy-init) created its project, whose name is not in the legacy values; "+
+		"if your API clients call /v1/projects/<another name>/..., set that name here")
+	return Tree{"defaultProject": defaultProject}
 }
 
 // logLevel maps the legacy levels onto debug, info, warn and error.

@@ -8,30 +8,49 @@ import (
 // classification is what walking the legacy tree produced.
 type classification struct {
 	keys        []Entry
+	values      map[string]any // each key's legacy value
 	insecure    []Finding
 	credentials []Entry
 }
 
 // classifyTree classifies every leaf of t with rules, records the facts of mapped keys in f,
-// runs the insecure-setting detectors and lists inline credentials (never their values).
-func classifyTree(t Tree, rules []Rule, f *facts) classification {
-	var out classification
+// runs the insecure-setting detectors and lists inline credentials (never their values). Keys
+// that reach the legacy releases only through EMF take the class of what EMF made of them
+// (emf is nil when no EMF cluster was resolved).
+func classifyTree(t Tree, rules []Rule, f *facts, emf *emfResolution) classification {
+	out := classification{values: map[string]any{}}
 	dets := detectors()
+	dpats := make([][]string, len(dets))
+	for i, d := range dets {
+		dpats[i] = strings.Split(d.Pattern, ".")
+	}
+	set := newRuleSet(rules)
+	defaults := knownDefaults()
+	defaultPats := make([][]string, len(defaults))
+	for i, d := range defaults {
+		defaultPats[i] = strings.Split(d.Pattern, ".")
+	}
 	for _, l := range leaves(t) {
 		key := l.Path.String()
-		r, rest, ok := classify(rules, l.Path)
+		r, rest, ok := set.classify(l.Path)
 		e := Entry{Key: key, Class: Unknown, Why: "no rule knows this key: check it by hand"}
-		if ok {
+		if ok && r.Class == throughEMF {
+			e = classifyEMF(l, set, emf)
+		} else if ok {
 			e = Entry{Key: key, Class: r.Class, To: r.To, Why: r.Why}
 			if r.Fact != "" {
 				f.add(r.Fact, candidate{prio: r.Prio, path: l.Path, sub: rest, value: l.Value})
 			}
 		}
 		out.keys = append(out.keys, e)
-		for _, d := range dets {
-			if ok, _ := matchPattern(strings.Split(d.Pattern, "."), l.Path); ok && d.Test(l.Value) {
+		out.values[key] = l.Value
+		for i, d := range dets {
+			if ok, _ := matchPattern(dpats[i], l.Path); ok && d.Test(l.Value) {
 				out.insecure = append(out.insecure, Finding{Key: key, Message: d.Message(l.Value), Fix: d.Fix})
 			}
+		}
+		if f, weak := defaultCredential(t, l, defaultPats, defaults); weak {
+			out.insecure = append(out.insecure, f)
 		}
 		if c, isCred := credential(r, ok, l); isCred {
 			out.credentials = append(out.credentials, c)

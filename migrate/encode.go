@@ -21,7 +21,7 @@ func keyOrder(p Path) []string {
 	modules := moduleOrder()
 	switch {
 	case len(p) == 0:
-		return append(append([]string{"target", "listen", "dataDir", "log", "startup", "providers"}, modules...), "global")
+		return append(append([]string{"target", "listen", "dataDir", "log", "startup", "providers", "tenancy"}, modules...), "global")
 	case len(p) == 1 && p[0] == "providers":
 		return providerKeys()
 	case len(p) == 2 && p[0] == "providers", len(p) == 3 && p[0] == "providers" && p[1] == "secrets":

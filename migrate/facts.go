@@ -41,6 +41,7 @@ const (
 	factTenantOrg               = "tenant.organization"
 	factTenantProject           = "tenant.project"
 	factTenantNoCredentials     = "tenant.noCredentials"
+	factDefaultTenancy          = "tenancy.default"
 	factOnboardingNoCredentials = "onboarding.noCredentials"
 	factScenario                = "scenario"
 	factTracingEnabled          = "tracing.enabled"

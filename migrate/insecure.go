@@ -3,6 +3,7 @@ package migrate
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -69,3 +70,58 @@ func detectors() []detector {
 
 // credentialKey matches key names that usually hold a credential.
 var credentialKey = regexp.MustCompile(`(?i)(password|passwd|secret_?key|client_?secret|token|api_?key|private_?key)$`)
+
+// knownDefault is a credential the legacy charts or EMF templates set by default.
+type knownDefault struct {
+	Pattern string
+	Value   string
+	Message string
+	Fix     string
+}
+
+// knownDefaults lists the default credentials of the legacy charts and EMF templates.
+func knownDefaults() []knownDefault {
+	const osUser = "the local OS user of every edge node the legacy stack provisioned has EMF's default password " +
+		"(custom/infra-onboarding.tpl and the onboarding-manager chart set it when none is given; the value is not shown)"
+	const osFix = "change that user's password, or remove the user, on every edge node the legacy stack provisioned: anyone who knows " +
+		"the default can log in. The BYO modules do not provision operating systems, so nothing sets it again"
+	return []knownDefault{
+		{"**.onboarding-manager.env.passWord", "user", osUser, osFix},
+		{"argo.infra-onboarding.passWord", "user", osUser, osFix},
+	}
+}
+
+// weakPasswords returns values no credential should have: common defaults.
+func weakPasswords() []string {
+	return []string{"user", "password", "passw0rd", "admin", "administrator", "root", "changeme", "changeit",
+		"secret", "default", "test", "guest", "123456", "12345678", "password1", "letmein"}
+}
+
+// userKeys returns the keys that name a user next to a password.
+func userKeys() []string { return []string{"userName", "username", "user", "login", "adminUser"} }
+
+// defaultCredential flags a credential that holds a known default: one of the legacy defaults,
+// a common default password, or the user name next to it. Its value is never shown.
+func defaultCredential(t Tree, l Leaf, pats [][]string, defaults []knownDefault) (Finding, bool) {
+	s, ok := l.Value.(string)
+	if !ok || s == "" || !credentialKey.MatchString(l.Path[len(l.Path)-1]) {
+		return Finding{}, false
+	}
+	key := l.Path.String()
+	for i, d := range defaults {
+		if ok, _ := matchPattern(pats[i], l.Path); ok && s == d.Value {
+			return Finding{Key: key, Message: d.Message, Fix: d.Fix}, true
+		}
+	}
+	const fix = "change it wherever the legacy deployment used it, and keep the new one in your secrets provider"
+	if slices.Contains(weakPasswords(), strings.ToLower(s)) {
+		return Finding{Key: key, Message: "a well-known default password (the value is not shown)", Fix: fix}, true
+	}
+	parent := subtree(t, l.Path[:len(l.Path)-1]...)
+	for _, u := range userKeys() {
+		if name, ok := parent[u].(string); ok && name != "" && name == s {
+			return Finding{Key: key, Message: "the password is the user name next to it (" + u + "; the value is not shown)", Fix: fix}, true
+		}
+	}
+	return Finding{}, false
+}

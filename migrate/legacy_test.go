@@ -1,7 +1,9 @@
 package migrate
 
 import (
+	"errors"
 	"flag"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -26,10 +28,11 @@ func legacyRoot(t *testing.T) string {
 	return legacyRel
 }
 
-// goldenCase is one real legacy input and the name of its golden files.
+// goldenCase is one real legacy input (or a variant of one) and the name of its golden files.
 type goldenCase struct {
-	name string
-	in   Input
+	name    string
+	in      Input
+	variant bool
 }
 
 // goldenCases lists every real legacy values input: each infra chart's values (with its
@@ -71,7 +74,47 @@ func goldenCases(t *testing.T) []goldenCase {
 	for _, c := range emfClusters(t) {
 		out = append(out, goldenCase{name: "emf-clusters/" + c, in: clusterInput(t, c)})
 	}
+	for _, c := range emfVariants(t) {
+		out = append(out, goldenCase{name: "emf-variants/" + c, in: variantInput(t, c), variant: true})
+	}
 	return out
+}
+
+// variantsDir holds the EMF cluster variants (issue 24), laid over the real EMF checkout.
+const variantsDir = "testdata/emf-variants"
+
+// emfVariants lists the cluster variants by name.
+func emfVariants(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(variantsDir, "orch-configs/clusters/*.yaml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	var out []string
+	for _, f := range files {
+		out = append(out, strings.TrimSuffix(filepath.Base(f), ".yaml"))
+	}
+	return out
+}
+
+// variantInput is a cluster variant resolved against the real EMF checkout with the variants'
+// files laid over it.
+func variantInput(t *testing.T, name string) Input {
+	t.Helper()
+	return Input{EMF: &EMF{
+		Root:    overlayFS{top: os.DirFS(variantsDir), base: os.DirFS(filepath.Join(legacyRoot(t), "edge-manageability-framework"))},
+		Cluster: "orch-configs/clusters/" + name + ".yaml",
+	}}
+}
+
+// overlayFS serves top's files, and base's where top has none.
+type overlayFS struct{ top, base fs.FS }
+
+func (o overlayFS) Open(name string) (fs.File, error) {
+	f, err := o.top.Open(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		return o.base.Open(name)
+	}
+	return f, err
 }
 
 // emfClusters lists the EMF cluster files by name.

@@ -9,8 +9,9 @@ import (
 )
 
 // detectNewFormat reports whether t is already new-format values: chart values (target,
-// providers, global and module blocks) or an eim.yaml (target, listen, dataDir, log, startup,
-// providers). Either must have target or providers; any other top-level key makes it legacy.
+// providers, tenancy, global and module blocks) or an eim.yaml (target, listen, dataDir, log,
+// startup, providers, tenancy). Either must have target or providers; any other top-level key
+// makes it legacy.
 func detectNewFormat(t Tree) (Format, bool) {
 	if _, ok := t["target"]; !ok {
 		if _, ok := t["providers"]; !ok {
@@ -18,8 +19,8 @@ func detectNewFormat(t Tree) (Format, bool) {
 		}
 	}
 	keys := slices.Collect(maps.Keys(t))
-	chart := append([]string{"target", "providers", "global"}, moduleOrder()...)
-	eim := []string{"target", "listen", "dataDir", "log", "startup", "providers"}
+	chart := append([]string{"target", "providers", "tenancy", "global"}, moduleOrder()...)
+	eim := []string{"target", "listen", "dataDir", "log", "startup", "providers", "tenancy"}
 	within := func(allowed []string) bool {
 		return !slices.ContainsFunc(keys, func(k string) bool { return !slices.Contains(allowed, k) })
 	}
@@ -38,7 +39,7 @@ func detectNewFormat(t Tree) (Format, bool) {
 func passThrough(t Tree, in, format Format, rep *Report) (Tree, error) {
 	rep.PassThrough = true
 	for _, l := range leaves(t) {
-		rep.Keys = append(rep.Keys, Entry{Key: l.Path.String(), Class: Mapped, To: l.Path.String(), Why: "already in the new format"})
+		rep.Keys = append(rep.Keys, passThroughEntry(l.Path, in, format))
 	}
 	if _, ok := t["target"]; !ok {
 		t["target"] = "all"
@@ -63,11 +64,39 @@ func passThrough(t Tree, in, format Format, rep *Report) (Tree, error) {
 	return values, nil
 }
 
+// passThroughEntry says where a key of new-format input goes: the same key in the same format;
+// converting, target, providers and tenancy stay, eim.yaml's log.level becomes each module's
+// logLevel and the chart's modules' logLevel the most verbose log.level, a module's enabled is in
+// target; anything else has no place in the other format.
+func passThroughEntry(p Path, in, format Format) Entry {
+	key := p.String()
+	e := Entry{Key: key, Class: Mapped, To: key, Why: "already in the new format"}
+	if in == format || p[0] == "target" || p[0] == "providers" || p[0] == "tenancy" {
+		return e
+	}
+	switch {
+	case in == EIMConfig && key == "log.level":
+		e.To = "<module>.logLevel"
+	case in == EIMConfig:
+		e = Entry{Key: key, Class: Dropped, Why: "charts/eim renders " + p[0] + " into eim.yaml itself: set it in the chart's values"}
+	default:
+		if to, ok := eimPath(key); ok {
+			e.To = to
+			break
+		}
+		e = Entry{Key: key, Class: Dropped, Why: "not in eim.yaml: " + chartOnly(key)}
+	}
+	return e
+}
+
 // chartValues fills in what chart values always have.
 func chartValues(t Tree, in Format, enabled map[string]bool) Tree {
 	out := Tree{"target": t["target"], "providers": Tree{}}
 	if p, ok := t["providers"].(Tree); ok {
 		out["providers"] = p
+	}
+	if tn, ok := t["tenancy"]; ok {
+		out["tenancy"] = tn
 	}
 	level := "info"
 	if in == EIMConfig {

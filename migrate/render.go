@@ -23,14 +23,28 @@ type renderContext struct {
 // own toYaml/fromYaml/toJson/fromJson/tpl/include/required/lookup, missing keys rendered as
 // empty, and values whose numbers are float64 as Helm's JSON-based values loading leaves them.
 func renderTemplate(name, text string, ctx renderContext) (string, error) {
+	t, err := parseHelmTemplate(name, text)
+	if err != nil {
+		return "", err
+	}
+	return execHelmTemplate(t, ctx)
+}
+
+// parseHelmTemplate parses a Helm values template with Helm's functions.
+func parseHelmTemplate(name, text string) (*template.Template, error) {
 	t := template.New(name).Option("missingkey=zero")
 	t.Funcs(helmFuncs(t))
 	if _, err := t.Parse(text); err != nil {
-		return "", fmt.Errorf("parse %s: %w", name, err)
+		return nil, fmt.Errorf("parse %s: %w", name, err)
 	}
+	return t, nil
+}
+
+// execHelmTemplate renders a parsed template with ctx; it may run many times.
+func execHelmTemplate(t *template.Template, ctx renderContext) (string, error) {
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, ctx); err != nil {
-		return "", fmt.Errorf("render %s: %w", name, err)
+		return "", fmt.Errorf("render %s: %w", t.Name(), err)
 	}
 	return strings.ReplaceAll(buf.String(), "<no value>", ""), nil
 }

@@ -29,23 +29,26 @@ type Summary struct {
 	Insecure   int           `json:"insecure"`
 	References int           `json:"references"`
 	NeedsInput int           `json:"needsInput"`
+	Workflows  int           `json:"workflows"`
 }
 
-// Report describes a migration: every legacy key seen and what became of it, the insecure
-// settings found, the credentials turned into references, and the new values that need input.
-// It never holds a credential's value.
+// Report describes a migration: the workflows the legacy deployment ran that the target does not
+// provide, every legacy key seen and what became of it, the insecure settings found, the
+// credentials turned into references, and the new values that need input. It never holds a
+// credential's value.
 type Report struct {
-	Inputs      []string  `json:"inputs"`
-	Format      string    `json:"format"`
-	PassThrough bool      `json:"passThrough"`
-	Keys        []Entry   `json:"keys"`
-	Insecure    []Finding `json:"insecure"`
-	Credentials []Entry   `json:"credentials"`
-	References  []Entry   `json:"references"`
-	NeedsInput  []Entry   `json:"needsInput"`
-	Defaults    []Entry   `json:"defaults"`
-	Notes       []string  `json:"notes"`
-	Summary     Summary   `json:"summary"`
+	Inputs      []string   `json:"inputs"`
+	Format      string     `json:"format"`
+	PassThrough bool       `json:"passThrough"`
+	Workflows   []Workflow `json:"workflows"`
+	Keys        []Entry    `json:"keys"`
+	Insecure    []Finding  `json:"insecure"`
+	Credentials []Entry    `json:"credentials"`
+	References  []Entry    `json:"references"`
+	NeedsInput  []Entry    `json:"needsInput"`
+	Defaults    []Entry    `json:"defaults"`
+	Notes       []string   `json:"notes"`
+	Summary     Summary    `json:"summary"`
 }
 
 // Unknown returns the keys no rule classifies.
@@ -60,7 +63,8 @@ func (r *Report) Unknown() []Entry {
 }
 
 func (r *Report) summarize() {
-	s := Summary{Keys: len(r.Keys), ByClass: map[Class]int{}, Insecure: len(r.Insecure), References: len(r.References), NeedsInput: len(r.NeedsInput)}
+	s := Summary{Keys: len(r.Keys), ByClass: map[Class]int{}, Insecure: len(r.Insecure), References: len(r.References), NeedsInput: len(r.NeedsInput),
+		Workflows: len(r.Workflows)}
 	for _, c := range Classes() {
 		s.ByClass[c] = 0
 	}
@@ -78,8 +82,12 @@ func (r *Report) SummaryLine() string {
 	for _, c := range Classes() {
 		parts = append(parts, fmt.Sprintf("%d %s", s.ByClass[c], c))
 	}
-	return fmt.Sprintf("%d legacy keys: %s; %d insecure settings flagged; %d credentials as references; %d values need input",
+	line := fmt.Sprintf("%d legacy keys: %s; %d insecure settings flagged; %d credentials as references; %d values need input",
 		s.Keys, strings.Join(parts, ", "), s.Insecure, s.References, s.NeedsInput)
+	if len(r.Workflows) > 0 {
+		line += fmt.Sprintf("; %d workflow(s) the legacy deployment ran that the target does not provide: %s", len(r.Workflows), workflowNames(r.Workflows))
+	}
+	return line
 }
 
 // JSON renders the report as indented JSON.
@@ -95,6 +103,13 @@ func (r *Report) JSON() ([]byte, error) {
 func (r *Report) Markdown() []byte {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# EIM migration report\n\n**Summary:** %s.\n\n", r.SummaryLine())
+	if len(r.Workflows) > 0 {
+		fmt.Fprintf(&b, "## Workflows the target does not provide (%d)\n\nThe legacy deployment ran these; after the migration they stop, whatever the keys below say.\n\n", len(r.Workflows))
+		for _, w := range r.Workflows {
+			fmt.Fprintf(&b, "- **%s**, run by %s: %s. *What to do:* %s.\n", w.Name, strings.Join(codes(w.Components), ", "), w.Missing, w.Action)
+		}
+		b.WriteString("\n")
+	}
 	fmt.Fprintf(&b, "Output format: `%s`.", r.Format)
 	if r.PassThrough {
 		b.WriteString(" The input is already in the new format: it was passed through, normalized.")
@@ -163,6 +178,14 @@ func row(b *bytes.Buffer, cells ...string) {
 		cells[i] = strings.ReplaceAll(strings.ReplaceAll(c, "|", `\|`), "\n", " ")
 	}
 	fmt.Fprintf(b, "| %s |\n", strings.Join(cells, " | "))
+}
+
+func codes(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = code(s)
+	}
+	return out
 }
 
 func code(s string) string { return "`" + strings.ReplaceAll(s, "`", "'") + "`" }

@@ -20,6 +20,12 @@ const (
 	Dead Class = "dead"
 	// Unknown keys match no rule.
 	Unknown Class = "unknown"
+
+	// throughEMF marks the rules of EMF inputs that reach the legacy releases only through EMF
+	// (argo.<release>.**, the input of custom/<release>.tpl, and postCustomTemplateOverwrite):
+	// a key they match takes the class of what EMF makes of it (classifyEMF). It is never a
+	// key's class in a report.
+	throughEMF Class = "as EMF renders it"
 )
 
 // Classes lists the classes in report order.
@@ -46,6 +52,9 @@ type Rule struct {
 	Secret bool
 	// Area groups the rule in the mapping table.
 	Area string
+	// Label, when set, stands for the pattern in the mapping table: one line for a family of
+	// generated rules.
+	Label string
 }
 
 // match reports whether p matches the rule's pattern and, for a pattern ending in "**", returns
@@ -102,11 +111,45 @@ func matchKey(pat, key string) bool {
 	return strings.HasSuffix(key, parts[len(parts)-1])
 }
 
-// classify returns the first rule matching p, and whether one did.
-func classify(rules []Rule, p Path) (Rule, Path, bool) {
-	for _, r := range rules {
-		if ok, rest := r.match(p); ok {
-			return r, rest, true
+// ruleSet holds rules ready for matching: their patterns split once, and indexed by a literal
+// first key so that a key is tried only against the rules that can match it.
+type ruleSet struct {
+	rules   []Rule
+	pats    [][]string
+	byFirst map[string][]int // rules whose pattern starts with this literal key, in rule order
+	wild    []int            // rules whose pattern starts with a wildcard, in rule order
+}
+
+func newRuleSet(rules []Rule) *ruleSet {
+	s := &ruleSet{rules: rules, byFirst: map[string][]int{}}
+	for i, r := range rules {
+		pat := strings.Split(r.Pattern, ".")
+		s.pats = append(s.pats, pat)
+		if strings.Contains(pat[0], "*") {
+			s.wild = append(s.wild, i)
+		} else {
+			s.byFirst[pat[0]] = append(s.byFirst[pat[0]], i)
+		}
+	}
+	return s
+}
+
+// classify returns the first rule matching p, the keys its trailing "**" matched, and whether
+// one did.
+func (s *ruleSet) classify(p Path) (Rule, Path, bool) {
+	if len(p) == 0 {
+		return Rule{}, nil, false
+	}
+	lit, wild := s.byFirst[p[0]], s.wild
+	for len(lit) > 0 || len(wild) > 0 {
+		var i int
+		if len(wild) == 0 || (len(lit) > 0 && lit[0] < wild[0]) {
+			i, lit = lit[0], lit[1:]
+		} else {
+			i, wild = wild[0], wild[1:]
+		}
+		if ok, rest := matchPattern(s.pats[i], p); ok {
+			return s.rules[i], rest, true
 		}
 	}
 	return Rule{}, nil, false

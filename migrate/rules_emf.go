@@ -97,8 +97,10 @@ func emfRules() []Rule {
 	for _, u := range Umbrellas() {
 		out = append(out,
 			mapTo("argo.enabled."+u, "target, <module>.enabled", factUmbrellaPrefix+u, 0, areaModules, "the EMF application deploying the legacy "+u+" release"),
-			mapTo("argo."+u+".**", u+".*", "", 0, areaEMF, "input of the EMF template custom/"+u+".tpl: classified as the "+u+" values it renders"),
-			mapTo("postCustomTemplateOverwrite."+u+".**", u+".*", "", 0, areaEMF, "merged into the "+u+" values: classified there"))
+			Rule{Pattern: "argo." + u + ".**", Class: throughEMF, To: u + ".*", Area: areaEMF, Why: "input of the EMF template custom/" + u + ".tpl: " +
+				"classified as the " + u + " values it renders into; dead when no template reads it (or postCustomTemplateOverwrite replaces what it renders), dropped without --emf-cluster"},
+			Rule{Pattern: "postCustomTemplateOverwrite." + u + ".**", Class: throughEMF, To: u + ".*", Area: areaEMF, Why: "merged into the " + u +
+				" values: classified as the key it sets there; dead when the application is not enabled, dropped without --emf-cluster"})
 	}
 	catalog := emfCatalog()
 	for _, app := range slices.Sorted(maps.Keys(catalog)) {

@@ -1,5 +1,10 @@
 package migrate
 
+import (
+	"maps"
+	"slices"
+)
+
 // Areas group the rules in the mapping table.
 const (
 	areaDatabase = "database"
@@ -38,6 +43,30 @@ const whyNotDeclared = "set by EMF but not declared in the legacy chart's values
 
 // deadRules lists keys EMF sets that the legacy charts ignore.
 func deadRules() []Rule {
+	return append(staticDeadRules(), misplacedChartRules()...)
+}
+
+// misplacedChartRules: values for a legacy chart written under an umbrella (or chart) that does
+// not contain it (infra-core.os-resource-manager, infra-external.mps) reach no chart: Helm
+// hands a chart only the values under its own name.
+func misplacedChartRules() []Rule {
+	charts := legacyCharts()
+	var out []Rule
+	for _, u := range Umbrellas() {
+		for _, name := range slices.Sorted(maps.Keys(charts)) {
+			if slices.Equal(charts[name].Path, Path{u, name}) {
+				continue
+			}
+			r := dead(u+"."+name+".**", areaCharts, "values of a legacy chart under an umbrella that does not contain it "+
+				"(os-resource-manager is part of infra-managers, mps of infra-external.amt): Helm hands them to no chart, so they had no effect")
+			r.Label = "<umbrella>.<a chart it does not contain>.**"
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func staticDeadRules() []Rule {
 	return []Rule{
 		byDefault("**.multiTenancy.enableCredentialsGroupCache", "", areaTenancy, "the identity adapter caches what it needs"),
 		dead("**.multiTenancy.enforceMultiTenancy", areaTenancy, "multi-tenancy is always enforced by the legacy services; no chart reads this key"),
@@ -179,6 +208,8 @@ func ingressRules() []Rule {
 
 func tenancyRules() []Rule {
 	return []Rule{
+		mapTo("argo.enabled.defaultTenancy", "tenancy.defaultProject", factDefaultTenancy, 0, areaTenancy,
+			"the single-tenancy profile (enable-singleTenancy.yaml): one project, created at start; false or absent: multi-tenancy"),
 		mapTo("infra-core.import.tenant-config.enabled", "tenant.bootstrap.enabled", factTenantBootstrap, 0, areaTenancy,
 			"the one-shot default-tenant job becomes the tenant module's bootstrap"),
 		mapTo("infra-core.tenant-config.config.defaultUser", "tenant.bootstrap.user", factTenantUser, 0, areaTenancy, "the first user"),

@@ -51,8 +51,10 @@ func TestMappingRules(t *testing.T) {
 			"providers.identity.config.issuer", "https://keycloak.example.org/realms/edge", "infra-core.apiv2.oidc.oidc_server_url", Mapped},
 		{"legacy URL reads discovery", "", "argo: {clusterDomain: example.org}\ninfra-core: {apiv2: {oidc: {oidc_server_url: 'http://kc/realms/edge'}}}",
 			"providers.identity.config.discoveryURL", "http://kc/realms/edge/.well-known/openid-configuration", "", ""},
-		{"issuer without a domain", "apiv2", "oidc: {oidc_server_url: 'https://kc/realms/edge'}",
-			"providers.identity.config.issuer", "https://kc/realms/edge", "", ""},
+		{"issuer without a domain", "apiv2", "oidc: {oidc_server_url: 'https://kc.example.com/realms/edge'}",
+			"providers.identity.config.issuer", "https://kc.example.com/realms/edge", "", ""},
+		{"in-cluster issuer needs input", "apiv2", "oidc: {oidc_server_url: 'https://keycloak.orch-platform.svc/realms/edge'}",
+			"providers.identity.config.discoveryURL", "https://keycloak.orch-platform.svc/realms/edge/.well-known/openid-configuration", "", ""},
 		{"skip-verify asks for a CA", "apiv2", "oidc: {oidc_server_url: 'https://kc/realms/e', oidc_tls_insecure_skip_verify_value: 'true'}",
 			"providers.identity.config.tls", Tree{"ca": Tree{"file": "/etc/eim/identity/ca.pem"}}, "infra-core.apiv2.oidc.oidc_tls_insecure_skip_verify_value", Mapped},
 		{"admin client from the onboarding manager", "onboarding-manager",
@@ -84,11 +86,12 @@ func TestMappingRules(t *testing.T) {
 		{"os profiles", "os-resource-manager", "managerArgs: {enabledProfiles: [a, b], osProfileRevision: '1.2'}", "osresource.enabledProfiles", []any{"a", "b"}, "", ""},
 		{"tenant bootstrap", "infra-core", "import: {tenant-config: {enabled: true}}\ntenant-config: {config: {defaultTenant: p, defaultUser: u, defaultOrganization: o}}",
 			"tenant.bootstrap", Tree{"enabled": true, "user": "u", "organization": "o", "project": "p"}, "infra-core.tenant-config.config.defaultTenant", Mapped},
+		{"single tenancy", "", "argo: {enabled: {defaultTenancy: true}}\ninventory: {}", "tenancy.defaultProject", "default", "argo.enabled.defaultTenancy", Mapped},
 		{"service account", "inventory", "serviceAccount: {name: orch-svc}", "global.serviceAccount.name", "orch-svc", "", ""},
-		{"proxy", "", "argo: {proxy: {httpsProxy: 'http://p:3128', enHttpProxy: x}}", "global.proxy", Tree{"https": "http://p:3128"}, "argo.proxy.enHttpProxy", Dropped},
-		{"self-signed certificate", "", "argo: {self-signed-cert: {generateOrchCert: true}, tlsSecret: tls-orch}", "global.ingress.tls", Tree{"selfSigned": true, "secretName": "tls-orch"}, "", ""},
-		{"EMF app of another product dropped", "", "argo: {enabled: {harbor-oci: true}}", "", nil, "argo.enabled.harbor-oci", Dropped},
-		{"unknown key", "", "something: {new: 1}", "", nil, "something.new", Unknown},
+		{"proxy", "", "argo: {proxy: {httpsProxy: 'http://p:3128', enHttpProxy: x}}\ninventory: {}", "global.proxy", Tree{"https": "http://p:3128"}, "argo.proxy.enHttpProxy", Dropped},
+		{"self-signed certificate", "", "argo: {self-signed-cert: {generateOrchCert: true}, tlsSecret: tls-orch}\ninventory: {}", "global.ingress.tls", Tree{"selfSigned": true, "secretName": "tls-orch"}, "", ""},
+		{"EMF app of another product dropped", "", "argo: {enabled: {harbor-oci: true}}\ninventory: {}", "", nil, "argo.enabled.harbor-oci", Dropped},
+		{"unknown key", "", "something: {new: 1}\ninventory: {}", "", nil, "something.new", Unknown},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -122,7 +125,7 @@ func TestTarget(t *testing.T) {
 		name, chart, doc, want string
 	}{
 		{"all from the umbrellas", "", "infra-core: {}\ninfra-managers: {}\ninfra-onboarding: {}", "all"},
-		{"nothing known: all", "", "foo: 1", "all"},
+		{"no module but a provider: all", "", "argo: {database: {type: aurora}}", "all"},
 		{"one chart", "inventory", "replicaCount: 1", "inventory"},
 		{"inventory added", "host-manager", "replicaCount: 1", "inventory,hostmgr"},
 		{"import toggles", "infra-managers", "import: {host-manager: {enabled: true}, maintenance-manager: {enabled: true}, os-resource-manager: {enabled: false}}\n",

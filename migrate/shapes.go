@@ -1,5 +1,7 @@
 package migrate
 
+import "github.com/eim-byoi/eim/services/config"
+
 // This file is the one place that knows the configuration shapes of the provider adapters
 // the migration emits (DESIGN.md §4). When an adapter's configuration changes, align it here;
 // the validation test (config.Load with the adapters built into the binary) checks the result
@@ -27,10 +29,14 @@ const (
 	// identityCAFile is where the CA bundle of the identity provider is expected when the
 	// legacy services skipped TLS verification (mount it from a Secret or ConfigMap).
 	identityCAFile = "/etc/eim/identity/ca.pem"
+	// defaultProject is the project a single-tenancy deployment creates at start. The name the
+	// legacy single-tenancy init (tenancy-init) gave its project is not in the legacy values.
+	defaultProject = "default"
 	// postgresPort is PostgreSQL's default port.
 	postgresPort = 5432
-	// needsInput starts every placeholder the operator must replace.
-	needsInput = "NEEDS-INPUT: "
+	// needsInput starts every placeholder the operator must replace: exactly the form config.Load
+	// refuses (and eim config validate --allow-placeholders lists).
+	needsInput = config.PlaceholderPrefix
 )
 
 // envelope is a provider block: {type, config}.

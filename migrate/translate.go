@@ -2,7 +2,10 @@ package migrate
 
 import (
 	"fmt"
+	"maps"
+	"path"
 	"slices"
+	"strings"
 )
 
 // Format is the output format.
@@ -32,9 +35,10 @@ type Result struct {
 	Report *Report
 }
 
-// Translate migrates in to format. It fails only on input it cannot read: malformed YAML
-// (a *SyntaxError), a cluster file listing a missing profile (a *MissingProfileError), or new-
-// format input with an invalid target. Keys it does not know are reported, never fatal.
+// Translate migrates in to format. It fails on input it cannot read: malformed YAML (a
+// *SyntaxError), a cluster file listing a missing profile (a *MissingProfileError), or new-
+// format input with an invalid target; and on input that gives it nothing to translate (a
+// *NothingToMigrateError). Keys it does not know are reported, never fatal.
 func Translate(in Input, format Format) (*Result, error) {
 	if !slices.Contains(Formats(), format) {
 		return nil, fmt.Errorf("unknown output format %q: use %s or %s", format, ChartValues, EIMConfig)
@@ -49,7 +53,7 @@ func Translate(in Input, format Format) (*Result, error) {
 	if inFormat, ok := detectNewFormat(l.tree); ok {
 		values, err = passThrough(l.tree, inFormat, format, rep)
 	} else {
-		values = migrate(l, format, rep, &notes)
+		values, err = migrate(l, format, rep, &notes)
 	}
 	if err != nil {
 		return nil, err
@@ -70,19 +74,30 @@ type loaded struct {
 	// releases are the umbrella releases given as a whole (helm get values of the release, an
 	// umbrella's values, an EMF application): their sub-charts are deployed unless toggled off.
 	releases map[string]bool
+	// emf is the resolved EMF cluster, if one was given.
+	emf *emfResolution
+	// sourceKeys counts the leaves of each values document, in input order.
+	sourceKeys []sourceKeys
+}
+
+// sourceKeys is how many values one input document holds.
+type sourceKeys struct {
+	name string
+	keys int
 }
 
 // load resolves the EMF cluster and merges the sources over it into the normalized tree.
 func load(in Input, notes *[]string) (loaded, error) {
 	l := loaded{tree: Tree{}, releases: map[string]bool{}}
 	if in.EMF != nil {
-		t, files, err := resolveEMFInputs(*in.EMF, notes)
+		res, files, err := resolveEMFInputs(*in.EMF, notes)
 		if err != nil {
 			return l, err
 		}
-		l.tree = merge(l.tree, t)
+		l.emf = res
+		l.tree = merge(l.tree, res.tree)
 		l.inputs = append(l.inputs, files...)
-		l.addReleases(t)
+		l.addReleases(res.tree)
 	}
 	for _, s := range in.Sources {
 		t, err := parseTree(s.Name, s.Data)
@@ -101,8 +116,19 @@ func load(in Input, notes *[]string) (loaded, error) {
 			name += " (values of chart " + s.Chart + ")"
 		}
 		l.inputs = append(l.inputs, name)
+		l.sourceKeys = append(l.sourceKeys, sourceKeys{name: name, keys: len(leaves(t))})
 	}
 	return l, nil
+}
+
+// nothing reports whether the input gives nothing to translate: an EMF cluster alone that turns
+// on no EIM application (its platform, a database included, is not EIM), or input that deploys no
+// EIM module and configures no provider.
+func (l *loaded) nothing(deployed, providers bool) bool {
+	if l.emf != nil && len(l.sourceKeys) == 0 && !slices.ContainsFunc(l.emf.apps, func(a string) bool { return slices.Contains(Umbrellas(), a) }) {
+		return true
+	}
+	return !deployed && !providers
 }
 
 func (l *loaded) addReleases(t Tree) {
@@ -114,51 +140,65 @@ func (l *loaded) addReleases(t Tree) {
 }
 
 // resolveEMFInputs resolves the cluster and lists the files it read, in merge order.
-func resolveEMFInputs(e EMF, notes *[]string) (Tree, []string, error) {
-	t, err := resolveEMF(e, notes)
+func resolveEMFInputs(e EMF, notes *[]string) (*emfResolution, []string, error) {
+	res, err := resolveEMF(e, notes)
 	if err != nil {
 		return nil, nil, err
 	}
 	inputs := []string{"EMF " + emfAppDefaults}
-	var files []string
-	if cluster, err := readTree(e.Root, e.Cluster); err == nil {
-		files, _ = clusterValues(cluster, e.Cluster)
-	}
-	for _, f := range files {
+	for _, f := range res.files {
 		inputs = append(inputs, "EMF "+f)
 	}
-	if !slices.Contains(files, e.Cluster) {
-		inputs = append(inputs, "EMF "+e.Cluster)
+	if !slices.Contains(res.files, path.Clean(e.Cluster)) {
+		inputs = append(inputs, "EMF "+path.Clean(e.Cluster))
 	}
-	for _, app := range emfApps() {
-		if _, ok := t[app]; ok {
-			inputs = append(inputs, "EMF application "+app+": configs/"+app+".yaml + custom/"+app+".tpl + postCustomTemplateOverwrite."+app)
-		}
+	for _, app := range res.apps {
+		inputs = append(inputs, "EMF application "+app+": configs/"+app+".yaml + custom/"+app+".tpl + postCustomTemplateOverwrite."+app)
 	}
-	return t, inputs, nil
+	return res, inputs, nil
 }
 
 // migrate translates a legacy tree.
-func migrate(l loaded, format Format, rep *Report, notes *[]string) Tree {
+func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error) {
 	f := newFacts(notes)
-	cls := classifyTree(l.tree, Rules(), f)
-	mods := enabledModules(f, l, notes)
-	b := &builder{f: f, modules: mods, notes: notes}
-	values := Tree{"target": target(mods), "providers": b.providers()}
+	cls := classifyTree(l.tree, Rules(), f, l.emf)
+	mods, deployed := enabledModules(f, l, notes)
+	b := &builder{f: f, modules: mods, notes: notes, format: format}
+	providers := b.providers()
+	if l.nothing(deployed, len(providers) > 0) {
+		return nil, nothingToMigrate(l, cls)
+	}
+	for _, s := range l.sourceKeys {
+		if s.keys == 0 {
+			*notes = append(*notes, s.name+" holds no values (an empty document): check it is the file you meant "+
+				"(helm get values prints null for a release installed without values of its own; add --all for every value)")
+		}
+	}
+	values := Tree{"target": target(mods), "providers": providers}
+	if t := b.tenancy(); t != nil {
+		values["tenancy"] = t
+	}
 	for _, m := range moduleOrder() {
 		values[m] = b.moduleBlock(m)
 	}
 	values["global"] = b.global()
-	rep.Keys, rep.Insecure, rep.Credentials = cls.keys, cls.insecure, cls.credentials
-	rep.References, rep.NeedsInput, rep.Defaults = b.refs, b.needs, b.defaults
+	b.checkValues(values, l)
+	out := values
 	if format == EIMConfig {
-		return eimConfig(values)
+		out = eimConfig(values)
+		if proxy := subtree(values, "global", "proxy"); len(proxy) > 0 {
+			*notes = append(*notes, "proxy: the legacy deployment reached the outside through a proxy ("+strings.Join(slices.Sorted(maps.Keys(proxy)), ", ")+
+				" in the chart values), and eim.yaml has no proxy setting: set HTTPS_PROXY, HTTP_PROXY and NO_PROXY in the environment of eim serve")
+		}
 	}
-	return values
+	rep.Workflows = lostWorkflows(f, l)
+	rep.Keys, rep.Insecure, rep.Credentials = placeKeys(cls, values, out, format), cls.insecure, cls.credentials
+	rep.References, rep.NeedsInput, rep.Defaults = present(b.refs, out), present(b.needs, out), present(b.defaults, out)
+	return out, nil
 }
 
 // eimConfig reduces chart values to an eim.yaml: target, the most verbose log level of the
-// enabled modules, and the providers.
+// enabled modules, the providers and tenancy.
 func eimConfig(values Tree) Tree {
 	level := ""
 	for _, m := range moduleOrder() {
@@ -168,6 +208,9 @@ func eimConfig(values Tree) Tree {
 		}
 	}
 	out := Tree{"target": values["target"], "providers": values["providers"]}
+	if t, ok := values["tenancy"]; ok {
+		out["tenancy"] = t
+	}
 	if level != "" {
 		out["log"] = Tree{"level": level}
 	}

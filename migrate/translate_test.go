@@ -7,6 +7,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/process"
 )
 
 // TestAcceptanceEMFClusters is issue 7's acceptance check: both real EMF clusters migrate with
@@ -112,8 +115,55 @@ func TestSyntaxErrors(t *testing.T) {
 	}
 	for _, empty := range []string{"", "null\n", "# only a comment\n", "---\n"} {
 		_, err := Translate(Input{Sources: []Source{{Name: "e.yaml", Data: []byte(empty)}}}, ChartValues)
-		assert.NoError(t, err, "%q", empty)
+		assert.ErrorAs(t, err, new(*NothingToMigrateError), "%q: read, but nothing to migrate", empty)
 	}
+}
+
+// TestNothingToMigrate (issue 24, item 1): input without input keys — none at all, or none that
+// deploys an EIM module or configures a provider — is an error, whatever the format; an EMF
+// cluster alone must turn on an EIM application.
+func TestNothingToMigrate(t *testing.T) {
+	for name, c := range map[string]struct {
+		in   Input
+		want string
+	}{
+		"empty -f file": {Input{Sources: []Source{{Name: "e.yaml"}}},
+			"nothing to migrate: e.yaml holds no values (an empty document)"},
+		"helm get values of a release without values": {Input{Sources: []Source{{Name: "get.txt", Data: []byte("USER-SUPPLIED VALUES:\nnull\n")}}},
+			"nothing to migrate: get.txt holds no values"},
+		"two empty files": {Input{Sources: []Source{{Name: "a.yaml"}, {Name: "b.yaml", Data: []byte("{}\n")}}},
+			"nothing to migrate: a.yaml, b.yaml hold no values (empty documents)"},
+		"values of another component": {Input{Sources: []Source{{Name: "traefik.yaml", Data: []byte("traefik: {logs: {level: DEBUG}}\nargo: {project: x}\n")}}},
+			"nothing to migrate: traefik.yaml deploys no EIM module and configures no provider (2 legacy keys: 2 dropped); give the values of the EIM releases"},
+		"an EMF profile given as values": {Input{Sources: []Source{{Name: "p.yaml", Data: []byte("argo: {enabled: {infra-core: true}}\n")}}},
+			"argo.* keys are EMF cluster values, which reach the EIM releases only when EMF renders them: give the cluster file with --emf-cluster"},
+		"unknown keys only": {Input{Sources: []Source{{Name: "u.yaml", Data: []byte("surprise: 1\n")}}},
+			"(1 legacy key: 1 unknown)"},
+		"empty cluster file": {variantInput(t, "empty"),
+			"nothing to migrate: the EMF cluster orch-configs/clusters/empty.yaml deploys no EIM: argo.enabled turns on none of infra-core, infra-managers, infra-onboarding, infra-external (it sets no values itself, and lists no profile that does)"},
+		"cluster file without root.clusterValues": {variantInput(t, "no-cluster-values"),
+			"(it has no root.clusterValues, the list of profiles (such as orch-configs/profiles/enable-edgeinfra.yaml) that enable the applications)"},
+		"cluster whose profiles resolve to nothing": {variantInput(t, "empty-profiles"),
+			"(none of the 3 profiles root.clusterValues lists turns one on)"},
+		"cluster deploying only the platform": {variantInput(t, "platform-only"),
+			"orch-configs/clusters/platform-only.yaml deploys no EIM"},
+	} {
+		for _, f := range Formats() {
+			res, err := Translate(c.in, f)
+			var nothing *NothingToMigrateError
+			require.ErrorAs(t, err, &nothing, "%s, %s", name, f)
+			assert.Nil(t, res, "nothing is produced")
+			assert.Contains(t, err.Error(), c.want, name)
+		}
+	}
+}
+
+// TestEmptyFileAmongOthers: an empty document beside real values is no error, but the report
+// notes it (helm get values of a release installed without values prints null).
+func TestEmptyFileAmongOthers(t *testing.T) {
+	res := translate(t, Input{Sources: []Source{{Name: "inv.yaml", Chart: "inventory", Data: []byte("replicaCount: 2\n")}, {Name: "get.txt", Data: []byte("USER-SUPPLIED VALUES:\nnull\n")}}}, ChartValues)
+	assert.Contains(t, res.Report.Notes, "get.txt holds no values (an empty document): check it is the file you meant "+
+		"(helm get values prints null for a release installed without values of its own; add --all for every value)")
 }
 
 func TestUnknownFormat(t *testing.T) {
@@ -213,4 +263,30 @@ func TestReportSummaryAndJSON(t *testing.T) {
 	js, err := r.JSON()
 	require.NoError(t, err)
 	assert.Contains(t, string(js), `"key": "zzz"`)
+}
+
+// TestSingleTenancy (issue 24, item 5): the single-tenancy profile (argo.enabled.defaultTenancy)
+// is mapped to tenancy.defaultProject in both formats, the only difference from the same cluster
+// without it; the name is a default the report explains. The output validates and passes through.
+func TestSingleTenancy(t *testing.T) {
+	for _, f := range Formats() {
+		multi := translate(t, clusterInput(t, "onprem-oxm"), f)
+		single := translate(t, variantInput(t, "single-tenancy"), f)
+		sv, mv := values(t, single.Output), values(t, multi.Output)
+		assert.Equal(t, Tree{"defaultProject": "default"}, sv["tenancy"], f)
+		assert.NotContains(t, mv, "tenancy", "multi-tenancy is the default: no block")
+		delete(sv, "tenancy")
+		assert.Equal(t, mv, sv, "%s: nothing else differs", f)
+		e := entryFor(t, single.Report, "argo.enabled.defaultTenancy")
+		assert.Equal(t, Mapped, e.Class)
+		assert.Equal(t, "tenancy.defaultProject", e.To)
+		assert.Contains(t, single.Report.Defaults, Entry{Key: "tenancy.defaultProject", Why: "default: the legacy single-tenancy init (tenancy-init) created its project, " +
+			"whose name is not in the legacy values; if your API clients call /v1/projects/<another name>/..., set that name here"})
+		again := translate(t, Input{Sources: []Source{{Name: "out.yaml", Data: single.Output}}}, f)
+		assert.Equal(t, string(single.Output), string(again.Output), "passes through")
+	}
+	cfg, err := config.Load(translate(t, variantInput(t, "single-tenancy"), EIMConfig).Output,
+		config.Options{Sources: process.ConfigSources(), AllowPlaceholders: true})
+	require.NoError(t, err)
+	assert.Equal(t, "default", cfg.Tenancy.DefaultProject)
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -19,13 +20,20 @@ func newConfigCmd() *cobra.Command {
 
 func newConfigValidate() *cobra.Command {
 	var file string
+	var allowPlaceholders bool
 	cmd := &cobra.Command{
 		Use:   "validate -f FILE",
 		Short: "Check a configuration file without connecting to anything; exit 1 listing every problem",
-		Args:  cobra.NoArgs,
+		Long: `Check a configuration file without connecting to anything: strict decoding, the environment
+overrides (EIM_*), every provider block against its adapter, and the target against the module graph.
+Every problem is listed with its YAML path, line and fix; exit 1 on any.
+
+A NEEDS-INPUT value left by eim migrate is a problem naming what it needs; --allow-placeholders
+accepts them (a draft) and prints each as a warning. eim serve always refuses them.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := process.LoadConfig(file)
-			if err == nil {
+			cfg, err := config.LoadFile(file, config.Options{Environ: os.Environ(), Sources: process.ConfigSources(), AllowPlaceholders: allowPlaceholders})
+			if err == nil && !isPlaceholder(cfg.Target) {
 				_, err = module.EIM().Resolve(cfg.Target, func(string) bool { return true })
 				if err != nil {
 					err = fmt.Errorf("%s: target: %w", file, err)
@@ -42,13 +50,27 @@ func newConfigValidate() *cobra.Command {
 			for _, d := range cfg.Deprecations {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", file, d)
 			}
+			for _, p := range cfg.Placeholders {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s:%s (warning: --allow-placeholders)\n", file, p)
+			}
+			if n := len(cfg.Placeholders); n > 0 {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: valid as a draft: %d value(s) still need input\n", file, n)
+				return nil
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: valid\n", file)
 			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "configuration file to check")
+	cmd.Flags().BoolVar(&allowPlaceholders, "allow-placeholders", false, "accept NEEDS-INPUT placeholders (a draft): print them as warnings instead of failing")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
+}
+
+// isPlaceholder reports whether s is a NEEDS-INPUT placeholder (already a problem or a warning).
+func isPlaceholder(s string) bool {
+	_, ok := config.IsPlaceholder(s)
+	return ok
 }
 
 func newConfigSchema() *cobra.Command {

@@ -68,7 +68,7 @@ func TestMigrateValuesFiles(t *testing.T) {
 
 	report := filepath.Join(dir, "r.md")
 	unknown := filepath.Join(dir, "u.yaml")
-	require.NoError(t, os.WriteFile(unknown, []byte("surprise: {key: 1}\n"), 0o644))
+	require.NoError(t, os.WriteFile(unknown, []byte("surprise: {key: 1}\ninventory: {replicaCount: 2}\n"), 0o644))
 	_, stderr, err := run(t, "migrate", "helm-values", "-f", unknown, "--strict", "--report", report)
 	assert.Equal(t, 2, exitCode(err))
 	assert.ErrorContains(t, err, "surprise.key")
@@ -106,4 +106,41 @@ func TestMigrateErrors(t *testing.T) {
 		_, _, err := run(t, append([]string{"migrate", "helm-values"}, c.args...)...)
 		assert.ErrorContains(t, err, c.msg, c.args)
 	}
+}
+
+// TestMigrateNothingToMigrate (issue 24, item 1): an empty values file, an empty EMF cluster file
+// and a cluster file without root.clusterValues exit 1 and write neither output nor report.
+func TestMigrateNothingToMigrate(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.yaml")
+	require.NoError(t, os.WriteFile(empty, nil, 0o644))
+	clusters := filepath.Join(dir, "orch-configs", "clusters")
+	require.NoError(t, os.MkdirAll(clusters, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(clusters, "empty.yaml"), nil, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(clusters, "nolist.yaml"), []byte("root: {useLocalValues: true}\nargo: {clusterDomain: x.example, project: x}\n"), 0o644))
+	out, report := filepath.Join(dir, "out.yaml"), filepath.Join(dir, "report.md")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-f", empty}, empty + " holds no values (an empty document)"},
+		{[]string{"--emf-cluster", filepath.Join(clusters, "empty.yaml")}, "the EMF cluster orch-configs/clusters/empty.yaml deploys no EIM"},
+		{[]string{"--emf-cluster", filepath.Join(clusters, "nolist.yaml"), "--format", "eim-config"}, "(it has no root.clusterValues"},
+	} {
+		stdout, _, err := run(t, append([]string{"migrate", "helm-values", "-o", out, "--report", report}, c.args...)...)
+		assert.Equal(t, 1, exitCode(err), c.args)
+		assert.ErrorContains(t, err, "nothing to migrate: ")
+		assert.ErrorContains(t, err, c.want)
+		assert.Empty(t, stdout)
+		assert.NoFileExists(t, out)
+		assert.NoFileExists(t, report)
+	}
+}
+
+// TestMigrateSummaryNamesLostWorkflows (issue 24, item 8): the summary line on standard error
+// names the out-of-band (AMT) workflow a cluster ran that the target does not provide.
+func TestMigrateSummaryNamesLostWorkflows(t *testing.T) {
+	_, stderr, err := run(t, "migrate", "helm-values", "--emf-cluster", filepath.Join(emfRoot(t), "orch-configs", "clusters", "dev.yaml"), "-o", filepath.Join(t.TempDir(), "v.yaml"))
+	require.NoError(t, err)
+	assert.Contains(t, stderr, "workflow(s) the legacy deployment ran that the target does not provide: Out-of-band management (Intel vPro/AMT)")
 }

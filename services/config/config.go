@@ -37,9 +37,23 @@ type Config struct {
 	// API configures the northbound REST API (module api): the legacy apiv2 operations, the
 	// project endpoints and the orchestrator feature endpoint.
 	API API `yaml:"api"`
+	// Tenancy chooses between one project created at start (single tenancy) and projects created
+	// through the API (multi-tenancy, the default).
+	Tenancy Tenancy `yaml:"tenancy"`
 	// Deprecations lists the deprecated keys loading found and moved to their replacements;
 	// `eim config validate` prints them and `eim serve` logs them.
 	Deprecations []provider.Deprecation `yaml:"-"`
+	// Placeholders lists the NEEDS-INPUT placeholders loading found and, with
+	// Options.AllowPlaceholders, accepted; without it each one is a problem.
+	Placeholders []Placeholder `yaml:"-"`
+}
+
+// Tenancy configures whether the deployment serves one project or many.
+type Tenancy struct {
+	// DefaultProject names a project created at start when set (single tenancy, as the legacy
+	// single-tenancy profile ran): a lower-case name of letters, digits and '-', at most 63
+	// characters. Empty, the default: multi-tenancy, projects are created through the API.
+	DefaultProject string `yaml:"defaultProject,omitempty" jsonschema:"maxLength=63,pattern=^[a-z0-9-]+$"`
 }
 
 // Listen holds the addresses the process listens on, as host:port.

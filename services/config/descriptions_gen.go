@@ -186,6 +186,7 @@ func descriptions() map[string]string {
 		"github.com/eim-byoi/eim/services/config.Config.Providers":                        "selects and configures one provider per kind; an absent kind uses its embedded default where the binary has one",
 		"github.com/eim-byoi/eim/services/config.Config.Startup":                          "bounds how long startup and shutdown may take",
 		"github.com/eim-byoi/eim/services/config.Config.Target":                           "selects the modules this process runs: all (every module built in), a profile (onboarding, day2, observability) or a comma-separated module list",
+		"github.com/eim-byoi/eim/services/config.Config.Tenancy":                          "chooses between one project created at start (single tenancy) and projects created through the API (multi-tenancy, the default)",
 		"github.com/eim-byoi/eim/services/config.Inventory.Address":                       "the inventory's gRPC address (host:port) for a process whose target does not include the inventory module (a split deployment); empty when the inventory runs in this process",
 		"github.com/eim-byoi/eim/services/config.Inventory.Credentials":                   "the OAuth2 client credentials this process presents to a remote inventory: a service account of the identity provider holding ServiceRole",
 		"github.com/eim-byoi/eim/services/config.Inventory.ServiceRole":                   "the role a token must carry to call the inventory's gRPC API from another process (modules in the same process call it directly)",
@@ -202,5 +203,6 @@ func descriptions() map[string]string {
 		"github.com/eim-byoi/eim/services/config.ServiceCredentials.ClientSecret":         "its secret, as a secret reference",
 		"github.com/eim-byoi/eim/services/config.Startup.ShutdownTimeout":                 "bounds stopping the modules and closing the providers",
 		"github.com/eim-byoi/eim/services/config.Startup.Timeout":                         "bounds opening the providers and waiting for them to be healthy",
+		"github.com/eim-byoi/eim/services/config.Tenancy.DefaultProject":                  "names a project created at start when set (single tenancy, as the legacy single-tenancy profile ran): a lower-case name of letters, digits and '-', at most 63 characters. Empty, the default: multi-tenancy, projects are created through the API",
 	}
 }

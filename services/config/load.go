@@ -43,6 +43,10 @@ type Options struct {
 	// Sources holds one adapter registry per provider kind, matched by Kind(); a kind without
 	// one has no adapters in this binary.
 	Sources []provider.ConfigSource
+	// AllowPlaceholders accepts NEEDS-INPUT placeholders (a draft, as `eim config validate
+	// --allow-placeholders` checks one): they are listed in Config.Placeholders instead of being
+	// problems. eim serve never sets it.
+	AllowPlaceholders bool
 }
 
 // Limits on a configuration document, so that a hostile or mistaken file fails at once with
@@ -109,6 +113,10 @@ func Load(data []byte, opts Options) (*Config, error) {
 		}
 	}
 	ps.List, ps.Omitted = d.Problems(), d.Omitted()
+	if !d.Stopped() {
+		cfg.Placeholders = findPlaceholders(root, d)
+		ps.List = placeholderProblems(ps.List, cfg.Placeholders, opts.AllowPlaceholders)
+	}
 	if len(ps.List) > 0 {
 		ps.Sort()
 		return cfg, ps

@@ -11,7 +11,10 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
-var targetPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*$`)
+var (
+	targetPattern  = regexp.MustCompile(`^[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*$`)
+	projectPattern = regexp.MustCompile(`^[a-z0-9-]{1,63}$`)
+)
 
 // Validate checks the configuration without I/O and returns every problem found, as a
 // provider.ValidationError naming each field and its fix. Whether the target names known
@@ -34,6 +37,9 @@ func (c *Config) Validate() error {
 	validateProviders(&v, &c.Providers)
 	c.Inventory.validate(&v)
 	c.API.validate(&v)
+	v.Check(c.Tenancy.DefaultProject == "" || projectPattern.MatchString(c.Tenancy.DefaultProject), "tenancy.defaultProject",
+		fmt.Sprintf("%q is not a project name", c.Tenancy.DefaultProject),
+		"use 1 to 63 lower-case letters, digits and '-', e.g. default; or leave it empty for multi-tenancy")
 	validateSecretRefs(&v, c)
 	return v.Err()
 }
