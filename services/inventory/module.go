@@ -9,6 +9,7 @@ package inventory
 
 import (
 	"context"
+	"fmt"
 	"slices"
 
 	"google.golang.org/grpc/codes"
@@ -30,6 +31,8 @@ func Schema() storage.Schema { return store.Schema() }
 type Module struct {
 	server *Server
 	db     *storage.DB
+	// defaultProject is created at start when set (tenancy.defaultProject).
+	defaultProject string
 }
 
 var (
@@ -49,11 +52,11 @@ func Factory(deps module.Deps) (module.Module, error) {
 		return nil, err
 	}
 	m := &Module{server: &Server{store: st}, db: deps.Storage}
+	role := config.DefaultServiceRole
+	if deps.Config != nil {
+		role, m.defaultProject = deps.Config.Inventory.ServiceRole, deps.Config.Tenancy.DefaultProject
+	}
 	if deps.GRPC != nil {
-		role := config.DefaultServiceRole
-		if deps.Config != nil {
-			role = deps.Config.Inventory.ServiceRole
-		}
 		var v identity.TokenVerifier
 		if deps.Identity != nil {
 			v = deps.Identity
@@ -67,8 +70,24 @@ func Factory(deps module.Deps) (module.Module, error) {
 // InventoryClient returns the in-process client.
 func (m *Module) InventoryClient() inventoryv1.InventoryServiceClient { return Local(m.server) }
 
-// Start does nothing: the gRPC service is served by the process's server.
-func (m *Module) Start(context.Context) error { return nil }
+// Start creates tenancy.defaultProject when it is set and does not exist yet (single tenancy);
+// the gRPC service is served by the process's server.
+func (m *Module) Start(ctx context.Context) error {
+	if m.defaultProject == "" {
+		return nil
+	}
+	_, err := m.server.store.GetProject(ctx, m.defaultProject)
+	if provider.CodeOf(err) == provider.NotFound {
+		_, err = m.server.store.CreateProject(ctx, m.defaultProject, "the default project (tenancy.defaultProject)", "")
+		if provider.CodeOf(err) == provider.AlreadyExists {
+			return nil // another replica created it meanwhile
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("tenancy.defaultProject %q: %w", m.defaultProject, err)
+	}
+	return nil
+}
 
 // Stop does nothing: the process's server drains the calls.
 func (m *Module) Stop(context.Context) error { return nil }

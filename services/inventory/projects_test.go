@@ -9,7 +9,11 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
+	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/inventory"
+	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -93,4 +97,22 @@ func testKindChecks(t *testing.T, b *bed) {
 	require.NoError(t, err, "the region is still there")
 	_, err = b.client.DeleteResource(ctx, &inventoryv1.DeleteResourceRequest{TenantId: ten, ResourceId: id, Kind: kindRegion})
 	require.NoError(t, err)
+}
+
+// TestDefaultProjectIsCreatedAtStart: with tenancy.defaultProject, starting the module creates
+// the project once; starting again (another replica, a restart) keeps it.
+func TestDefaultProjectIsCreatedAtStart(t *testing.T) {
+	db := openDB(t, "sqlite")
+	cfg := config.Default()
+	cfg.Tenancy.DefaultProject = "default"
+	var ids []string
+	for range 2 {
+		m, err := inventory.Factory(module.Deps{Set: kinds.Set{Storage: db}, Config: cfg})
+		require.NoError(t, err)
+		require.NoError(t, m.Start(context.Background()))
+		p, err := m.(*inventory.Module).InventoryClient().GetProject(context.Background(), &inventoryv1.GetProjectRequest{NameOrId: "default"})
+		require.NoError(t, err)
+		ids = append(ids, p.GetProject().GetId())
+	}
+	assert.Equal(t, ids[0], ids[1], "the project is created once")
 }
