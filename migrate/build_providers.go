@@ -209,12 +209,13 @@ func (b *builder) issuer(legacy, base string) string {
 		b.notef("identity: issuer %s is the realm's public URL, which tokens carry in iss; the discovery document is still read from the in-cluster URL the legacy services used (%s)", iss, firstSet(legacy, base))
 		return iss
 	}
+	kept := " (kept as discoveryURL)" // identity keeps the realm URL of oidc_server_url as discoveryURL
 	if legacy == "" {
-		legacy = strings.TrimSuffix(base, "/") + "/realms/" + realm
+		legacy, kept = strings.TrimSuffix(base, "/")+"/realms/"+realm, ""
 	}
 	if inCluster(legacy) {
 		return b.need("providers.identity.config.issuer", fmt.Sprintf("the issuer your tokens carry (their iss claim), e.g. https://keycloak.<your domain>/realms/%s: "+
-			"the legacy services read the realm at %s, an in-cluster address tokens do not carry (kept as discoveryURL), and no cluster domain names its public URL", realm, legacy))
+			"the legacy services read the realm at %s, an in-cluster address tokens do not carry%s, and no cluster domain names its public URL", realm, legacy, kept))
 	}
 	b.notef("identity: issuer is the legacy realm URL %s; set it to the URL in your tokens' iss claim if that differs", legacy)
 	return legacy

@@ -87,3 +87,26 @@ postgresql-secrets: {host: '${DB_HOST}'}
 	}
 	assert.Equal(t, "otel.example.com:4318", lookupAny(v, "global", "tracing", "endpoint"), "host:port without a scheme is a sound host")
 }
+
+// TestIssuerPlaceholderClaimsOnlyWhatIsWritten: the issuer placeholder says the legacy realm
+// URL is kept as discoveryURL only when the output has one (a chart that gave only keycloakUrl,
+// such as credentials, has none), in both formats and for every golden input.
+func TestIssuerPlaceholderClaimsOnlyWhatIsWritten(t *testing.T) {
+	for _, c := range goldenCases(t) {
+		for _, f := range Formats() {
+			res, err := Translate(c.in, f)
+			if err != nil {
+				continue // nothing to migrate: TestGolden checks the error
+			}
+			out := string(res.Output)
+			if strings.Contains(out, "(kept as discoveryURL)") {
+				assert.Contains(t, out, "discoveryURL: ", "%s (%s)", c.name, f)
+			}
+		}
+	}
+	res := translate(t, Input{Sources: []Source{{Name: "credentials.yaml", Chart: "credentials",
+		Data: []byte("params: {keycloakUrl: http://platform-keycloak.orch-platform:8080}\n")}}}, EIMConfig)
+	issuer := needsFor(t, res.Report, "providers.identity.config.issuer")
+	assert.Contains(t, issuer, "an in-cluster address tokens do not carry, and no cluster domain names its public URL")
+	assert.NotContains(t, string(res.Output), "discoveryURL")
+}

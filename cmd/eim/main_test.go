@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -114,8 +115,19 @@ type served struct {
 // ready.
 func startServe(t *testing.T, dataDir string) *served {
 	t.Helper()
-	p := &served{bin: buildEIM(t), dataDir: dataDir, lines: make(chan string, 1000)}
-	p.cmd = exec.Command(p.bin, "serve")
+	return startEIM(t, buildEIM(t), dataDir, "serve")
+}
+
+// readyWithin bounds how long a started process may take to answer /readyz 200.
+const readyWithin = 30 * time.Second
+
+// startEIM runs bin with args (listening on loopback port 0, with dataDir) until /readyz
+// answers 200, failing the test with the log and the last readiness report if the process
+// exits first or is not ready within readyWithin.
+func startEIM(t *testing.T, bin, dataDir string, args ...string) *served {
+	t.Helper()
+	p := &served{bin: bin, dataDir: dataDir, lines: make(chan string, 10000)}
+	p.cmd = exec.Command(p.bin, args...)
 	p.cmd.Env = p.env()
 	stderr, err := p.cmd.StderrPipe()
 	require.NoError(t, err)
@@ -123,38 +135,72 @@ func startServe(t *testing.T, dataDir string) *served {
 	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
 	go func() {
 		s := bufio.NewScanner(stderr)
+		s.Buffer(make([]byte, 64<<10), 1<<20)
 		for s.Scan() {
 			p.lines <- s.Text()
 		}
 		close(p.lines)
 	}()
-	for p.addr == "" {
+	deadline := time.After(readyWithin)
+	poll := time.NewTicker(50 * time.Millisecond)
+	defer poll.Stop()
+	last := "no answer yet"
+	for {
 		select {
 		case l, ok := <-p.lines:
-			require.True(t, ok, "process exited early: %v", p.logs)
+			require.True(t, ok, "eim %s exited before it was ready:\n%s", strings.Join(args, " "), strings.Join(p.logs, "\n"))
 			p.logs = append(p.logs, l)
 			var rec struct{ Msg, HTTP string }
-			if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "listening" {
+			if p.addr == "" && json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "listening" {
 				p.addr = rec.HTTP
 			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("no listening line: %v", p.logs)
+		case <-poll.C:
+			if p.addr == "" {
+				continue
+			}
+			code, body := p.get("/readyz")
+			if code == http.StatusOK {
+				return p
+			}
+			last = fmt.Sprintf("%d %s", code, body)
+		case <-deadline:
+			t.Fatalf("eim %s: /readyz not 200 within %s (last: %s):\n%s", strings.Join(args, " "), readyWithin, last, strings.Join(p.logs, "\n"))
 		}
 	}
-	require.Eventually(t, func() bool {
-		resp, err := http.Get("http://" + p.addr + "/readyz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	}, 10*time.Second, 50*time.Millisecond)
-	return p
+}
+
+// get returns the status and body of GET path on the process's HTTP listener (0 and the
+// error when the request fails).
+func (p *served) get(path string) (int, string) { return p.getWithToken(path, "") }
+
+// getWithToken is get with a bearer token, when token is not empty.
+func (p *served) getWithToken(path, token string) (int, string) {
+	req, err := http.NewRequest(http.MethodGet, "http://"+p.addr+path, nil)
+	if err != nil {
+		return 0, err.Error()
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error()
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err.Error()
+	}
+	return resp.StatusCode, string(b)
 }
 
 // env is the environment of the process and of commands run beside it.
-func (p *served) env() []string {
-	return append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0", "EIM_DATADIR="+p.dataDir)
+func (p *served) env() []string { return serveEnv(p.dataDir) }
+
+// serveEnv is the environment of an eim process under test: loopback listeners on port 0 and
+// dataDir.
+func serveEnv(dataDir string) []string {
+	return append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0", "EIM_DATADIR="+dataDir)
 }
 
 // waitFor reads the log until a line containing s.
