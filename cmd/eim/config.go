@@ -33,8 +33,10 @@ accepts them (a draft) and prints each as a warning. eim serve always refuses th
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := config.LoadFile(file, config.Options{Environ: os.Environ(), Sources: process.ConfigSources(), AllowPlaceholders: allowPlaceholders})
+			var unbuilt error
 			if err == nil && !isPlaceholder(cfg.Target) {
 				_, err = module.EIM().Resolve(cfg.Target, func(string) bool { return true })
+				_, unbuilt = module.EIM().Resolve(cfg.Target, process.Built)
 				if err != nil {
 					err = fmt.Errorf("%s: target: %w", file, err)
 				}
@@ -49,6 +51,9 @@ accepts them (a draft) and prints each as a warning. eim serve always refuses th
 			}
 			for _, d := range cfg.Deprecations {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s: %s\n", file, d)
+			}
+			if unbuilt != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: target: %v (warning: valid, but eim serve of this binary refuses it)\n", file, unbuilt)
 			}
 			for _, p := range cfg.Placeholders {
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s:%s (warning: --allow-placeholders)\n", file, p)

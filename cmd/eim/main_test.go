@@ -57,9 +57,14 @@ func TestConfigValidate(t *testing.T) {
 	assert.EqualError(t, err, bad+": 3 problem(s)")
 
 	good := writeFile(t, "target: day2\nlisten: {http: ':8080', grpc: ':9090'}\n")
-	stdout, _, err := run(t, "config", "validate", "-f", good)
+	stdout, stderr, err := run(t, "config", "validate", "-f", good)
 	require.NoError(t, err)
 	assert.Equal(t, good+": valid\n", stdout)
+	assert.Contains(t, stderr, good+`: target: module "maintenance" is declared but not built into this binary (warning: valid, but eim serve of this binary refuses it)`)
+	built := writeFile(t, "target: inventory,api\n")
+	_, stderr, err = run(t, "config", "validate", "-f", built)
+	require.NoError(t, err)
+	assert.Empty(t, stderr)
 
 	unsat := writeFile(t, "target: api\n")
 	_, _, err = run(t, "config", "validate", "-f", unsat)

@@ -31,6 +31,9 @@ func NewLogger(w io.Writer, cfg *config.Config, r *Redactor) *slog.Logger {
 // environment and the adapters built into this binary.
 func LoadConfig(path string) (*config.Config, error) { return bootstrap.LoadConfig(path) }
 
+// Built reports whether module name is built into this binary.
+func Built(name string) bool { return bootstrap.DefaultModules()[name] != nil }
+
 // ConfigSources returns the adapter registries built into this binary.
 func ConfigSources() []provider.ConfigSource { return kinds.Sources() }
 
