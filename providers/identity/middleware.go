@@ -64,7 +64,7 @@ func BearerToken(header string) (string, error) {
 func HTTPMiddleware(v TokenVerifier) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			p, err := authenticateHeaders(r.Context(), v, r.Header.Values("Authorization"))
+			p, err := AuthenticateHTTP(r, v)
 			if err != nil {
 				writeAuthError(w, err)
 				return
@@ -72,6 +72,13 @@ func HTTPMiddleware(v TokenVerifier) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(NewContext(r.Context(), p)))
 		})
 	}
+}
+
+// AuthenticateHTTP verifies the bearer token of an HTTP request (exactly one Authorization
+// header) and returns its Principal: what HTTPMiddleware does, for handlers that authenticate
+// per route. Its errors are Unauthenticated, or Unavailable when the issuer's keys are.
+func AuthenticateHTTP(r *http.Request, v TokenVerifier) (*Principal, error) {
+	return authenticateHeaders(r.Context(), v, r.Header.Values("Authorization"))
 }
 
 // authenticateHeaders authenticates the values of every Authorization header of a request:

@@ -77,17 +77,9 @@ func (a *authorizer) denied(project string, read bool) error {
 
 // authenticate verifies the request's bearer token; exactly one Authorization header.
 func (a *authorizer) authenticate(r *http.Request) (*identity.Principal, error) {
-	vals := r.Header.Values("Authorization")
-	if len(vals) != 1 {
-		return nil, provider.Errorf(provider.Unauthenticated, "send one Authorization: Bearer <token> header")
-	}
-	tok, err := identity.BearerToken(vals[0])
-	if err != nil {
-		return nil, err
-	}
-	p, err := a.verifier.Verify(r.Context(), tok)
+	p, err := identity.AuthenticateHTTP(r, a.verifier)
 	if err != nil && provider.CodeOf(err) != provider.Unavailable {
-		return nil, provider.Errorf(provider.Unauthenticated, "the bearer token is not valid")
+		return nil, provider.Errorf(provider.Unauthenticated, "send one Authorization: Bearer <token> header with a valid token")
 	}
 	return p, err
 }

@@ -3,18 +3,15 @@ package api
 import (
 	"bytes"
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+
 	"github.com/eim-byoi/eim/providers/provider"
 )
-
-// errTooLarge is the error of a body over the limit.
-var errTooLarge = errors.New("request body too large")
 
 // emptyBodyKey marks, in a request's context, a request that sent no body.
 type emptyBodyKey struct{}
@@ -38,7 +35,9 @@ func readBody(r *http.Request, limit int) (*http.Request, error) {
 		}
 	}
 	if len(raw) > limit {
-		return nil, fmt.Errorf("%w: larger than %d bytes (api.maxBodyBytes)", errTooLarge, limit)
+		// 413, as the legacy API answered a body over its limit.
+		return nil, &runtime.HTTPStatusError{HTTPStatus: http.StatusRequestEntityTooLarge,
+			Err: provider.GRPCError(provider.Errorf(provider.InvalidArgument, "body: request body too large: larger than %d bytes (api.maxBodyBytes)", limit))}
 	}
 	if !utf8.Valid(raw) || !printable(string(raw)) {
 		return nil, provider.Errorf(provider.InvalidArgument, "request body contains non printable characters")
@@ -58,14 +57,4 @@ func printable(s string) bool {
 		}
 	}
 	return true
-}
-
-// writeInputError answers a request readBody refused: 413 for a body over the limit (as the
-// legacy API), 400 otherwise.
-func writeInputError(w http.ResponseWriter, err error) {
-	if errors.Is(err, errTooLarge) {
-		writeJSON(w, http.StatusRequestEntityTooLarge, errorBody{Code: "InvalidArgument", Message: "body: " + err.Error()})
-		return
-	}
-	writeError(w, err)
 }

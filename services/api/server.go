@@ -136,7 +136,7 @@ const (
 func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 	r, err := readBody(r, s.limit)
 	if err != nil {
-		writeInputError(w, err)
+		writeError(w, err)
 		return
 	}
 	path := r.URL.Path

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"context"
 	"crypto/tls"
 
 	"google.golang.org/grpc"
@@ -49,4 +50,20 @@ func Dial(address string, tlsConfig *tls.Config, creds credentials.PerRPCCredent
 		return nil, provider.Errorf(provider.InvalidArgument, "inventory.address %q: %v", address, err)
 	}
 	return &Remote{InventoryServiceClient: inventoryv1.NewInventoryServiceClient(conn), conn: conn}, nil
+}
+
+// EnsureProject returns project name, creating it (with description) when it does not exist;
+// created says whether this call created it. A project created meanwhile by another caller is
+// read back rather than an error.
+func EnsureProject(ctx context.Context, c Client, name, description string) (p *inventoryv1.Project, created bool, err error) {
+	got, err := c.GetProject(ctx, &inventoryv1.GetProjectRequest{NameOrId: name})
+	if provider.CodeOf(err) != provider.NotFound {
+		return got.GetProject(), false, err
+	}
+	made, err := c.CreateProject(ctx, &inventoryv1.CreateProjectRequest{Name: name, Description: description})
+	if provider.CodeOf(err) == provider.AlreadyExists {
+		got, err = c.GetProject(ctx, &inventoryv1.GetProjectRequest{NameOrId: name})
+		return got.GetProject(), false, err
+	}
+	return made.GetProject(), err == nil, err
 }

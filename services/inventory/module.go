@@ -76,14 +76,7 @@ func (m *Module) Start(ctx context.Context) error {
 	if m.defaultProject == "" {
 		return nil
 	}
-	_, err := m.server.store.GetProject(ctx, m.defaultProject)
-	if provider.CodeOf(err) == provider.NotFound {
-		_, err = m.server.store.CreateProject(ctx, m.defaultProject, "the default project (tenancy.defaultProject)", "")
-		if provider.CodeOf(err) == provider.AlreadyExists {
-			return nil // another replica created it meanwhile
-		}
-	}
-	if err != nil {
+	if _, _, err := EnsureProject(ctx, m.InventoryClient(), m.defaultProject, "the default project (tenancy.defaultProject)"); err != nil {
 		return fmt.Errorf("tenancy.defaultProject %q: %w", m.defaultProject, err)
 	}
 	return nil

@@ -74,19 +74,13 @@ func project(ctx context.Context, set kinds.Set, log *slog.Logger, nameOrID stri
 		return "", false, err
 	}
 	inv := m.(module.InventoryProvider).InventoryClient()
-	got, err := inv.GetProject(ctx, &inventoryv1.GetProjectRequest{NameOrId: nameOrID})
-	if err == nil {
-		return got.GetProject().GetId(), false, nil
-	}
-	if provider.CodeOf(err) != provider.NotFound || !create {
+	if !create {
+		got, err := inv.GetProject(ctx, &inventoryv1.GetProjectRequest{NameOrId: nameOrID})
 		if provider.CodeOf(err) == provider.NotFound {
 			return "", false, provider.Errorf(provider.NotFound, "project %q does not exist: add --create to create it", nameOrID)
 		}
-		return "", false, err
+		return got.GetProject().GetId(), false, err
 	}
-	made, err := inv.CreateProject(ctx, &inventoryv1.CreateProjectRequest{Name: nameOrID})
-	if err != nil {
-		return "", false, err
-	}
-	return made.GetProject().GetId(), true, nil
+	p, created, err := inventory.EnsureProject(ctx, inv, nameOrID, "")
+	return p.GetId(), created, err
 }
