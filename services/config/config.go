@@ -37,6 +37,9 @@ type Config struct {
 	// API configures the northbound REST API (module api): the legacy apiv2 operations, the
 	// project endpoints and the orchestrator feature endpoint.
 	API API `yaml:"api"`
+	// Southbound configures the TLS listener the edge-node agents call (host, maintenance and
+	// onboarding managers).
+	Southbound Southbound `yaml:"southbound"`
 	// Tenancy chooses between one project created at start (single tenancy) and projects created
 	// through the API (multi-tenancy, the default).
 	Tenancy Tenancy `yaml:"tenancy"`
@@ -208,12 +211,13 @@ const DefaultServiceRole = "eim-service"
 // listeners, a data directory under the working directory and JSON logs.
 func Default() *Config {
 	return &Config{
-		Target:    "all",
-		Listen:    Listen{HTTP: "127.0.0.1:8080", GRPC: "127.0.0.1:9090"},
-		DataDir:   ".data",
-		Log:       Log{Level: "info", Format: "json"},
-		Inventory: Inventory{ServiceRole: DefaultServiceRole},
-		API:       API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
+		Target:     "all",
+		Listen:     Listen{HTTP: "127.0.0.1:8080", GRPC: "127.0.0.1:9090"},
+		DataDir:    ".data",
+		Log:        Log{Level: "info", Format: "json"},
+		Inventory:  Inventory{ServiceRole: DefaultServiceRole},
+		API:        API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
+		Southbound: defaultSouthbound(),
 		Startup: Startup{
 			Timeout:         provider.Duration(60 * time.Second),
 			ShutdownTimeout: provider.Duration(20 * time.Second),

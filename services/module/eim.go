@@ -12,9 +12,9 @@ func EIM() *Graph {
 		{Name: Inventory, Uses: []string{"storage", "messaging"}},
 		{Name: API, Requires: []string{Inventory}, Uses: []string{"identity"}},
 		{Name: Onboarding, Requires: []string{Inventory}, Uses: []string{"identity", "secrets"},
-			Needs: map[string][]provider.Capability{"identity": {ClientIssuer}}},
-		{Name: HostMgr, Requires: []string{Inventory}, Uses: []string{"identity"}},
-		{Name: Maintenance, Requires: []string{Inventory}, Uses: []string{"identity"}},
+			Needs: map[string][]provider.Capability{"identity": {ClientIssuer}}, Southbound: true},
+		{Name: HostMgr, Requires: []string{Inventory}, Uses: []string{"identity"}, Southbound: true},
+		{Name: Maintenance, Requires: []string{Inventory}, Uses: []string{"identity"}, Southbound: true},
 		{Name: OSResource, Requires: []string{Inventory}, Uses: []string{"storage"}},
 		{Name: Tenant, Requires: []string{Inventory}, Uses: []string{"identity", "secrets"}},
 	}, map[string][]string{

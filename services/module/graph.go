@@ -27,6 +27,8 @@ type Descriptor struct {
 	Requires []string                         // modules started before it, in the same process
 	Uses     []string                         // provider kinds: identity, secrets, storage, messaging
 	Needs    map[string][]provider.Capability // optional capabilities, by provider kind
+	// Southbound marks a module serving the edge-node agents on the southbound listener.
+	Southbound bool
 }
 
 // Graph is a validated set of module descriptors and named profiles.

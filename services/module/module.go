@@ -15,6 +15,7 @@ import (
 	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/internal/southbound"
 )
 
 // Module is a running EIM module. Start returns once the module serves; background work goes
@@ -41,6 +42,9 @@ type Deps struct {
 	// Inventory reaches the inventory: in process when the inventory module runs here, over gRPC
 	// to inventory.address otherwise; nil for the inventory module itself.
 	Inventory inventoryv1.InventoryServiceClient
+	// Southbound is where the modules that serve the edge-node agents (Descriptor.Southbound)
+	// register their gRPC services; nil for the others.
+	Southbound *southbound.Server
 }
 
 // InventoryProvider is implemented by the inventory module: bootstrap hands its in-process

@@ -15,9 +15,11 @@ import (
 	"sync/atomic"
 
 	"github.com/eim-byoi/eim/providers/kinds"
+	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/logging"
+	"github.com/eim-byoi/eim/services/internal/southbound"
 	"github.com/eim-byoi/eim/services/module"
 )
 
@@ -46,6 +48,8 @@ type App struct {
 	lifetime  context.Context // ends at Shutdown: the providers' background work stops with it
 	end       context.CancelFunc
 	closers   []func() error // connections to other processes, closed after the modules stop
+	sources   provider.SecretSources
+	south     *southbound.Server // nil unless a module serves the agents
 	stopping  atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
@@ -110,6 +114,10 @@ func (a *App) start(ctx context.Context, opts Options, mods []module.Descriptor)
 	if err := a.remoteInventory(ctx, opts, &deps, mods); err != nil {
 		return err
 	}
+	if err := a.newSouthbound(ctx, opts, mods); err != nil {
+		return err
+	}
+	deps.Southbound = a.south
 	return a.startModules(ctx, opts, deps, mods)
 }
 

@@ -71,6 +71,7 @@ func (a *App) resolveRest(ctx context.Context, opts Options, src provider.Secret
 			src.Store = r
 		}
 	}
+	a.sources = src
 	return resolveRefs(ctx, opts, src, func(path string) bool { return !underSecrets(path) })
 }
 

@@ -29,9 +29,12 @@ type RunOptions struct {
 	// HTTPListener and GRPCListener, when set, are used instead of listening on
 	// Config.Listen (tests pass listeners on 127.0.0.1:0).
 	HTTPListener, GRPCListener net.Listener
-	Kinds                      []kinds.Kind
-	Graph                      *module.Graph
-	Modules                    map[string]module.Factory
+	// SouthboundListener and PlaintextListener, when set, are used instead of listening on
+	// Config.Southbound's addresses.
+	SouthboundListener, PlaintextListener net.Listener
+	Kinds                                 []kinds.Kind
+	Graph                                 *module.Graph
+	Modules                               map[string]module.Factory
 }
 
 // Run serves until ctx is done: it listens, answers /healthz at once and /readyz with 503
@@ -56,6 +59,14 @@ func Run(ctx context.Context, o RunOptions) error {
 		return fmt.Errorf("startup: %w", err)
 	}
 	srv.serveGRPC(grpcLn)
+	sb := app.Southbound()
+	if sb != nil {
+		if err := serveSouthbound(o, sb); err != nil {
+			shutdownServer(srv, o.Config)
+			_ = app.Shutdown(context.Background())
+			return fmt.Errorf("startup: %w", err)
+		}
+	}
 	srv.setApp(app)
 	o.Logger.Info("ready")
 	go srv.followReadiness(ctx, app)
@@ -63,6 +74,9 @@ func Run(ctx context.Context, o RunOptions) error {
 	o.Logger.Info("shutting down", "cause", context.Cause(ctx).Error())
 	sctx, cancel := context.WithTimeout(context.Background(), o.Config.Startup.ShutdownTimeout.Std())
 	defer cancel()
+	if sb != nil {
+		sb.Stop(sctx)
+	}
 	srv.stop(sctx)
 	err = app.Shutdown(sctx)
 	o.Logger.Info("shutdown complete")
