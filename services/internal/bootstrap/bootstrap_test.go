@@ -138,16 +138,18 @@ func (f *fixture) options(cfg *config.Config) Options {
 	}
 }
 
-func testConfig(target string) *config.Config {
+func testConfig(t testing.TB, target string) *config.Config {
 	cfg := config.Default()
 	cfg.Target = target
+	cfg.DataDir = t.TempDir()
+	cfg.Southbound.Address = "127.0.0.1:0"
 	cfg.Startup.Timeout = provider.Duration(5 * time.Second)
 	return cfg
 }
 
 func TestStartOrderAndReverseShutdown(t *testing.T) {
 	f := newFixture()
-	app, err := Start(context.Background(), f.options(testConfig("inventory,api")))
+	app, err := Start(context.Background(), f.options(testConfig(t, "inventory,api")))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"open secrets", "open storage", "open identity", "open messaging", "start inventory", "start api"}, f.rec.list())
 	assert.True(t, app.Readiness(context.Background()).Ready)
@@ -164,7 +166,7 @@ func TestStartOrderAndReverseShutdown(t *testing.T) {
 func TestRollbackOnPartialFailure(t *testing.T) {
 	f := newFixture()
 	f.openErr["identity"] = provider.Errorf(provider.Unauthenticated, "bad admin credentials")
-	_, err := Start(context.Background(), f.options(testConfig("inventory")))
+	_, err := Start(context.Background(), f.options(testConfig(t, "inventory")))
 	require.Error(t, err)
 	assert.Equal(t, provider.Unauthenticated, provider.CodeOf(err))
 	assert.Contains(t, err.Error(), "open identity provider (providers.identity): bad admin credentials")
@@ -174,7 +176,7 @@ func TestRollbackOnPartialFailure(t *testing.T) {
 func TestRollbackWhenModuleFails(t *testing.T) {
 	f := newFixture()
 	f.modErr["api"] = errors.New("port in use")
-	_, err := Start(context.Background(), f.options(testConfig("inventory,api")))
+	_, err := Start(context.Background(), f.options(testConfig(t, "inventory,api")))
 	require.ErrorContains(t, err, "start module api: port in use")
 	assert.Equal(t, []string{"start inventory", "start api", "stop inventory", "close messaging", "close identity", "close storage", "close secrets"}, f.rec.list()[4:],
 		"a module that failed to start is not stopped; the rest is undone in reverse")
@@ -182,7 +184,7 @@ func TestRollbackWhenModuleFails(t *testing.T) {
 
 func TestUnknownTargetOpensNothing(t *testing.T) {
 	f := newFixture()
-	_, err := Start(context.Background(), f.options(testConfig("inventroy")))
+	_, err := Start(context.Background(), f.options(testConfig(t, "inventroy")))
 	require.ErrorContains(t, err, `unknown target "inventroy"`)
 	assert.Empty(t, f.rec.list())
 }
@@ -190,17 +192,17 @@ func TestUnknownTargetOpensNothing(t *testing.T) {
 func TestModuleNeeds(t *testing.T) {
 	t.Run("missing capability", func(t *testing.T) {
 		f := newFixture()
-		_, err := Start(context.Background(), f.options(testConfig("onboarding")))
+		_, err := Start(context.Background(), f.options(testConfig(t, "onboarding")))
 		assert.Equal(t, provider.FailedPrecondition, provider.CodeOf(err))
 		assert.ErrorContains(t, err, "identity provider test: module onboarding needs capability ClientIssuer")
 		f2 := newFixture()
 		f2.providers["identity"].caps = provider.Capabilities{module.ClientIssuer}
-		_, err = Start(context.Background(), f2.options(testConfig("onboarding")))
+		_, err = Start(context.Background(), f2.options(testConfig(t, "onboarding")))
 		assert.NoError(t, err)
 	})
 	t.Run("missing kind", func(t *testing.T) {
 		f := newFixture()
-		opts := f.options(testConfig("inventory"))
+		opts := f.options(testConfig(t, "inventory"))
 		opts.Kinds = opts.Kinds[:1] // secrets only
 		_, err := Start(context.Background(), opts)
 		assert.ErrorContains(t, err, "module inventory needs a storage provider, and none is configured or built in: configure providers.database")
@@ -213,14 +215,14 @@ func TestWaitHealthy(t *testing.T) {
 		f := newFixture()
 		down := provider.Errorf(provider.Unavailable, "connection refused")
 		f.providers["storage"].health = []error{down, down, nil}
-		_, err := Start(context.Background(), f.options(testConfig("inventory")))
+		_, err := Start(context.Background(), f.options(testConfig(t, "inventory")))
 		require.NoError(t, err)
 		assert.Contains(t, f.logs.String(), "providers not healthy yet")
 	})
 	t.Run("times out", func(t *testing.T) {
 		f := newFixture()
 		f.providers["messaging"].health = []error{provider.Errorf(provider.Unavailable, "broker down")}
-		cfg := testConfig("inventory")
+		cfg := testConfig(t, "inventory")
 		cfg.Startup.Timeout = provider.Duration(300 * time.Millisecond)
 		_, err := Start(context.Background(), f.options(cfg))
 		assert.Equal(t, provider.Unavailable, provider.CodeOf(err))
@@ -232,7 +234,7 @@ func TestWaitHealthy(t *testing.T) {
 func TestSecretRefsResolvedInOrder(t *testing.T) {
 	f := newFixture()
 	f.providers["secrets"].secret = map[string]string{"db/app#password": "planted-from-store"}
-	cfg := testConfig("inventory")
+	cfg := testConfig(t, "inventory")
 	db := &dbSettings{Password: provider.SecretRef{Secret: "db/app#password"}}
 	cfg.Providers.Database = &config.Block{Envelope: provider.Envelope{Type: "test", Settings: db}}
 	own := &dbSettings{Password: provider.SecretRef{Env: "DB_PW"}}
@@ -256,7 +258,7 @@ func TestSecretRefsResolvedInOrder(t *testing.T) {
 func TestSecretRefFailureNamesReference(t *testing.T) {
 	f := newFixture()
 	f.providers["secrets"].secret = map[string]string{"db/app#password": "planted-from-store"}
-	cfg := testConfig("inventory")
+	cfg := testConfig(t, "inventory")
 	cfg.Providers.Database = &config.Block{Envelope: provider.Envelope{Type: "test", Settings: &dbSettings{Password: provider.SecretRef{Secret: "db/unknown#password"}}}}
 	_, err := Start(context.Background(), f.options(cfg))
 	require.Error(t, err)

@@ -23,7 +23,7 @@ func TestClientIssuerCapabilityNames(t *testing.T) {
 // issuer opens on the embedded secrets store and `eim serve` serves its discovery and JWKS.
 func TestServeEmbeddedIssuer(t *testing.T) {
 	f := newFixture()
-	cfg := testConfig("inventory,api")
+	cfg := testConfig(t, "inventory,api")
 	cfg.DataDir = t.TempDir()
 	opts := f.options(cfg)
 	httpLn, grpcLn := listenLoopback(t), listenLoopback(t)

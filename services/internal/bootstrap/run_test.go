@@ -42,7 +42,7 @@ func get(t *testing.T, url string) (int, string) {
 // clean shutdown closing the providers in reverse order when the context ends.
 func TestRunServesAndShutsDown(t *testing.T) {
 	f := newFixture()
-	opts := f.options(testConfig("inventory,hostmgr"))
+	opts := f.options(testConfig(t, "inventory,hostmgr"))
 	release := make(chan struct{})
 	inner := opts.Kinds[1].Open
 	opts.Kinds[1].Open = func(ctx context.Context, env *kinds.Env) (kinds.Opened, error) {
@@ -104,7 +104,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 
 func TestRunStartupFailureReturnsError(t *testing.T) {
 	f := newFixture()
-	opts := f.options(testConfig("inventory"))
+	opts := f.options(testConfig(t, "inventory"))
 	f.openErr["storage"] = provider.Errorf(provider.Unavailable, "connection refused")
 	httpLn, grpcLn := listenLoopback(t), listenLoopback(t)
 	err := Run(context.Background(), RunOptions{Config: opts.Config, Logger: opts.Logger, HTTPListener: httpLn, GRPCListener: grpcLn,
@@ -118,7 +118,7 @@ func TestRunStartupFailureReturnsError(t *testing.T) {
 func TestRunListenError(t *testing.T) {
 	busy := listenLoopback(t)
 	defer busy.Close()
-	cfg := testConfig("all")
+	cfg := testConfig(t, "all")
 	cfg.Listen.HTTP = busy.Addr().String()
 	err := Run(context.Background(), RunOptions{Config: cfg, Kinds: []kinds.Kind{}, Modules: nil})
 	require.ErrorContains(t, err, "listen.http: ")

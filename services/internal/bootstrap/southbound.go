@@ -6,7 +6,6 @@ import (
 	"net"
 	"path/filepath"
 
-	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/southbound"
 	"github.com/eim-byoi/eim/services/module"
@@ -19,9 +18,6 @@ func (a *App) newSouthbound(ctx context.Context, opts Options, mods []module.Des
 	if !anySouthbound(mods) {
 		return nil
 	}
-	if a.set.Identity == nil {
-		return provider.Errorf(provider.FailedPrecondition, "the southbound listener verifies the agents' tokens: configure providers.identity")
-	}
 	sb := opts.Config.Southbound
 	load, err := a.certLoader(sb, opts.Config.DataDir)
 	if err != nil {
@@ -33,7 +29,9 @@ func (a *App) newSouthbound(ctx context.Context, opts Options, mods []module.Des
 	}
 	go cert.Follow(a.lifetime, sb.TLS.ReloadInterval.Std(), a.log)
 	a.south = southbound.New(cert, sb.ProjectHeader, sb.Plaintext != "")
-	a.south.Bind(a.set.Identity)
+	if a.set.Identity != nil { // checkModuleNeeds made sure an identity provider is open
+		a.south.Bind(a.set.Identity)
+	}
 	return nil
 }
 
