@@ -9,7 +9,7 @@ import (
 	maintmgrv1 "github.com/eim-byoi/eim/api/gen/maintmgr/v1"
 )
 
-func status(t maintmgrv1.UpdateStatus_StatusType) *maintmgrv1.UpdateStatus {
+func reported(t maintmgrv1.UpdateStatus_StatusType) *maintmgrv1.UpdateStatus {
 	return &maintmgrv1.UpdateStatus{StatusType: t}
 }
 
@@ -68,7 +68,7 @@ func TestStatusTransitionsOpenAndCloseRuns(t *testing.T) {
 			poll(&maintmgrv1.UpdateStatus{StatusType: maintmgrv1.UpdateStatus_STATUS_TYPE_UP_TO_DATE, OsUpdateAvailable: "curl\nopenssl"})
 			assert.Equal(t, "curl\nopenssl", str(inst(), "osUpdateAvailable"), "the upgradable packages of the mutable OS")
 
-			poll(status(maintmgrv1.UpdateStatus_STATUS_TYPE_DOWNLOADING))
+			poll(reported(maintmgrv1.UpdateStatus_STATUS_TYPE_DOWNLOADING))
 			runs := w.runs(t, s)
 			require.Len(t, runs, 1, "downloading opens a run")
 			run := runs[0]
@@ -80,8 +80,8 @@ func TestStatusTransitionsOpenAndCloseRuns(t *testing.T) {
 			assert.Equal(t, w.policy, str(run["appliedPolicy"].(map[string]any), "resourceId"))
 			assert.Equal(t, a.inst, str(run["instance"].(map[string]any), "resourceId"))
 
-			poll(status(maintmgrv1.UpdateStatus_STATUS_TYPE_DOWNLOADED))
-			poll(status(maintmgrv1.UpdateStatus_STATUS_TYPE_STARTED))
+			poll(reported(maintmgrv1.UpdateStatus_STATUS_TYPE_DOWNLOADED))
+			poll(reported(maintmgrv1.UpdateStatus_STATUS_TYPE_STARTED))
 			runs = w.runs(t, s)
 			require.Len(t, runs, 1, "the open run advances")
 			assert.Equal(t, "Updating", str(runs[0], "status"))
@@ -104,7 +104,7 @@ func TestStatusTransitionsOpenAndCloseRuns(t *testing.T) {
 			assert.Equal(t, written, inst()["timestamps"].(map[string]any)["updatedAt"], "the same status again writes nothing")
 			assert.Len(t, w.runs(t, s), 1)
 
-			poll(status(maintmgrv1.UpdateStatus_STATUS_TYPE_STARTED))
+			poll(reported(maintmgrv1.UpdateStatus_STATUS_TYPE_STARTED))
 			fail := `{"update_log":[{"error":"dpkg: dependency problems"}]}`
 			poll(&maintmgrv1.UpdateStatus{StatusType: maintmgrv1.UpdateStatus_STATUS_TYPE_FAILED, StatusDetail: fail})
 			runs = w.runs(t, s)
@@ -115,7 +115,7 @@ func TestStatusTransitionsOpenAndCloseRuns(t *testing.T) {
 			assert.NotZero(t, num(runs[1], "endTime"))
 			assert.Equal(t, "STATUS_INDICATION_ERROR", str(inst(), "updateStatusIndicator"))
 
-			poll(status(maintmgrv1.UpdateStatus_STATUS_TYPE_UPDATED))
+			poll(reported(maintmgrv1.UpdateStatus_STATUS_TYPE_UPDATED))
 			assert.Len(t, w.runs(t, s), 2, "a completed update without an open run opens none")
 		})
 	}
