@@ -135,7 +135,11 @@ func (s *Server) plan(ctx context.Context, tenant string, in *maintmgrv1.UpdateS
 		}
 		c.newOS = os
 	}
-	avail, err := s.available(ctx, tenant, in, inst)
+	installed := inst.GetOs().GetResourceId()
+	if c.newOS != "" {
+		installed = c.newOS
+	}
+	avail, err := s.available(ctx, tenant, in, inst, installed)
 	if err != nil {
 		return c, err
 	}
@@ -147,14 +151,14 @@ func (s *Server) plan(ctx context.Context, tenant string, in *maintmgrv1.UpdateS
 
 // available is what the instance's osUpdateAvailable should say: on a mutable OS the agent's
 // list of upgradable packages; on an immutable OS the name of the newest OS image of the
-// instance's profile when it is not the installed one.
-func (s *Server) available(ctx context.Context, tenant string, in *maintmgrv1.UpdateStatus, inst *computev1.InstanceResource) (string, error) {
+// instance's profile when it is not the installed one (installed: the OS resource id).
+func (s *Server) available(ctx context.Context, tenant string, in *maintmgrv1.UpdateStatus, inst *computev1.InstanceResource, installed string) (string, error) {
 	switch inst.GetOs().GetOsType() {
 	case osv1.OsType_OS_TYPE_MUTABLE:
 		return in.GetOsUpdateAvailable(), nil
 	case osv1.OsType_OS_TYPE_IMMUTABLE:
 		latest, err := s.latestImmutable(ctx, tenant, inst.GetOs().GetProfileName())
-		if err != nil || latest == nil || latest.GetResourceId() == inst.GetOs().GetResourceId() {
+		if err != nil || latest == nil || latest.GetResourceId() == installed {
 			return "", err
 		}
 		return latest.GetName(), nil

@@ -120,3 +120,36 @@ func TestStatusTransitionsOpenAndCloseRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestImmutableUpdateInstallsTheImage follows a microvisor host through an A/B update: the
+// instance's osUpdateAvailable names the newest image of its profile, and once the agent
+// reports the update done with the new image, the instance's OS is that image and no update is
+// available any more.
+func TestImmutableUpdateInstallsTheImage(t *testing.T) {
+	s := startStack(t, "sqlite")
+	w := newWorld(t, s)
+	cur, next := immutableOS(t, s, w)
+	pol := w.create(t, s, "os_update_policy", map[string]any{"name": "pin", "updatePolicy": "UPDATE_POLICY_TARGET", "targetOsId": next})
+	n := w.node(t, s, "emt-1", w.site, cur, pol)
+	inst := func() map[string]any { return s.get(t, w.name, w.operator, "compute/instances/"+n.inst) }
+	poll := func(st *maintmgrv1.UpdateStatus) {
+		t.Helper()
+		_, err := s.poll(w.agent, n.guid, st)
+		require.NoError(t, err)
+	}
+
+	poll(upToDate)
+	assert.Equal(t, "emt-v2", str(inst(), "osUpdateAvailable"), "the newest image of the profile")
+	poll(reported(maintmgrv1.UpdateStatus_STATUS_TYPE_DOWNLOADING))
+	poll(reported(maintmgrv1.UpdateStatus_STATUS_TYPE_STARTED))
+	poll(&maintmgrv1.UpdateStatus{StatusType: maintmgrv1.UpdateStatus_STATUS_TYPE_UPDATED,
+		ProfileName: emtProfile, OsImageId: "3.0.20250717.0732"})
+	got := inst()
+	assert.Equal(t, next, str(got["os"].(map[string]any), "resourceId"), "the instance runs the installed image")
+	assert.Empty(t, str(got, "osUpdateAvailable"), "no newer image")
+	assert.Equal(t, "Update completed", str(got, "updateStatus"), "no package count on an immutable OS")
+	runs := w.runs(t, s)
+	require.Len(t, runs, 1)
+	assert.Equal(t, "OS update for emt-v1", str(runs[0], "description"))
+	assert.NotZero(t, num(runs[0], "endTime"))
+}
