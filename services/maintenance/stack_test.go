@@ -19,13 +19,17 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
 
+	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	maintmgrv1 "github.com/eim-byoi/eim/api/gen/maintmgr/v1"
 	"github.com/eim-byoi/eim/internal/testlog"
 	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/bootstrap"
+	"github.com/eim-byoi/eim/services/inventory"
+	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/process"
 	"github.com/eim-byoi/eim/test/dbtest"
 	"github.com/eim-byoi/eim/test/testenv"
@@ -39,6 +43,7 @@ type stack struct {
 	agent  maintmgrv1.MaintmgrServiceClient
 	logs   *testlog.Buffer
 	pgDB   *pgDatabase // set on PostgreSQL
+	grpc   string      // the gRPC listener's address (the inventory's API)
 	client *http.Client
 }
 
@@ -49,7 +54,7 @@ type pgDatabase struct {
 	runtime string
 }
 
-func listenLoopback(t *testing.T) net.Listener {
+func listenLoopback(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -57,7 +62,7 @@ func listenLoopback(t *testing.T) net.Listener {
 }
 
 // startStack runs the process over SQLite or PostgreSQL until the test ends.
-func startStack(t *testing.T, dialect string) *stack {
+func startStack(t testing.TB, dialect string) *stack {
 	t.Helper()
 	dir := t.TempDir()
 	doc := fmt.Sprintf("target: inventory,api,maintenance\ndataDir: %s\nlog: {level: warn}\n", dir)
@@ -81,7 +86,7 @@ func startStack(t *testing.T, dialect string) *stack {
 			t.Errorf("the process stopped with %v; logs:\n%s", err, s.logs.String())
 		}
 	})
-	s.base = "http://" + httpLn.Addr().String()
+	s.base, s.grpc = "http://"+httpLn.Addr().String(), grpcLn.Addr().String()
 	require.Eventually(t, func() bool {
 		resp, err := s.client.Get(s.base + "/readyz")
 		if err != nil {
@@ -95,7 +100,7 @@ func startStack(t *testing.T, dialect string) *stack {
 }
 
 // postgres returns the providers.database block of a fresh PostgreSQL database of the test bed.
-func (s *stack) postgres(t *testing.T, dir string) string {
+func (s *stack) postgres(t testing.TB, dir string) string {
 	t.Helper()
 	pg := dbtest.NewPostgres(t, false)
 	db := pg.Fresh(t)
@@ -122,7 +127,7 @@ func (s *stack) postgres(t *testing.T, dir string) string {
 
 // agentConn dials the southbound listener as the platform-update-agent does: TLS 1.3, ALPN h2,
 // trusting the CA the process generated.
-func agentConn(t *testing.T, caFile, addr string) *grpc.ClientConn {
+func agentConn(t testing.TB, caFile, addr string) *grpc.ClientConn {
 	t.Helper()
 	ca, err := os.ReadFile(caFile)
 	require.NoError(t, err)
@@ -137,16 +142,30 @@ func agentConn(t *testing.T, caFile, addr string) *grpc.ClientConn {
 
 // project creates a project through eim token and returns its name with an operator token
 // (im-rw) and an agent token (en-agent-rw) of the embedded issuer.
-func (s *stack) project(t *testing.T) (name, operator, agent string) {
+func (s *stack) project(t testing.TB) (name, id, operator, agent string) {
 	t.Helper()
 	name = testenv.Unique(t, "p")
 	mint := func(role string) string {
 		tok, err := process.MintToken(context.Background(), s.cfg, s.logs.Logger(), nil,
 			process.TokenRequest{Project: name, Create: true, Roles: []string{role}, Subject: role + "-" + name})
 		require.NoError(t, err)
+		id = tok.ProjectID
 		return tok.Token
 	}
-	return name, mint("im-rw"), mint(s.cfg.Southbound.AgentRole)
+	return name, id, mint("im-rw"), mint(s.cfg.Southbound.AgentRole)
+}
+
+// inventoryClient is a client of the process's inventory gRPC API, with a token of the
+// inventory's service role.
+func (s *stack) inventoryClient(t testing.TB) (inventoryv1.InventoryServiceClient, string) {
+	t.Helper()
+	tok, err := process.MintToken(context.Background(), s.cfg, s.logs.Logger(), nil,
+		process.TokenRequest{GlobalRoles: []string{s.cfg.Inventory.ServiceRole}, Subject: "bench"})
+	require.NoError(t, err)
+	conn, err := grpc.NewClient(s.grpc, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = conn.Close() })
+	return inventoryv1.NewInventoryServiceClient(conn), tok.Token
 }
 
 // poll calls PlatformUpdateStatus with token, as the agent does on each tick.
@@ -158,7 +177,7 @@ func (s *stack) poll(token, guid string, st *maintmgrv1.UpdateStatus) (*maintmgr
 }
 
 // do calls the northbound API and decodes a JSON answer into a map.
-func (s *stack) do(t *testing.T, method, path, token string, body any) (int, map[string]any) {
+func (s *stack) do(t testing.TB, method, path, token string, body any) (int, map[string]any) {
 	t.Helper()
 	var rd io.Reader
 	if body != nil {
@@ -183,7 +202,7 @@ func (s *stack) do(t *testing.T, method, path, token string, body any) (int, map
 }
 
 // create POSTs body to the project's collection and returns the new resource's id.
-func (s *stack) create(t *testing.T, project, token, collection string, body map[string]any) string {
+func (s *stack) create(t testing.TB, project, token, collection string, body map[string]any) string {
 	t.Helper()
 	code, out := s.do(t, http.MethodPost, "/v1/projects/"+project+"/"+collection, token, body)
 	require.Equal(t, http.StatusOK, code, "POST %s: %v", collection, out)
@@ -193,7 +212,7 @@ func (s *stack) create(t *testing.T, project, token, collection string, body map
 }
 
 // get reads a resource of the project.
-func (s *stack) get(t *testing.T, project, token, path string) map[string]any {
+func (s *stack) get(t testing.TB, project, token, path string) map[string]any {
 	t.Helper()
 	code, out := s.do(t, http.MethodGet, "/v1/projects/"+project+"/"+path, token, nil)
 	require.Equal(t, http.StatusOK, code, "GET %s: %v", path, out)
@@ -206,4 +225,16 @@ func newGUID() string {
 	_, _ = rand.Read(b[:])
 	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
+}
+
+// localInventory is an in-process inventory over the process's database: the raw reads of the
+// benchmarks, without the process's listeners.
+func (s *stack) localInventory(t testing.TB) inventoryv1.InventoryServiceClient {
+	t.Helper()
+	db, closeDB, err := bootstrap.OpenDatabase(context.Background(), bootstrap.Options{Config: s.cfg, Logger: s.logs.Logger()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = closeDB(context.Background()) })
+	m, err := inventory.Factory(module.Deps{Set: kinds.Set{Storage: db}})
+	require.NoError(t, err)
+	return m.(module.InventoryProvider).InventoryClient()
 }

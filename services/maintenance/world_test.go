@@ -7,11 +7,11 @@ import (
 // world is one project's locations, OS resources and update policy, created through the API:
 // region root with sub-region sub holding site; region other holding otherSite.
 type world struct {
-	name, operator, agent string
-	root, sub, other      string
-	site, otherSite       string
-	mutableOS             string
-	policy                string
+	name, id, operator, agent string
+	root, sub, other          string
+	site, otherSite           string
+	mutableOS                 string
+	policy                    string
 }
 
 const (
@@ -19,10 +19,10 @@ const (
 	sha        = "b5f3d6b9c1f1e2a7c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a"
 )
 
-func newWorld(t *testing.T, s *stack) *world {
+func newWorld(t testing.TB, s *stack) *world {
 	t.Helper()
 	w := &world{}
-	w.name, w.operator, w.agent = s.project(t)
+	w.name, w.id, w.operator, w.agent = s.project(t)
 	w.root = w.create(t, s, "regions", map[string]any{"name": "root"})
 	w.sub = w.create(t, s, "regions", map[string]any{"name": "sub", "parentId": w.root})
 	w.other = w.create(t, s, "regions", map[string]any{"name": "other"})
@@ -36,7 +36,7 @@ func newWorld(t *testing.T, s *stack) *world {
 	return w
 }
 
-func (w *world) create(t *testing.T, s *stack, collection string, body map[string]any) string {
+func (w *world) create(t testing.TB, s *stack, collection string, body map[string]any) string {
 	t.Helper()
 	return s.create(t, w.name, w.operator, collection, body)
 }
@@ -55,7 +55,7 @@ type node struct {
 
 // node creates a host at site (none when empty) with an instance of os under policy (none
 // when empty).
-func (w *world) node(t *testing.T, s *stack, name, site, os, policy string) node {
+func (w *world) node(t testing.TB, s *stack, name, site, os, policy string) node {
 	t.Helper()
 	n := node{guid: newGUID()}
 	h := map[string]any{"name": name, "uuid": n.guid}
