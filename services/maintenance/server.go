@@ -2,7 +2,9 @@ package maintenance
 
 import (
 	"context"
+	"hash/fnv"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -38,6 +40,9 @@ type Server struct {
 	log     *slog.Logger
 	metrics *metrics
 	now     func() time.Time
+	// hosts serializes the polls of one host in this process, so that two concurrent polls
+	// cannot both open a run; striped by a hash of tenant and GUID.
+	hosts [64]sync.Mutex
 }
 
 var _ maintmgrv1.MaintmgrServiceServer = (*Server)(nil)
@@ -83,6 +88,18 @@ func (s *Server) platformUpdateStatus(ctx context.Context, in *maintmgrv1.Platfo
 	if err := in.ValidateAll(); err != nil {
 		return nil, provider.Errorf(provider.InvalidArgument, "PlatformUpdateStatusRequest: %v", err)
 	}
+	h, err := s.lookupAndRecord(ctx, tenant, in)
+	if err != nil {
+		return nil, err
+	}
+	return s.answer(ctx, tenant, h)
+}
+
+// lookupAndRecord finds the host and records its status, one poll of a host at a time.
+func (s *Server) lookupAndRecord(ctx context.Context, tenant string, in *maintmgrv1.PlatformUpdateStatusRequest) (*target, error) {
+	mu := s.hostLock(tenant, in.GetHostGuid())
+	mu.Lock()
+	defer mu.Unlock()
 	h, err := s.lookup(ctx, tenant, in.GetHostGuid())
 	if err != nil {
 		return nil, err
@@ -91,7 +108,14 @@ func (s *Server) platformUpdateStatus(ctx context.Context, in *maintmgrv1.Platfo
 		s.log.Warn("update status not recorded; the agent sends it again", "tenant", tenant, "host", h.host.GetResourceId(), "err", err)
 		return nil, provider.Errorf(provider.Unavailable, "the update status of host %s was not recorded, send it again: %v", in.GetHostGuid(), err)
 	}
-	return s.answer(ctx, tenant, h)
+	return h, nil
+}
+
+// hostLock returns the lock of the host's stripe.
+func (s *Server) hostLock(tenant, guid string) *sync.Mutex {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(tenant + "/" + guid))
+	return &s.hosts[h.Sum32()%uint32(len(s.hosts))]
 }
 
 // target is the host a poll is about: the host, its instance (with its OS and update policy).

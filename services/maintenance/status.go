@@ -99,9 +99,12 @@ type change struct {
 	detail       string
 	available    *string // the new osUpdateAvailable, when it changes
 	newOS        string  // the OS an immutable update installed, when it changes
+	cves         *string // the instance's new existingCves, when they change
 }
 
-func (c change) empty() bool { return !c.statusNeeded && c.available == nil && c.newOS == "" }
+func (c change) empty() bool {
+	return !c.statusNeeded && c.available == nil && c.newOS == "" && c.cves == nil
+}
 
 // record writes what the reported status changes: the OS update run first, then the instance,
 // so that a failed write leaves the instance as it was and the agent's next poll redoes both.
@@ -134,6 +137,9 @@ func (s *Server) plan(ctx context.Context, tenant string, in *maintmgrv1.UpdateS
 			return c, err
 		}
 		c.newOS = os
+		if c.cves, err = s.cves(ctx, tenant, inst, c); err != nil {
+			return c, err
+		}
 	}
 	installed := inst.GetOs().GetResourceId()
 	if c.newOS != "" {
@@ -164,6 +170,30 @@ func (s *Server) available(ctx context.Context, tenant string, in *maintmgrv1.Up
 		return latest.GetName(), nil
 	}
 	return inst.GetOsUpdateAvailable(), nil
+}
+
+// cves returns the instance's existing CVEs after change c, nil when they stay: those of the
+// OS an immutable update installed, or, on the instance's first status (indicator unspecified
+// before, idle now), those of its OS; as the legacy manager copies them.
+func (s *Server) cves(ctx context.Context, tenant string, inst *computev1.InstanceResource, c change) (*string, error) {
+	var cves string
+	switch {
+	case c.newOS != "":
+		got, err := s.inv.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: tenant, ResourceId: c.newOS, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_OS})
+		if err != nil {
+			return nil, err
+		}
+		cves = got.GetStored().GetResource().GetOs().GetExistingCves()
+	case inst.GetUpdateStatusIndicator() == statusv1.StatusIndication_STATUS_INDICATION_UNSPECIFIED &&
+		c.status.indicator == statusv1.StatusIndication_STATUS_INDICATION_IDLE:
+		cves = inst.GetOs().GetExistingCves()
+	default:
+		return nil, nil
+	}
+	if cves == inst.GetExistingCves() {
+		return nil, nil
+	}
+	return &cves, nil
 }
 
 // installedOS returns the OS resource an immutable update installed, when the agent reports
@@ -205,6 +235,10 @@ func (s *Server) writeInstance(ctx context.Context, tenant string, inst *compute
 	if c.newOS != "" {
 		upd.OsID = c.newOS
 		paths = append(paths, "osID")
+	}
+	if c.cves != nil {
+		upd.ExistingCves = *c.cves
+		paths = append(paths, "existing_cves")
 	}
 	_, err := s.inv.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: inst.GetResourceId(),
 		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Instance{Instance: upd}}, FieldMask: &fieldmaskpb.FieldMask{Paths: paths}})

@@ -1,12 +1,16 @@
 package maintenance_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
+	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	maintmgrv1 "github.com/eim-byoi/eim/api/gen/maintmgr/v1"
+	osv1 "github.com/eim-byoi/eim/api/gen/resources/os/v1"
 )
 
 func reported(t maintmgrv1.UpdateStatus_StatusType) *maintmgrv1.UpdateStatus {
@@ -126,13 +130,21 @@ func TestStatusTransitionsOpenAndCloseRuns(t *testing.T) {
 }
 
 // TestImmutableUpdateInstallsTheImage follows a microvisor host through an A/B update: the
-// instance's osUpdateAvailable names the newest image of its profile, and once the agent
-// reports the update done with the new image, the instance's OS is that image and no update is
-// available any more.
+// instance's osUpdateAvailable names the newest image of its profile and its existingCves are
+// its OS's; once the agent reports the update done with the new image, the instance's OS is
+// that image, with that image's CVEs, and no update is available any more.
 func TestImmutableUpdateInstallsTheImage(t *testing.T) {
 	s := startStack(t, "sqlite")
 	w := newWorld(t, s)
 	cur, next := immutableOS(t, s, w)
+	inv := s.localInventory(t) // the OS resource manager's part: the CVEs known of each image
+	cvesOf := map[string]string{cur: `[{"cve_id":"CVE-2025-0001","priority":"high"}]`, next: `[]`}
+	for id, cves := range cvesOf {
+		_, err := inv.UpdateResource(context.Background(), &inventoryv1.UpdateResourceRequest{TenantId: w.id, ResourceId: id,
+			Resource:  &inventoryv1.Resource{Resource: &inventoryv1.Resource_Os{Os: &osv1.OperatingSystemResource{ExistingCves: cves}}},
+			FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"existing_cves"}}})
+		require.NoError(t, err)
+	}
 	pol := w.create(t, s, "os_update_policy", map[string]any{"name": "pin", "updatePolicy": "UPDATE_POLICY_TARGET", "targetOsId": next})
 	n := w.node(t, s, "emt-1", w.site, cur, pol)
 	inst := func() map[string]any { return s.get(t, w.name, w.operator, "compute/instances/"+n.inst) }
@@ -144,6 +156,7 @@ func TestImmutableUpdateInstallsTheImage(t *testing.T) {
 
 	poll(upToDate)
 	assert.Equal(t, "emt-v2", str(inst(), "osUpdateAvailable"), "the newest image of the profile")
+	assert.Equal(t, cvesOf[cur], str(inst(), "existingCves"), "the first status copies the OS's CVEs")
 	poll(reported(maintmgrv1.UpdateStatus_STATUS_TYPE_DOWNLOADING))
 	poll(reported(maintmgrv1.UpdateStatus_STATUS_TYPE_STARTED))
 	poll(&maintmgrv1.UpdateStatus{StatusType: maintmgrv1.UpdateStatus_STATUS_TYPE_UPDATED,
@@ -151,9 +164,30 @@ func TestImmutableUpdateInstallsTheImage(t *testing.T) {
 	got := inst()
 	assert.Equal(t, next, str(got["os"].(map[string]any), "resourceId"), "the instance runs the installed image")
 	assert.Empty(t, str(got, "osUpdateAvailable"), "no newer image")
+	assert.Equal(t, cvesOf[next], str(got, "existingCves"), "the installed image's CVEs")
 	assert.Equal(t, "Update completed", str(got, "updateStatus"), "no package count on an immutable OS")
 	runs := w.runs(t, s)
 	require.Len(t, runs, 1)
 	assert.Equal(t, "OS update for emt-v1", str(runs[0], "description"))
 	assert.NotZero(t, num(runs[0], "endTime"))
+}
+
+// TestConcurrentPollsOpenOneRun sends one host's "started" from eight agents' connections at
+// once: the polls of a host are serialized, so one run is opened.
+func TestConcurrentPollsOpenOneRun(t *testing.T) {
+	s := startStack(t, "postgres")
+	w := newWorld(t, s)
+	n := w.node(t, s, "host-a", w.site, w.mutableOS, w.policy)
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, err := s.poll(w.agent, n.guid, reported(maintmgrv1.UpdateStatus_STATUS_TYPE_STARTED))
+			errs <- err
+		}()
+	}
+	for range 8 {
+		require.NoError(t, <-errs)
+	}
+	assert.Len(t, w.runs(t, s), 1)
+	assert.Equal(t, "Updating", str(s.get(t, w.name, w.operator, "compute/instances/"+n.inst), "updateStatus"))
 }
