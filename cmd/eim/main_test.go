@@ -18,6 +18,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/eim-byoi/eim/services/module"
+	"github.com/eim-byoi/eim/services/process"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
@@ -60,7 +63,11 @@ func TestConfigValidate(t *testing.T) {
 	stdout, stderr, err := run(t, "config", "validate", "-f", good)
 	require.NoError(t, err)
 	assert.Equal(t, good+": valid\n", stdout)
-	assert.Contains(t, stderr, good+`: target: module "maintenance" is declared but not built into this binary (warning: valid, but eim serve of this binary refuses it)`)
+	if _, unbuilt := module.EIM().Resolve("day2", process.Built); unbuilt != nil { // the day2 modules this binary does not build yet
+		assert.Contains(t, stderr, good+": target: "+unbuilt.Error()+" (warning: valid, but eim serve of this binary refuses it)")
+	} else {
+		assert.Empty(t, stderr)
+	}
 	built := writeFile(t, "target: inventory,api\n")
 	_, stderr, err = run(t, "config", "validate", "-f", built)
 	require.NoError(t, err)
@@ -202,10 +209,11 @@ func (p *served) getWithToken(path, token string) (int, string) {
 // env is the environment of the process and of commands run beside it.
 func (p *served) env() []string { return serveEnv(p.dataDir) }
 
-// serveEnv is the environment of an eim process under test: loopback listeners on port 0 and
-// dataDir.
+// serveEnv is the environment of an eim process under test: loopback listeners on port 0 (the
+// southbound one too) and dataDir.
 func serveEnv(dataDir string) []string {
-	return append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0", "EIM_DATADIR="+dataDir)
+	return append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0",
+		"EIM_SOUTHBOUND_ADDRESS=127.0.0.1:0", "EIM_DATADIR="+dataDir)
 }
 
 // waitFor reads the log until a line containing s.
