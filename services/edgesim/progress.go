@@ -1,0 +1,39 @@
+package edgesim
+
+import (
+	"fmt"
+	"syscall"
+	"time"
+)
+
+// progress writes a line to cfg.Progress every ProgressInterval until stop or done.
+func (s *sim) progress(start time.Time, stop, done <-chan struct{}) {
+	t := time.NewTicker(s.cfg.ProgressInterval)
+	defer t.Stop()
+	var last int64
+	for {
+		select {
+		case <-t.C:
+		case <-stop:
+			fmt.Fprintln(s.cfg.Progress)
+			return
+		case <-done:
+			fmt.Fprintln(s.cfg.Progress)
+			return
+		}
+		sent, acked := s.st.totals()
+		fmt.Fprintf(s.cfg.Progress, "\r%6.0fs  nodes %d/%d  sent %d  acked %d  errors %d  %.0f calls/s   ",
+			time.Since(start).Seconds(), s.st.started.Load(), len(s.cfg.Fleet), sent, acked, sent-acked,
+			float64(sent-last)/s.cfg.ProgressInterval.Seconds())
+		last = sent
+	}
+}
+
+// cpuTime is the CPU time (user and system) this process used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
