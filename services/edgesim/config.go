@@ -49,6 +49,9 @@ type Config struct {
 	// Duration is how long nodes keep calling; until ctx ends when zero. Calls in flight at the
 	// end are completed (within Timeout) and counted.
 	Duration time.Duration
+	// Stop, when closed, ends the run as the end of Duration does (calls in flight are
+	// completed and counted); ctx ending cancels them instead.
+	Stop <-chan struct{}
 	// Heartbeat is the node agent's interval (UpdateInstanceStateStatusByHostGUID).
 	Heartbeat time.Duration
 	// Poll is the platform update agent's interval (PlatformUpdateStatus).

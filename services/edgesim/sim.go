@@ -116,10 +116,22 @@ func (s *sim) push(e event) {
 // for the calls in flight.
 func (s *sim) run(ctx context.Context, start time.Time) {
 	stop := make(chan struct{})
+	var once sync.Once
+	end := func() { once.Do(func() { close(stop) }) }
 	if s.cfg.Duration > 0 {
-		t := time.AfterFunc(s.cfg.Duration, func() { close(stop) })
+		t := time.AfterFunc(s.cfg.Duration, end)
 		defer t.Stop()
 	}
+	if s.cfg.Stop != nil {
+		go func() {
+			select {
+			case <-s.cfg.Stop:
+				end()
+			case <-stop:
+			}
+		}()
+	}
+	defer end()
 	work := make(chan event)
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
