@@ -33,8 +33,9 @@ type Minted struct {
 	ttl   time.Duration
 	now   func() time.Time
 
-	mu     sync.Mutex
-	tokens []mintedToken
+	stripes [64]sync.Mutex // a node's agents starting together share one signing
+	mu      sync.Mutex
+	tokens  []mintedToken
 }
 
 type mintedToken struct {
@@ -54,13 +55,16 @@ func Subject(n Node) string { return "edge-sim:" + n.GUID }
 
 // Token returns node's token, signing a new one when it has none or it is near its expiry.
 func (m *Minted) Token(ctx context.Context, node int) (string, error) {
-	now := m.now()
-	m.mu.Lock()
-	t := m.tokens[node]
-	m.mu.Unlock()
-	if t.token != "" && now.Before(t.renewAt) {
-		return t.token, nil
+	if tok, ok := m.cached(node); ok {
+		return tok, nil
 	}
+	stripe := &m.stripes[node%len(m.stripes)]
+	stripe.Lock()
+	defer stripe.Unlock()
+	if tok, ok := m.cached(node); ok {
+		return tok, nil
+	}
+	now := m.now()
 	n := m.fleet[node]
 	tok, err := m.mint(ctx, Subject(n), n.Tenant.ID)
 	if err != nil {
@@ -70,6 +74,13 @@ func (m *Minted) Token(ctx context.Context, node int) (string, error) {
 	m.tokens[node] = mintedToken{token: tok, renewAt: now.Add(m.ttl * 4 / 5)}
 	m.mu.Unlock()
 	return tok, nil
+}
+
+func (m *Minted) cached(node int) (string, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := m.tokens[node]
+	return t.token, t.token != "" && m.now().Before(t.renewAt)
 }
 
 // Invalidate drops node's token.

@@ -27,6 +27,8 @@ type Onboarding struct {
 	client   *http.Client
 	backoff  provider.Backoff
 
+	stripes [64]sync.Mutex // one node onboards once at a time: its agents share the outcome
+
 	mu      sync.Mutex
 	sources []*identity.TokenSource
 	conn    func(node int) grpc.ClientConnInterface
@@ -54,21 +56,40 @@ func (o *Onboarding) bind(conn func(node int) grpc.ClientConnInterface, st *stat
 
 // Token onboards node when it has no credentials yet, and returns its token.
 func (o *Onboarding) Token(ctx context.Context, node int) (string, error) {
-	o.mu.Lock()
-	src := o.sources[node]
-	o.mu.Unlock()
+	src := o.source(node)
 	if src == nil {
-		id, secret, err := o.onboard(ctx, node)
-		if err != nil {
+		var err error
+		if src, err = o.onboardOnce(ctx, node); err != nil {
 			return "", err
 		}
-		src = identity.NewTokenSource(identity.ClientCredentials{TokenURL: o.tokenURL, ClientID: id,
-			Secret: provider.NewSecretValue([]byte(secret)), HTTPClient: o.client})
-		o.mu.Lock()
-		o.sources[node] = src
-		o.mu.Unlock()
 	}
 	return src.Token(ctx)
+}
+
+func (o *Onboarding) source(node int) *identity.TokenSource {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.sources[node]
+}
+
+// onboardOnce onboards node unless a concurrent call did meanwhile.
+func (o *Onboarding) onboardOnce(ctx context.Context, node int) (*identity.TokenSource, error) {
+	stripe := &o.stripes[node%len(o.stripes)]
+	stripe.Lock()
+	defer stripe.Unlock()
+	if src := o.source(node); src != nil {
+		return src, nil
+	}
+	id, secret, err := o.onboard(ctx, node)
+	if err != nil {
+		return nil, err
+	}
+	src := identity.NewTokenSource(identity.ClientCredentials{TokenURL: o.tokenURL, ClientID: id,
+		Secret: provider.NewSecretValue([]byte(secret)), HTTPClient: o.client})
+	o.mu.Lock()
+	o.sources[node] = src
+	o.mu.Unlock()
+	return src, nil
 }
 
 // Invalidate drops node's cached token (its client is kept).
