@@ -74,7 +74,8 @@ func Register(ctx context.Context, r Registration, fleet []Node) (*Registered, e
 	return out, r.hosts(ctx, fleet, out)
 }
 
-// project returns the id of project name, creating it when missing and asked to.
+// project returns the id of project name, creating it first when asked to (PUT with
+// update_if_exists=false: an existing project is left as it is).
 func (r Registration) project(ctx context.Context, name string) (string, bool, error) {
 	var doc struct {
 		Status struct {
@@ -84,22 +85,19 @@ func (r Registration) project(ctx context.Context, name string) (string, bool, e
 		} `json:"status"`
 	}
 	path := "/v1/projects/" + url.PathEscape(name)
-	status, err := r.do(ctx, http.MethodGet, path, name, nil, &doc)
 	created := false
-	if status == http.StatusNotFound && r.CreateProjects {
-		if _, err = r.do(ctx, http.MethodPut, path, "", map[string]string{"description": "eim edge-sim"}, nil); err != nil {
+	if r.CreateProjects {
+		status, err := r.do(ctx, http.MethodPut, path+"?update_if_exists=false", "", map[string]string{"description": "eim edge-sim"}, nil)
+		if err != nil && status != http.StatusConflict {
 			return "", false, err
 		}
-		created = true
-		_, err = r.do(ctx, http.MethodGet, path, name, nil, &doc)
+		created = err == nil
 	}
-	if err != nil {
-		if status == http.StatusNotFound {
-			return "", false, provider.Errorf(provider.NotFound, "project %q does not exist: create it, or ask to create the projects", name)
-		}
-		return "", false, err
+	status, err := r.do(ctx, http.MethodGet, path, name, nil, &doc)
+	if status == http.StatusNotFound || provider.CodeOf(err) == provider.NotFound {
+		return "", false, provider.Errorf(provider.NotFound, "project %q does not exist: create it, or ask to create the projects", name)
 	}
-	return doc.Status.ProjectStatus.UID, created, nil
+	return doc.Status.ProjectStatus.UID, created, err
 }
 
 // hosts registers every node, Concurrency at a time.

@@ -56,30 +56,44 @@ func (w *windows) repeated(r *maintmgrv1.RepeatedSchedule, now time.Time) int64 
 	if minute != w.minute {
 		w.minute, w.cache = minute, map[string]int64{}
 	}
-	start, ok := w.cache[key]
+	last, ok := w.cache[key]
 	w.mu.Unlock()
-	if ok {
-		return start
+	if !ok {
+		last = latestMatch(r, now)
+		w.mu.Lock()
+		if minute == w.minute {
+			w.cache[key] = last
+		}
+		w.mu.Unlock()
 	}
-	start = repeatedStart(r, now)
-	w.mu.Lock()
-	if minute == w.minute {
-		w.cache[key] = start
+	return openAt(r, last, now)
+}
+
+// openAt returns last, the latest start of r at or before now, when its window is still open
+// at now; 0 otherwise (earlier starts closed before it).
+func openAt(r *maintmgrv1.RepeatedSchedule, last int64, now time.Time) int64 {
+	if last > 0 && now.Unix() < last+int64(r.GetDurationSeconds()) {
+		return last
 	}
-	w.mu.Unlock()
-	return start
+	return 0
 }
 
 // repeatedStart is the latest minute m <= now matching r's cron fields with now < m+duration,
 // or 0.
 func repeatedStart(r *maintmgrv1.RepeatedSchedule, now time.Time) int64 {
+	return openAt(r, latestMatch(r, now), now)
+}
+
+// latestMatch is the latest minute m <= now matching r's cron fields whose window could still
+// be open in now's minute, or 0: it depends on now's minute only.
+func latestMatch(r *maintmgrv1.RepeatedSchedule, now time.Time) int64 {
 	c, err := parseCron(r)
 	if err != nil || r.GetDurationSeconds() == 0 {
 		return 0
 	}
-	now = now.UTC()
-	earliest := now.Add(-time.Duration(r.GetDurationSeconds()) * time.Second)
-	for m := now.Truncate(time.Minute); m.After(earliest); m = m.Add(-time.Minute) {
+	minute := now.UTC().Truncate(time.Minute)
+	earliest := minute.Add(-time.Duration(r.GetDurationSeconds()) * time.Second)
+	for m := minute; m.After(earliest); m = m.Add(-time.Minute) {
 		if c.matches(m) {
 			return m.Unix()
 		}
