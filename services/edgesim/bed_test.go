@@ -53,7 +53,9 @@ type recorder struct {
 
 func newRecorder() *recorder {
 	return &recorder{nodes: map[string]*nodeRecord{}, calls: map[string]int{},
-		answer: func(string) *maintmgrv1.PlatformUpdateStatusResponse { return &maintmgrv1.PlatformUpdateStatusResponse{} }}
+		answer: func(string) *maintmgrv1.PlatformUpdateStatusResponse {
+			return &maintmgrv1.PlatformUpdateStatusResponse{}
+		}}
 }
 
 // record validates req as the managers do, resolves the caller's project and returns the
