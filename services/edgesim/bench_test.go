@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -158,6 +159,11 @@ func BenchmarkSimulatorCPU(b *testing.B) {
 			b.ReportMetric(sum.RPCs[edgesim.RPCInstance].LatencyMs.P99, "p99-ms")
 			b.ReportMetric(float64(sum.Sent-sum.Acknowledged), "errors")
 			b.ReportMetric(sum.DispatchLagMs.P99, "lag-p99-ms")
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MB")
+			runtime.KeepAlive(creds)
 		})
 	}
 }

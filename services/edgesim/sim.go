@@ -142,13 +142,15 @@ func (s *sim) run(ctx context.Context, start time.Time) {
 		})
 	}
 	done := make(chan struct{})
+	var pg sync.WaitGroup
 	if s.cfg.Progress != nil {
-		go s.progress(start, stop, done)
+		pg.Go(func() { s.progress(start, done) })
 	}
 	s.dispatch(ctx, stop, work)
 	close(work)
 	wg.Wait()
 	close(done)
+	pg.Wait()
 }
 
 // dispatch hands due events to the workers, blocking while all of them are busy.

@@ -1,7 +1,9 @@
 package edgesim_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -144,10 +146,15 @@ func TestUnauthenticatedAtStartIsRetried(t *testing.T) {
 	creds := &emptyFirst{Credentials: b.minted(fleet), seen: make([]atomic.Bool, len(fleet))}
 	cfg := b.config(fleet, creds)
 	cfg.Stop = b.rec.until(t, every(fleet, func(r nodeRecord) bool { return r.systemInfo >= 1 && r.heartbeats >= 1 }))
+	var progress bytes.Buffer
+	cfg.Progress = &progress
 
 	sum, err := edgesim.Run(t.Context(), cfg)
 	require.NoError(t, err)
 	nodes, calls := b.rec.snapshot()
+
+	final := fmt.Sprintf("nodes %d/%d  sent %d  acked %d  not acked %d ", len(fleet), len(fleet), sum.Sent, sum.Acknowledged, sum.Sent-sum.Acknowledged)
+	assert.Contains(t, progress.String(), final, "the progress ends with the final counts")
 
 	assert.Equal(t, map[string]int64{"Unauthenticated": int64(len(fleet))}, sum.Errors, "each node's first call, without a token")
 	assert.EqualValues(t, len(fleet), creds.invalidated.Load(), "a refused token is dropped")
