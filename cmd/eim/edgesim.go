@@ -71,7 +71,7 @@ to stop and count the calls in flight, twice to cancel them. See docs/edge-sim.m
 	fl.StringVar(&cfg.ProjectHeader, "project-header", "", "send the node's project id in this header, as a proxy would (the agents send none)")
 	fl.StringVar(&f.credentials, "credentials", "", "JSON file of the nodes' client credentials (docs/edge-sim.md)")
 	fl.BoolVar(&f.onboard, "onboard", false, "obtain each node's client through OnboardNodeStream")
-	fl.StringVar(&f.tokenURL, "token-url", "", "token endpoint of the clients obtained by onboarding (default the embedded issuer's)")
+	fl.StringVar(&f.tokenURL, "token-url", "", "token endpoint of the clients obtained by onboarding (default the embedded issuer's, when it is the identity provider)")
 	fl.DurationVar(&f.tokenTTL, "token-ttl", time.Hour, "lifetime of the tokens the embedded issuer signs")
 	fl.BoolVar(&f.register, "register", false, "register the nodes' hosts through the API first")
 	fl.BoolVar(&f.createProjects, "create-projects", false, "with --register: create missing projects through the API")

@@ -59,11 +59,12 @@ func (w *edgeSimWiring) credentials(ctx context.Context, log *slog.Logger, r *pr
 		cfg.Fleet, cfg.Credentials = fleet, edgesim.NewClientCredentials(creds)
 		return nil
 	case f.onboard:
-		if f.tokenURL == "" {
-			return provider.Errorf(provider.InvalidArgument, "--token-url: name the token endpoint of the clients the nodes obtain by onboarding")
+		url, err := w.onboardTokenURL(ctx, log, r)
+		if err != nil {
+			return err
 		}
 		cfg.Fleet = edgesim.NewFleet(f.nodes, w.tenants(), f.seed)
-		cfg.Credentials = edgesim.NewOnboarding(cfg.Fleet, f.tokenURL, nil, provider.Backoff{})
+		cfg.Credentials = edgesim.NewOnboarding(cfg.Fleet, url, nil, provider.Backoff{})
 		return nil
 	}
 	m, err := w.open(ctx, log, r)
@@ -85,6 +86,22 @@ func (w *edgeSimWiring) credentials(ctx context.Context, log *slog.Logger, r *pr
 		return tok.Token, nil
 	})
 	return nil
+}
+
+// onboardTokenURL is --token-url, or the embedded issuer's token endpoint.
+func (w *edgeSimWiring) onboardTokenURL(ctx context.Context, log *slog.Logger, r *process.Redactor) (string, error) {
+	if w.flags.tokenURL != "" {
+		return w.flags.tokenURL, nil
+	}
+	m, err := process.OpenMinter(ctx, w.conf, log, r)
+	if err == nil {
+		w.minter = m
+		if u := m.TokenURL(); u != "" {
+			return u, nil
+		}
+	}
+	return "", provider.Errorf(provider.InvalidArgument,
+		"--token-url: name the token endpoint of the clients the nodes obtain by onboarding (your identity provider's)")
 }
 
 // resolveTenants fills in the fleet's project ids from the inventory.

@@ -43,6 +43,18 @@ func TestEdgeSimRegistersAndReports(t *testing.T) {
 	assert.Zero(t, sum.Acknowledged)
 	assert.Equal(t, sum.Sent, sum.Errors["Unavailable"], "every call to a closed port is Unavailable")
 
+	// Onboarding: the nodes ask OnboardNodeStream for their clients first; nothing answers.
+	onboard := exec.Command(p.bin, "edge-sim", "--onboard", "--nodes", "2", "--plaintext", "--address", addr,
+		"--duration", "300ms", "--ramp-up", "0", "--timeout", "1s")
+	onboard.Env = p.env()
+	out, err = onboard.Output()
+	require.NoError(t, err)
+	sum = edgesim.Summary{}
+	require.NoError(t, json.Unmarshal(out, &sum), "%s", out)
+	assert.Zero(t, sum.Sent-sum.RPCs[edgesim.RPCOnboardStream].Sent, "no node calls before it onboarded")
+	assert.Positive(t, sum.CredentialErrors["Unavailable"])
+	assert.Equal(t, sum.RPCs[edgesim.RPCOnboardStream].Sent, sum.RPCs[edgesim.RPCOnboardStream].Errors["Unavailable"])
+
 	for _, project := range []string{"sim-1", "sim-2"} {
 		tokCmd := exec.Command(p.bin, "token", "--project", project, "--role", "im-r")
 		tokCmd.Env = p.env()

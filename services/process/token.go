@@ -105,6 +105,15 @@ func (m *Minter) Mint(ctx context.Context, req TokenRequest) (*Token, error) {
 	return out, err
 }
 
+// TokenURL returns the embedded issuer's token endpoint (where the clients it issues, e.g. to
+// onboarded nodes, obtain tokens), or "" when the issuer does not say.
+func (m *Minter) TokenURL() string {
+	if u, ok := m.iss.(interface{ URL() string }); ok {
+		return u.URL() + "/token"
+	}
+	return ""
+}
+
 // ProjectID returns the id of project nameOrID (NotFound when it does not exist).
 func (m *Minter) ProjectID(ctx context.Context, nameOrID string) (string, error) {
 	id, _, err := m.project(ctx, nameOrID, false)
