@@ -28,7 +28,9 @@ const (
 
 // DefaultBackoff is the wait before a retry: the node agent's exponential backoff starts at
 // half a second; the simulator never waits longer than a heartbeat interval.
-var DefaultBackoff = provider.Backoff{Min: 500 * time.Millisecond, Max: DefaultHeartbeat, Jitter: 0.5}
+func DefaultBackoff() provider.Backoff {
+	return provider.Backoff{Min: 500 * time.Millisecond, Max: DefaultHeartbeat, Jitter: 0.5}
+}
 
 // Config configures a simulation. Fleet and Credentials are required; zero durations and
 // counts take the defaults above.
@@ -72,7 +74,7 @@ type Config struct {
 	// Retries is how often a failed heartbeat is retried before the next one is due; the
 	// inventory is retried until acknowledged, a poll waits for the next one (as the agents do).
 	Retries int
-	// Backoff is the wait before a retry (DefaultBackoff when zero).
+	// Backoff is the wait before a retry (DefaultBackoff() when zero).
 	Backoff provider.Backoff
 	// ProjectHeader, when set, is sent with the node's project id (as a proxy in front of the
 	// managers would: activeprojectid); the agents send no tenant header.
@@ -112,7 +114,7 @@ func (c Config) withDefaults() Config {
 		c.Retries = DefaultRetries
 	}
 	if c.Backoff.Min <= 0 {
-		c.Backoff = DefaultBackoff
+		c.Backoff = DefaultBackoff()
 		c.Backoff.Max = min(c.Backoff.Max, c.Heartbeat)
 	}
 	return c

@@ -25,16 +25,17 @@ type Node struct {
 }
 
 // fleetNamespace is the UUID namespace of the simulated GUIDs.
-var fleetNamespace = uuid.MustParse("6f1f4c5e-2d2b-4f0e-9a55-0e1d5e5e51a0")
+const fleetNamespace = "6f1f4c5e-2d2b-4f0e-9a55-0e1d5e5e51a0"
 
 // NewFleet returns n nodes spread round-robin over tenants, with GUIDs, serial numbers and
 // addresses derived from seed and the node's index: the same seed gives the same fleet, so a
 // fleet registered once is simulated again with the same seed.
 func NewFleet(n int, tenants []Tenant, seed string) []Node {
 	fleet := make([]Node, n)
+	ns := uuid.MustParse(fleetNamespace)
 	for i := range fleet {
 		fleet[i] = Node{
-			GUID:   uuid.NewSHA1(fleetNamespace, fmt.Appendf(nil, "%s/%d", seed, i)).String(),
+			GUID:   uuid.NewSHA1(ns, fmt.Appendf(nil, "%s/%d", seed, i)).String(),
 			Serial: fmt.Sprintf("ESIM%010d", i),
 			MAC:    fmt.Sprintf("02:e5:%02x:%02x:%02x:%02x", byte(i>>24), byte(i>>16), byte(i>>8), byte(i)),
 			IP:     fmt.Sprintf("10.%d.%d.%d", byte(i>>16), byte(i>>8), byte(i)),

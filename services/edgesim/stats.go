@@ -28,7 +28,10 @@ const (
 	rpcCount
 )
 
-var rpcNames = [rpcCount]string{RPCSystemInfo, RPCInstance, RPCUpdateStatus, RPCOnboardStream}
+// name is the RPC's name in the summary.
+func (r rpc) name() string {
+	return [rpcCount]string{RPCSystemInfo, RPCInstance, RPCUpdateStatus, RPCOnboardStream}[r]
+}
 
 // Histogram range: 1µs to 2 minutes at 3 significant digits.
 const (

@@ -100,7 +100,7 @@ func (s *stats) summary(nodes, tenants, conns int, elapsed, cpu time.Duration) *
 		st.mu.Lock()
 		r.LatencyMs = percentiles(st.hist)
 		st.mu.Unlock()
-		out.RPCs[rpcNames[i]] = r
+		out.RPCs[rpc(i).name()] = r
 		for code, n := range r.Errors {
 			out.Errors[code] += n
 		}
