@@ -166,10 +166,19 @@ type bed struct {
 	serve func()
 }
 
+// newBed serves the listener trusting the embedded issuer.
 func newBed(t testing.TB) *bed {
 	t.Helper()
-	b := &bed{rec: newRecorder()}
-	b.idp, b.iss = openIssuer(t)
+	idp, iss := openIssuer(t)
+	b := newBedWith(t, idp)
+	b.iss = iss
+	return b
+}
+
+// newBedWith serves the listener trusting idp.
+func newBedWith(t testing.TB, idp *identity.Provider) *bed {
+	t.Helper()
+	b := &bed{rec: newRecorder(), idp: idp}
 	dir := t.TempDir()
 	l, err := southbound.EnsureLocal(dir, []string{"localhost", "127.0.0.1"})
 	require.NoError(t, err)

@@ -130,13 +130,19 @@ type CredentialsFile struct {
 
 // CredentialsEntry is one node's client.
 type CredentialsEntry struct {
-	GUID         string `json:"guid"`
-	Serial       string `json:"serial,omitempty"`
-	Project      string `json:"project,omitempty"`
-	ProjectID    string `json:"projectId,omitempty"`
+	// GUID is the host's UUID; Serial its serial number (derived from its index when empty).
+	GUID   string `json:"guid"`
+	Serial string `json:"serial,omitempty"`
+	// Project and ProjectID name its project (the id is sent with --project-header only).
+	Project   string `json:"project,omitempty"`
+	ProjectID string `json:"projectId,omitempty"`
+	// ClientID and ClientSecret are its client's credentials.
 	ClientID     string `json:"clientId"`
 	ClientSecret string `json:"clientSecret"`
-	TokenURL     string `json:"tokenURL,omitempty"`
+	// TokenURL and Scopes, when set, replace the file's for this node (a scope naming the
+	// node's project, say).
+	TokenURL string   `json:"tokenURL,omitempty"`
+	Scopes   []string `json:"scopes,omitempty"`
 }
 
 // LoadCredentialsFile reads a CredentialsFile and returns the fleet it lists and the nodes'
@@ -166,8 +172,12 @@ func LoadCredentialsFile(path string, client *http.Client) ([]Node, []identity.C
 		if e.Serial != "" {
 			fleet[i].Serial = e.Serial
 		}
+		scopes := f.Scopes
+		if len(e.Scopes) > 0 {
+			scopes = e.Scopes
+		}
 		creds[i] = identity.ClientCredentials{TokenURL: url, ClientID: e.ClientID, Secret: provider.NewSecretValue([]byte(e.ClientSecret)),
-			Scopes: f.Scopes, Audience: f.Audience, HTTPClient: client}
+			Scopes: scopes, Audience: f.Audience, HTTPClient: client}
 	}
 	return fleet, creds, nil
 }
