@@ -213,3 +213,40 @@ func TestScheduleIsFollowed(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestManyNodesLoseNoTransition runs 2,000 nodes over four connections with an update window
+// open for all: every node's four status changes reach the server, in order, and the summary's
+// counts equal the server's records.
+func TestManyNodesLoseNoTransition(t *testing.T) {
+	b := newBed(t)
+	now := time.Now()
+	b.rec.answer = func(string) *maintmgrv1.PlatformUpdateStatusResponse {
+		return &maintmgrv1.PlatformUpdateStatusResponse{UpdateSource: &maintmgrv1.UpdateSource{},
+			UpdateSchedule: &maintmgrv1.UpdateSchedule{SingleSchedule: &maintmgrv1.SingleSchedule{
+				StartSeconds: uint64(now.Add(-time.Minute).Unix()), EndSeconds: uint64(now.Add(time.Hour).Unix())}}}
+	}
+	b.serve()
+	fleet := edgesim.NewFleet(2000, tenants("alpha", "beta", "gamma"), t.Name())
+	cfg := b.config(fleet, b.minted(fleet))
+	cfg.Heartbeat, cfg.Poll, cfg.RampUp, cfg.Connections, cfg.Workers = time.Second, 500*time.Millisecond, time.Second, 4, 256
+	cfg.Stop = b.rec.until(t, every(fleet, func(r nodeRecord) bool { return len(r.statuses) >= 4 }))
+
+	sum, err := edgesim.Run(t.Context(), cfg)
+	require.NoError(t, err)
+	nodes, calls := b.rec.snapshot()
+
+	updated := []maintmgrv1.UpdateStatus_StatusType{maintmgrv1.UpdateStatus_STATUS_TYPE_UP_TO_DATE,
+		maintmgrv1.UpdateStatus_STATUS_TYPE_STARTED, maintmgrv1.UpdateStatus_STATUS_TYPE_UPDATED, maintmgrv1.UpdateStatus_STATUS_TYPE_UP_TO_DATE}
+	changes := 0
+	for _, n := range fleet {
+		require.Equal(t, updated, nodes[n.GUID].statuses, "node %s", n.GUID)
+		changes += len(nodes[n.GUID].statuses)
+	}
+	assert.Empty(t, sum.Errors)
+	assert.EqualValues(t, changes, sum.Transitions.Sent)
+	assert.EqualValues(t, changes, sum.Transitions.Acknowledged)
+	for _, rpc := range []string{edgesim.RPCSystemInfo, edgesim.RPCInstance, edgesim.RPCUpdateStatus} {
+		assert.EqualValues(t, calls[rpc], sum.RPCs[rpc].Acknowledged, rpc)
+	}
+	assert.Equal(t, 4, sum.Connections)
+}
