@@ -190,13 +190,18 @@ func (s *sim) dispatch(ctx context.Context, stop <-chan struct{}, work chan<- ev
 	}
 }
 
-// next is when a regular call of interval d made at from is due again, with jitter.
+// next is when a regular call of interval d due at from is due again, with jitter. A call
+// left late (every worker busy) does not make the next ones catch up: like an agent's ticker,
+// the ticks already missed are dropped.
 func (s *sim) next(from int64, d time.Duration) int64 {
-	j := s.cfg.Jitter
-	if j <= 0 {
-		return from + int64(d)
+	next := from + int64(d)
+	if j := s.cfg.Jitter; j > 0 {
+		next = from + int64(float64(d)*(1-j+2*j*rand.Float64()))
 	}
-	return from + int64(float64(d)*(1-j+2*j*rand.Float64()))
+	if now := time.Now().UnixNano(); next < now {
+		next += ((now-next)/int64(d) + 1) * int64(d)
+	}
+	return next
 }
 
 // handle makes e's call and queues what follows it.
