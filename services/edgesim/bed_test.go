@@ -136,11 +136,13 @@ func (r *recorder) snapshot() (map[string]nodeRecord, map[string]int) {
 }
 
 // until returns a channel closed once cond holds for the records (checked every 20ms), to
-// stop a run by what the server saw rather than by time. It fails the test after a minute.
+// stop a run by what the server saw rather than by time. After five minutes (a guard for a
+// machine slowed down, e.g. by the race detector) it stops the run, and the test's assertions
+// then fail.
 func (r *recorder) until(t *testing.T, cond func(map[string]nodeRecord) bool) <-chan struct{} {
 	t.Helper()
 	ch := make(chan struct{})
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
 	go func() {
 		defer close(ch)
