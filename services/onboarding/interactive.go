@@ -26,12 +26,17 @@ var _ onboardingv1.InteractiveOnboardingServiceServer = (*interactive)(nil)
 // (desired state ONBOARDED: the operator vouches for it): a node whose UUID is new becomes a
 // host; an existing host gets the serial number and BMC address sent and is allowed to onboard.
 // The device then receives its credentials from OnboardNodeStream. An invalidated host is
-// refused (FAILED_PRECONDITION: delete it first). Invalid hardware data is INVALID_ARGUMENT
-// (an invalid serial number is ignored, as the legacy manager did).
+// refused (FAILED_PRECONDITION: delete it first); a project the inventory does not know is
+// NOT_FOUND. Invalid hardware data is INVALID_ARGUMENT: uuid, mac_id and sut_ip are required
+// as the legacy validation rules say (an invalid serial number is ignored, as the legacy
+// manager did).
 func (s *interactive) CreateNodes(ctx context.Context, req *onboardingv1.CreateNodesRequest) (*onboardingv1.CreateNodesResponse, error) {
 	project, err := southbound.Project(ctx, s.role)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := s.hosts.inv.GetProject(ctx, &inventoryv1.GetProjectRequest{NameOrId: project}); err != nil {
+		return nil, provider.GRPCError(fmt.Errorf("the token's project %s: %w", project, err))
 	}
 	var nodes []*onboardingv1.HwData
 	for _, n := range req.GetPayload() {

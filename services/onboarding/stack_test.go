@@ -41,6 +41,8 @@ type stack struct {
 	id          *identity.Provider
 	cfg         *config.Config
 	log         *syncBuffer
+	// stop ends the process (as SIGTERM would) and waits for it.
+	stop func()
 }
 
 // syncBuffer is the process's log, printed when the test fails.
@@ -99,13 +101,17 @@ func startStack(t *testing.T, cfg *config.Config) *stack {
 		runErr = bootstrap.Run(ctx, bootstrap.RunOptions{Config: cfg, Logger: slog.New(slog.NewJSONHandler(s.log, nil)),
 			HTTPListener: httpLn, GRPCListener: grpcLn, SouthboundListener: southLn, Modules: mods})
 	}()
-	t.Cleanup(func() {
-		cancel()
-		<-done
-		if t.Failed() {
-			t.Logf("eim serve (%v) log:\n%s", runErr, s.log.String())
-		}
-	})
+	var once sync.Once
+	s.stop = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			if t.Failed() {
+				t.Logf("eim serve (%v) log:\n%s", runErr, s.log.String())
+			}
+		})
+	}
+	t.Cleanup(s.stop)
 	s.waitReady(t, done)
 	ca, err := os.ReadFile(filepath.Join(cfg.DataDir, "southbound", "ca.pem"))
 	require.NoError(t, err)
@@ -231,4 +237,13 @@ func (s *stack) register(t *testing.T, projectName, token, uuid, serial string, 
 	require.NoError(t, json.Unmarshal(body, &h))
 	require.NotEmpty(t, h.ResourceID, "%s", body)
 	return h.ResourceID
+}
+
+// hostByUUID returns the id of the project's host with uuid.
+func (s *stack) hostByUUID(t *testing.T, e flowEnv, uuid string) string {
+	t.Helper()
+	resp, err := s.inv.FindResource(context.Background(), &inventoryv1.FindResourceRequest{TenantId: e.projectID,
+		Kind: inventoryv1.ResourceKind_RESOURCE_KIND_HOST, Key: "uuid", Value: uuid})
+	require.NoError(t, err)
+	return resp.GetStored().GetResource().GetHost().GetResourceId()
 }
