@@ -14,7 +14,6 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/storage/mysql"
 	"github.com/eim-byoi/eim/providers/storage/postgres"
-	"github.com/eim-byoi/eim/providers/storage/remote"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/test/apitest"
 	"github.com/eim-byoi/eim/test/dbtest"
@@ -30,12 +29,28 @@ func fileRef(t *testing.T, value string) provider.SecretRef {
 	return provider.SecretRef{File: p}
 }
 
-// connect connects c to a fresh database as its runtime role, migrating as its owner.
-func connect(t *testing.T, c *remote.Common, d dbtest.Database) {
-	c.User, c.Password = d.Runtime.User, fileRef(t, d.Runtime.Password)
-	c.Migration = &remote.Migration{User: d.Migration.User, Password: fileRef(t, d.Migration.Password)}
-	c.TLS = provider.TLS{Mode: provider.TLSDisable}
+// dbLogin is what connect sets of a postgres or mysql adapter configuration.
+type dbLogin interface {
+	*postgres.Config | *mysql.Config
 }
+
+// connect connects c to the fresh database d as its runtime role, migrating as its owner, in
+// plain TCP on loopback.
+func connect[C dbLogin](t *testing.T, c C, d dbtest.Database) {
+	switch c := any(c).(type) {
+	case *postgres.Config:
+		c.User, c.Password, c.TLS = d.Runtime.User, fileRef(t, d.Runtime.Password), provider.TLS{Mode: provider.TLSDisable}
+		alloc(&c.Migration)
+		c.Migration.User, c.Migration.Password = d.Migration.User, fileRef(t, d.Migration.Password)
+	case *mysql.Config:
+		c.User, c.Password, c.TLS = d.Runtime.User, fileRef(t, d.Runtime.Password), provider.TLS{Mode: provider.TLSDisable}
+		alloc(&c.Migration)
+		c.Migration.User, c.Migration.Password = d.Migration.User, fileRef(t, d.Migration.Password)
+	}
+}
+
+// alloc sets *p to a new zero value.
+func alloc[T any](p **T) { *p = new(T) }
 
 func block(typ string, settings provider.AdapterConfig) *config.Block {
 	return &config.Block{Envelope: provider.Envelope{Type: typ, Settings: settings}}
@@ -51,7 +66,7 @@ func TestDay0Keycloak(t *testing.T) {
 	db.Host, db.Port = pg.Server.Host, pg.Server.Port
 	d := pg.Fresh(t)
 	db.Database = d.Name
-	connect(t, &db.Common, d)
+	connect(t, db, d)
 	id := keycloak.NewConfig()
 	id.Issuer, id.Audiences, id.ClockSkew = kc.IssuerURL(), []string{kc.Audience}, provider.Duration(apitest.ClockSkew)
 	id.Admin.ClientID, id.Admin.ClientSecret = kc.AdminClientID, fileRef(t, kc.AdminClientSecret)
@@ -79,7 +94,7 @@ func TestDay0Hydra(t *testing.T) {
 	db.Host, db.Port = m.Server.Host, m.Server.Port
 	d := m.Fresh(t)
 	db.Database = d.Name
-	connect(t, &db.Common, d)
+	connect(t, db, d)
 	id := oidc.NewConfig()
 	id.Issuer, id.Audiences, id.ClockSkew = hy.IssuerURL(), []string{"eim"}, provider.Duration(apitest.ClockSkew)
 	id.Claims.Roles = []string{apitest.HydraRolesClaim, "scp"}
