@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/provider"
 )
@@ -44,4 +45,21 @@ func TestDeleteWhileOnboardingIsDownRevokesAtStart(t *testing.T) {
 	assert.Equal(t, provider.Unauthenticated, provider.CodeOf(err), "revoked at start: %v", err)
 	_, err = s.id.GetClient(context.Background(), e.projectID, id)
 	assert.Equal(t, provider.NotFound, provider.CodeOf(err), "no orphan client: %v", err)
+}
+
+// TestDeletedProjectRevokes: deleting a project (with its hosts) revokes its devices' clients.
+func TestDeletedProjectRevokes(t *testing.T) {
+	s := startStack(t, newConfig(t))
+	e := localEnv(t, s)
+	id := uuid.NewString()
+	s.register(t, e.projectName, e.operator, id, serial(), true)
+	resp := s.newDevice(t, id, "").ask(t)
+	require.Equal(t, onboarded, resp.GetNodeState(), "%v", resp)
+	creds := e.creds(t, resp.GetClientId(), resp.GetClientSecret())
+	_, err := identity.NewTokenSource(creds).Token(context.Background())
+	require.NoError(t, err)
+
+	_, err = s.inv.DeleteProject(context.Background(), &inventoryv1.DeleteProjectRequest{NameOrId: e.projectID})
+	require.NoError(t, err)
+	revoked(t, creds)
 }
