@@ -2,8 +2,11 @@ package onboarding
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/provider"
@@ -16,6 +19,8 @@ type issuer struct {
 	journal *journal
 	hosts   *hosts
 	locks   keyedMutex
+	// window is how long after its issue a client is delivered again (onboarding.redeliveryWindow).
+	window time.Duration
 	// afterCreate runs between "client created" and "host updated": the crash test's fault
 	// point (see fault.go); nothing in production builds.
 	afterCreate func(ctx context.Context)
@@ -23,7 +28,9 @@ type issuer struct {
 
 // issue returns the client of the device of host hostID in project, creating it when the
 // identity provider has none, and marks the host onboarded. setUUID is the UUID to record on a
-// host registered by serial number only ("" otherwise).
+// host registered by serial number only ("" otherwise). A client issued to that host more than
+// the redelivery window ago is not delivered again (FailedPrecondition, as the legacy manager
+// answered an onboarded node).
 func (s *issuer) issue(ctx context.Context, project, hostID, device, setUUID string) (*identity.Client, error) {
 	device = strings.ToLower(device)
 	unlock := s.locks.lock(project + "/" + device)
@@ -38,10 +45,14 @@ func (s *issuer) issue(ctx context.Context, project, hostID, device, setUUID str
 		}
 		prev = nil
 	}
-	if prev == nil || prev.State != stateIssued {
-		if err := s.journal.put(ctx, record{Project: project, Device: device, Host: hostID, State: stateIssuing}); err != nil {
-			return nil, err
-		}
+	if prev != nil && prev.State == stateIssued {
+		c, err := s.redeliver(ctx, *prev)
+		if provider.CodeOf(err) != provider.NotFound {
+			return c, err
+		} // the provider lost the client (deleted there by hand): issued again below
+	}
+	if err := s.journal.put(ctx, record{Project: project, Device: device, Host: hostID, State: stateIssuing}); err != nil {
+		return nil, err
 	}
 	c, err := s.client(ctx, project, device)
 	if err != nil {
@@ -55,6 +66,20 @@ func (s *issuer) issue(ctx context.Context, project, hostID, device, setUUID str
 		return nil, err
 	}
 	return c, nil
+}
+
+// errDelivered is the refusal of a device whose client was delivered more than the redelivery
+// window ago; its text is the legacy manager's answer to an onboarded node.
+var errDelivered = errors.New("Node is already HOST_STATE_ONBOARDED")
+
+// redeliver returns an issued client again to a device that lost the answer, within the
+// redelivery window after its issue.
+func (s *issuer) redeliver(ctx context.Context, r record) (*identity.Client, error) {
+	if s.journal.now().Sub(r.Since) > s.window {
+		return nil, provider.WithCode(provider.FailedPrecondition, fmt.Errorf("%w: its client was delivered at %s, more than onboarding.redeliveryWindow ago",
+			errDelivered, r.Since.UTC().Format(time.RFC3339)))
+	}
+	return s.clients.GetClient(ctx, r.Project, r.Device)
 }
 
 // client returns the device's existing client, or creates it.

@@ -34,6 +34,8 @@ const (
 // record is one device client the module issued or is issuing.
 type record struct {
 	Project, Device, Host, ClientID, State string
+	// Since is when the record last changed state (for an issued client: when it was issued).
+	Since time.Time
 }
 
 // journal keeps the records in the module's table: the intent is written before the identity
@@ -44,6 +46,9 @@ type journal struct {
 }
 
 const recordColumns = "project_id, device, host_id, client_id, state"
+
+// readColumns are recordColumns and updated_us, in scan order.
+const readColumns = recordColumns + ", updated_us"
 
 func (j *journal) q(query string) string { return j.db.Dialect().Rebind(query) }
 
@@ -101,16 +106,18 @@ func (j *journal) list(ctx context.Context, where string, args ...any) ([]record
 	var out []record
 	err := j.db.InTx(ctx, func(tx *storage.Tx) error {
 		out = out[:0]
-		rows, err := tx.QueryContext(ctx, j.q("SELECT "+recordColumns+" FROM onb_clients "+where+" ORDER BY project_id, device"), args...)
+		rows, err := tx.QueryContext(ctx, j.q("SELECT "+readColumns+" FROM onb_clients "+where+" ORDER BY project_id, device"), args...)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
 			var r record
-			if err := rows.Scan(&r.Project, &r.Device, &r.Host, &r.ClientID, &r.State); err != nil {
+			var us int64
+			if err := rows.Scan(&r.Project, &r.Device, &r.Host, &r.ClientID, &r.State, &us); err != nil {
 				return err
 			}
+			r.Since = time.UnixMicro(us)
 			out = append(out, r)
 		}
 		return rows.Err()

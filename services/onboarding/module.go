@@ -69,7 +69,8 @@ func Factory(deps module.Deps) (module.Module, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &hosts{inv: deps.Inventory, now: time.Now}
-	iss := &issuer{clients: deps.Identity, journal: &journal{db: deps.Storage, now: time.Now}, hosts: h, afterCreate: faultAfterCreate()}
+	iss := &issuer{clients: deps.Identity, journal: &journal{db: deps.Storage, now: time.Now}, hosts: h, afterCreate: faultAfterCreate(),
+		window: cfg.RedeliveryWindow.Std()}
 	deps.Southbound.RegisterPublic(&onboardingv1.NonInteractiveOnboardingService_ServiceDesc, &nodeStream{hosts: h, issuer: iss, log: log},
 		"OnboardNodeStream")
 	deps.Southbound.RegisterService(&onboardingv1.InteractiveOnboardingService_ServiceDesc, &interactive{hosts: h, role: cfg.OperatorRole})

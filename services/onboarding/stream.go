@@ -42,7 +42,8 @@ const (
 //     the project id, the stream stays open and the device asks again;
 //   - a host allowed to onboard (registered with auto-onboard, or onboarded by an operator):
 //     NODE_STATE_ONBOARDED with client_id, client_secret and project_id, and the stream ends; a
-//     device asking again gets the same client;
+//     device asking again within onboarding.redeliveryWindow gets the same client, later it is
+//     refused (FAILED_PRECONDITION "Node is already HOST_STATE_ONBOARDED", as legacy);
 //   - an invalidated host (desired or current state UNTRUSTED): status FAILED_PRECONDITION, and
 //     the stream ends.
 func (s *nodeStream) OnboardNodeStream(stream onboardingv1.NonInteractiveOnboardingService_OnboardNodeStreamServer) error {
@@ -105,6 +106,10 @@ func (s *nodeStream) onboard(ctx context.Context, f *found, uuid string) *onboar
 		device, setUUID = uuid, uuid
 	}
 	c, err := s.issuer.issue(ctx, f.project, f.host.GetResourceId(), device, setUUID)
+	if errors.Is(err, errDelivered) {
+		s.log.Info("onboarding: refused a device whose client was delivered already", "project", f.project, "host", f.host.GetResourceId(), "error", err)
+		return failed(codes.FailedPrecondition, errDelivered.Error()+": delete the host and register the device again to onboard it again")
+	}
 	if err != nil {
 		s.log.Warn("onboarding: issuing the device's client failed", "project", f.project, "host", f.host.GetResourceId(), "error", err)
 		return refused(err)
