@@ -178,3 +178,24 @@ func TestDay0Embedded(t *testing.T) {
 	s := startStack(t, newConfig(t))
 	runFlow(t, s, localEnv(t, s))
 }
+
+// TestRegisteredBySerialNumber: a host registered by serial number only is found by the serial
+// number its device sends; onboarding records the device's UUID on it.
+func TestRegisteredBySerialNumber(t *testing.T) {
+	s := startStack(t, newConfig(t))
+	e := localEnv(t, s)
+	sn := serial()
+	code, body := s.do(t, http.MethodPost, "/v1/projects/"+e.projectName+"/compute/hosts/register", e.operator,
+		map[string]any{"name": "by-serial", "serialNumber": sn, "autoOnboard": true})
+	require.Equal(t, http.StatusOK, code, "%s", body)
+	var h struct {
+		ResourceID string `json:"resourceId"`
+	}
+	require.NoError(t, json.Unmarshal(body, &h))
+	id := uuid.NewString()
+	resp := s.newDevice(t, id, sn).ask(t)
+	require.Equal(t, onboarded, resp.GetNodeState(), "%v", resp)
+	_, got := s.hostState(t, e, h.ResourceID)
+	assert.Equal(t, id, got["uuid"], "the device's UUID is recorded")
+	assert.Equal(t, "HOST_STATE_ONBOARDED", got["currentState"])
+}

@@ -2,9 +2,7 @@ package onboarding
 
 import (
 	"context"
-	"database/sql"
 	"embed"
-	"errors"
 	"io/fs"
 	"time"
 
@@ -122,8 +120,5 @@ func (j *journal) list(ctx context.Context, where string, args ...any) ([]record
 		}
 		return rows.Err()
 	}, storage.ReadOnly())
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
 	return out, err
 }
