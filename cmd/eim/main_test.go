@@ -202,10 +202,11 @@ func (p *served) getWithToken(path, token string) (int, string) {
 // env is the environment of the process and of commands run beside it.
 func (p *served) env() []string { return serveEnv(p.dataDir) }
 
-// serveEnv is the environment of an eim process under test: loopback listeners on port 0 and
-// dataDir.
+// serveEnv is the environment of an eim process under test: loopback listeners on port 0 (the
+// southbound one too, opened when the target has onboarding) and dataDir.
 func serveEnv(dataDir string) []string {
-	return append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0", "EIM_DATADIR="+dataDir)
+	return append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0", "EIM_SOUTHBOUND_ADDRESS=127.0.0.1:0",
+		"EIM_DATADIR="+dataDir)
 }
 
 // waitFor reads the log until a line containing s.

@@ -42,7 +42,6 @@ func TestOnboardingCrashIsRepairedAtStart(t *testing.T) {
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
 	dataDir, paused := t.TempDir(), filepath.Join(t.TempDir(), "paused")
-	t.Setenv("EIM_SOUTHBOUND_ADDRESS", "127.0.0.1:0")
 	t.Setenv(pauseEnv, paused)
 
 	p := startEIM(t, bin, dataDir, "serve")
