@@ -56,8 +56,8 @@ type migratedInput struct {
 
 // migratedInputs are the representative inputs: legacy infra-charts values files — the
 // inventory chart alone (PostgreSQL and Keycloak, their connection details all placeholders),
-// the onboarding manager alone (Vault and the Keycloak admin client; its target needs the
-// onboarding module, which this binary does not build yet), the credentials chart (the Vault role
+// the onboarding manager alone (Vault and the Keycloak admin client; its target names the
+// onboarding profile, whose osresource module this binary does not build yet), the credentials chart (the Vault role
 // a placeholder, Keycloak without a discovery URL) and the values of the EIM charts an operator
 // saves from a running installation, merged — the EMF on-premises cluster, and two EMF
 // variants: the cluster on AWS (Aurora: TLS verify-full with a CA) and single tenancy.
@@ -76,7 +76,7 @@ func migratedInputs() []migratedInput {
 			providers: []string{"identity/keycloak", "messaging/sql", "secrets/local", "storage/postgres"}},
 		{name: "infra-charts/onboarding-manager", args: chart("onboarding-manager"),
 			providers: []string{"identity/keycloak", "messaging/memory", "secrets/vault", "storage/sqlite"},
-			unbuilt:   `startup: module "onboarding" is declared but not built into this binary`},
+			unbuilt:   `startup: module "osresource" is declared but not built into this binary`},
 		{name: "infra-charts/releases", args: chart("inventory", "apiv2", "host-manager", "maintenance-manager",
 			"os-resource-manager", "onboarding-manager", "tenant-controller"),
 			providers: []string{"identity/keycloak", "messaging/sql", "secrets/vault", "storage/postgres"}},
@@ -109,9 +109,10 @@ func migratedInputs() []migratedInput {
 //     that the API (when the target runs it) accepts a token of the test realm and refuses a
 //     request without one, then stops it with SIGTERM: exit 0, no credential in the log.
 //
-// Target all runs the modules this binary builds (inventory and api today); a target naming a
-// module it does not build (the onboarding manager's) validates, and serve refuses it at
-// startup naming the module: the test expects that refusal until the module lands.
+// Target all runs the modules this binary builds (inventory, api and onboarding today); a target
+// naming a module it does not build (the onboarding manager's names the onboarding profile, with
+// osresource) validates, and serve refuses it at startup naming the module: the test expects
+// that refusal until the module lands.
 //
 // What runs against the genuine product: PostgreSQL 15 (plain with tls.mode disable; the TLS-only
 // instance with verify-full and the test CA for the Aurora cluster — Aurora itself is not run),

@@ -40,6 +40,9 @@ type Config struct {
 	// Southbound configures the TLS listener the edge-node agents call (host, maintenance and
 	// onboarding managers).
 	Southbound Southbound `yaml:"southbound"`
+	// Onboarding configures the onboarding module: device onboarding on the southbound listener
+	// and the revocation of a deleted or invalidated host's client.
+	Onboarding Onboarding `yaml:"onboarding"`
 	// Tenancy chooses between one project created at start (single tenancy) and projects created
 	// through the API (multi-tenancy, the default).
 	Tenancy Tenancy `yaml:"tenancy"`
@@ -218,6 +221,7 @@ func Default() *Config {
 		Inventory:  Inventory{ServiceRole: DefaultServiceRole},
 		API:        API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
 		Southbound: defaultSouthbound(),
+		Onboarding: defaultOnboarding(),
 		Startup: Startup{
 			Timeout:         provider.Duration(60 * time.Second),
 			ShutdownTimeout: provider.Duration(20 * time.Second),

@@ -35,13 +35,17 @@ func (s *Server) GetResource(ctx context.Context, req *inventoryv1.GetResourceRe
 	return &inventoryv1.GetResourceResponse{Stored: st}, nil
 }
 
-// FindResource reads a resource by a unique key.
+// FindResource reads a resource by a unique key, in the request's tenant or, when it names
+// none, in every tenant (see findAcross).
 func (s *Server) FindResource(ctx context.Context, req *inventoryv1.FindResourceRequest) (*inventoryv1.FindResourceResponse, error) {
+	if req.GetTenantId() == "" {
+		return s.findAcross(ctx, req)
+	}
 	st, err := s.store.Find(ctx, req.GetTenantId(), req.GetKind(), req.GetKey(), req.GetValue())
 	if err != nil {
 		return nil, provider.GRPCError(err)
 	}
-	return &inventoryv1.FindResourceResponse{Stored: st}, nil
+	return &inventoryv1.FindResourceResponse{Stored: st, TenantId: req.GetTenantId()}, nil
 }
 
 // ListResources lists a page of one kind's resources.

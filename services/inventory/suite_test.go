@@ -56,6 +56,7 @@ func suite() map[string]func(t *testing.T, b *bed) {
 		"InheritedMetadataTotals": testInherited,
 		"Projects":                testProjects,
 		"KindChecks":              testKindChecks,
+		"FindAcrossTenants":       testFindAcrossTenants,
 	}
 }
 

@@ -11,7 +11,7 @@ func EIM() *Graph {
 	g, err := NewGraph([]Descriptor{
 		{Name: Inventory, Uses: []string{"storage", "messaging"}},
 		{Name: API, Requires: []string{Inventory}, Uses: []string{"identity"}},
-		{Name: Onboarding, Requires: []string{Inventory}, Uses: []string{"identity", "secrets"},
+		{Name: Onboarding, Requires: []string{Inventory}, Uses: []string{"identity", "secrets", "storage"},
 			Needs: map[string][]provider.Capability{"identity": {ClientIssuer}}, Southbound: true},
 		{Name: HostMgr, Requires: []string{Inventory}, Uses: []string{"identity"}, Southbound: true},
 		{Name: Maintenance, Requires: []string{Inventory}, Uses: []string{"identity"}, Southbound: true},

@@ -11,12 +11,17 @@ import (
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/maintenance"
 	"github.com/eim-byoi/eim/services/module"
+	"github.com/eim-byoi/eim/services/onboarding"
 )
 
 // DefaultModules returns the module implementations built into this binary.
 func DefaultModules() map[string]module.Factory {
-	return map[string]module.Factory{module.Inventory: inventory.Factory, module.API: api.Factory,
-		module.Maintenance: maintenance.Factory}
+	return map[string]module.Factory{
+		module.Inventory:   inventory.Factory,
+		module.API:         api.Factory,
+		module.Maintenance: maintenance.Factory,
+		module.Onboarding:  onboarding.Factory,
+	}
 }
 
 // StorageSchemas are the schemas `eim migrate db` applies: the messaging schema, then the tables

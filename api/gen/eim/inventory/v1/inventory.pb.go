@@ -1390,7 +1390,10 @@ func (x *GetResourceResponse) GetStored() *Stored {
 // FindResourceRequest looks a resource up by a unique key of its kind.
 type FindResourceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The tenant (project id).
+	// The tenant (project id). Empty: every tenant's resources are searched, for a caller that
+	// does not know the tenant yet (a device onboarding by its UUID); a key found in more than one
+	// tenant is FAILED_PRECONDITION. Only modules reach the inventory (in process, or with a token
+	// holding inventory.serviceRole); the API always names the caller's project.
 	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	// The kind.
 	Kind ResourceKind `protobuf:"varint,2,opt,name=kind,proto3,enum=eim.inventory.v1.ResourceKind" json:"kind,omitempty"`
@@ -1464,7 +1467,9 @@ func (x *FindResourceRequest) GetValue() string {
 type FindResourceResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The resource.
-	Stored        *Stored `protobuf:"bytes,1,opt,name=stored,proto3" json:"stored,omitempty"`
+	Stored *Stored `protobuf:"bytes,1,opt,name=stored,proto3" json:"stored,omitempty"`
+	// The tenant (project id) the resource belongs to.
+	TenantId      string `protobuf:"bytes,2,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1504,6 +1509,13 @@ func (x *FindResourceResponse) GetStored() *Stored {
 		return x.Stored
 	}
 	return nil
+}
+
+func (x *FindResourceResponse) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
 }
 
 // ListResourcesRequest lists one kind's resources.
@@ -2333,9 +2345,10 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x122\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1e.eim.inventory.v1.ResourceKindR\x04kind\x12\x10\n" +
 	"\x03key\x18\x03 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x04 \x01(\tR\x05value\"H\n" +
+	"\x05value\x18\x04 \x01(\tR\x05value\"e\n" +
 	"\x14FindResourceResponse\x120\n" +
-	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\"\xcf\x01\n" +
+	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\x12\x1b\n" +
+	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"\xcf\x01\n" +
 	"\x14ListResourcesRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x122\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1e.eim.inventory.v1.ResourceKindR\x04kind\x12\x16\n" +

@@ -3049,6 +3049,8 @@ func (m *FindResourceResponse) validate(all bool) error {
 		}
 	}
 
+	// no validation rules for TenantId
+
 	if len(errors) > 0 {
 		return FindResourceResponseMultiError(errors)
 	}

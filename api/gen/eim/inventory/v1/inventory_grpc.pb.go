@@ -49,7 +49,8 @@ type InventoryServiceClient interface {
 	CreateResource(ctx context.Context, in *CreateResourceRequest, opts ...grpc.CallOption) (*CreateResourceResponse, error)
 	// GetResource returns one resource by id, its references expanded.
 	GetResource(ctx context.Context, in *GetResourceRequest, opts ...grpc.CallOption) (*GetResourceResponse, error)
-	// FindResource returns the resource of a kind whose unique key (e.g. a host's uuid) has a value.
+	// FindResource returns the resource of a kind whose unique key (e.g. a host's uuid) has a value,
+	// in the request's tenant, or in any tenant when the request names none.
 	FindResource(ctx context.Context, in *FindResourceRequest, opts ...grpc.CallOption) (*FindResourceResponse, error)
 	// ListResources returns a page of one kind's resources matching an AIP-160 filter, in AIP-132 order.
 	ListResources(ctx context.Context, in *ListResourcesRequest, opts ...grpc.CallOption) (*ListResourcesResponse, error)
@@ -224,7 +225,8 @@ type InventoryServiceServer interface {
 	CreateResource(context.Context, *CreateResourceRequest) (*CreateResourceResponse, error)
 	// GetResource returns one resource by id, its references expanded.
 	GetResource(context.Context, *GetResourceRequest) (*GetResourceResponse, error)
-	// FindResource returns the resource of a kind whose unique key (e.g. a host's uuid) has a value.
+	// FindResource returns the resource of a kind whose unique key (e.g. a host's uuid) has a value,
+	// in the request's tenant, or in any tenant when the request names none.
 	FindResource(context.Context, *FindResourceRequest) (*FindResourceResponse, error)
 	// ListResources returns a page of one kind's resources matching an AIP-160 filter, in AIP-132 order.
 	ListResources(context.Context, *ListResourcesRequest) (*ListResourcesResponse, error)
