@@ -40,6 +40,9 @@ type Config struct {
 	// Southbound configures the TLS listener the edge-node agents call (host, maintenance and
 	// onboarding managers).
 	Southbound Southbound `yaml:"southbound"`
+	// HostMgr configures the host manager: the agents' heartbeat period and when a silent host
+	// is shown as "No Connection".
+	HostMgr HostMgr `yaml:"hostmgr"`
 	// Tenancy chooses between one project created at start (single tenancy) and projects created
 	// through the API (multi-tenancy, the default).
 	Tenancy Tenancy `yaml:"tenancy"`
@@ -218,6 +221,7 @@ func Default() *Config {
 		Inventory:  Inventory{ServiceRole: DefaultServiceRole},
 		API:        API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
 		Southbound: defaultSouthbound(),
+		HostMgr:    defaultHostMgr(),
 		Startup: Startup{
 			Timeout:         provider.Duration(60 * time.Second),
 			ShutdownTimeout: provider.Duration(20 * time.Second),

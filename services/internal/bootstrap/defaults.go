@@ -8,13 +8,14 @@ import (
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/api"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/hostmgr"
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
 )
 
 // DefaultModules returns the module implementations built into this binary.
 func DefaultModules() map[string]module.Factory {
-	return map[string]module.Factory{module.Inventory: inventory.Factory, module.API: api.Factory}
+	return map[string]module.Factory{module.Inventory: inventory.Factory, module.API: api.Factory, module.HostMgr: hostmgr.Factory}
 }
 
 // StorageSchemas are the schemas `eim migrate db` applies: the messaging schema, then the tables
