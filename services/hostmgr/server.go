@@ -282,8 +282,10 @@ func (s *Server) writeFailed(h *host, what string, err error) error {
 	return unavailable(what, err)
 }
 
-func notFound(guid string) error {
-	return provider.Errorf(provider.NotFound, "host %s not found", guid)
+// notFound is the one answer for a GUID that is no host of the caller's project: the same
+// whether it is unknown or another project's, so a caller learns nothing of other projects.
+func notFound(string) error {
+	return provider.Errorf(provider.NotFound, "no host with this GUID in the caller's project")
 }
 
 func unavailable(what string, err error) error {
