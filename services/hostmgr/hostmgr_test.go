@@ -151,6 +151,14 @@ func testCoalesced(t *testing.T, st *stack) {
 	_, err = c.UpdateInstanceStateStatusByHostGUID(ctx, req)
 	require.NoError(t, err)
 	assert.Equal(t, first+1, st.revision(t, tn.id), "a change is written at once")
+
+	metrics := st.metrics(t)
+	for _, series := range []string{`eim_hostmgr_heartbeats_total{outcome="coalesced"}`, `eim_hostmgr_heartbeats_total{outcome="written"}`,
+		`eim_hostmgr_inventory_writes_total{what="host_status"}`, `eim_hostmgr_calls_total{code="OK",rpc="UpdateInstanceStateStatusByHostGUID"}`} {
+		assert.Contains(t, metrics, series)
+	}
+	assert.NotContains(t, metrics, guid, "no host label")
+	assert.NotContains(t, metrics, tn.id, "no tenant label")
 }
 
 func testSystemInfo(t *testing.T, st *stack) {

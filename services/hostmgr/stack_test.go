@@ -266,3 +266,15 @@ func (bearer) RequireTransportSecurity() bool { return false }
 var _ credentials.PerRPCCredentials = bearer("")
 
 func fieldMask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
+
+// metrics returns the process's Prometheus exposition.
+func (st *stack) metrics(t *testing.T) string {
+	t.Helper()
+	resp, err := http.Get(st.api + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	return string(body)
+}
