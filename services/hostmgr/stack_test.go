@@ -41,6 +41,8 @@ import (
 // API reached over loopback with a service token, as another process would.
 type stack struct {
 	api    string // http://127.0.0.1:port
+	grpc   string // the inventory's gRPC API, host:port
+	svc    string // a token holding the inventory's service role
 	agents *grpc.ClientConn
 	inv    inventoryv1.InventoryServiceClient
 	minter identity.Minter
@@ -76,7 +78,8 @@ func startStack(t *testing.T, o stackOptions) *stack {
 	st.waitReady(t, done)
 	st.minter = openMinter(t, cfg)
 	st.agents = dialAgents(t, cfg.DataDir, lns[2].Addr().String())
-	remote, err := inventory.Dial(lns[1].Addr().String(), nil, bearer(st.token(t, "eim-hostmgr-test", cfg.Inventory.ServiceRole)))
+	st.grpc, st.svc = lns[1].Addr().String(), st.token(t, "eim-hostmgr-test", cfg.Inventory.ServiceRole)
+	remote, err := inventory.Dial(st.grpc, nil, bearer(st.svc))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = remote.Close() })
 	st.inv = remote
