@@ -1,6 +1,7 @@
 package hostmgr
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -9,6 +10,24 @@ import (
 	computev1 "github.com/eim-byoi/eim/api/gen/resources/compute/v1"
 	statusv1 "github.com/eim-byoi/eim/api/gen/resources/status/v1"
 )
+
+// wrote records the revision of a write of this manager, which the change log will show.
+func (h *host) wrote(rev int64) {
+	h.ownMu.Lock()
+	defer h.ownMu.Unlock()
+	h.own = append(h.own, rev)
+}
+
+// seen reports whether the change at rev is already reflected: read, or written by this
+// manager.
+func (h *host) seen(rev int64) bool {
+	if rev <= h.readRev.Load() {
+		return true
+	}
+	h.ownMu.Lock()
+	defer h.ownMu.Unlock()
+	return slices.Contains(h.own, rev)
+}
 
 // hostKey names a host as the agents do: its GUID, within the caller's tenant.
 type hostKey struct{ tenant, guid string }
@@ -31,8 +50,10 @@ type host struct {
 	instance   instanceFields
 	untrusted  bool
 	updating   bool         // the instance's update is in progress: the host status is left alone
-	known      atomic.Int64 // the tenant revision of the host's (or its instance's) last change read or written
-	stale      atomic.Bool  // another writer changed it: read it again before use
+	readRev    atomic.Int64 // the revision of the host's last change when it was read: older changes are in
+	ownMu      sync.Mutex
+	own        []int64     // the revisions of this manager's writes since the read (guarded by ownMu)
+	stale      atomic.Bool // another writer changed it: read it again before use
 	readAt     time.Time
 	lastSeen   time.Time // the last heartbeat; zero until the first
 	lost       bool      // marked No Connection since the last heartbeat
@@ -54,7 +75,10 @@ func (h *host) fill(r *computev1.HostResource, rev int64, now time.Time) {
 		detail: inst.GetInstanceStatusDetail()}
 	h.updating = inst.GetUpdateStatusIndicator() == statusv1.StatusIndication_STATUS_INDICATION_IN_PROGRESS
 	h.readAt = now
-	h.known.Store(rev)
+	h.readRev.Store(rev)
+	h.ownMu.Lock()
+	h.own = h.own[:0]
+	h.ownMu.Unlock()
 	h.stale.Store(false)
 }
 
@@ -84,7 +108,7 @@ func (c *cache) get(k hostKey) *host {
 	return h
 }
 
-// known reports whether the tenant's change log is followed already.
+// follows reports whether the tenant's change log is followed already.
 func (c *cache) follows(tenant string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -143,8 +167,8 @@ func (c *cache) apply(ch *inventoryv1.Change) {
 		return
 	}
 	h, ok := c.byID[ch.GetResourceId()]
-	if !ok || ch.GetRevision() <= h.known.Load() {
-		return // not cached, or the change this host manager made
+	if !ok || h.seen(ch.GetRevision()) {
+		return // not cached, or a change this host manager read or made
 	}
 	h.stale.Store(true)
 	if op == inventoryv1.Operation_OPERATION_DELETED {

@@ -9,6 +9,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	pb "github.com/eim-byoi/eim/api/gen/hostmgr_southbound_proto"
@@ -97,4 +100,22 @@ func TestSweeperLeavesOtherStatuses(t *testing.T) {
 	b.clock.add(time.Hour)
 	b.srv.Sweep(ctx)
 	assert.Equal(t, "Unknown", b.status(t))
+}
+
+// TestChangeBeforeOwnWriteIsNoticed: an operator invalidates the host, then this manager
+// writes the agent's next change (a later revision) before it reads the change log: the
+// operator's change is still applied at the next sweep and the agent is refused.
+func TestChangeBeforeOwnWriteIsNoticed(t *testing.T) {
+	ctx := context.Background()
+	b := newClockBed(t, "sqlite")
+	require.NoError(t, b.srv.Heartbeat(ctx, b.tenant, heartbeat(b.guid, pb.InstanceStatus_INSTANCE_STATUS_RUNNING, "")))
+	_, err := b.inv.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: b.tenant, ResourceId: b.id,
+		Resource:  &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: &computev1.HostResource{DesiredState: computev1.HostState_HOST_STATE_UNTRUSTED}}},
+		FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"desired_state"}}})
+	require.NoError(t, err)
+	require.NoError(t, b.srv.Heartbeat(ctx, b.tenant, heartbeat(b.guid, pb.InstanceStatus_INSTANCE_STATUS_ERROR, "")),
+		"not yet known: the change log was not read")
+	b.srv.Sweep(ctx)
+	err = b.srv.Heartbeat(ctx, b.tenant, heartbeat(b.guid, pb.InstanceStatus_INSTANCE_STATUS_ERROR, ""))
+	assert.Equal(t, codes.Unauthenticated, status.Code(err), "%v", err)
 }

@@ -13,7 +13,9 @@ import (
 	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 
+	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	pb "github.com/eim-byoi/eim/api/gen/hostmgr_southbound_proto"
+	computev1 "github.com/eim-byoi/eim/api/gen/resources/compute/v1"
 )
 
 func heartbeat(guid string, st pb.InstanceStatus, detail string) *pb.UpdateInstanceStateStatusByHostGUIDRequest {
@@ -55,6 +57,7 @@ func TestHostmgr(t *testing.T) {
 			t.Run("status change visible through the API", func(t *testing.T) { testStatusVisible(t, st) })
 			t.Run("identical heartbeats write nothing", func(t *testing.T) { testCoalesced(t, st) })
 			t.Run("system info lands in the host", func(t *testing.T) { testSystemInfo(t, st) })
+			t.Run("an untrusted host is refused", func(t *testing.T) { testUntrusted(t, st) })
 		})
 	}
 }
@@ -185,4 +188,19 @@ func testSystemInfo(t *testing.T, st *stack) {
 	}
 	assert.Equal(t, rev, st.revision(t, tn.id), "the same report again writes nothing")
 	assert.NotContains(t, st.logs.String(), "bmc-secret-do-not-store")
+}
+
+func testUntrusted(t *testing.T, st *stack) {
+	tn := st.tenant(t)
+	guid, id := st.host(t, tn, false)
+	_, err := st.inv.UpdateResource(context.Background(), &inventoryv1.UpdateResourceRequest{TenantId: tn.id, ResourceId: id,
+		Resource:  &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: &computev1.HostResource{CurrentState: computev1.HostState_HOST_STATE_UNTRUSTED}}},
+		FieldMask: fieldMask("current_state")})
+	require.NoError(t, err)
+	before := st.revision(t, tn.id)
+	for name, call := range calls(guid) {
+		c, ctx := st.call(tn.agent)
+		assert.Equal(t, codes.Unauthenticated, status.Code(call(c, ctx)), name)
+	}
+	assert.Equal(t, before, st.revision(t, tn.id))
 }

@@ -209,7 +209,7 @@ func (s *Server) writeHostStatus(ctx context.Context, h *host, st Status, expect
 		return s.writeFailed(h, "write the host status", err)
 	}
 	h.status = st
-	h.known.Store(got.GetStored().GetRevision())
+	h.wrote(got.GetStored().GetRevision())
 	s.o.Metrics.wrote(what)
 	return nil
 }
@@ -226,7 +226,7 @@ func (s *Server) writeInstance(ctx context.Context, h *host, f instanceFields) e
 		return s.writeFailed(h, "write the instance status", err)
 	}
 	h.instance = f
-	h.known.Store(max(h.known.Load(), got.GetStored().GetRevision()))
+	h.wrote(got.GetStored().GetRevision())
 	s.o.Metrics.wrote(writeInstance)
 	return nil
 }
@@ -258,7 +258,7 @@ func (s *Server) systemInfo(ctx context.Context, tenant, guid string, si *pb.Sys
 		return s.writeFailed(h, "write the system information", err)
 	}
 	h.sysinfo, h.hasSysinfo = digest, true
-	h.known.Store(got.GetStored().GetRevision())
+	h.wrote(got.GetStored().GetRevision())
 	s.o.Metrics.wrote(writeSystemInfo)
 	s.o.Metrics.systemInfo(true)
 	return nil

@@ -2,11 +2,14 @@ package hostmgr_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	pb "github.com/eim-byoi/eim/api/gen/hostmgr_southbound_proto"
@@ -98,4 +101,62 @@ func TestAnotherWriterInvalidatesTheCache(t *testing.T) {
 		beat()
 		return st.getHost(t, tn, id)["hostStatus"] == "Running"
 	}, waitFor, 20*time.Millisecond)
+}
+
+// TestInvalidatedHostIsRefused: an operator invalidates a host (desired state UNTRUSTED) while
+// its agent keeps reporting changes, which this manager writes after the operator's change: the
+// operator's change is still noticed, and the agent's calls are refused from then on.
+func TestInvalidatedHostIsRefused(t *testing.T) {
+	st := startStack(t, stackOptions{hostmgr: config.HostMgr{HeartbeatInterval: provider.Duration(50 * time.Millisecond), MissedHeartbeats: 1000}})
+	tn := st.tenant(t)
+	guid, id := st.host(t, tn, true)
+	c, ctx := st.call(tn.agent)
+	statuses := []pb.InstanceStatus{pb.InstanceStatus_INSTANCE_STATUS_RUNNING, pb.InstanceStatus_INSTANCE_STATUS_ERROR}
+	_, err := c.UpdateInstanceStateStatusByHostGUID(ctx, heartbeat(guid, statuses[0], "a"))
+	require.NoError(t, err)
+
+	_, err = st.inv.UpdateResource(context.Background(), &inventoryv1.UpdateResourceRequest{TenantId: tn.id, ResourceId: id,
+		Resource:  &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: &computev1.HostResource{DesiredState: computev1.HostState_HOST_STATE_UNTRUSTED}}},
+		FieldMask: fieldMask("desired_state")})
+	require.NoError(t, err)
+	i := 0
+	require.Eventually(t, func() bool {
+		i++ // a change each time: this manager writes after the operator did
+		_, err := c.UpdateInstanceStateStatusByHostGUID(ctx, heartbeat(guid, statuses[i%2], "a"))
+		return status.Code(err) == codes.Unauthenticated
+	}, waitFor, 20*time.Millisecond)
+}
+
+// TestConcurrentHeartbeats: many agents' heartbeats at once, several per host, each host's
+// change written exactly once.
+func TestConcurrentHeartbeats(t *testing.T) {
+	st := startStack(t, stackOptions{})
+	tn := st.tenant(t)
+	const hosts, perHost = 10, 8
+	guids := make([]string, hosts)
+	ids := make([]string, hosts)
+	for i := range guids {
+		guids[i], ids[i] = st.host(t, tn, true)
+	}
+	before := st.revision(t, tn.id)
+	c, ctx := st.call(tn.agent)
+	var wg sync.WaitGroup
+	errs := make(chan error, hosts*perHost)
+	for _, guid := range guids {
+		for range perHost {
+			wg.Go(func() {
+				_, err := c.UpdateInstanceStateStatusByHostGUID(ctx, heartbeat(guid, pb.InstanceStatus_INSTANCE_STATUS_RUNNING, "5 of 5"))
+				errs <- err
+			})
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	assert.Equal(t, before+2*hosts, st.revision(t, tn.id), "one host status and one instance write per host")
+	for _, id := range ids {
+		assert.Equal(t, "Running", st.getHost(t, tn, id)["hostStatus"])
+	}
 }
