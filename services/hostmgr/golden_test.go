@@ -98,7 +98,11 @@ func TestGolden(t *testing.T) {
 				return
 			}
 			h := st.getHost(t, tn, id)
-			for k, want := range g.Host {
+			var host map[string]any
+			b, err := json.Marshal(g.Host)
+			require.NoError(t, err)
+			require.NoError(t, json.Unmarshal([]byte(strings.ReplaceAll(string(b), "$GUID", guid)), &host))
+			for k, want := range host {
 				if m, ok := want.(map[string]any); ok && k == "instance" {
 					inst, _ := h[k].(map[string]any)
 					for ik, iv := range m {

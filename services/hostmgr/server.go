@@ -248,7 +248,9 @@ func (s *Server) systemInfo(ctx context.Context, tenant, guid string, si *pb.Sys
 		return err
 	}
 	defer h.mu.Unlock()
-	if h.hasSysinfo && h.sysinfo == digest {
+	if (h.hasSysinfo && h.sysinfo == digest) || len(mask) == 0 {
+		// The same report again, or one with nothing the host keeps (node-agent's kubeconfig
+		// only): no write. An empty mask would be a full replacement of the host.
 		s.o.Metrics.systemInfo(false)
 		return nil
 	}

@@ -200,7 +200,7 @@ func (st *stack) host(t *testing.T, tn tenant, withInstance bool) (guid, id stri
 	ctx := context.Background()
 	guid = uuid.NewString()
 	got, err := st.inv.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: tn.id, Resource: &inventoryv1.Resource{
-		Resource: &inventoryv1.Resource_Host{Host: &computev1.HostResource{Name: "edge-" + guid[:8], Uuid: guid}}}})
+		Resource: &inventoryv1.Resource_Host{Host: &computev1.HostResource{Name: "edge-host", Uuid: guid}}}})
 	require.NoError(t, err)
 	id = got.GetStored().GetResource().GetHost().GetResourceId()
 	if withInstance {
