@@ -188,6 +188,17 @@ func testSystemInfo(t *testing.T, st *stack) {
 	}
 	assert.Equal(t, rev, st.revision(t, tn.id), "the same report again writes nothing")
 	assert.NotContains(t, st.logs.String(), "bmc-secret-do-not-store")
+
+	// A NIC unplugged and the GPU gone: the lists are the host's devices as reported.
+	_, err = c.UpdateHostSystemInfoByGUID(ctx, &pb.UpdateHostSystemInfoByGUIDRequest{HostGuid: guid, SystemInfo: &pb.SystemInfo{
+		HwInfo: &pb.HWInfo{Network: []*pb.SystemNetwork{{Name: "enp86s0", Mac: "48:21:0b:3c:5d:7e", LinkState: true}}}}})
+	require.NoError(t, err)
+	h = st.getHost(t, tn, id)
+	require.Len(t, h["hostNics"], 1)
+	assert.Equal(t, "enp86s0", h["hostNics"].([]any)[0].(map[string]any)["deviceName"])
+	assert.Empty(t, h["hostGpus"])
+	assert.Equal(t, g.Host["biosVendor"], h["biosVendor"], "a report without BIOS information leaves it")
+	assert.Equal(t, g.Host["cpuModel"], h["cpuModel"], "a report without CPU information leaves it")
 }
 
 func testUntrusted(t *testing.T, st *stack) {
