@@ -206,7 +206,7 @@ func (s *Server) writeHostStatus(ctx context.Context, h *host, st Status, expect
 		Resource:  &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: res}},
 		FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"host_status", "host_status_indicator", "host_status_timestamp"}}, ExpectedRevision: expected})
 	if err != nil {
-		return s.writeFailed(h, "write the host status", err)
+		return s.writeFailed(h, "write the host status", err, expected != 0)
 	}
 	h.status = st
 	h.wrote(got.GetStored().GetRevision())
@@ -223,7 +223,7 @@ func (s *Server) writeInstance(ctx context.Context, h *host, f instanceFields) e
 		FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"current_state", "instance_status", "instance_status_indicator",
 			"instance_status_timestamp", "instance_status_detail"}}})
 	if err != nil {
-		return s.writeFailed(h, "write the instance status", err)
+		return s.writeFailed(h, "write the instance status", err, false)
 	}
 	h.instance = f
 	h.wrote(got.GetStored().GetRevision())
@@ -257,7 +257,7 @@ func (s *Server) systemInfo(ctx context.Context, tenant, guid string, si *pb.Sys
 	got, err := s.o.Inventory.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: h.id,
 		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: patch}}, FieldMask: &fieldmaskpb.FieldMask{Paths: mask}})
 	if err != nil {
-		return s.writeFailed(h, "write the system information", err)
+		return s.writeFailed(h, "write the system information", err, false)
 	}
 	h.sysinfo, h.hasSysinfo = digest, true
 	h.wrote(got.GetStored().GetRevision())
@@ -267,20 +267,20 @@ func (s *Server) systemInfo(ctx context.Context, tenant, guid string, si *pb.Sys
 }
 
 // writeFailed is the answer to a failed write: the host deleted meanwhile is NotFound (and
-// forgotten), input the inventory refuses keeps its code, anything else is Unavailable so that
-// the agent retries.
-func (s *Server) writeFailed(h *host, what string, err error) error {
-	switch provider.CodeOf(err) {
-	case provider.NotFound:
+// forgotten), input the inventory refuses keeps its code, a conditional write that lost to
+// another writer is Aborted, anything else (the inventory unreachable, a transaction aborted by
+// the database) is Unavailable so that the agent retries.
+func (s *Server) writeFailed(h *host, what string, err error, conditional bool) error {
+	h.stale.Store(true)
+	switch code := provider.CodeOf(err); {
+	case code == provider.NotFound:
 		s.cache.forget(h, h.id, h.instanceID)
 		return notFound(h.key.guid)
-	case provider.InvalidArgument:
+	case code == provider.InvalidArgument:
 		return provider.Errorf(provider.InvalidArgument, "%s: %v", what, err)
-	case provider.Aborted:
-		h.stale.Store(true) // the sweeper's conditional write lost to another writer
+	case code == provider.Aborted && conditional:
 		return err
 	}
-	h.stale.Store(true)
 	return unavailable(what, err)
 }
 
