@@ -17,8 +17,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
@@ -82,7 +84,7 @@ func startStack(t *testing.T, o stackOptions) *stack {
 	remote, err := inventory.Dial(st.grpc, nil, bearer(st.svc))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = remote.Close() })
-	st.inv = remote
+	st.inv = retrying{remote}
 	return st
 }
 
@@ -164,7 +166,7 @@ func dialAgents(t *testing.T, dataDir, addr string) *grpc.ClientConn {
 	roots := x509.NewCertPool()
 	require.True(t, roots.AppendCertsFromPEM(ca))
 	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(credentials.NewTLS(&tls.Config{RootCAs: roots, ServerName: "localhost",
-		MinVersion: tls.VersionTLS13})))
+		MinVersion: tls.VersionTLS13})), grpc.WithUnaryInterceptor(retryUnavailable))
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = conn.Close() })
 	return conn
@@ -280,4 +282,59 @@ func (st *stack) metrics(t *testing.T) string {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	return string(body)
+}
+
+// retryUnavailable retries a call answered Unavailable, as the agents do (a few times here):
+// on SQLite a write can meet another writer's lock (the outbox relay's) and be rolled back.
+func retryUnavailable(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	var err error
+	for range 20 {
+		if err = invoker(ctx, method, req, reply, cc, opts...); status.Code(err) != codes.Unavailable {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return err
+}
+
+// retrying is the inventory client of the tests' setup, retrying writes the database aborted
+// (SQLite's SQLITE_BUSY against a concurrent writer), as the inventory's Aborted asks.
+type retrying struct {
+	inventoryv1.InventoryServiceClient
+}
+
+func retryAborted[T any](call func() (T, error)) (T, error) {
+	var out T
+	var err error
+	for range 20 {
+		if out, err = call(); status.Code(err) != codes.Aborted {
+			return out, err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return out, err
+}
+
+func (r retrying) CreateProject(ctx context.Context, in *inventoryv1.CreateProjectRequest, opts ...grpc.CallOption) (*inventoryv1.CreateProjectResponse, error) {
+	return retryAborted(func() (*inventoryv1.CreateProjectResponse, error) {
+		return r.InventoryServiceClient.CreateProject(ctx, in, opts...)
+	})
+}
+
+func (r retrying) CreateResource(ctx context.Context, in *inventoryv1.CreateResourceRequest, opts ...grpc.CallOption) (*inventoryv1.CreateResourceResponse, error) {
+	return retryAborted(func() (*inventoryv1.CreateResourceResponse, error) {
+		return r.InventoryServiceClient.CreateResource(ctx, in, opts...)
+	})
+}
+
+func (r retrying) UpdateResource(ctx context.Context, in *inventoryv1.UpdateResourceRequest, opts ...grpc.CallOption) (*inventoryv1.UpdateResourceResponse, error) {
+	return retryAborted(func() (*inventoryv1.UpdateResourceResponse, error) {
+		return r.InventoryServiceClient.UpdateResource(ctx, in, opts...)
+	})
+}
+
+func (r retrying) DeleteResource(ctx context.Context, in *inventoryv1.DeleteResourceRequest, opts ...grpc.CallOption) (*inventoryv1.DeleteResourceResponse, error) {
+	return retryAborted(func() (*inventoryv1.DeleteResourceResponse, error) {
+		return r.InventoryServiceClient.DeleteResource(ctx, in, opts...)
+	})
 }
