@@ -11,24 +11,6 @@ import (
 	statusv1 "github.com/eim-byoi/eim/api/gen/resources/status/v1"
 )
 
-// wrote records the revision of a write of this manager, which the change log will show.
-func (h *host) wrote(rev int64) {
-	h.ownMu.Lock()
-	defer h.ownMu.Unlock()
-	h.own = append(h.own, rev)
-}
-
-// seen reports whether the change at rev is already reflected: read, or written by this
-// manager.
-func (h *host) seen(rev int64) bool {
-	if rev <= h.readRev.Load() {
-		return true
-	}
-	h.ownMu.Lock()
-	defer h.ownMu.Unlock()
-	return slices.Contains(h.own, rev)
-}
-
 // hostKey names a host as the agents do: its GUID, within the caller's tenant.
 type hostKey struct{ tenant, guid string }
 
@@ -80,6 +62,24 @@ func (h *host) fill(r *computev1.HostResource, rev int64, now time.Time) {
 	h.own = h.own[:0]
 	h.ownMu.Unlock()
 	h.stale.Store(false)
+}
+
+// wrote records the revision of a write of this manager, which the change log will show.
+func (h *host) wrote(rev int64) {
+	h.ownMu.Lock()
+	defer h.ownMu.Unlock()
+	h.own = append(h.own, rev)
+}
+
+// seen reports whether the change at rev is already reflected: read, or written by this
+// manager.
+func (h *host) seen(rev int64) bool {
+	if rev <= h.readRev.Load() {
+		return true
+	}
+	h.ownMu.Lock()
+	defer h.ownMu.Unlock()
+	return slices.Contains(h.own, rev)
 }
 
 // cache holds the hosts the agents called about, by key and by resource id (the host's and

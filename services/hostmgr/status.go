@@ -9,7 +9,9 @@ import (
 // Status is a status text and its indicator, as the apiv2 resources carry them (host_status
 // and host_status_indicator, instance_status and instance_status_indicator).
 type Status struct {
-	Text      string
+	// Text is the status as the API shows it, e.g. "Running".
+	Text string
+	// Indicator is how to read it: idle, in progress or error.
 	Indicator statusv1.StatusIndication
 }
 
