@@ -119,3 +119,33 @@ func TestChangeBeforeOwnWriteIsNoticed(t *testing.T) {
 	err = b.srv.Heartbeat(ctx, b.tenant, heartbeat(b.guid, pb.InstanceStatus_INSTANCE_STATUS_ERROR, ""))
 	assert.Equal(t, codes.Unauthenticated, status.Code(err), "%v", err)
 }
+
+// TestTwoReplicas: the agent moves from replica A to replica B (its connection broke). A marks
+// the host No Connection after the missed heartbeats; B learns it from the change log at its
+// next sweep, and the agent's next heartbeat through B writes Running again.
+func TestTwoReplicas(t *testing.T) {
+	ctx := context.Background()
+	b := newClockBed(t, "sqlite")
+	a := b.srv
+	replicaB := hostmgr.New(hostmgr.Options{Inventory: b.inv, Role: "en-agent-rw", HeartbeatInterval: 10 * time.Second,
+		MissedHeartbeats: 3, Now: b.clock.Now})
+	beat := heartbeat(b.guid, pb.InstanceStatus_INSTANCE_STATUS_RUNNING, "")
+	require.NoError(t, a.Heartbeat(ctx, b.tenant, beat))
+	require.NoError(t, replicaB.Heartbeat(ctx, b.tenant, beat)) // the agent reconnected to B
+	require.Equal(t, "Running", b.status(t))
+
+	b.clock.add(30 * time.Second)
+	require.NoError(t, replicaB.Heartbeat(ctx, b.tenant, beat))
+	a.Sweep(ctx)
+	assert.Equal(t, "No Connection", b.status(t), "A has not heard from the agent for three intervals")
+
+	require.NoError(t, replicaB.Heartbeat(ctx, b.tenant, beat))
+	assert.Equal(t, "No Connection", b.status(t), "B does not know yet: its cache says Running")
+	replicaB.Sweep(ctx)
+	require.NoError(t, replicaB.Heartbeat(ctx, b.tenant, beat))
+	assert.Equal(t, "Running", b.status(t), "B read A's change from the change log and wrote the agent's status")
+
+	b.clock.add(time.Minute)
+	a.Sweep(ctx)
+	assert.Equal(t, "Running", b.status(t), "A marks a host once per silence: it does not fight B")
+}
