@@ -188,6 +188,15 @@ func (c *cache) advance(tenant string, rev int64) {
 	}
 }
 
+// restart follows the tenant's change log from rev, which may be below where it was.
+func (c *cache) restart(tenant string, rev int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.cursors[tenant]; ok {
+		c.cursors[tenant] = rev
+	}
+}
+
 // staleTenant marks every cached host of tenant stale (changes were missed).
 func (c *cache) staleTenant(tenant string) {
 	c.mu.Lock()

@@ -149,3 +149,16 @@ func TestTwoReplicas(t *testing.T) {
 	a.Sweep(ctx)
 	assert.Equal(t, "Running", b.status(t), "A marks a host once per silence: it does not fight B")
 }
+
+// TestProjectDeleted: the project of a cached host is deleted; the next sweep notices, and the
+// agent's next heartbeat is NotFound instead of being answered from memory.
+func TestProjectDeleted(t *testing.T) {
+	ctx := context.Background()
+	b := newClockBed(t, "sqlite")
+	beat := heartbeat(b.guid, pb.InstanceStatus_INSTANCE_STATUS_RUNNING, "")
+	require.NoError(t, b.srv.Heartbeat(ctx, b.tenant, beat))
+	_, err := b.inv.DeleteProject(ctx, &inventoryv1.DeleteProjectRequest{NameOrId: b.tenant})
+	require.NoError(t, err)
+	b.srv.Sweep(ctx)
+	assert.Equal(t, codes.NotFound, status.Code(b.srv.Heartbeat(ctx, b.tenant, beat)))
+}

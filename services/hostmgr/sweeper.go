@@ -49,13 +49,21 @@ func (s *Server) Sweep(ctx context.Context) {
 func (s *Server) follow(ctx context.Context, tenant string, after int64) {
 	for {
 		resp, err := s.o.Inventory.ListChanges(ctx, &inventoryv1.ListChangesRequest{TenantId: tenant, AfterRevision: after, PageSize: changesPage})
+		if provider.CodeOf(err) == provider.NotFound {
+			s.cache.staleTenant(tenant) // the project is gone: its hosts' next calls read them again
+			return
+		}
 		if err != nil {
 			s.o.Logger.Warn("hostmgr: reading the inventory changes failed; retrying at the next sweep", "error", err)
 			return
 		}
 		changes := resp.GetChanges()
-		if len(changes) > 0 && changes[0].GetRevision() > after+1 {
-			s.cache.staleTenant(tenant) // changes were dropped from the log: read every host again
+		if (len(changes) > 0 && changes[0].GetRevision() > after+1) || resp.GetCurrentRevision() < after {
+			// Changes were dropped from the log, or the project's log started again (the project
+			// deleted and created anew): read every host again.
+			s.cache.staleTenant(tenant)
+			s.cache.restart(tenant, resp.GetCurrentRevision())
+			return
 		}
 		for _, ch := range changes {
 			s.cache.apply(ch)
