@@ -162,3 +162,26 @@ func TestProjectDeleted(t *testing.T) {
 	b.srv.Sweep(ctx)
 	assert.Equal(t, codes.NotFound, status.Code(b.srv.Heartbeat(ctx, b.tenant, beat)))
 }
+
+// TestReRegisteredBeforeTheChangeLogIsRead: the host is deleted and registered again with the
+// same GUID while this manager still caches the old one, and the agent's heartbeat brings a
+// change: the write to the vanished host is made again on the new one, in the same call.
+func TestReRegisteredBeforeTheChangeLogIsRead(t *testing.T) {
+	ctx := context.Background()
+	b := newClockBed(t, "sqlite")
+	beat := heartbeat(b.guid, pb.InstanceStatus_INSTANCE_STATUS_RUNNING, "")
+	require.NoError(t, b.srv.Heartbeat(ctx, b.tenant, beat))
+	b.clock.add(time.Minute)
+	b.srv.Sweep(ctx)
+	require.Equal(t, "No Connection", b.status(t))
+
+	_, err := b.inv.DeleteResource(ctx, &inventoryv1.DeleteResourceRequest{TenantId: b.tenant, ResourceId: b.id})
+	require.NoError(t, err)
+	got, err := b.inv.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: b.tenant,
+		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: &computev1.HostResource{Name: "again", Uuid: b.guid}}}})
+	require.NoError(t, err)
+	b.id = got.GetStored().GetResource().GetHost().GetResourceId()
+
+	require.NoError(t, b.srv.Heartbeat(ctx, b.tenant, beat))
+	assert.Equal(t, "Running", b.status(t))
+}

@@ -3,6 +3,7 @@ package hostmgr
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -122,6 +123,10 @@ func (s *Server) Heartbeat(ctx context.Context, tenant string, in *pb.UpdateInst
 // heartbeat marks the host seen and writes its status, and its instance's fields when inst is
 // not nil, where they changed.
 func (s *Server) heartbeat(ctx context.Context, tenant, guid string, st Status, inst *instanceFields) error {
+	return againIfVanished(func() error { return s.heartbeatOnce(ctx, tenant, guid, st, inst) })
+}
+
+func (s *Server) heartbeatOnce(ctx context.Context, tenant, guid string, st Status, inst *instanceFields) error {
 	h, err := s.locked(ctx, tenant, guid)
 	if err != nil {
 		return err
@@ -243,6 +248,12 @@ func (s *Server) systemInfo(ctx context.Context, tenant, guid string, si *pb.Sys
 		return provider.WithCode(provider.Internal, err)
 	}
 	digest := sha256.Sum256(raw)
+	return againIfVanished(func() error { return s.writeSystemInfo(ctx, tenant, guid, patch, mask, digest) })
+}
+
+// writeSystemInfo writes patch (the fields of mask) into the host unless digest is the last
+// report's.
+func (s *Server) writeSystemInfo(ctx context.Context, tenant, guid string, patch *computev1.HostResource, mask []string, digest [32]byte) error {
 	h, err := s.locked(ctx, tenant, guid)
 	if err != nil {
 		return err
@@ -275,13 +286,33 @@ func (s *Server) writeFailed(h *host, what string, err error, conditional bool) 
 	switch code := provider.CodeOf(err); {
 	case code == provider.NotFound:
 		s.cache.forget(h, h.id, h.instanceID)
-		return notFound(h.key.guid)
+		return errVanished{notFound(h.key.guid)}
 	case code == provider.InvalidArgument:
 		return provider.Errorf(provider.InvalidArgument, "%s: %v", what, err)
 	case code == provider.Aborted && conditional:
 		return err
 	}
 	return unavailable(what, err)
+}
+
+// errVanished is the NotFound of a write to a cached host that was deleted meanwhile: the GUID
+// may belong to a host registered again, so the call is made once more, reading it afresh.
+type errVanished struct{ error }
+
+// Unwrap returns the NotFound.
+func (e errVanished) Unwrap() error { return e.error }
+
+// againIfVanished runs call, and once more when the host it wrote to had vanished.
+func againIfVanished(call func() error) error {
+	err := call()
+	var v errVanished
+	if errors.As(err, &v) {
+		err = call()
+	}
+	if errors.As(err, &v) {
+		return v.error
+	}
+	return err
 }
 
 // notFound is the one answer for a GUID that is no host of the caller's project: the same

@@ -101,7 +101,7 @@ func (s *Server) markLost(ctx context.Context, h *host) {
 	switch {
 	case err == nil:
 		h.lost = true
-	case provider.CodeOf(err) != provider.Aborted:
+	case provider.CodeOf(err) != provider.Aborted && provider.CodeOf(err) != provider.NotFound: // NotFound: deleted meanwhile, forgotten
 		s.o.Logger.Warn("hostmgr: marking a silent host No Connection failed; retrying at the next sweep", "host", h.id, "error", err)
 	}
 }
