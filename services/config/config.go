@@ -40,6 +40,9 @@ type Config struct {
 	// Southbound configures the TLS listener the edge-node agents call (host, maintenance and
 	// onboarding managers).
 	Southbound Southbound `yaml:"southbound"`
+	// HostMgr configures the host manager: the agents' heartbeat period and when a silent host
+	// is shown as "No Connection".
+	HostMgr HostMgr `yaml:"hostmgr"`
 	// Onboarding configures the onboarding module: device onboarding on the southbound listener
 	// and the revocation of a deleted or invalidated host's client.
 	Onboarding Onboarding `yaml:"onboarding"`
@@ -221,6 +224,7 @@ func Default() *Config {
 		Inventory:  Inventory{ServiceRole: DefaultServiceRole},
 		API:        API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
 		Southbound: defaultSouthbound(),
+		HostMgr:    defaultHostMgr(),
 		Onboarding: defaultOnboarding(),
 		Startup: Startup{
 			Timeout:         provider.Duration(60 * time.Second),

@@ -38,6 +38,7 @@ func (c *Config) Validate() error {
 	c.Inventory.validate(&v)
 	c.API.validate(&v)
 	c.Southbound.validate(&v)
+	c.HostMgr.validate(&v)
 	c.Onboarding.validate(&v)
 	v.Check(c.Tenancy.DefaultProject == "" || projectPattern.MatchString(c.Tenancy.DefaultProject), "tenancy.defaultProject",
 		fmt.Sprintf("%q is not a project name", c.Tenancy.DefaultProject),

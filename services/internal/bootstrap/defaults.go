@@ -8,6 +8,7 @@ import (
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/api"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/hostmgr"
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/maintenance"
 	"github.com/eim-byoi/eim/services/module"
@@ -19,6 +20,7 @@ func DefaultModules() map[string]module.Factory {
 	return map[string]module.Factory{
 		module.Inventory:   inventory.Factory,
 		module.API:         api.Factory,
+		module.HostMgr:     hostmgr.Factory,
 		module.Maintenance: maintenance.Factory,
 		module.Onboarding:  onboarding.Factory,
 	}
