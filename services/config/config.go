@@ -40,6 +40,8 @@ type Config struct {
 	// Southbound configures the TLS listener the edge-node agents call (host, maintenance and
 	// onboarding managers).
 	Southbound Southbound `yaml:"southbound"`
+	// OSResource configures the OS profile catalog and each project's OS resources.
+	OSResource OSResource `yaml:"osresource"`
 	// Tenancy chooses between one project created at start (single tenancy) and projects created
 	// through the API (multi-tenancy, the default).
 	Tenancy Tenancy `yaml:"tenancy"`
@@ -218,6 +220,7 @@ func Default() *Config {
 		Inventory:  Inventory{ServiceRole: DefaultServiceRole},
 		API:        API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
 		Southbound: defaultSouthbound(),
+		OSResource: defaultOSResource(),
 		Startup: Startup{
 			Timeout:         provider.Duration(60 * time.Second),
 			ShutdownTimeout: provider.Duration(20 * time.Second),
