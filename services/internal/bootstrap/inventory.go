@@ -11,6 +11,7 @@ import (
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
+	"github.com/eim-byoi/eim/services/tenant"
 )
 
 // SchemasOf returns the database schemas of the modules mods: the tables `eim serve` migrates
@@ -26,7 +27,7 @@ func SchemasOf(mods []module.Descriptor) []storage.Schema {
 // moduleSchemas are the database schemas of the modules built into this binary that own
 // tables.
 func moduleSchemas() map[string][]storage.Schema {
-	return map[string][]storage.Schema{module.Inventory: {inventory.Schema()}}
+	return map[string][]storage.Schema{module.Inventory: {inventory.Schema()}, module.Tenant: {tenant.Schema()}}
 }
 
 // remoteInventory dials the inventory of another process (inventory.address) when a module of
