@@ -91,12 +91,27 @@ func Deleting(p *inventoryv1.Project) bool {
 // RequestDeletion marks project nameOrID for deletion in the inventory (its status becomes
 // DeletionMessage, in progress) and returns it: the tenant module tears it down from the event
 // or, after a restart, from the mark. Requesting twice is harmless.
+//
+// A write the database aborts (a busy SQLite, a serialization failure) is retried for up to
+// requestTimeout.
 func RequestDeletion(ctx context.Context, inv inventoryv1.InventoryServiceClient, nameOrID string) (*inventoryv1.Project, error) {
-	resp, err := inv.UpdateProject(ctx, &inventoryv1.UpdateProjectRequest{NameOrId: nameOrID,
-		Project:   &inventoryv1.Project{StatusMessage: DeletionMessage, StatusIndicator: inProgress},
-		FieldMask: fieldMask("status_message", "status_indicator")})
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	var resp *inventoryv1.UpdateProjectResponse
+	err := provider.Retry(ctx, requestRetry, func(err error) bool { return provider.CodeOf(err) == provider.Aborted }, func() error {
+		var err error
+		resp, err = inv.UpdateProject(ctx, &inventoryv1.UpdateProjectRequest{NameOrId: nameOrID,
+			Project:   &inventoryv1.Project{StatusMessage: DeletionMessage, StatusIndicator: inProgress},
+			FieldMask: fieldMask("status_message", "status_indicator")})
+		return err
+	})
 	return resp.GetProject(), err
 }
+
+// How RequestDeletion retries an aborted write.
+const requestTimeout = 10 * time.Second
+
+var requestRetry = provider.Backoff{Min: 10 * time.Millisecond, Max: time.Second, Jitter: 0.2}
 
 // Start resumes the journaled deletions, reconciles every project (deletions requested, roles
 // missing), then follows project changes and reconciles every ResyncInterval. A failed

@@ -43,13 +43,19 @@ func newProject(t *testing.T, p *servetest.Process, name string) fixture {
 	f := fixture{name: name, id: proj.GetProject().GetId(), device: uuid.NewString()}
 	require.Eventually(t, func() bool { return count(t, p, f.id, inventoryv1.ResourceKind_RESOURCE_KIND_OS) > 0 },
 		time.Minute, 20*time.Millisecond, "osresource gives the new project its OS resources")
-	_, err = p.Inventory.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: f.id, Resource: &inventoryv1.Resource{
-		Resource: &inventoryv1.Resource_Host{Host: &computev1.HostResource{Name: "edge-1", Uuid: f.device}}}})
+	// A write racing the modules' own may be aborted by a busy SQLite: retried, as clients do.
+	err = provider.Retry(ctx, provider.Backoff{Min: 10 * time.Millisecond, Max: time.Second}, aborted, func() error {
+		_, err := p.Inventory.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: f.id, Resource: &inventoryv1.Resource{
+			Resource: &inventoryv1.Resource_Host{Host: &computev1.HostResource{Name: "edge-1", Uuid: f.device}}}})
+		return err
+	})
 	require.NoError(t, err)
 	_, err = p.Identity.CreateClient(ctx, f.id, f.device)
 	require.NoError(t, err)
 	return f
 }
+
+func aborted(err error) bool { return provider.CodeOf(err) == provider.Aborted }
 
 // count returns how many resources of kind the tenant has (0 when the tenant is gone).
 func count(t *testing.T, p *servetest.Process, tenant string, kind inventoryv1.ResourceKind) int {
@@ -89,7 +95,8 @@ func TestDeleteProjectTearsDown(t *testing.T) {
 			status, body := p.Do(t, http.MethodDelete, "/v1/projects/gone", admin, nil)
 			require.Equal(t, http.StatusOK, status, string(body))
 			assert.Contains(t, string(body), "is being deleted")
-			require.Eventually(t, func() bool { return projectGone(p, gone.id) }, time.Minute, 20*time.Millisecond)
+			require.Eventually(t, func() bool { return projectGone(p, gone.id) && len(pending(t, p)) == 0 }, time.Minute, 20*time.Millisecond,
+				"the project is gone and its deletion journaled as done")
 
 			_, err := p.Identity.GetClient(context.Background(), gone.id, gone.device)
 			assert.Equal(t, provider.NotFound, provider.CodeOf(err), "the host's client is revoked")
