@@ -190,7 +190,12 @@ func (m *Module) Sync(ctx context.Context) error {
 func (m *Module) reconcile(ctx context.Context, tenant string, cat *Catalog) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	res, err := m.rec.Tenant(ctx, tenant, cat)
+	var res Result
+	err := retryAborted(ctx, func() error {
+		var err error
+		res, err = m.rec.Tenant(ctx, tenant, cat)
+		return err
+	})
 	m.metrics.observe(res, err)
 	if err != nil {
 		if provider.CodeOf(err) == provider.NotFound {
@@ -205,6 +210,18 @@ func (m *Module) reconcile(ctx context.Context, tenant string, cat *Catalog) err
 	}
 	return nil
 }
+
+// retryAborted runs fn again while the database aborts its writes (a busy SQLite, a revision
+// that moved), for up to abortedTimeout: fn is idempotent.
+func retryAborted(ctx context.Context, fn func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, abortedTimeout)
+	defer cancel()
+	return provider.Retry(ctx, abortedRetry, func(err error) bool { return provider.CodeOf(err) == provider.Aborted }, fn)
+}
+
+const abortedTimeout = 10 * time.Second
+
+var abortedRetry = provider.Backoff{Min: 10 * time.Millisecond, Max: time.Second, Jitter: 0.2}
 
 // loaded records a newly loaded catalog and reports its skipped manifests.
 func (m *Module) loaded(cat *Catalog) {

@@ -93,12 +93,10 @@ func Deleting(p *inventoryv1.Project) bool {
 // or, after a restart, from the mark. Requesting twice is harmless.
 //
 // A write the database aborts (a busy SQLite, a serialization failure) is retried for up to
-// requestTimeout.
+// abortedTimeout.
 func RequestDeletion(ctx context.Context, inv inventoryv1.InventoryServiceClient, nameOrID string) (*inventoryv1.Project, error) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
-	defer cancel()
 	var resp *inventoryv1.UpdateProjectResponse
-	err := provider.Retry(ctx, requestRetry, func(err error) bool { return provider.CodeOf(err) == provider.Aborted }, func() error {
+	err := retryAborted(ctx, func() error {
 		var err error
 		resp, err = inv.UpdateProject(ctx, &inventoryv1.UpdateProjectRequest{NameOrId: nameOrID,
 			Project:   &inventoryv1.Project{StatusMessage: DeletionMessage, StatusIndicator: inProgress},
@@ -108,10 +106,17 @@ func RequestDeletion(ctx context.Context, inv inventoryv1.InventoryServiceClient
 	return resp.GetProject(), err
 }
 
-// How RequestDeletion retries an aborted write.
-const requestTimeout = 10 * time.Second
+// retryAborted runs fn again while the database aborts its writes (a busy SQLite, a
+// serialization failure), for up to abortedTimeout: fn is idempotent.
+func retryAborted(ctx context.Context, fn func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, abortedTimeout)
+	defer cancel()
+	return provider.Retry(ctx, abortedRetry, func(err error) bool { return provider.CodeOf(err) == provider.Aborted }, fn)
+}
 
-var requestRetry = provider.Backoff{Min: 10 * time.Millisecond, Max: time.Second, Jitter: 0.2}
+const abortedTimeout = 10 * time.Second
+
+var abortedRetry = provider.Backoff{Min: 10 * time.Millisecond, Max: time.Second, Jitter: 0.2}
 
 // Start resumes the journaled deletions, reconciles every project (deletions requested, roles
 // missing), then follows project changes and reconciles every ResyncInterval. A failed

@@ -33,7 +33,7 @@ func (m *Module) teardown(ctx context.Context, d Deletion) error {
 		if m.beforeStep != nil && m.beforeStep(s.step) != nil {
 			return errStopped
 		}
-		if err := s.run(ctx, d.ProjectID); err != nil {
+		if err := retryAborted(ctx, func() error { return s.run(ctx, d.ProjectID) }); err != nil {
 			return fmt.Errorf("delete project %s (%s), step %s: %w", d.ProjectName, d.ProjectID, s.step, err)
 		}
 		if err := m.journal.advance(ctx, d.ProjectID, s.step); err != nil {
