@@ -212,5 +212,7 @@ func TestHTTPSSource(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, provider.FailedPrecondition, provider.CodeOf(err))
 	assert.Contains(t, err.Error(), "osresource.tls.ca")
-	assert.Error(t, m.CheckHealth(context.Background()), "an unreadable catalog makes the module unhealthy")
+	assert.NoError(t, m.CheckHealth(context.Background()), "a background failure keeps the process in service")
+	assert.Contains(t, m.HealthDetail(), "last sync failed (retrying): ")
+	assert.Contains(t, m.HealthDetail(), "osresource.tls.ca", "the detail says what to fix")
 }

@@ -264,28 +264,26 @@ func (m *Module) Stop(ctx context.Context) error {
 	return err
 }
 
-// CheckHealth reports the last sync's error: a catalog that cannot be read, or projects that
-// could not be reconciled. Skipped manifests do not make the module unhealthy (see
-// HealthDetail).
-func (m *Module) CheckHealth(context.Context) error {
-	m.state.Lock()
-	defer m.state.Unlock()
-	if m.lastErr != nil {
-		return provider.WithCode(provider.CodeOf(m.lastErr), fmt.Errorf("osresource: %w", m.lastErr))
-	}
-	return nil
-}
+// CheckHealth reports healthy: the module's failures are in the background (a catalog that
+// cannot be read, a project not reconciled) and are retried; they must not take the process's
+// API out of service. HealthDetail, the log and the metrics report them.
+func (m *Module) CheckHealth(context.Context) error { return nil }
 
 // HealthDetail names the catalog's source, how many profiles it loaded and each skipped
-// manifest with its file and field.
+// manifest with its file and field, and the last sync's error.
 func (m *Module) HealthDetail() string {
-	cat := m.Catalog()
-	if cat == nil {
-		return "catalog not loaded yet"
+	m.state.Lock()
+	cat, last := m.catalog, m.lastErr
+	m.state.Unlock()
+	s := "catalog not loaded yet"
+	if cat != nil {
+		s = fmt.Sprintf("catalog %s: %d profiles loaded, %d skipped", cat.Source, len(cat.Profiles), len(cat.Skipped))
+		for _, e := range cat.Skipped {
+			s += "; skipped " + e.Error()
+		}
 	}
-	s := fmt.Sprintf("catalog %s: %d profiles loaded, %d skipped", cat.Source, len(cat.Profiles), len(cat.Skipped))
-	for _, e := range cat.Skipped {
-		s += "; skipped " + e.Error()
+	if last != nil {
+		s += "; last sync failed (retrying): " + last.Error()
 	}
 	return s
 }

@@ -58,7 +58,10 @@ type Module struct {
 	done   chan struct{}
 }
 
-var _ module.Module = (*Module)(nil)
+var (
+	_ module.Module     = (*Module)(nil)
+	_ provider.Detailer = (*Module)(nil)
+)
 
 // Factory builds the module over the inventory client, the database (its journal) and the
 // identity provider.
@@ -210,10 +213,11 @@ func (m *Module) reconcile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var errs []error
 	for _, d := range pending {
 		m.log.Info("resuming a project deletion", "project", d.ProjectName, "id", d.ProjectID, "done", d.Done.String())
 		if err := m.teardown(ctx, d); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
 	resp, err := m.inv.ListProjects(ctx, &inventoryv1.ListProjectsRequest{})
@@ -222,8 +226,12 @@ func (m *Module) reconcile(ctx context.Context) error {
 	}
 	for _, p := range resp.GetProjects() {
 		if err := m.project(ctx, p); err != nil {
-			return err
+			m.log.Warn("project not reconciled", "project", p.GetName(), "id", p.GetId(), "error", err.Error())
+			errs = append(errs, err)
 		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("%d failures, first: %w", len(errs), errs[0])
 	}
 	return nil
 }
@@ -292,15 +300,19 @@ func (m *Module) closeSubs(ctx context.Context) error {
 	return first
 }
 
-// CheckHealth reports the last reconciliation's error (a deletion that cannot proceed, roles
-// the identity provider refuses to create).
-func (m *Module) CheckHealth(context.Context) error {
+// CheckHealth reports healthy: a deletion that cannot proceed or roles the identity provider
+// refuses are retried in the background and must not take the process's API out of service;
+// HealthDetail and the log report them.
+func (m *Module) CheckHealth(context.Context) error { return nil }
+
+// HealthDetail reports the last reconciliation's error, with the fix where known.
+func (m *Module) HealthDetail() string {
 	m.state.Lock()
 	defer m.state.Unlock()
 	if m.lastErr != nil {
-		return provider.WithCode(provider.CodeOf(m.lastErr), fmt.Errorf("tenant: %w", m.lastErr))
+		return "last reconciliation failed (retrying): " + m.lastErr.Error()
 	}
-	return nil
+	return ""
 }
 
 func fieldMask(paths ...string) *fieldmaskpb.FieldMask { return &fieldmaskpb.FieldMask{Paths: paths} }
