@@ -96,3 +96,45 @@ func TestKeycloakProjectRoles(t *testing.T) {
 	_, err = p.Identity.GetClient(ctx, id, device)
 	assert.Equal(t, provider.NotFound, provider.CodeOf(err), "the client is revoked")
 }
+
+// TestKeycloakWithoutManageRealm: with the legacy admin client (no manage-realm) the process is
+// still ready; the refused role creation is the module's /readyz detail, naming the fix.
+func TestKeycloakWithoutManageRealm(t *testing.T) {
+	kc := testenv.Keycloak(t)
+	extra := fmt.Sprintf(`
+providers:
+  identity:
+    type: keycloak
+    config:
+      issuer: %s
+      audiences: [%s]
+      admin:
+        clientID: %s
+        clientSecret: {file: %s}
+`, kc.IssuerURL(), kc.Audience, kc.AdminClientID, writeSecret(t, kc.AdminClientSecret))
+	cfg := servetest.Config(t, "sqlite", "inventory", extra)
+	p := servetest.Start(t, cfg, nil)
+	_, _, err := inventory.EnsureProject(context.Background(), p.Inventory, "legacy", "")
+	require.NoError(t, err)
+	p.Stop(t)
+
+	cfg.Target = "inventory,tenant"
+	p = servetest.Start(t, cfg, nil)
+	resp, err := http.Get(p.URL + "/readyz")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var rep struct {
+		Ready  bool
+		Checks []struct{ Name, Detail string }
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&rep))
+	assert.True(t, rep.Ready)
+	var detail string
+	for _, c := range rep.Checks {
+		if c.Name == "module/tenant" {
+			detail = c.Detail
+		}
+	}
+	assert.Contains(t, detail, "last reconciliation failed (retrying)")
+	assert.Contains(t, detail, "manage-realm")
+}
