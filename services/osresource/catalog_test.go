@@ -99,6 +99,7 @@ var breakings = []struct {
 	{"wrong app version", "appVersion", func(s string) string { return strings.Replace(s, "apps/v1", "apps/v2", 1) }},
 	{"no version", "spec.osImageVersion", func(s string) string { return strings.Replace(s, "osImageVersion: 22.04.5", "osImageVersion: \"\"", 1) }},
 	{"not yaml", "(document)", func(string) string { return "spec: [\n" }},
+	{"apiv2 rule", "spec.name", func(s string) string { return strings.Replace(s, "name: Ubuntu 22.04.5 LTS", "name: Ubuntu & more", 1) }},
 }
 
 // TestDirectoryWithBrokenManifest: a directory source with one broken manifest loads the

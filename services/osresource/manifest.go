@@ -9,7 +9,9 @@ import (
 	"regexp"
 	"strings"
 
+	"buf.build/go/protovalidate"
 	"go.yaml.in/yaml/v3"
+	"google.golang.org/protobuf/reflect/protoreflect"
 
 	osv1 "github.com/eim-byoi/eim/api/gen/resources/os/v1"
 )
@@ -29,25 +31,41 @@ type Profile struct {
 
 // Spec is a profile's OS: the fields of the legacy manifest.
 type Spec struct {
-	Name                 string            `yaml:"name"`
-	Type                 string            `yaml:"type"`
-	Provider             string            `yaml:"provider"`
-	Architecture         string            `yaml:"architecture"`
-	ProfileName          string            `yaml:"profileName"`
-	OSImageURL           string            `yaml:"osImageUrl"`
-	OSImageVersion       string            `yaml:"osImageVersion"`
-	OSImageSha256        string            `yaml:"osImageSha256"`
-	OSPackageManifestURL string            `yaml:"osPackageManifestURL"`
-	OSExistingCvesURL    string            `yaml:"osExistingCvesURL"`
-	OSFixedCvesURL       string            `yaml:"osFixedCvesURL"`
-	SecurityFeature      string            `yaml:"securityFeature"`
-	Description          string            `yaml:"description"`
-	PlatformBundle       map[string]string `yaml:"platformBundle"`
+	// Name is the OS's display name (the OS resource's name).
+	Name string `yaml:"name"`
+	// Type is OS_TYPE_MUTABLE or OS_TYPE_IMMUTABLE.
+	Type string `yaml:"type"`
+	// Provider is OS_PROVIDER_KIND_INFRA or OS_PROVIDER_KIND_LENOVO.
+	Provider string `yaml:"provider"`
+	// Architecture is e.g. x86_64.
+	Architecture string `yaml:"architecture"`
+	// ProfileName names the profile; it equals the file name without .yaml.
+	ProfileName string `yaml:"profileName"`
+	// OSImageURL is where the image is downloaded from.
+	OSImageURL string `yaml:"osImageUrl"`
+	// OSImageVersion is the image's version: the profile's version.
+	OSImageVersion string `yaml:"osImageVersion"`
+	// OSImageSha256 is the image's SHA-256, lower-case hex.
+	OSImageSha256 string `yaml:"osImageSha256"`
+	// OSPackageManifestURL lists the image's installed packages.
+	OSPackageManifestURL string `yaml:"osPackageManifestURL"`
+	// OSExistingCvesURL and OSFixedCvesURL list the image's known and fixed CVEs.
+	OSExistingCvesURL string `yaml:"osExistingCvesURL"`
+	OSFixedCvesURL    string `yaml:"osFixedCvesURL"`
+	// SecurityFeature is a SECURITY_FEATURE_* value.
+	SecurityFeature string `yaml:"securityFeature"`
+	// Description describes the OS.
+	Description string `yaml:"description"`
+	// PlatformBundle holds the installer and cloud-init scripts of the profile, if any.
+	PlatformBundle map[string]string `yaml:"platformBundle"`
 }
 
 // ManifestError says which file and field of a manifest is wrong, and how to fix it.
 type ManifestError struct {
-	File, Field, Reason, Fix string
+	// File is the manifest's file name; Field the field at fault (spec.osImageSha256, ...).
+	File, Field string
+	// Reason says what is wrong and Fix how to correct it.
+	Reason, Fix string
 }
 
 // Error names the file, the field, what is wrong and the fix.
@@ -74,7 +92,40 @@ func ParseManifest(file string, data []byte) (*Profile, error) {
 	if err := p.validate(); err != nil {
 		return nil, err
 	}
+	if err := p.validateOS(); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// manifestField names the manifest field behind each OS resource field.
+var manifestField = map[string]string{
+	"name": "spec.name", "architecture": "spec.architecture", "image_url": "spec.osImageUrl", "image_id": "spec.osImageVersion",
+	"sha256": "spec.osImageSha256", "profile_name": "spec.profileName", "profile_version": "spec.osImageVersion",
+	"description": "spec.description", "installed_packages_url": "spec.osPackageManifestURL",
+	"existing_cves_url": "spec.osExistingCvesURL", "fixed_cves_url": "spec.osFixedCvesURL", "platform_bundle": "spec.platformBundle",
+}
+
+// validateOS checks the OS resource the manifest makes against the apiv2 rules the inventory
+// enforces (patterns, lengths), so that a manifest that loads is one the inventory stores.
+func (p *Profile) validateOS() error {
+	err := protovalidate.Validate(p.OS(), protovalidate.WithFilter(protovalidate.FilterFunc(
+		func(m protoreflect.Message, d protoreflect.Descriptor) bool {
+			f, ok := d.(protoreflect.FieldDescriptor)
+			return !ok || m.Has(f)
+		})))
+	var ve *protovalidate.ValidationError
+	if !errors.As(err, &ve) || len(ve.Violations) == 0 {
+		return nil
+	}
+	v := ve.Violations[0].Proto
+	field := protovalidate.FieldPathString(v.GetField())
+	mf := manifestField[field]
+	if mf == "" {
+		mf = "spec"
+	}
+	return &ManifestError{File: p.File, Field: mf, Reason: "breaks the OS resource rule of " + field + ": " + v.GetMessage(),
+		Fix: "use only the characters and length the apiv2 OperatingSystemResource allows"}
 }
 
 // yamlField names the field of a decoding error when the error names one.

@@ -33,6 +33,9 @@ const (
 // ProviderConfig is the JSON of the infra_onboarding provider's config field, as the legacy
 // os-resource-manager wrote it and the onboarding manager reads it.
 type ProviderConfig struct {
+	// DefaultOs is the OS resource id auto-provisioning installs; AutoProvision turns it on;
+	// DefaultLocalAccount is a local account id (the operator's); OSSecurityFeatureEnable the
+	// legacy switch.
 	DefaultOs               string `json:"defaultOs"`
 	AutoProvision           bool   `json:"autoProvision"`
 	DefaultLocalAccount     string `json:"defaultLocalAccount"`
@@ -41,6 +44,7 @@ type ProviderConfig struct {
 
 // Result counts what reconciling one project did.
 type Result struct {
+	// Created, Updated and Unchanged count the OS resources.
 	Created, Updated, Unchanged int
 	// ProviderChanged says whether the infra_onboarding provider was created or updated.
 	ProviderChanged bool
@@ -48,8 +52,10 @@ type Result struct {
 
 // Reconciler makes a project's OS resources and onboarding provider match the catalog.
 type Reconciler struct {
+	// Inventory is where the OS and provider resources are written.
 	Inventory inventoryv1.InventoryServiceClient
-	Config    config.OSResource
+	// Config is the osresource block: enabled profiles, auto-provisioning defaults.
+	Config config.OSResource
 }
 
 // Enabled reports whether the profile becomes OS resources (osresource.enabledProfiles).

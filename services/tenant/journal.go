@@ -48,6 +48,7 @@ func (s Step) String() string {
 
 // Deletion is a journaled deletion in progress.
 type Deletion struct {
+	// ProjectID and ProjectName name the project being deleted.
 	ProjectID, ProjectName string
 	// Done is the last step done.
 	Done Step
