@@ -9,15 +9,16 @@ import (
 	"github.com/eim-byoi/eim/services/api"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/inventory"
+	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/osresource"
 	"github.com/eim-byoi/eim/services/tenant"
-	"github.com/eim-byoi/eim/services/module"
 )
 
 // DefaultModules returns the module implementations built into this binary.
 func DefaultModules() map[string]module.Factory {
 	return map[string]module.Factory{module.Inventory: inventory.Factory, module.API: api.Factory,
-		module.OSResource: osresource.Factory, module.Tenant: tenant.Factory,
+		module.OSResource: osresource.Factory,
+		module.Tenant:     tenant.Factory,
 	}
 }
 
