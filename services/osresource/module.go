@@ -23,6 +23,7 @@ import (
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
+	"github.com/eim-byoi/eim/services/tenant"
 )
 
 // Group is the messaging group the module follows project creations as.
@@ -157,6 +158,15 @@ func (m *Module) onProject(ctx context.Context, msg messaging.Message) error {
 	if cat == nil {
 		return provider.Errorf(provider.Unavailable, "the OS profile catalog is not loaded yet")
 	}
+	p, err := m.rec.Inventory.GetProject(ctx, &inventoryv1.GetProjectRequest{NameOrId: c.GetTenantId()})
+	switch {
+	case provider.CodeOf(err) == provider.NotFound:
+		return nil
+	case err != nil:
+		return err
+	case tenant.Deleting(p.GetProject()):
+		return nil // being torn down: writing to it would leave orphans
+	}
 	return m.reconcile(ctx, c.GetTenantId(), cat)
 }
 
@@ -175,6 +185,9 @@ func (m *Module) Sync(ctx context.Context) error {
 	}
 	var errs []error
 	for _, p := range resp.GetProjects() {
+		if tenant.Deleting(p) {
+			continue
+		}
 		if err := m.reconcile(ctx, p.GetId(), cat); err != nil {
 			errs = append(errs, err)
 		}

@@ -22,6 +22,7 @@ import (
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/osresource"
+	"github.com/eim-byoi/eim/services/tenant"
 	"github.com/eim-byoi/eim/test/dbtest"
 )
 
@@ -107,13 +108,18 @@ func TestNewProjectGetsOSResources(t *testing.T) {
 }
 
 // TestExistingProjectsAtStart: projects that exist when the module starts (created while it
-// did not run) get their OS resources before the process is ready; a restart changes nothing.
+// did not run) get their OS resources before the process is ready, except one being deleted;
+// a restart changes nothing.
 func TestExistingProjectsAtStart(t *testing.T) {
 	for _, dialect := range dialects {
 		t.Run(dialect, func(t *testing.T) {
 			cfg := servetest.Config(t, dialect, "inventory", "")
 			p := servetest.Start(t, cfg, nil)
 			proj, _, err := inventory.EnsureProject(context.Background(), p.Inventory, "old", "")
+			require.NoError(t, err)
+			dying, _, err := inventory.EnsureProject(context.Background(), p.Inventory, "dying", "")
+			require.NoError(t, err)
+			_, err = tenant.RequestDeletion(context.Background(), p.Inventory, dying.GetId())
 			require.NoError(t, err)
 			p.Stop(t)
 
@@ -123,6 +129,10 @@ func TestExistingProjectsAtStart(t *testing.T) {
 			reader := p.Token(t, proj.GetId()+"_im-r")
 			first := osResources(t, p, "old", reader)
 			assert.Len(t, first, 9, "every profile of the catalog, with enabledProfiles [*]")
+			resp, err := p.Inventory.ListResources(context.Background(), &inventoryv1.ListResourcesRequest{TenantId: dying.GetId(),
+				Kind: inventoryv1.ResourceKind_RESOURCE_KIND_OS})
+			require.NoError(t, err)
+			assert.Empty(t, resp.GetResources(), "a project being deleted gets nothing (no orphans)")
 			p.Stop(t)
 
 			p = servetest.Start(t, cfg, nil)
