@@ -17,6 +17,8 @@ type Parts struct {
 	Verifier *Verifier
 	// Issuer issues edge-node clients; nil when the adapter (as configured) cannot.
 	Issuer ClientIssuer
+	// Roles creates and deletes projects' roles and groups; nil when the adapter cannot.
+	Roles RoleManager
 	// Handler serves the adapter's HTTP endpoints (the embedded issuer) under Pattern.
 	Pattern string
 	Handler http.Handler
@@ -97,12 +99,17 @@ func (p *Provider) TokenSource(ctx context.Context, c ClientCredentials) (*Token
 	return NewTokenSource(c), nil
 }
 
-// Capabilities declares CapClientIssuer when the adapter is configured to issue clients.
+// Capabilities declares CapClientIssuer when the adapter is configured to issue clients, and
+// CapRoleManager when it manages projects' roles.
 func (p *Provider) Capabilities() provider.Capabilities {
+	var cs provider.Capabilities
 	if p.parts.Issuer != nil {
-		return provider.Capabilities{CapClientIssuer}
+		cs = append(cs, CapClientIssuer)
 	}
-	return nil
+	if p.parts.Roles != nil {
+		cs = append(cs, CapRoleManager)
+	}
+	return cs
 }
 
 // CreateClient creates the edge-node client of device in tenant (see ClientIssuer).

@@ -14,3 +14,9 @@ type CheckFunc func(ctx context.Context) error
 
 // CheckHealth calls f.
 func (f CheckFunc) CheckHealth(ctx context.Context) error { return f(ctx) }
+
+// Detailer is implemented by a Checker with something to report while healthy (inputs it
+// skipped, say): readiness reports show HealthDetail beside the check.
+type Detailer interface {
+	HealthDetail() string
+}

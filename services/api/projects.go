@@ -11,6 +11,7 @@ import (
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/tenant"
 )
 
 // The legacy multitenancy roles of the project endpoints, held globally or as
@@ -72,6 +73,9 @@ type projects struct {
 	inv   inventoryv1.InventoryServiceClient
 	auth  *authorizer
 	cache *projectCache
+	// teardown is set when the tenant module runs in this process: a delete is requested from
+	// it (ordered, resumable) instead of deleting the project from the inventory at once.
+	teardown bool
 }
 
 // list answers GET /v1/projects: the projects the caller is a member of, or every project for
@@ -173,7 +177,9 @@ func (h *projects) update(r *http.Request, p *identity.Principal, proj *inventor
 }
 
 // remove answers DELETE /v1/projects/{name} (project-delete-role): the project and every
-// resource of it.
+// resource of it. With the tenant module in the process the deletion is requested from it and
+// runs in the background (the project's status says so until it is gone), as the legacy
+// tenancy API's deletion did; without it the inventory deletes the project at once.
 func (h *projects) remove(w http.ResponseWriter, r *http.Request, name string) {
 	p, err := h.auth.authenticate(r)
 	if err != nil {
@@ -185,7 +191,12 @@ func (h *projects) remove(w http.ResponseWriter, r *http.Request, name string) {
 		return
 	}
 	existing, err := h.inv.GetProject(r.Context(), &inventoryv1.GetProjectRequest{NameOrId: name})
-	if err == nil {
+	switch {
+	case err != nil:
+	case h.teardown:
+		h.cache.forget(existing.GetProject())
+		_, err = tenant.RequestDeletion(r.Context(), h.inv, existing.GetProject().GetId())
+	default:
 		h.cache.forget(existing.GetProject())
 		_, err = h.inv.DeleteProject(r.Context(), &inventoryv1.DeleteProjectRequest{NameOrId: existing.GetProject().GetId()})
 	}
@@ -193,7 +204,11 @@ func (h *projects) remove(w http.ResponseWriter, r *http.Request, name string) {
 		writeError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"message": fmt.Sprintf("project %s deleted", name)})
+	msg := fmt.Sprintf("project %s deleted", name)
+	if h.teardown {
+		msg = fmt.Sprintf("project %s is being deleted", name)
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"message": msg})
 }
 
 // writeJSON writes v as JSON with status.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"buf.build/go/protovalidate"
@@ -14,6 +15,7 @@ import (
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/module"
 )
 
 // Options configure a Server.
@@ -78,7 +80,8 @@ func New(o Options) (*Server, error) {
 	}
 	cache := newProjectCache(o.Inventory)
 	auth := &authorizer{verifier: o.Verifier, projects: cache, read: o.Config.ReadRole, write: o.Config.WriteRole}
-	s := &Server{gateway: gw, auth: auth, projects: &projects{inv: o.Inventory, auth: auth, cache: cache},
+	s := &Server{gateway: gw, auth: auth, projects: &projects{inv: o.Inventory, auth: auth, cache: cache,
+		teardown: slices.Contains(o.Modules, module.Tenant)},
 		features: features(o.Modules, o.Target), spec: spec, limit: o.Config.MaxBodyBytes}
 	s.handler = observe(m, o.Logger, http.HandlerFunc(s.route))
 	return s, nil

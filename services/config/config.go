@@ -46,6 +46,8 @@ type Config struct {
 	// Onboarding configures the onboarding module: device onboarding on the southbound listener
 	// and the revocation of a deleted or invalidated host's client.
 	Onboarding Onboarding `yaml:"onboarding"`
+	// OSResource configures the OS profile catalog and each project's OS resources.
+	OSResource OSResource `yaml:"osresource"`
 	// Tenancy chooses between one project created at start (single tenancy) and projects created
 	// through the API (multi-tenancy, the default).
 	Tenancy Tenancy `yaml:"tenancy"`
@@ -226,6 +228,7 @@ func Default() *Config {
 		Southbound: defaultSouthbound(),
 		HostMgr:    defaultHostMgr(),
 		Onboarding: defaultOnboarding(),
+		OSResource: defaultOSResource(),
 		Startup: Startup{
 			Timeout:         provider.Duration(60 * time.Second),
 			ShutdownTimeout: provider.Duration(20 * time.Second),

@@ -40,6 +40,7 @@ func (c *Config) Validate() error {
 	c.Southbound.validate(&v)
 	c.HostMgr.validate(&v)
 	c.Onboarding.validate(&v)
+	c.OSResource.validate(&v)
 	v.Check(c.Tenancy.DefaultProject == "" || projectPattern.MatchString(c.Tenancy.DefaultProject), "tenancy.defaultProject",
 		fmt.Sprintf("%q is not a project name", c.Tenancy.DefaultProject),
 		"use 1 to 63 lower-case letters, digits and '-', e.g. default; or leave it empty for multi-tenancy")

@@ -16,7 +16,7 @@ func EIM() *Graph {
 		{Name: HostMgr, Requires: []string{Inventory}, Uses: []string{"identity"}, Southbound: true},
 		{Name: Maintenance, Requires: []string{Inventory}, Uses: []string{"identity"}, Southbound: true},
 		{Name: OSResource, Requires: []string{Inventory}, Uses: []string{"storage"}},
-		{Name: Tenant, Requires: []string{Inventory}, Uses: []string{"identity", "secrets"}},
+		{Name: Tenant, Requires: []string{Inventory}, Uses: []string{"identity", "secrets", "storage"}},
 	}, map[string][]string{
 		"onboarding":    {Inventory, API, Onboarding, OSResource},
 		"day2":          {Inventory, API, Maintenance, HostMgr},

@@ -24,5 +24,5 @@ func Example() {
 	}
 	defer p.Close()
 	fmt.Println(p.Adapter(), p.Capabilities(), p.Policy().Claims.Tenants[0].Pattern)
-	// Output: keycloak ClientIssuer {tenant}_{role}
+	// Output: keycloak ClientIssuer, RoleManager {tenant}_{role}
 }

@@ -10,7 +10,12 @@
 // With an admin client, CheckHealth (and so /readyz) also checks that it obtains a token:
 // refused credentials are Unauthenticated, naming the client, never the secret.
 //
-// Register name: keycloak. Capabilities: ClientIssuer when admin is configured.
+// With an admin client it also manages projects' roles as the legacy EMF tenant controller did
+// (RoleManager): the realm roles <project>_im-r, _im-rw, _en-agent-rw and _en-ob, and the
+// tenant's edge-node group mapped to _en-agent-rw and _en-ob; the admin client then also needs
+// the realm-management roles manage-realm and manage-users.
+//
+// Register name: keycloak. Capabilities: ClientIssuer and RoleManager when admin is configured.
 package keycloak
 
 import (
@@ -28,6 +33,7 @@ const Name = "keycloak"
 // Interface guards: the adapter's types implement the kind's driver interfaces.
 var (
 	_ identity.ClientIssuer = (*issuer)(nil)
+	_ identity.RoleManager  = (*issuer)(nil)
 )
 
 func init() { provider.Register(identity.Registry, Name, NewConfig, open) }
@@ -60,7 +66,7 @@ func open(_ context.Context, cfg *Config, env identity.Env) (*identity.Provider,
 			audiences: cfg.Audiences, client: client, now: time.Now,
 			token: identity.NewTokenSource(identity.ClientCredentials{TokenURL: tokenURL, ClientID: cfg.Admin.ClientID,
 				Secret: cfg.Admin.ClientSecret.Value(), HTTPClient: client})}
-		parts.Issuer, parts.Check = iss, iss.checkAdmin
+		parts.Issuer, parts.Roles, parts.Check = iss, iss, iss.checkAdmin
 	}
 	return identity.New(Name, parts), nil
 }

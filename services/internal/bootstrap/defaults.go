@@ -13,6 +13,8 @@ import (
 	"github.com/eim-byoi/eim/services/maintenance"
 	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/onboarding"
+	"github.com/eim-byoi/eim/services/osresource"
+	"github.com/eim-byoi/eim/services/tenant"
 )
 
 // DefaultModules returns the module implementations built into this binary.
@@ -23,6 +25,8 @@ func DefaultModules() map[string]module.Factory {
 		module.HostMgr:     hostmgr.Factory,
 		module.Maintenance: maintenance.Factory,
 		module.Onboarding:  onboarding.Factory,
+		module.OSResource:  osresource.Factory,
+		module.Tenant:      tenant.Factory,
 	}
 }
 

@@ -23,6 +23,8 @@ type Check struct {
 	Name    string `json:"name"`
 	Healthy bool   `json:"healthy"`
 	Error   string `json:"error,omitempty"`
+	// Detail is what a healthy module reports besides (provider.Detailer).
+	Detail string `json:"detail,omitempty"`
 }
 
 // Report is the readiness of the process: ready when every provider and module is healthy.
@@ -77,6 +79,9 @@ func runChecks(ctx context.Context, cs []checkable) []Check {
 			out[i] = Check{Name: c.name, Healthy: true}
 			if err := c.c.CheckHealth(cctx); err != nil {
 				out[i] = Check{Name: c.name, Error: err.Error()}
+			}
+			if d, ok := c.c.(provider.Detailer); ok {
+				out[i].Detail = d.HealthDetail()
 			}
 		})
 	}

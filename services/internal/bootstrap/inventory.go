@@ -12,6 +12,7 @@ import (
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/onboarding"
+	"github.com/eim-byoi/eim/services/tenant"
 )
 
 // SchemasOf returns the database schemas of the modules mods: the tables `eim serve` migrates
@@ -27,7 +28,8 @@ func SchemasOf(mods []module.Descriptor) []storage.Schema {
 // moduleSchemas are the database schemas of the modules built into this binary that own
 // tables.
 func moduleSchemas() map[string][]storage.Schema {
-	return map[string][]storage.Schema{module.Inventory: {inventory.Schema()}, module.Onboarding: {onboarding.Schema()}}
+	return map[string][]storage.Schema{module.Inventory: {inventory.Schema()}, module.Onboarding: {onboarding.Schema()},
+		module.Tenant: {tenant.Schema()}}
 }
 
 // remoteInventory dials the inventory of another process (inventory.address) when a module of
