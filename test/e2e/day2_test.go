@@ -29,9 +29,9 @@ const (
 	day2Tenants = 2
 )
 
-// identity gives the tokens a deployment's identity provider issues: to an administrator
+// issuer gives the tokens a deployment's identity provider issues: to an administrator
 // (creating projects), an operator of a project (its id) and the agents of a project.
-type identity interface {
+type issuer interface {
 	admin(t testing.TB) string
 	operator(t testing.TB, projectID string) string
 	agent(t testing.TB, projectID string) string
@@ -40,7 +40,7 @@ type identity interface {
 // day2Deployment is an `eim serve --target day2` process and its identity provider.
 type day2Deployment struct {
 	p  *proc.Process
-	id identity
+	id issuer
 }
 
 // TestDay2 runs the day2 profile (inventory, api, maintenance, hostmgr: no onboarding module, no
@@ -247,7 +247,7 @@ func sumErrors(s *edgesim.Summary) int64 {
 }
 
 // newSite creates a region, a site, a mutable OS and an update policy in the project.
-func newSite(t *testing.T, api rest, id identity, tn edgesim.Tenant) *site {
+func newSite(t *testing.T, api rest, id issuer, tn edgesim.Tenant) *site {
 	s := &site{name: tn.Name, id: tn.ID, operator: id.operator(t, tn.ID)}
 	region := api.create(t, s.name, s.operator, "regions", map[string]any{"name": "plant"})
 	s.site = api.create(t, s.name, s.operator, "sites", map[string]any{"name": "line-1", "regionId": region})
