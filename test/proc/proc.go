@@ -113,7 +113,9 @@ func (p *Process) awaitReady(t testing.TB, args []string) {
 	for {
 		select {
 		case l, ok := <-p.lines:
-			require.True(t, ok, "eim %s exited before it was ready:\n%s", strings.Join(args, " "), p.Logs())
+			if !ok {
+				t.Fatalf("eim %s exited before it was ready:\n%s", strings.Join(args, " "), p.Logs())
+			}
 			p.note(l)
 		case <-poll.C:
 			if p.HTTP == "" {
@@ -175,7 +177,9 @@ func (p *Process) WaitFor(t testing.TB, s string, timeout time.Duration) {
 	for {
 		select {
 		case l, ok := <-p.lines:
-			require.True(t, ok, "process exited before logging %q:\n%s", s, p.Logs())
+			if !ok {
+				t.Fatalf("process exited before logging %q:\n%s", s, p.Logs())
+			}
 			p.note(l)
 			if strings.Contains(l, s) {
 				return
@@ -231,7 +235,9 @@ func (p *Process) AwaitSouthbound(t testing.TB) string {
 	for p.Southbound == "" {
 		select {
 		case l, ok := <-p.lines:
-			require.True(t, ok, "process exited before its southbound listener was logged:\n%s", p.Logs())
+			if !ok {
+				t.Fatalf("process exited before its southbound listener was logged:\n%s", p.Logs())
+			}
 			p.note(l)
 		case <-deadline:
 			t.Fatalf("no southbound listener logged within %s:\n%s", ReadyWithin, p.Logs())
