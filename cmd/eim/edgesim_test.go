@@ -27,7 +27,7 @@ func TestEdgeSimRegistersAndReports(t *testing.T) {
 	require.NoError(t, closed.Close())
 
 	sim := exec.Command(p.bin, "edge-sim", "--register", "--create-projects", "--nodes", "6", "--tenants", "2",
-		"--project-prefix", "sim", "--api", "http://"+p.addr, "--plaintext", "--address", addr,
+		"--project-prefix", "sim", "--api", "http://"+p.HTTP, "--plaintext", "--address", addr,
 		"--duration", "300ms", "--ramp-up", "0", "--timeout", "1s")
 	sim.Env = p.env()
 	out, err := sim.Output()

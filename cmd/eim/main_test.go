@@ -1,18 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -21,6 +15,7 @@ import (
 
 	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/process"
+	"github.com/eim-byoi/eim/test/proc"
 )
 
 func run(t *testing.T, args ...string) (stdout, stderr string, err error) {
@@ -99,28 +94,19 @@ func TestConfigSchemaAndExample(t *testing.T) {
 // `make run` does: /readyz answers 200, and SIGTERM shuts it down cleanly.
 func TestServeProcess(t *testing.T) {
 	p := startServe(t, t.TempDir())
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	p.Terminate(t)
 	all := p.wait(t)
 	assert.Contains(t, all, `"msg":"shutting down","cause":"terminated signal received"`)
 	assert.Contains(t, all, `"msg":"shutdown complete"`)
 }
 
 // buildEIM builds the eim binary once per test into a temporary directory.
-func buildEIM(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "eim")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
-	return bin
-}
+func buildEIM(t *testing.T) string { return proc.Build(t) }
 
-// served is an `eim serve` process on loopback ports.
+// served is an `eim serve` process on loopback ports (test/proc) and its binary.
 type served struct {
-	bin, dataDir, addr string
-	cmd                *exec.Cmd
-	lines              chan string
-	logs               []string
+	*proc.Process
+	bin string
 }
 
 // startServe builds eim and runs `eim serve` on the embedded defaults with dataDir until it is
@@ -130,117 +116,38 @@ func startServe(t *testing.T, dataDir string) *served {
 	return startEIM(t, buildEIM(t), dataDir, "serve")
 }
 
-// readyWithin bounds how long a started process may take to answer /readyz 200.
-const readyWithin = 30 * time.Second
-
 // startEIM runs bin with args (listening on loopback port 0, with dataDir) until /readyz
-// answers 200, failing the test with the log and the last readiness report if the process
-// exits first or is not ready within readyWithin.
+// answers 200 (test/proc).
 func startEIM(t *testing.T, bin, dataDir string, args ...string) *served {
 	t.Helper()
-	p := &served{bin: bin, dataDir: dataDir, lines: make(chan string, 10000)}
-	p.cmd = exec.Command(p.bin, args...)
-	p.cmd.Env = p.env()
-	stderr, err := p.cmd.StderrPipe()
-	require.NoError(t, err)
-	require.NoError(t, p.cmd.Start())
-	t.Cleanup(func() { _ = p.cmd.Process.Kill() })
-	go func() {
-		s := bufio.NewScanner(stderr)
-		s.Buffer(make([]byte, 64<<10), 1<<20)
-		for s.Scan() {
-			p.lines <- s.Text()
-		}
-		close(p.lines)
-	}()
-	deadline := time.After(readyWithin)
-	poll := time.NewTicker(50 * time.Millisecond)
-	defer poll.Stop()
-	last := "no answer yet"
-	for {
-		select {
-		case l, ok := <-p.lines:
-			require.True(t, ok, "eim %s exited before it was ready:\n%s", strings.Join(args, " "), strings.Join(p.logs, "\n"))
-			p.logs = append(p.logs, l)
-			var rec struct{ Msg, HTTP string }
-			if p.addr == "" && json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "listening" {
-				p.addr = rec.HTTP
-			}
-		case <-poll.C:
-			if p.addr == "" {
-				continue
-			}
-			code, body := p.get("/readyz")
-			if code == http.StatusOK {
-				return p
-			}
-			last = fmt.Sprintf("%d %s", code, body)
-		case <-deadline:
-			t.Fatalf("eim %s: /readyz not 200 within %s (last: %s):\n%s", strings.Join(args, " "), readyWithin, last, strings.Join(p.logs, "\n"))
-		}
-	}
+	return &served{Process: proc.Start(t, bin, dataDir, serveEnv(dataDir), args...), bin: bin}
 }
 
-// get returns the status and body of GET path on the process's HTTP listener (0 and the
-// error when the request fails).
-func (p *served) get(path string) (int, string) { return p.getWithToken(path, "") }
+// get returns the status and body of GET path on the process's HTTP listener.
+func (p *served) get(path string) (int, string) { return p.Get(path, "") }
 
 // getWithToken is get with a bearer token, when token is not empty.
-func (p *served) getWithToken(path, token string) (int, string) {
-	req, err := http.NewRequest(http.MethodGet, "http://"+p.addr+path, nil)
-	if err != nil {
-		return 0, err.Error()
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, err.Error()
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err.Error()
-	}
-	return resp.StatusCode, string(b)
-}
+func (p *served) getWithToken(path, token string) (int, string) { return p.Get(path, token) }
 
 // env is the environment of the process and of commands run beside it.
-func (p *served) env() []string { return serveEnv(p.dataDir) }
+func (p *served) env() []string { return serveEnv(p.DataDir) }
 
 // serveEnv is the environment of an eim process under test: loopback listeners on port 0 (the
 // southbound one too) and dataDir.
-func serveEnv(dataDir string) []string {
-	return append(os.Environ(), "EIM_LISTEN_HTTP=127.0.0.1:0", "EIM_LISTEN_GRPC=127.0.0.1:0",
-		"EIM_SOUTHBOUND_ADDRESS=127.0.0.1:0", "EIM_DATADIR="+dataDir)
-}
+func serveEnv(dataDir string) []string { return proc.Env(dataDir) }
 
 // waitFor reads the log until a line containing s.
 func (p *served) waitFor(t *testing.T, s string) {
 	t.Helper()
-	for {
-		select {
-		case l, ok := <-p.lines:
-			require.True(t, ok, "process exited before logging %q: %v", s, p.logs)
-			p.logs = append(p.logs, l)
-			if strings.Contains(l, s) {
-				return
-			}
-		case <-time.After(30 * time.Second):
-			t.Fatalf("no log line with %q: %v", s, p.logs)
-		}
-	}
+	p.WaitFor(t, s, 30*time.Second)
 }
 
 // wait waits for the process to exit 0 and returns its whole log.
 func (p *served) wait(t *testing.T) string {
 	t.Helper()
-	for l := range p.lines {
-		p.logs = append(p.logs, l)
-	}
-	require.NoError(t, p.cmd.Wait(), "exit status 0 after SIGTERM")
-	return strings.Join(p.logs, "\n")
+	log, err := p.Wait(t)
+	require.NoError(t, err, "exit status 0 after SIGTERM")
+	return log
 }
 
 // TestConformanceCommand runs `eim conformance` on the embedded defaults and checks the three

@@ -11,13 +11,11 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"text/template"
 	"time"
@@ -48,16 +46,12 @@ type migratedInput struct {
 	// providers are the providers the migrated eim.yaml selects, as kind/adapter (an absent
 	// kind is its embedded default): what /readyz must report open.
 	providers []string
-	// unbuilt, when set, is the error eim serve stops with because the migrated target names a
-	// module this binary does not build yet: the file validates, and serve refuses it cleanly
-	// until the module lands (then the test fails, saying to drop unbuilt).
-	unbuilt string
 }
 
 // migratedInputs are the representative inputs: legacy infra-charts values files — the
 // inventory chart alone (PostgreSQL and Keycloak, their connection details all placeholders),
-// the onboarding manager alone (Vault and the Keycloak admin client; its target names the
-// onboarding profile, whose osresource module this binary does not build yet), the credentials chart (the Vault role
+// the onboarding manager alone (Vault and the Keycloak admin client; its target is the
+// onboarding profile), the credentials chart (the Vault role
 // a placeholder, Keycloak without a discovery URL) and the values of the EIM charts an operator
 // saves from a running installation, merged — the EMF on-premises cluster, and two EMF
 // variants: the cluster on AWS (Aurora: TLS verify-full with a CA) and single tenancy.
@@ -75,8 +69,7 @@ func migratedInputs() []migratedInput {
 		{name: "infra-charts/inventory", args: chart("inventory"),
 			providers: []string{"identity/keycloak", "messaging/sql", "secrets/local", "storage/postgres"}},
 		{name: "infra-charts/onboarding-manager", args: chart("onboarding-manager"),
-			providers: []string{"identity/keycloak", "messaging/memory", "secrets/vault", "storage/sqlite"},
-			unbuilt:   `startup: module "osresource" is declared but not built into this binary`},
+			providers: []string{"identity/keycloak", "messaging/memory", "secrets/vault", "storage/sqlite"}},
 		{name: "infra-charts/releases", args: chart("inventory", "apiv2", "host-manager", "maintenance-manager",
 			"os-resource-manager", "onboarding-manager", "tenant-controller"),
 			providers: []string{"identity/keycloak", "messaging/sql", "secrets/vault", "storage/postgres"}},
@@ -207,10 +200,6 @@ func serveMigrated(t *testing.T, bin string, tmpl *template.Template, in migrate
 	assert.Equal(t, in.providers, selected(cfg), "the providers the migrated eim.yaml selects")
 
 	secretValues := bed.provision(t, &doc, cfg)
-	if in.unbuilt != "" {
-		refused(t, bin, filled, in.unbuilt)
-		return usedKeys
-	}
 	p := startEIM(t, bin, t.TempDir(), "serve", "--config", filled)
 	code, body := p.get("/readyz")
 	require.Equal(t, 200, code, body)
@@ -243,27 +232,13 @@ func serveMigrated(t *testing.T, bin string, tmpl *template.Template, in migrate
 		assert.Equal(t, 401, code, "and refuses a request without one")
 	}
 
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	p.Terminate(t)
 	logs := p.wait(t)
 	assert.Contains(t, logs, `"msg":"shutdown complete"`)
 	for _, s := range secretValues {
 		assert.NotContains(t, logs, s, "a credential in the log")
 	}
 	return usedKeys
-}
-
-// refused runs eim serve on file and expects it to stop at startup with want (exit 1).
-func refused(t *testing.T, bin, file, want string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), readyWithin)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, "serve", "--config", file)
-	cmd.Env = serveEnv(t.TempDir())
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, ctx.Err(), "eim serve did not stop: the module is built now? Drop unbuilt from this input:\n%s", out)
-	require.Error(t, err, "%s", out)
-	assert.Equal(t, 1, cmd.ProcessState.ExitCode())
-	assert.Contains(t, string(out), "eim: "+want+"\n")
 }
 
 // selected returns the providers cfg selects, as kind/adapter, sorted, with the embedded default

@@ -23,6 +23,7 @@ import (
 	onboardingv1 "github.com/eim-byoi/eim/api/gen/onboardingmgr/v1"
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/test/proc"
 )
 
 // pauseEnv is the eimfaults build's fault point (services/onboarding/fault_eimfaults.go): the
@@ -37,10 +38,7 @@ const pauseEnv = "EIM_TEST_ONBOARDING_PAUSE_AFTER_CREATE"
 // host revokes it: no orphan client. The fault point exists only in a binary built with
 // -tags eimfaults.
 func TestOnboardingCrashIsRepairedAtStart(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "eim-faults")
-	build := exec.Command("go", "build", "-tags", "eimfaults", "-o", bin, ".")
-	build.Stderr = os.Stderr
-	require.NoError(t, build.Run())
+	bin := proc.Build(t, "eimfaults")
 	dataDir, paused := t.TempDir(), filepath.Join(t.TempDir(), "paused")
 	t.Setenv(pauseEnv, paused)
 
@@ -53,8 +51,7 @@ func TestOnboardingCrashIsRepairedAtStart(t *testing.T) {
 	require.NoError(t, dev.Send(&onboardingv1.OnboardNodeStreamRequest{Uuid: id, MacId: "02:00:00:aa:bb:01", HostIp: "10.0.0.9"}))
 	require.Eventually(t, func() bool { _, err := os.Stat(paused); return err == nil }, time.Minute, 20*time.Millisecond,
 		"the process reaches the fault point")
-	require.NoError(t, p.cmd.Process.Kill())
-	_ = p.cmd.Wait()
+	p.Kill()
 	_, err := dev.Recv()
 	require.Error(t, err, "the device lost its answer")
 
@@ -69,12 +66,12 @@ func TestOnboardingCrashIsRepairedAtStart(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, onboardingv1.OnboardNodeStreamResponse_NODE_STATE_ONBOARDED, resp.GetNodeState(), "%v", resp)
 	assert.Equal(t, "edgenode-"+id, resp.GetClientId(), "the client created before the crash")
-	creds := identity.ClientCredentials{TokenURL: "http://" + p.addr + "/oidc/token", ClientID: resp.GetClientId(),
+	creds := identity.ClientCredentials{TokenURL: "http://" + p.HTTP + "/oidc/token", ClientID: resp.GetClientId(),
 		Secret: provider.NewSecretValue([]byte(resp.GetClientSecret()))}
 	_, err = identity.NewTokenSource(creds).Token(context.Background())
 	require.NoError(t, err, "its credentials obtain a token")
 
-	req, err := http.NewRequest(http.MethodDelete, "http://"+p.addr+"/v1/projects/day0/compute/hosts/"+host, nil)
+	req, err := http.NewRequest(http.MethodDelete, "http://"+p.HTTP+"/v1/projects/day0/compute/hosts/"+host, nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+token)
 	del, err := http.DefaultClient.Do(req)
@@ -102,7 +99,7 @@ func registerHost(t *testing.T, p *served, token, id string) string {
 	t.Helper()
 	body, err := json.Marshal(map[string]any{"name": "crash", "uuid": id, "autoOnboard": true})
 	require.NoError(t, err)
-	req, err := http.NewRequest(http.MethodPost, "http://"+p.addr+"/v1/projects/day0/compute/hosts/register", bytes.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, "http://"+p.HTTP+"/v1/projects/day0/compute/hosts/register", bytes.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
@@ -131,14 +128,14 @@ func hostField(t *testing.T, p *served, token, host, field string) any {
 func openDevice(t *testing.T, p *served) onboardingv1.NonInteractiveOnboardingService_OnboardNodeStreamClient {
 	t.Helper()
 	var addr string
-	for _, l := range p.logs {
+	for _, l := range strings.Split(p.Logs(), "\n") {
 		var rec struct{ Msg, Southbound string }
 		if json.Unmarshal([]byte(l), &rec) == nil && rec.Msg == "listening" && rec.Southbound != "" {
 			addr = rec.Southbound
 		}
 	}
 	require.NotEmpty(t, addr, "the southbound listener's address is logged")
-	ca, err := os.ReadFile(filepath.Join(p.dataDir, "southbound", "ca.pem"))
+	ca, err := os.ReadFile(filepath.Join(p.DataDir, "southbound", "ca.pem"))
 	require.NoError(t, err)
 	pool := x509.NewCertPool()
 	require.True(t, pool.AppendCertsFromPEM(ca))

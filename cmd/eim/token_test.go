@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +27,7 @@ func TestNewcomerCallsTheAPI(t *testing.T) {
 	token := strings.TrimSpace(string(out))
 	require.Len(t, strings.Split(token, "."), 3, "a JWT")
 
-	req, err := http.NewRequest("GET", "http://"+p.addr+"/v1/projects/demo/regions", nil)
+	req, err := http.NewRequest("GET", "http://"+p.HTTP+"/v1/projects/demo/regions", nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
@@ -40,21 +39,21 @@ func TestNewcomerCallsTheAPI(t *testing.T) {
 
 	// A create in flight when SIGTERM comes (its handler is reading the body: the server has
 	// answered "100 Continue") completes, then the process exits.
-	conn, err := net.Dial("tcp", p.addr)
+	conn, err := net.Dial("tcp", p.HTTP)
 	require.NoError(t, err)
 	defer conn.Close()
 	payload := `{"name":"drained"}`
 	_, err = fmt.Fprintf(conn, "POST /v1/projects/demo/regions HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\n"+
-		"Content-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", p.addr, token, len(payload))
+		"Content-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", p.HTTP, token, len(payload))
 	require.NoError(t, err)
 	rd := bufio.NewReader(conn)
 	cont, err := http.ReadResponse(rd, nil)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusContinue, cont.StatusCode)
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	p.Terminate(t)
 	p.waitFor(t, `"msg":"shutting down"`)
 	require.Eventually(t, func() bool {
-		c, err := net.Dial("tcp", p.addr)
+		c, err := net.Dial("tcp", p.HTTP)
 		if err == nil {
 			c.Close()
 		}

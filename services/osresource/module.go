@@ -21,6 +21,7 @@ import (
 	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/internal/resync"
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/tenant"
@@ -28,9 +29,6 @@ import (
 
 // Group is the messaging group the module follows project creations as.
 const Group = "osresource"
-
-// retry paces the attempts after a failed sync.
-var retry = provider.Backoff{Min: time.Second, Max: time.Minute, Jitter: 0.2}
 
 // Module is the running OS resource module.
 type Module struct {
@@ -46,9 +44,8 @@ type Module struct {
 	catalog *Catalog
 	lastErr error
 
-	sub    *messaging.Subscription
-	cancel context.CancelFunc
-	done   chan struct{}
+	sub  *messaging.Subscription
+	loop *resync.Loop
 }
 
 var (
@@ -117,34 +114,8 @@ func (m *Module) Start(ctx context.Context) error {
 	if err != nil {
 		m.log.Warn("first OS resource sync failed; retrying in the background", "error", err.Error())
 	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel, m.done = cancel, make(chan struct{})
-	go m.loop(bg, err != nil)
+	m.loop = resync.Start(ctx, m.cfg.ResyncInterval.Std(), err != nil, m.log, "OS resource sync", m.Sync)
 	return nil
-}
-
-// loop resyncs every resyncInterval, sooner after a failure.
-func (m *Module) loop(ctx context.Context, failing bool) {
-	defer close(m.done)
-	failures := 0
-	if failing {
-		failures = 1
-	}
-	for {
-		wait := m.cfg.ResyncInterval.Std()
-		if failures > 0 {
-			wait = retry.Delay(failures)
-		}
-		if provider.Sleep(ctx, wait) != nil {
-			return
-		}
-		if err := m.Sync(ctx); err != nil {
-			failures++
-			m.log.Warn("OS resource sync failed", "error", err.Error(), "attempt", failures)
-			continue
-		}
-		failures = 0
-	}
 }
 
 // onProject reconciles a new project; an error redelivers the event.
@@ -204,7 +175,7 @@ func (m *Module) reconcile(ctx context.Context, tenant string, cat *Catalog) err
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var res Result
-	err := retryAborted(ctx, func() error {
+	err := resync.RetryAborted(ctx, func() error {
 		var err error
 		res, err = m.rec.Tenant(ctx, tenant, cat)
 		return err
@@ -223,18 +194,6 @@ func (m *Module) reconcile(ctx context.Context, tenant string, cat *Catalog) err
 	}
 	return nil
 }
-
-// retryAborted runs fn again while the database aborts its writes (a busy SQLite, a revision
-// that moved), for up to abortedTimeout: fn is idempotent.
-func retryAborted(ctx context.Context, fn func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, abortedTimeout)
-	defer cancel()
-	return provider.Retry(ctx, abortedRetry, func(err error) bool { return provider.CodeOf(err) == provider.Aborted }, fn)
-}
-
-const abortedTimeout = 10 * time.Second
-
-var abortedRetry = provider.Backoff{Min: 10 * time.Millisecond, Max: time.Second, Jitter: 0.2}
 
 // loaded records a newly loaded catalog and reports its skipped manifests.
 func (m *Module) loaded(cat *Catalog) {
@@ -266,13 +225,8 @@ func (m *Module) Stop(ctx context.Context) error {
 	if m.sub != nil {
 		err = m.sub.Close(ctx)
 	}
-	if m.cancel != nil {
-		m.cancel()
-		select {
-		case <-m.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if lerr := m.loop.Stop(ctx); lerr != nil {
+		return lerr
 	}
 	return err
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/internal/resync"
 	"github.com/eim-byoi/eim/services/inventory"
 	"github.com/eim-byoi/eim/services/module"
 )
@@ -33,9 +34,6 @@ const Group = "tenant"
 // ResyncInterval is how often every project is reconciled besides the events: deletions
 // requested while no event reached the module, roles of projects created meanwhile.
 const ResyncInterval = 5 * time.Minute
-
-// retry paces the attempts after a failed reconciliation.
-var retry = provider.Backoff{Min: time.Second, Max: time.Minute, Jitter: 0.2}
 
 // Module is the running tenant module.
 type Module struct {
@@ -53,9 +51,8 @@ type Module struct {
 	state   sync.Mutex // guards lastErr
 	lastErr error
 
-	subs   []*messaging.Subscription
-	cancel context.CancelFunc
-	done   chan struct{}
+	subs []*messaging.Subscription
+	loop *resync.Loop
 }
 
 var (
@@ -99,7 +96,7 @@ func Deleting(p *inventoryv1.Project) bool {
 // abortedTimeout.
 func RequestDeletion(ctx context.Context, inv inventoryv1.InventoryServiceClient, nameOrID string) (*inventoryv1.Project, error) {
 	var resp *inventoryv1.UpdateProjectResponse
-	err := retryAborted(ctx, func() error {
+	err := resync.RetryAborted(ctx, func() error {
 		var err error
 		resp, err = inv.UpdateProject(ctx, &inventoryv1.UpdateProjectRequest{NameOrId: nameOrID,
 			Project:   &inventoryv1.Project{StatusMessage: DeletionMessage, StatusIndicator: inProgress},
@@ -108,18 +105,6 @@ func RequestDeletion(ctx context.Context, inv inventoryv1.InventoryServiceClient
 	})
 	return resp.GetProject(), err
 }
-
-// retryAborted runs fn again while the database aborts its writes (a busy SQLite, a
-// serialization failure), for up to abortedTimeout: fn is idempotent.
-func retryAborted(ctx context.Context, fn func() error) error {
-	ctx, cancel := context.WithTimeout(ctx, abortedTimeout)
-	defer cancel()
-	return provider.Retry(ctx, abortedRetry, func(err error) bool { return provider.CodeOf(err) == provider.Aborted }, fn)
-}
-
-const abortedTimeout = 10 * time.Second
-
-var abortedRetry = provider.Backoff{Min: 10 * time.Millisecond, Max: time.Second, Jitter: 0.2}
 
 // Start resumes the journaled deletions, reconciles every project (deletions requested, roles
 // missing), then follows project changes and reconciles every ResyncInterval. A failed
@@ -147,34 +132,8 @@ func (m *Module) Start(ctx context.Context) error {
 	if err != nil {
 		m.log.Warn("reconciling the projects failed; retrying in the background", "error", err.Error())
 	}
-	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel, m.done = cancel, make(chan struct{})
-	go m.loop(bg, err != nil)
+	m.loop = resync.Start(ctx, ResyncInterval, err != nil, m.log, "reconciling the projects", m.Reconcile)
 	return nil
-}
-
-// loop reconciles every ResyncInterval, sooner after a failure.
-func (m *Module) loop(ctx context.Context, failing bool) {
-	defer close(m.done)
-	failures := 0
-	if failing {
-		failures = 1
-	}
-	for {
-		wait := ResyncInterval
-		if failures > 0 {
-			wait = retry.Delay(failures)
-		}
-		if provider.Sleep(ctx, wait) != nil {
-			return
-		}
-		if err := m.Reconcile(ctx); err != nil {
-			failures++
-			m.log.Warn("reconciling the projects failed", "error", err.Error(), "attempt", failures)
-			continue
-		}
-		failures = 0
-	}
 }
 
 // onProject handles a project's creation or change; an error redelivers the event.
@@ -278,13 +237,8 @@ func (m *Module) Pending(ctx context.Context) ([]Deletion, error) { return m.jou
 // Stop stops following events and the resync loop.
 func (m *Module) Stop(ctx context.Context) error {
 	err := m.closeSubs(ctx)
-	if m.cancel != nil {
-		m.cancel()
-		select {
-		case <-m.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	if lerr := m.loop.Stop(ctx); lerr != nil {
+		return lerr
 	}
 	return err
 }

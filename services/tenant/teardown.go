@@ -8,6 +8,7 @@ import (
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/internal/resync"
 )
 
 // errStopped is what a step hook returns to stop a deletion midway (tests only).
@@ -33,7 +34,7 @@ func (m *Module) teardown(ctx context.Context, d Deletion) error {
 		if m.beforeStep != nil && m.beforeStep(s.step) != nil {
 			return errStopped
 		}
-		if err := retryAborted(ctx, func() error { return s.run(ctx, d.ProjectID) }); err != nil {
+		if err := resync.RetryAborted(ctx, func() error { return s.run(ctx, d.ProjectID) }); err != nil {
 			return fmt.Errorf("delete project %s (%s), step %s: %w", d.ProjectName, d.ProjectID, s.step, err)
 		}
 		if err := m.journal.advance(ctx, d.ProjectID, s.step); err != nil {

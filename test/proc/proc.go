@@ -24,14 +24,15 @@ import (
 // ReadyWithin bounds how long a started process may take to answer /readyz 200.
 const ReadyWithin = 60 * time.Second
 
-// Build builds ./cmd/eim of the module containing the working directory into a temporary
-// directory of the test and returns the binary's path.
-func Build(t testing.TB) string {
+// Build builds ./cmd/eim of the module containing the working directory, with the build tags
+// given (eimfaults for the fault points of crash tests), into a temporary directory of the test
+// and returns the binary's path.
+func Build(t testing.TB, tags ...string) string {
 	t.Helper()
 	root, err := exec.Command("go", "env", "GOMOD").Output()
 	require.NoError(t, err)
 	bin := filepath.Join(t.TempDir(), "eim")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/eim")
+	build := exec.Command("go", "build", "-tags", strings.Join(tags, ","), "-o", bin, "./cmd/eim")
 	build.Dir = filepath.Dir(strings.TrimSpace(string(root)))
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
@@ -190,19 +191,31 @@ func (p *Process) WaitFor(t testing.TB, s string, timeout time.Duration) {
 	}
 }
 
-// Stop sends SIGTERM and waits for the process to exit; it returns the whole log and the exit
-// error (nil for status 0).
-func (p *Process) Stop(t testing.TB) (log string, err error) {
+// Terminate sends SIGTERM and returns at once: the process drains and exits (see Wait).
+func (p *Process) Terminate(t testing.TB) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+}
+
+// Wait waits for the process to exit; it returns the whole log and the exit error (nil for
+// status 0).
+func (p *Process) Wait(t testing.TB) (log string, err error) {
 	t.Helper()
 	if !p.end() {
 		return p.Logs(), nil
 	}
-	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
 	for l := range p.lines {
 		p.note(l)
 	}
 	err = p.cmd.Wait()
 	return p.Logs(), err
+}
+
+// Stop sends SIGTERM and waits for the process to exit (Terminate, then Wait).
+func (p *Process) Stop(t testing.TB) (log string, err error) {
+	t.Helper()
+	p.Terminate(t)
+	return p.Wait(t)
 }
 
 // Kill kills the process at once (as a crash does) and waits for it; it is idempotent.
