@@ -14,7 +14,6 @@ import (
 	"context"
 
 	"github.com/eim-byoi/eim/providers/provider"
-	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/module"
 )
 
@@ -35,10 +34,7 @@ func Factory(deps module.Deps) (module.Module, error) {
 	case deps.HTTP == nil:
 		return nil, provider.Errorf(provider.FailedPrecondition, "the API needs the process's HTTP server")
 	}
-	cfg := config.Default()
-	if deps.Config != nil {
-		cfg = deps.Config
-	}
+	cfg := deps.ConfigOrDefault()
 	s, err := New(Options{Inventory: deps.Inventory, Verifier: deps.Identity, Config: cfg.API, Modules: deps.Modules,
 		Target: cfg.Target, Logger: deps.Logger, Metrics: deps.Metrics})
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 
 	pb "github.com/eim-byoi/eim/api/gen/hostmgr_southbound_proto"
 	"github.com/eim-byoi/eim/providers/provider"
-	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/module"
 )
 
@@ -34,10 +33,7 @@ func Factory(deps module.Deps) (module.Module, error) {
 	case deps.Southbound == nil:
 		return nil, provider.Errorf(provider.FailedPrecondition, "the host manager serves the agents on the southbound listener: configure providers.identity")
 	}
-	cfg := config.Default()
-	if deps.Config != nil {
-		cfg = deps.Config
-	}
+	cfg := deps.ConfigOrDefault()
 	m, err := NewMetrics(deps.Metrics)
 	if err != nil {
 		return nil, err

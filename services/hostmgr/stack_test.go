@@ -316,25 +316,25 @@ func retryAborted[T any](call func() (T, error)) (T, error) {
 }
 
 func (r retrying) CreateProject(ctx context.Context, in *inventoryv1.CreateProjectRequest, opts ...grpc.CallOption) (*inventoryv1.CreateProjectResponse, error) {
-	return resync.RetryAborted(func() (*inventoryv1.CreateProjectResponse, error) {
+	return retryAborted(func() (*inventoryv1.CreateProjectResponse, error) {
 		return r.InventoryServiceClient.CreateProject(ctx, in, opts...)
 	})
 }
 
 func (r retrying) CreateResource(ctx context.Context, in *inventoryv1.CreateResourceRequest, opts ...grpc.CallOption) (*inventoryv1.CreateResourceResponse, error) {
-	return resync.RetryAborted(func() (*inventoryv1.CreateResourceResponse, error) {
+	return retryAborted(func() (*inventoryv1.CreateResourceResponse, error) {
 		return r.InventoryServiceClient.CreateResource(ctx, in, opts...)
 	})
 }
 
 func (r retrying) UpdateResource(ctx context.Context, in *inventoryv1.UpdateResourceRequest, opts ...grpc.CallOption) (*inventoryv1.UpdateResourceResponse, error) {
-	return resync.RetryAborted(func() (*inventoryv1.UpdateResourceResponse, error) {
+	return retryAborted(func() (*inventoryv1.UpdateResourceResponse, error) {
 		return r.InventoryServiceClient.UpdateResource(ctx, in, opts...)
 	})
 }
 
 func (r retrying) DeleteResource(ctx context.Context, in *inventoryv1.DeleteResourceRequest, opts ...grpc.CallOption) (*inventoryv1.DeleteResourceResponse, error) {
-	return resync.RetryAborted(func() (*inventoryv1.DeleteResourceResponse, error) {
+	return retryAborted(func() (*inventoryv1.DeleteResourceResponse, error) {
 		return r.InventoryServiceClient.DeleteResource(ctx, in, opts...)
 	})
 }

@@ -12,7 +12,6 @@ import (
 
 	maintmgrv1 "github.com/eim-byoi/eim/api/gen/maintmgr/v1"
 	"github.com/eim-byoi/eim/providers/provider"
-	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/module"
 )
 
@@ -32,10 +31,7 @@ func Factory(deps module.Deps) (module.Module, error) {
 	case deps.Southbound == nil:
 		return nil, provider.Errorf(provider.FailedPrecondition, "the maintenance manager serves the agents on the southbound listener: run it through eim serve")
 	}
-	cfg := config.Default()
-	if deps.Config != nil {
-		cfg = deps.Config
-	}
+	cfg := deps.ConfigOrDefault()
 	s, err := New(Options{Inventory: deps.Inventory, AgentRole: cfg.Southbound.AgentRole, Logger: deps.Logger, Metrics: deps.Metrics})
 	if err != nil {
 		return nil, err

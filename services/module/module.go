@@ -47,6 +47,15 @@ type Deps struct {
 	Southbound *southbound.Server
 }
 
+// ConfigOrDefault returns Config, or config.Default() when Deps carry none (a module built
+// outside bootstrap, in a test or an example).
+func (d Deps) ConfigOrDefault() *config.Config {
+	if d.Config != nil {
+		return d.Config
+	}
+	return config.Default()
+}
+
 // InventoryProvider is implemented by the inventory module: bootstrap hands its in-process
 // client to the modules started after it.
 type InventoryProvider interface {

@@ -26,7 +26,6 @@ import (
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/test/apitest"
-	"github.com/eim-byoi/eim/test/dbtest"
 	"github.com/eim-byoi/eim/test/proc"
 	"github.com/eim-byoi/eim/test/testenv"
 )
@@ -165,9 +164,6 @@ func TestDay0(t *testing.T) {
 func keycloakDay0(t *testing.T, bin string) day0Deployment {
 	kc := testenv.Keycloak(t)
 	bao := testenv.OpenBao(t)
-	pg := dbtest.NewPostgres(t, false)
-	d := pg.Fresh(t)
-	nats := testenv.NATS(t)
 	adminID, adminSecret := kc.RolesAdminClient(t)
 	dir := t.TempDir()
 	f := files{t: t, dir: dir}
@@ -183,25 +179,8 @@ providers:
       audiences: [%q]
       clockSkew: 1s
       admin: {clientID: %s, clientSecret: {file: %s}}
-  database:
-    type: postgres
-    config:
-      host: %s
-      port: %d
-      database: %s
-      user: %s
-      password: {file: %s}
-      tls: {mode: disable}
-      migration: {user: %s, password: {file: %s}}
-  messaging:
-    type: nats
-    config: {url: %q, username: %s, password: {file: %s}, stream: %s, subjectPrefix: %s}
 `, day0Target, bao.Addr, f.write("bao-token", bao.RootToken), bao.KVMount,
-		kc.IssuerURL(), kc.Audience, adminID, f.write("kc-admin", adminSecret),
-		pg.Server.Host, pg.Server.Port, d.Name, d.Runtime.User, f.write("db-runtime", d.Runtime.Password),
-		d.Migration.User, f.write("db-migration", d.Migration.Password),
-		nats.URL(), nats.User, f.write("nats", nats.Password),
-		strings.ToUpper(testenv.UniqueIdent(t, "E2E")), testenv.UniqueIdent(t, "e2e")+".")
+		kc.IssuerURL(), kc.Audience, adminID, f.write("kc-admin", adminSecret)) + f.postgres() + f.nats()
 	p := proc.Start(t, bin, dir, proc.Env(dir), "serve", "--config", f.write("eim.yaml", cfg))
 	return day0Deployment{p: p, id: &keycloakIdentity{m: apitest.Keycloak(t).Minter},
 		device: func(_, id, secret string) identity.ClientCredentials {
@@ -214,9 +193,6 @@ providers:
 // back as the project role by a claims.tenants rule on scp), MariaDB and RabbitMQ.
 func hydraDay0(t *testing.T, bin string) day0Deployment {
 	hy := testenv.Hydra(t)
-	m := dbtest.NewMariaDB(t)
-	d := m.Fresh(t)
-	rmq := testenv.RabbitMQ(t)
 	dir := t.TempDir()
 	f := files{t: t, dir: dir}
 	cfg := fmt.Sprintf(`target: %s
@@ -231,23 +207,7 @@ providers:
         roles: [%s, scp]
         tenants: [{claim: %s, pattern: "{tenant}_{role}"}, {claim: scp, pattern: "{tenant}_{role}"}]
       clientIssuer: {enabled: true, scope: "{tenant}_en-agent-rw"}
-  database:
-    type: mysql
-    config:
-      host: %s
-      port: %d
-      database: %s
-      user: %s
-      password: {file: %s}
-      tls: {mode: disable}
-      migration: {user: %s, password: {file: %s}}
-  messaging:
-    type: rabbitmq
-    config: {url: %q, username: %s, password: {file: %s}, exchange: %s}
-`, day0Target, hy.IssuerURL(), apitest.HydraRolesClaim, apitest.HydraRolesClaim,
-		m.Server.Host, m.Server.Port, d.Name, d.Runtime.User, f.write("db-runtime", d.Runtime.Password),
-		d.Migration.User, f.write("db-migration", d.Migration.Password),
-		"amqp://"+rmq.Addr()+"/", rmq.User, f.write("rabbitmq", rmq.Password), testenv.UniqueIdent(t, "e2e"))
+`, day0Target, hy.IssuerURL(), apitest.HydraRolesClaim, apitest.HydraRolesClaim) + f.mariadb() + f.rabbitmq()
 	p := proc.Start(t, bin, dir, proc.Env(dir), "serve", "--config", f.write("eim.yaml", cfg))
 	return day0Deployment{p: p, id: &hydraIdentity{m: apitest.Hydra(t).Minter},
 		device: func(project, id, secret string) identity.ClientCredentials {
@@ -270,16 +230,4 @@ func (h *hydraIdentity) operator(t testing.TB, id string) string {
 }
 func (h *hydraIdentity) agent(t testing.TB, id string) string {
 	return h.m.Token(t, "e2e-agents", id+"_en-agent-rw")
-}
-
-// files writes the secrets and configuration files of a deployment (mode 0600).
-type files struct {
-	t   *testing.T
-	dir string
-}
-
-func (f files) write(name, content string) string {
-	p := filepath.Join(f.dir, name)
-	require.NoError(f.t, os.WriteFile(p, []byte(content), 0o600))
-	return p
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -18,7 +17,6 @@ import (
 
 	"github.com/eim-byoi/eim/services/edgesim"
 	"github.com/eim-byoi/eim/test/apitest"
-	"github.com/eim-byoi/eim/test/dbtest"
 	"github.com/eim-byoi/eim/test/proc"
 	"github.com/eim-byoi/eim/test/testenv"
 )
@@ -93,37 +91,15 @@ func (e *embedded) agent(t testing.TB, id string) string {
 
 func keycloakDay2(t *testing.T, bin string) day2Deployment {
 	kc := testenv.Keycloak(t)
-	pg := dbtest.NewPostgres(t, false)
-	d := pg.Fresh(t)
-	nats := testenv.NATS(t)
 	dir := t.TempDir()
-	secret := func(name, v string) string {
-		p := filepath.Join(dir, name)
-		require.NoError(t, os.WriteFile(p, []byte(v), 0o600))
-		return p
-	}
+	f := files{t: t, dir: dir}
 	cfg := fmt.Sprintf(`target: day2
 providers:
   identity:
     type: keycloak
     config: {issuer: %q, audiences: [%q], clockSkew: 1s}
-  database:
-    type: postgres
-    config:
-      host: %s
-      port: %d
-      database: %s
-      user: %s
-      password: {file: %s}
-      tls: {mode: disable}
-      migration: {user: %s, password: {file: %s}}
-  messaging:
-    type: nats
-    config: {url: %q, username: %s, password: {file: %s}, stream: %s, subjectPrefix: %s}
-`, kc.IssuerURL(), kc.Audience, pg.Server.Host, pg.Server.Port, d.Name, d.Runtime.User, secret("db-runtime", d.Runtime.Password),
-		d.Migration.User, secret("db-migration", d.Migration.Password), nats.URL(), nats.User, secret("nats", nats.Password),
-		strings.ToUpper(testenv.UniqueIdent(t, "E2E")), testenv.UniqueIdent(t, "e2e")+".")
-	file := secret("eim.yaml", cfg)
+`, kc.IssuerURL(), kc.Audience) + f.postgres() + f.nats()
+	file := f.write("eim.yaml", cfg)
 	p := proc.Start(t, bin, dir, proc.Env(dir), "serve", "--config", file)
 	return day2Deployment{p: p, id: &keycloakIdentity{m: apitest.Keycloak(t).Minter}}
 }
