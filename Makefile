@@ -11,7 +11,7 @@ FUZZTIME ?= 60s
 
 .PHONY: run build test unit fuzz deps deps-stop check generate proto proto-lint bench conformance clean
 
-## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090)
+## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090, southbound TLS 127.0.0.1:8443)
 run: build
 	exec ./bin/eim serve
 
