@@ -74,7 +74,7 @@ func Factory(deps module.Deps) (module.Module, error) {
 		log = slog.Default()
 	}
 	return &Module{inv: deps.Inventory, id: deps.Identity, journal: &journal{db: deps.Storage, now: time.Now}, bus: deps.Messaging,
-		log: log.With("module", module.Tenant)}, nil
+		log: log.With("module", module.Tenant), beforeStep: faultBeforeStep()}, nil
 }
 
 // DeletionMessage is the project status message of a project whose deletion is requested
