@@ -18,10 +18,10 @@ import (
 
 // edgeSimFlags are the options of eim edge-sim beyond edgesim.Config.
 type edgeSimFlags struct {
-	config, credentials, tokenURL, apiURL, apiTokenFile, prefix, seed, out string
-	nodes, tenants                                                         int
-	onboard, register, createProjects                                      bool
-	tokenTTL                                                               time.Duration
+	config, credentials, tokenURL, apiURL, apiTokenFile, prefix, seed, out, os string
+	nodes, tenants                                                             int
+	onboard, register, createProjects, instances                               bool
+	tokenTTL                                                                   time.Duration
 }
 
 // newEdgeSim is `eim edge-sim`: N simulated edge nodes calling the southbound managers.
@@ -75,6 +75,8 @@ to stop and count the calls in flight, twice to cancel them. See docs/edge-sim.m
 	fl.DurationVar(&f.tokenTTL, "token-ttl", time.Hour, "lifetime of the tokens the embedded issuer signs")
 	fl.BoolVar(&f.register, "register", false, "register the nodes' hosts through the API first")
 	fl.BoolVar(&f.createProjects, "create-projects", false, "with --register: create missing projects through the API")
+	fl.BoolVar(&f.instances, "instances", false, "with --register: give each new host an instance of an OS resource of its project (the maintenance manager answers only hosts with one)")
+	fl.StringVar(&f.os, "os", "", "with --instances: the OS resource (id or profile name); the project's first by name when empty")
 	fl.StringVar(&f.apiURL, "api", "", "API base URL for --register (default http://<listen.http>)")
 	fl.StringVar(&f.apiTokenFile, "api-token-file", "", "file holding the API token for --register (read on each request; default: signed by the embedded issuer)")
 	fl.StringVarP(&f.out, "out", "o", "", "write the JSON summary to this file instead of stdout")

@@ -69,3 +69,33 @@ func TestEdgeSimRegistersAndReports(t *testing.T) {
 		assert.Len(t, hosts.Hosts, 3, "%s holds half the fleet", project)
 	}
 }
+
+// TestEdgeSimAgainstServe is the README's flow: `eim serve` on the embedded defaults (every
+// module), then `eim edge-sim --register --create-projects --instances`: the hosts and their
+// instances are created through the API (the OS resources the osresource module gives each new
+// project), and every node's calls, over TLS trusting the generated CA, are acknowledged (a write a
+// busy SQLite refused is Unavailable, which the agents retry).
+func TestEdgeSimAgainstServe(t *testing.T) {
+	p := startServe(t, t.TempDir())
+	sim := exec.Command(p.bin, "edge-sim", "--register", "--create-projects", "--instances", "--nodes", "6", "--tenants", "2",
+		"--project-prefix", "readme", "--api", "http://"+p.HTTP, "--address", p.AwaitSouthbound(t), "--server-name", "localhost",
+		"--heartbeat", "500ms", "--poll", "500ms", "--duration", "3s", "--ramp-up", "0")
+	sim.Env = p.env()
+	out, err := sim.Output()
+	var ee *exec.ExitError
+	if err != nil && errors.As(err, &ee) {
+		t.Fatalf("eim edge-sim: %v\n%s", err, ee.Stderr)
+	}
+	require.NoError(t, err)
+	var sum edgesim.Summary
+	require.NoError(t, json.Unmarshal(out, &sum), "%s", out)
+	assert.EqualValues(t, 6, sum.NodesStarted)
+	for _, rpc := range []string{edgesim.RPCSystemInfo, edgesim.RPCInstance, edgesim.RPCUpdateStatus} {
+		require.NotNil(t, sum.RPCs[rpc], rpc)
+		assert.Positive(t, sum.RPCs[rpc].Acknowledged, rpc)
+	}
+	for code := range sum.Errors {
+		// A write SQLite refuses while busy is Unavailable, which the agents retry; nothing else.
+		assert.Equal(t, "Unavailable", code, "no call fails but a retried one: %v", sum.Errors)
+	}
+}

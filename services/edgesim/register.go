@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/eim-byoi/eim/providers/provider"
 )
@@ -28,6 +29,13 @@ type Registration struct {
 	CreateProjects bool
 	// Concurrency bounds the requests in flight (default 16).
 	Concurrency int
+	// Instances gives every host it registers an instance of an OS resource of its project (the
+	// maintenance manager answers only hosts that have one; the onboarding of a real device
+	// provisions it): the OS resource whose id or profile name is OS, or the project's first
+	// OS resource by name when OS is empty.
+	Instances bool
+	// OS names the OS resource of the instances (an id, os-…, or a profile name).
+	OS string
 }
 
 // Registered is what Register did.
@@ -37,6 +45,8 @@ type Registered struct {
 	ProjectsCreated int `json:"projectsCreated"`
 	HostsCreated    int `json:"hostsCreated"`
 	HostsExisting   int `json:"hostsExisting"`
+	// InstancesCreated counts the instances created for the hosts created (with Instances).
+	InstancesCreated int `json:"instancesCreated"`
 }
 
 // Register registers fleet's hosts (with auto-onboard, their UUID and serial number) through
@@ -71,7 +81,64 @@ func Register(ctx context.Context, r Registration, fleet []Node) (*Registered, e
 	for i := range fleet {
 		fleet[i].Tenant.ID = ids[fleet[i].Tenant.Name]
 	}
-	return out, r.hosts(ctx, fleet, out)
+	osIDs := map[string]string{}
+	if r.Instances {
+		for name := range ids {
+			id, err := r.awaitOSResource(ctx, name)
+			if err != nil {
+				return nil, err
+			}
+			osIDs[name] = id
+		}
+	}
+	return out, r.hosts(ctx, fleet, osIDs, out)
+}
+
+// osWait bounds how long Register waits for a project's OS resources: the osresource module
+// creates them shortly after the project.
+const osWait = 30 * time.Second
+
+// awaitOSResource returns osResource's answer, asking again for up to osWait while the project
+// has no such OS resource yet.
+func (r Registration) awaitOSResource(ctx context.Context, project string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, osWait)
+	defer cancel()
+	var id string
+	err := provider.Retry(ctx, provider.Backoff{Min: 200 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2},
+		func(err error) bool {
+			c := provider.CodeOf(err)
+			return c == provider.NotFound || c == provider.FailedPrecondition
+		},
+		func() error {
+			var err error
+			id, err = r.osResource(ctx, project)
+			return err
+		})
+	return id, err
+}
+
+// osResource returns the id of the OS resource of project that the instances use.
+func (r Registration) osResource(ctx context.Context, project string) (string, error) {
+	var doc struct {
+		OperatingSystemResources []struct {
+			ResourceID  string `json:"resourceId"`
+			ProfileName string `json:"profileName"`
+		} `json:"OperatingSystemResources"`
+	}
+	path := "/v1/projects/" + url.PathEscape(project) + "/compute/os?orderBy=name&pageSize=100"
+	if _, err := r.do(ctx, http.MethodGet, path, project, nil, &doc); err != nil {
+		return "", err
+	}
+	for _, o := range doc.OperatingSystemResources {
+		if r.OS == "" || o.ResourceID == r.OS || o.ProfileName == r.OS {
+			return o.ResourceID, nil
+		}
+	}
+	if r.OS != "" {
+		return "", provider.Errorf(provider.NotFound, "project %q has no OS resource %q: name one of its OS resources by id or profile name", project, r.OS)
+	}
+	return "", provider.Errorf(provider.FailedPrecondition,
+		"project %q has no OS resource for the instances: run the osresource module, or create one through the API (POST /v1/projects/%s/compute/os), or leave out instances", project, project)
 }
 
 // project returns the id of project name, creating it first when asked to (PUT with
@@ -101,7 +168,7 @@ func (r Registration) project(ctx context.Context, name string) (string, bool, e
 }
 
 // hosts registers every node, Concurrency at a time.
-func (r Registration) hosts(ctx context.Context, fleet []Node, out *Registered) error {
+func (r Registration) hosts(ctx context.Context, fleet []Node, osIDs map[string]string, out *Registered) error {
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -119,8 +186,17 @@ func (r Registration) hosts(ctx context.Context, fleet []Node, out *Registered) 
 		}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			body := map[string]any{"name": fmt.Sprintf("edge-sim-%d", i), "uuid": n.GUID, "serialNumber": n.Serial, "autoOnboard": true}
-			status, err := r.do(ctx, http.MethodPost, "/v1/projects/"+url.PathEscape(n.Tenant.Name)+"/compute/hosts/register", n.Tenant.Name, body, nil)
+			name := fmt.Sprintf("edge-sim-%d", i)
+			body := map[string]any{"name": name, "uuid": n.GUID, "serialNumber": n.Serial, "autoOnboard": true}
+			var host struct {
+				ResourceID string `json:"resourceId"`
+			}
+			status, err := r.do(ctx, http.MethodPost, "/v1/projects/"+url.PathEscape(n.Tenant.Name)+"/compute/hosts/register", n.Tenant.Name, body, &host)
+			var instErr error
+			if osID := osIDs[n.Tenant.Name]; err == nil && osID != "" {
+				_, instErr = r.do(ctx, http.MethodPost, "/v1/projects/"+url.PathEscape(n.Tenant.Name)+"/compute/instances", n.Tenant.Name,
+					map[string]any{"name": name, "kind": "INSTANCE_KIND_METAL", "hostID": host.ResourceID, "osID": osID}, nil)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -130,6 +206,12 @@ func (r Registration) hosts(ctx context.Context, fleet []Node, out *Registered) 
 				out.HostsExisting++
 			case firstErr == nil:
 				firstErr = fmt.Errorf("registering node %s: %w", n.GUID, err)
+			}
+			switch {
+			case err == nil && instErr == nil && osIDs[n.Tenant.Name] != "":
+				out.InstancesCreated++
+			case instErr != nil && firstErr == nil:
+				firstErr = fmt.Errorf("the instance of node %s: %w", n.GUID, instErr)
 			}
 		})
 	}

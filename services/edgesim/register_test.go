@@ -73,3 +73,52 @@ func TestRegisterCreatesTheHostsThroughTheAPI(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, &edgesim.Registered{HostsExisting: len(fleet)}, again, "registering again changes nothing")
 }
+
+// TestRegisterWithInstances: with Instances, every new host gets an instance of the project's
+// OS resource (by profile name here), which the maintenance manager needs; a project without
+// one is refused, naming the fix.
+func TestRegisterWithInstances(t *testing.T) {
+	idp, iss := openIssuer(t)
+	api := apitest.New(t, apitest.Options{Identity: apitest.Identity{Verifier: idp}})
+	name, id := api.Project(t)
+	tok, err := iss.Mint(t.Context(), identity.Grant{Subject: "edge-sim-operator", Roles: []string{id + "_im-rw"}, TTL: time.Hour})
+	require.NoError(t, err)
+	token := func(context.Context, string) (string, error) { return tok, nil }
+	fleet := edgesim.NewFleet(3, []edgesim.Tenant{{Name: name}}, t.Name())
+
+	reg := edgesim.Registration{APIURL: api.URL, Token: token, Instances: true}
+	_, err = edgesim.Register(t.Context(), reg, fleet)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "has no OS resource for the instances: run the osresource module")
+
+	r := api.Do(t, http.MethodPost, "/v1/projects/"+name+"/compute/os", tok, map[string]any{"name": "ubuntu", "architecture": "x86_64",
+		"imageUrl": "https://files.example.com/ubuntu.img", "sha256": "b5f3d6b9c1f1e2a7c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a",
+		"profileName": "ubuntu-22.04-lts-generic", "securityFeature": "SECURITY_FEATURE_NONE", "osType": "OS_TYPE_MUTABLE",
+		"osProvider": "OS_PROVIDER_KIND_INFRA"})
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	reg.OS = "ubuntu-22.04-lts-generic"
+	got, err := edgesim.Register(t.Context(), reg, fleet)
+	require.NoError(t, err)
+	assert.Equal(t, &edgesim.Registered{HostsCreated: 3, InstancesCreated: 3}, got)
+	var hosts struct {
+		Hosts []struct {
+			Instance *struct {
+				OS struct {
+					ProfileName string `json:"profileName"`
+				} `json:"os"`
+			} `json:"instance"`
+		} `json:"hosts"`
+	}
+	r = api.Do(t, http.MethodGet, "/v1/projects/"+name+"/compute/hosts", tok, nil)
+	require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
+	r.JSON(t, &hosts)
+	require.Len(t, hosts.Hosts, 3)
+	for _, h := range hosts.Hosts {
+		require.NotNil(t, h.Instance, "every host has its instance")
+		assert.Equal(t, "ubuntu-22.04-lts-generic", h.Instance.OS.ProfileName)
+	}
+
+	reg.OS = "no-such-profile"
+	_, err = edgesim.Register(t.Context(), reg, fleet)
+	assert.ErrorContains(t, err, `has no OS resource "no-such-profile"`)
+}
