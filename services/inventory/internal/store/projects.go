@@ -133,13 +133,13 @@ func (s *Store) ListProjects(ctx context.Context) ([]*inventoryv1.Project, error
 
 // UpdateProject sets the fields of mask (description, status_message, status_indicator) from p.
 func (s *Store) UpdateProject(ctx context.Context, nameOrID string, p *inventoryv1.Project, mask []string) (*inventoryv1.Project, error) {
-	var id string
+	var out *inventoryv1.Project
 	err := s.db.InTx(ctx, func(tx *storage.Tx) error {
 		cur, err := s.project(ctx, tx, nameOrID)
 		if err != nil {
 			return err
 		}
-		id = cur.GetId()
+		id := cur.GetId()
 		for _, f := range mask {
 			switch f {
 			case "description":
@@ -156,12 +156,18 @@ func (s *Store) UpdateProject(ctx context.Context, nameOrID string, p *inventory
 			cur.GetDescription(), cur.GetStatusMessage(), cur.GetStatusIndicator(), s.now().UnixMicro(), id); err != nil {
 			return err
 		}
-		return s.projectEvent(ctx, tx, id, inventoryv1.Operation_OPERATION_UPDATED)
+		if err := s.projectEvent(ctx, tx, id, inventoryv1.Operation_OPERATION_UPDATED); err != nil {
+			return err
+		}
+		// Read in the transaction: once it commits, a module following the event may already
+		// have acted on the change (the tenant module deletes a project whose deletion it asks).
+		out, err = s.project(ctx, tx, id)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.GetProject(ctx, id)
+	return out, nil
 }
 
 // DeleteProject deletes every resource of the project's tenant, then the project, and returns how
