@@ -68,7 +68,7 @@ func (r *recorder) record(ctx context.Context, rpc, guid string, req interface{ 
 	if err != nil {
 		return nil, "", err
 	}
-	p, _ := southbound.Principal(ctx)
+	p, _ := identity.FromContext(ctx)
 	r.mu.Lock()
 	n := r.nodes[guid]
 	if n == nil {

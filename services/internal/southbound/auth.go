@@ -86,8 +86,3 @@ func Project(ctx context.Context, role string) (string, error) {
 	return "", provider.GRPCError(provider.Errorf(provider.FailedPrecondition,
 		"the token holds role %q in %d projects: the request must name one in its project header", role, len(held)))
 }
-
-// Principal returns the verified identity of an authenticated southbound call.
-func Principal(ctx context.Context) (*identity.Principal, bool) {
-	return identity.FromContext(ctx)
-}
