@@ -247,12 +247,8 @@ func realmOf(u string) string {
 }
 
 // adminWanted reports whether the identity adapter needs an admin client: the onboarding
-// module issues edge-node credentials through it unless the legacy values disabled that.
+// module issues edge-node credentials through it.
 func (b *builder) adminWanted() bool {
-	if off, set := b.f.boolean(factOnboardingNoCredentials); set && off {
-		b.notef("identity: managerArgs.disableCredentialsManagement is true: no admin client is configured")
-		return false
-	}
 	return b.modules[module.Onboarding] || b.f.str(factIdentityAdminClient) != ""
 }
 

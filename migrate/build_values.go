@@ -115,7 +115,7 @@ func (b *builder) moduleBlock(m string) Tree {
 
 // settingValue converts the settings whose form changes: heartbeat seconds become a duration.
 func settingValue(key string, v any) any {
-	if key == "heartbeat.interval" {
+	if key == "heartbeatInterval" {
 		if n, err := strconv.Atoi(fmt.Sprint(v)); err == nil {
 			return fmt.Sprintf("%ds", n)
 		}
@@ -123,53 +123,31 @@ func settingValue(key string, v any) any {
 	return v
 }
 
-// moduleExtras adds the settings derived from inverted or shared legacy keys.
+// moduleExtras adds the settings derived from shared legacy keys.
 func (b *builder) moduleExtras(m string, out Tree) {
-	invert := func(fact string, p ...string) {
-		if v, ok := b.f.boolean(fact); ok {
-			set(out, p, !v)
-		}
-	}
 	switch m {
-	case module.HostMgr:
-		invert("module.hostmgr.disabledProvisioning", "provisioning")
-		delete(out, "disabledProvisioning")
-	case module.OSResource:
-		invert("module.osresource.disableProviderAutomation", "providerAutomation")
-		delete(out, "disableProviderAutomation")
-	case module.Onboarding:
-		invert(factOnboardingNoCredentials, "credentials", "enabled")
 	case module.API:
 		if v := b.f.str(factScenario); v != "" {
 			out["scenario"] = v
 		}
-	case module.Tenant:
-		invert(factTenantNoCredentials, "credentials", "enabled")
-		b.tenantBootstrap(out)
 	}
 }
 
-func (b *builder) tenantBootstrap(out Tree) {
-	on, _ := b.f.boolean(factTenantBootstrap)
-	if !on {
-		return
-	}
-	bs := Tree{"enabled": true}
-	for k, fact := range map[string]string{"user": factTenantUser, "organization": factTenantOrg, "project": factTenantProject} {
-		if v := b.f.str(fact); v != "" {
-			bs[k] = v
-		}
-	}
-	out["bootstrap"] = bs
-}
-
-// tenancy builds the tenancy block: single tenancy when the EMF single-tenancy profile is on.
+// tenancy builds the tenancy block: single tenancy when the EMF single-tenancy profile is on, or
+// the default-tenant job's project created at start.
 func (b *builder) tenancy() Tree {
-	if on, _ := b.f.boolean(factDefaultTenancy); !on {
+	if on, _ := b.f.boolean(factDefaultTenancy); on {
+		b.defaulted("tenancy.defaultProject", defaultProject+": the legacy single-tenancy init (tenancy-init) created its project, whose name is not in the legacy values; "+
+			"if your API clients call /v1/projects/<another name>/..., set that name here")
+		return Tree{"defaultProject": defaultProject}
+	}
+	if on, _ := b.f.boolean(factTenantBootstrap); !on {
 		return nil
 	}
-	b.defaulted("tenancy.defaultProject", defaultProject+": the legacy single-tenancy init (tenancy-init) created its project, whose name is not in the legacy values; "+
-		"if your API clients call /v1/projects/<another name>/..., set that name here")
+	if p := b.f.str(factTenantProject); p != "" {
+		return Tree{"defaultProject": p}
+	}
+	b.defaulted("tenancy.defaultProject", defaultProject+": the legacy default-tenant job was enabled without config.defaultTenant; set the project name it created")
 	return Tree{"defaultProject": defaultProject}
 }
 

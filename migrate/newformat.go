@@ -10,7 +10,7 @@ import (
 
 // detectNewFormat reports whether t is already new-format values: chart values (target,
 // providers, tenancy, global and module blocks) or an eim.yaml (target, listen, dataDir, log,
-// startup, providers, tenancy). Either must have target or providers; any other top-level key
+// startup, providers, tenancy, the modules' blocks). Either must have target or providers; any other top-level key
 // makes it legacy.
 func detectNewFormat(t Tree) (Format, bool) {
 	if _, ok := t["target"]; !ok {
@@ -21,6 +21,9 @@ func detectNewFormat(t Tree) (Format, bool) {
 	keys := slices.Collect(maps.Keys(t))
 	chart := append([]string{"target", "providers", "tenancy", "global"}, moduleOrder()...)
 	eim := []string{"target", "listen", "dataDir", "log", "startup", "providers", "tenancy"}
+	for m := range eimSettings() {
+		eim = append(eim, m)
+	}
 	within := func(allowed []string) bool {
 		return !slices.ContainsFunc(keys, func(k string) bool { return !slices.Contains(allowed, k) })
 	}
@@ -65,7 +68,7 @@ func passThrough(t Tree, in, format Format, rep *Report) (Tree, error) {
 }
 
 // passThroughEntry says where a key of new-format input goes: the same key in the same format;
-// converting, target, providers and tenancy stay, eim.yaml's log.level becomes each module's
+// converting, target, providers, tenancy and the modules' eim.yaml settings stay, eim.yaml's log.level becomes each module's
 // logLevel and the chart's modules' logLevel the most verbose log.level, a module's enabled is in
 // target; anything else has no place in the other format.
 func passThroughEntry(p Path, in, format Format) Entry {
@@ -77,6 +80,7 @@ func passThroughEntry(p Path, in, format Format) Entry {
 	switch {
 	case in == EIMConfig && key == "log.level":
 		e.To = "<module>.logLevel"
+	case in == EIMConfig && isEIMSetting(p):
 	case in == EIMConfig:
 		e = Entry{Key: key, Class: Dropped, Why: "charts/eim renders " + p[0] + " into eim.yaml itself: set it in the chart's values"}
 	default:
@@ -106,9 +110,7 @@ func chartValues(t Tree, in Format, enabled map[string]bool) Tree {
 	}
 	for _, m := range moduleOrder() {
 		block := Tree{"enabled": enabled[m], "replicaCount": 1, "logLevel": level, "resources": Tree{}}
-		if in == ChartValues {
-			block = merge(block, subtree(t, m))
-		}
+		block = merge(block, subtree(t, m))
 		out[m] = block
 	}
 	global := Tree{"image": Tree{"pullPolicy": "IfNotPresent"}, "ingress": Tree{},

@@ -144,18 +144,21 @@ func exists(t Tree, path string) bool {
 }
 
 // eimPath is where a chart value is in the eim.yaml reduced from the chart values: target,
-// providers and tenancy as they are; a module's enabled and the API scenario in target; a
-// module's log level in log.level. Everything else is a charts/eim setting only.
+// providers, tenancy and the settings of a module's eim.yaml block as they are; a module's
+// enabled and the API scenario in target; a module's log level in log.level. Everything else is
+// a charts/eim setting only.
 func eimPath(chartPath string) (string, bool) {
 	p := strings.Split(chartPath, ".")
 	mod := p[0] == "<module>" || slices.Contains(moduleOrder(), p[0])
 	switch {
 	case chartPath == "target", p[0] == "providers", p[0] == "tenancy":
 		return chartPath, true
-	case mod && len(p) == 2 && p[1] == "enabled", chartPath == "api.scenario":
+	case mod && len(p) == 2 && p[1] == "enabled":
 		return "target", true
 	case mod && len(p) == 2 && p[1] == "logLevel":
 		return "log.level", true
+	case isEIMSetting(p):
+		return chartPath, true
 	}
 	return "", false
 }
@@ -183,7 +186,7 @@ func chartOnly(path string) string {
 	case len(p) >= 2 && slices.Contains(moduleOrder(), p[0]) && slices.Contains([]string{"replicaCount", "resources"}, p[1]):
 		return path + " sizes the chart's Deployment: run and size the eim processes yourself" + keep
 	case slices.Contains(moduleOrder(), p[0]) || p[0] == "<module>":
-		return path + " is a module setting of charts/eim, and eim.yaml has no module blocks yet (the eim-config output holds target, log, providers and tenancy)" + keep
+		return path + " is a setting of the module's chart only" + keep
 	}
 	return path + " is a charts/eim setting" + keep
 }

@@ -80,7 +80,7 @@ func emfRules() []Rule {
 		drop("argo.o11y.**", areaEMF, emfCatalog()["orchestrator-observability"]),
 		drop("argo.resources.**", areaEMF, "resources of EMF platform components that are not EIM modules"),
 		drop("argo.aws.**", areaEMF, "AWS account wiring of the EMF installer (KMS unseal, IRSA): configure your providers instead"),
-		drop("argo.cors.**", areaEMF, "CORS of the EMF web UI: set api.corsOrigins for browsers calling the API"),
+		drop("argo.cors.**", areaEMF, "CORS of the EMF web UI: "+whyCORS),
 		drop("argo.ui.**", areaEMF, emfCatalog()["web-ui-root"]),
 		drop("argo.adm.**", areaEMF, emfCatalog()["app-deployment-manager"]),
 		drop("argo.catalog.**", areaEMF, emfCatalog()["app-orch-catalog"]),

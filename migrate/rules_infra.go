@@ -210,11 +210,13 @@ func tenancyRules() []Rule {
 	return []Rule{
 		mapTo("argo.enabled.defaultTenancy", "tenancy.defaultProject", factDefaultTenancy, 0, areaTenancy,
 			"the single-tenancy profile (enable-singleTenancy.yaml): one project, created at start; false or absent: multi-tenancy"),
-		mapTo("infra-core.import.tenant-config.enabled", "tenant.bootstrap.enabled", factTenantBootstrap, 0, areaTenancy,
-			"the one-shot default-tenant job becomes the tenant module's bootstrap"),
-		mapTo("infra-core.tenant-config.config.defaultUser", "tenant.bootstrap.user", factTenantUser, 0, areaTenancy, "the first user"),
-		mapTo("infra-core.tenant-config.config.defaultOrganization", "tenant.bootstrap.organization", factTenantOrg, 0, areaTenancy, "the first organization"),
-		mapTo("infra-core.tenant-config.config.defaultTenant", "tenant.bootstrap.project", factTenantProject, 0, areaTenancy, "the first project (tenant)"),
+		mapTo("infra-core.import.tenant-config.enabled", "tenancy.defaultProject", factTenantBootstrap, 0, areaTenancy,
+			"the one-shot default-tenant job: its project is created at start"),
+		mapTo("infra-core.tenant-config.config.defaultTenant", "tenancy.defaultProject", factTenantProject, 0, areaTenancy, "the first project (tenant)"),
+		drop("infra-core.tenant-config.config.defaultUser", areaTenancy, "eim creates no users in your identity provider: "+
+			"give your first user the project's roles there (docs/modules/tenant.md lists them)"),
+		drop("infra-core.tenant-config.config.defaultOrganization", areaTenancy, "projects have no organization above them in eim: "+
+			"a project is named by itself (/v1/projects/<name>)"),
 		drop("infra-core.tenant-config.**", areaTenancy, "the default-tenant job's own settings (image)"),
 		drop("infra-core.tenant-controller.managerArgs.skipOSProvisioning", areaTenancy, whyProvisioning),
 	}

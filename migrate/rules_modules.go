@@ -65,6 +65,12 @@ func commonModuleRules(m, chart string) []Rule {
 	return r
 }
 
+const (
+	whyCORS = "the api module sends no CORS headers (no browser UI is part of the BYO modules): " +
+		"a browser application calling the API from another origin needs CORS on the gateway or Ingress in front of it"
+	whyAudit = "the api module writes an access log line per request (method, route, status, caller, project; never a token or body) at every log level"
+)
+
 // moduleSettingRules carries over each module's own settings.
 func moduleSettingRules() []Rule {
 	const (
@@ -79,18 +85,19 @@ func moduleSettingRules() []Rule {
 	)
 	return []Rule{
 		mapTo(api+"eimScenario", "api.scenario, target", factScenario, 0, areaModules, "fulleim/noobb keep the modules; vpro drops onboarding, maintenance and osresource"),
-		mapTo(api+"serviceArgsProxy.allowedCorsOrigins", "api.corsOrigins", "module.api.corsOrigins", 0, areaModules, ""),
-		mapTo(api+"serviceArgsProxy.baseRESTURL", "api.baseURL", "module.api.baseURL", 0, areaModules, ""),
-		mapTo(api+"*.enableAuditing", "api.auditing", "module.api.auditing", 0, areaModules, ""),
+		drop(api+"serviceArgsProxy.allowedCorsOrigins", areaModules, whyCORS),
+		byDefault(api+"serviceArgsProxy.baseRESTURL", "", areaModules, "the api module serves /v1 on listen.http under any host name: the public base URL is the Ingress host (global.ingress.hosts.api)"),
+		byDefault(api+"*.enableAuditing", "", areaModules, whyAudit),
 		byDefault(api+"serviceArgsProxy.echoDebug", "api.logLevel", areaModules, "request logging follows the log level"),
 		mapTo(api+"apiv2IngressRoute.apiHostname", "global.ingress.hosts.api", "host.api", 0, areaTLS, "the public API host name"),
 		drop(api+"apiv2IngressRoute.**", areaTLS, "Traefik IngressRoute plumbing: the eim chart's Ingress routes /v1 to the api module"),
-		mapTo(inv+"inventory.enableAuditing", "inventory.auditing", "module.inventory.auditing", 0, areaModules, ""),
+		byDefault(inv+"inventory.enableAuditing", "", areaModules, whyAudit),
 		byDefault(inv+"inventory.policyBundlePath", "", areaModules, "the authorization policies are built into the eim image"),
 		mapTo(hm+"traefikReverseProxy.host.grpc.name", "global.ingress.hosts.hostmgr", "host.hostmgr", 0, areaTLS, "the southbound host name edge nodes connect to"),
-		mapTo(hm+"heartbeat.baseTimeDuration", "hostmgr.heartbeat.interval", "module.hostmgr.heartbeat.interval", 0, areaModules, "seconds → duration"),
-		mapTo(hm+"heartbeat.timeoutTimes", "hostmgr.heartbeat.missedBeforeLost", "module.hostmgr.heartbeat.missedBeforeLost", 0, areaModules, ""),
-		mapTo(hm+"disabledProvisioning", "hostmgr.provisioning", "module.hostmgr.disabledProvisioning", 0, areaModules, "inverted"),
+		mapTo(hm+"heartbeat.baseTimeDuration", "hostmgr.heartbeatInterval", "module.hostmgr.heartbeatInterval", 0, areaModules, "seconds → duration"),
+		mapTo(hm+"heartbeat.timeoutTimes", "hostmgr.missedHeartbeats", "module.hostmgr.missedHeartbeats", 0, areaModules, ""),
+		drop(hm+"disabledProvisioning", areaModules, "the legacy host manager's check that a host was provisioned before it may report: "+
+			"the hostmgr module accepts any registered host of the caller's project (there is no OS provisioning in the BYO modules)"),
 		byDefault(hm+"serviceArgs.invCache*", "", areaModules, "the inventory cache is internal to the process"),
 		byDefault(mm+"serviceArgs.invCache*", "", areaModules, "the inventory cache is internal to the process"),
 		drop(hm+"envs", areaModules, "environment overrides of the legacy container (BYPASS_HOST_READY_CHECK)"),
@@ -102,26 +109,29 @@ func moduleSettingRules() []Rule {
 		mapTo(om+"env.onboardingCredentialsSecretName", toIdentity+".admin.clientSecret", factIdentityAdminSecretPath, 0, areaIdentity, "the Vault KV path of the M2M client secret"),
 		mapTo(om+"env.onboardingCredentialsSecretKey", toIdentity+".admin.clientSecret", factIdentityAdminSecretKey, 0, areaIdentity, "the key of the M2M client secret"),
 		mapTo(om+"env.enCredentialsPrefix", toIdentity+".admin.clientIDPattern", factIdentityClientPrefix, 0, areaIdentity, "<prefix>{device}: "+cred),
-		mapTo(om+"managerArgs.disableCredentialsManagement", "onboarding.credentials.enabled", factOnboardingNoCredentials, 0, areaModules, "inverted: "+cred),
-		mapTo(tc+"managerArgs.disableCredentialsManagement", "tenant.credentials.enabled", factTenantNoCredentials, 0, areaModules, "inverted: per-tenant Keycloak groups and Vault paths"),
+		drop(om+"managerArgs.disableCredentialsManagement", areaModules, "the onboarding module always issues "+cred+
+			"; for devices whose credentials come from your identity provider instead, deploy without onboarding (target day2)"),
+		drop(tc+"managerArgs.disableCredentialsManagement", areaModules, "the tenant module creates a project's identity roles and secrets paths "+
+			"wherever the identity and secrets adapters can (providers.identity's admin client): there is no switch"),
 		drop(om+"env.templateClientServiceAccountUser", areaIdentity, "the Keycloak template client of the legacy code: the ClientIssuer capability creates edge-node clients directly"),
 		mapTo(om+"certs.secretNameOrchCaCert", "global.ingress.tls.caSecretName", factTLSCASecret, 0, areaTLS, "the Secret with the orchestrator CA edge nodes trust"),
-		mapTo(om+"service.enableIO", "onboarding.interactive", "module.onboarding.interactive", 0, areaModules, "interactive onboarding"),
+		byDefault(om+"service.enableIO", "onboarding.operatorRole", areaModules, "the onboarding module always serves interactive onboarding (InteractiveOnboardingService), to tokens holding onboarding.operatorRole"),
 		secret(drop(om+"env.passWord", areaModules, "the local OS user of provisioned edge nodes (Tinkerbell): OS provisioning is not part of the BYO modules")),
 		drop(om+"env.userName", areaModules, "the local OS user of provisioned edge nodes (Tinkerbell): OS provisioning is not part of the BYO modules"),
 		drop(om+"env.mode", areaModules, whyProvisioning),
 		drop(om+"env.tinkerActions*", areaModules, whyProvisioning),
 		drop(om+"env.rsProxyRegistryAddress", areaModules, whyProvisioning),
 		drop(om+"pvc.**", areaModules, whyProvisioning),
-		mapTo(osr+"managerArgs.osProfileRevision", "osresource.profileRevision", "module.osresource.profileRevision", 0, areaModules, ""),
+		drop(osr+"managerArgs.osProfileRevision", areaModules, "the Release Service revision of the profile manifests: the osresource module reads them from osresource.source "+
+			"(unset: the catalog built into the eim binary); to pin a revision, serve that revision's manifests from a directory or an https:// tarball there"),
 		mapTo(osr+"managerArgs.enabledProfiles", "osresource.enabledProfiles", "module.osresource.enabledProfiles", 0, areaModules, ""),
-		mapTo(osr+"managerArgs.osSecurityFeatureEnable", "osresource.securityFeatures", "module.osresource.securityFeatures", 0, areaModules, ""),
-		mapTo(osr+"managerArgs.inventoryTickerPeriod", "osresource.syncPeriod", "module.osresource.syncPeriod", 0, areaModules, ""),
-		mapTo(osr+"managerArgs.disableProviderAutomation", "osresource.providerAutomation", "module.osresource.disableProviderAutomation", 0, areaModules, "inverted"),
+		mapTo(osr+"managerArgs.osSecurityFeatureEnable", "osresource.osSecurityFeatureEnable", "module.osresource.osSecurityFeatureEnable", 0, areaModules, ""),
+		mapTo(osr+"managerArgs.inventoryTickerPeriod", "osresource.resyncInterval", "module.osresource.resyncInterval", 0, areaModules, ""),
+		mapTo(osr+"managerArgs.disableProviderAutomation", "osresource.disableProviderAutomation", "module.osresource.disableProviderAutomation", 0, areaModules, ""),
 		byDefault(osr+"autoProvision", "osresource.autoProvision", areaModules, "EMF rendered no autoprovisioning settings: it stays off"),
-		mapTo(osr+"autoProvision.enabled", "osresource.autoProvision.enabled", "module.osresource.autoProvision.enabled", 0, areaModules, ""),
-		mapTo(osr+"autoProvision.defaultProfile", "osresource.autoProvision.defaultProfile", "module.osresource.autoProvision.defaultProfile", 0, areaModules, ""),
-		drop(osr+"managerArgs.rs*", areaModules, "Release Service proxy of the EMF platform: OS profiles are selected with osresource.profileRevision/enabledProfiles"),
+		mapTo(osr+"autoProvision.enabled", "osresource.autoProvision", "module.osresource.autoProvision", 0, areaModules, ""),
+		mapTo(osr+"autoProvision.defaultProfile", "osresource.defaultProfile", "module.osresource.defaultProfile", 0, areaModules, ""),
+		drop(osr+"managerArgs.rs*", areaModules, "Release Service proxy of the EMF platform: the profile manifests come from osresource.source"),
 		drop(osr+"global.proxies.**", areaModules, "proxies of the legacy OS-profile download: set global.proxy"),
 		byDefault(tc+"managerArgs.*ResourcesDefinitionPath", "", areaModules, "the default tenant resources are built into the eim image"),
 		drop(tc+"lenovoConfig", areaModules, whyLOCA),

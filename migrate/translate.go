@@ -198,7 +198,7 @@ func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error
 }
 
 // eimConfig reduces chart values to an eim.yaml: target, the most verbose log level of the
-// enabled modules, the providers and tenancy.
+// enabled modules, the providers, tenancy and the modules' eim.yaml settings.
 func eimConfig(values Tree) Tree {
 	level := ""
 	for _, m := range moduleOrder() {
@@ -210,6 +210,18 @@ func eimConfig(values Tree) Tree {
 	out := Tree{"target": values["target"], "providers": values["providers"]}
 	if t, ok := values["tenancy"]; ok {
 		out["tenancy"] = t
+	}
+	for m, keys := range eimSettings() {
+		block := subtree(values, m)
+		kept := Tree{}
+		for _, k := range keys {
+			if v, ok := block[k]; ok {
+				kept[k] = v
+			}
+		}
+		if len(kept) > 0 {
+			out[m] = kept
+		}
 	}
 	if level != "" {
 		out["log"] = Tree{"level": level}
