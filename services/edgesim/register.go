@@ -36,6 +36,9 @@ type Registration struct {
 	Instances bool
 	// OS names the OS resource of the instances (an id, os-…, or a profile name).
 	OS string
+	// OSWait bounds how long Register waits for a project's OS resources with Instances: the
+	// osresource module creates them shortly after the project (DefaultOSWait when zero).
+	OSWait time.Duration
 }
 
 // Registered is what Register did.
@@ -94,14 +97,17 @@ func Register(ctx context.Context, r Registration, fleet []Node) (*Registered, e
 	return out, r.hosts(ctx, fleet, osIDs, out)
 }
 
-// osWait bounds how long Register waits for a project's OS resources: the osresource module
-// creates them shortly after the project.
-const osWait = 30 * time.Second
+// DefaultOSWait is Registration.OSWait when zero.
+const DefaultOSWait = 30 * time.Second
 
-// awaitOSResource returns osResource's answer, asking again for up to osWait while the project
+// awaitOSResource returns osResource's answer, asking again for up to OSWait while the project
 // has no such OS resource yet.
 func (r Registration) awaitOSResource(ctx context.Context, project string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, osWait)
+	wait := r.OSWait
+	if wait <= 0 {
+		wait = DefaultOSWait
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	var id string
 	err := provider.Retry(ctx, provider.Backoff{Min: 200 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2},
