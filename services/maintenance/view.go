@@ -173,6 +173,8 @@ func (tv *tenantView) applyLocked(ch *inventoryv1.Change) {
 	case inventoryv1.ResourceKind_RESOURCE_KIND_HOST, inventoryv1.ResourceKind_RESOURCE_KIND_INSTANCE:
 		if guid, ok := tv.byID[ch.GetResourceId()]; ok {
 			tv.dropLocked(guid)
+		} else {
+			tv.epoch++ // a read of that host may be in flight, from before the change
 		}
 	case inventoryv1.ResourceKind_RESOURCE_KIND_OS, inventoryv1.ResourceKind_RESOURCE_KIND_OS_UPDATE_POLICY:
 		tv.epoch++
