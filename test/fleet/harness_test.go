@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,6 +45,18 @@ type server struct {
 	db                string           // its database
 }
 
+// startLocked starts cmd so that it receives sig if this test process dies (a go test timeout
+// included): nothing is left running after an interrupted make bench-fleet. The parent-death
+// signal follows the OS thread that started the child, so the calling goroutine keeps its thread
+// (it must then wait for the child).
+func startLocked(cmd *exec.Cmd, sig syscall.Signal, started chan<- error) error {
+	runtime.LockOSThread()
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: sig}
+	err := cmd.Start()
+	started <- err
+	return err
+}
+
 // freePort returns a loopback address nobody listens on now.
 func freePort(t testing.TB) string {
 	t.Helper()
@@ -69,8 +82,16 @@ func startServer(t testing.TB, bin, backend string) *server {
 	require.NoError(t, err)
 	s.cmd = exec.Command(bin, "serve", "--target", "day2")
 	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = s.env, logf, logf
-	require.NoError(t, s.cmd.Start())
-	go func() { _ = s.cmd.Wait(); logf.Close(); close(s.exited) }()
+	started := make(chan error, 1)
+	go func() {
+		err := startLocked(s.cmd, syscall.SIGTERM, started)
+		if err == nil {
+			_ = s.cmd.Wait()
+		}
+		logf.Close()
+		close(s.exited)
+	}()
+	require.NoError(t, <-started)
 	t.Cleanup(s.stop)
 	deadline := time.Now().Add(readyWithin)
 	for {
@@ -142,7 +163,16 @@ func (s *server) eim(t testing.TB, name string, args ...string) []byte {
 	var out bytes.Buffer
 	cmd := exec.Command(s.bin, args...)
 	cmd.Env, cmd.Stdout, cmd.Stderr = s.env, &out, f
-	if err := cmd.Run(); err != nil {
+	done := make(chan error, 1)
+	go func() {
+		started := make(chan error, 1)
+		if err := startLocked(cmd, syscall.SIGKILL, started); err != nil {
+			done <- err
+			return
+		}
+		done <- cmd.Wait()
+	}()
+	if err := <-done; err != nil {
 		t.Fatalf("eim %s: %v: see %s", strings.Join(args, " "), err, errFile)
 	}
 	return out.Bytes()
