@@ -9,7 +9,7 @@ CONFIG ?= eim.yaml
 # make fuzz: how long each fuzz target runs (go test -fuzztime); make test runs each for 2000 inputs.
 FUZZTIME ?= 60s
 
-.PHONY: run build test unit fuzz deps deps-stop check generate proto proto-lint bench conformance clean
+.PHONY: run build test unit fuzz deps deps-stop check generate proto proto-lint bench bench-fleet conformance clean
 
 ## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090, southbound TLS 127.0.0.1:8443)
 run: build
@@ -75,6 +75,18 @@ bench: deps
 	@mkdir -p .tools/bench
 	set -o pipefail; $(GO) test -p 1 -run '^$$' -bench . -benchmem $(BENCH_PKGS) | tee .tools/bench/out.txt
 	$(GO) run ./internal/benchreport -in .tools/bench/out.txt -out docs/benchmarks.md
+
+## bench-fleet: the real `eim serve --target day2` on PostgreSQL (make deps) and then on the embedded SQLite
+## defaults under `eim edge-sim` fleets (test/fleet, build tag fleetbench; not part of make test): throughput,
+## latency percentiles, server CPU per 1,000 RPCs, RSS, database transactions/s, transitions sent vs
+## recorded, written into docs/benchmarks.md (section fleet), docs/img/fleet-*.svg and .tools/bench/fleet.json.
+## Unattended: every eim process it starts is stopped at the end, a failure names the log to read.
+## FLEET_SIZES_POSTGRES, FLEET_SIZES_SQLITE (comma-separated node counts), FLEET_DURATION (per size),
+## FLEET_RAMP_UP, FLEET_HEARTBEAT, FLEET_POLL and FLEET_PROFILE (perf sampling at the largest size, 0: none)
+## override the defaults (1000,10000,30000,100000; 1000,10000; 60s; 20s; 10s; 20s; 20s).
+bench-fleet: deps
+	@mkdir -p .tools/bench
+	set -o pipefail; $(GO) test -tags fleetbench -p 1 -count=1 -timeout 90m -run '^TestBenchFleet$$' -v ./test/fleet | tee .tools/bench/fleet.txt
 
 ## conformance: run the conformance suites against the providers in $(CONFIG)
 conformance:

@@ -19,8 +19,8 @@ import (
 // edgeSimFlags are the options of eim edge-sim beyond edgesim.Config.
 type edgeSimFlags struct {
 	config, credentials, tokenURL, apiURL, apiTokenFile, prefix, seed, out, os string
-	nodes, tenants                                                             int
-	onboard, register, createProjects, instances                               bool
+	nodes, tenants, registerConcurrency                                        int
+	onboard, register, registerOnly, createProjects, instances                 bool
 	tokenTTL                                                                   time.Duration
 }
 
@@ -74,6 +74,8 @@ to stop and count the calls in flight, twice to cancel them. See docs/edge-sim.m
 	fl.StringVar(&f.tokenURL, "token-url", "", "token endpoint of the clients obtained by onboarding (default the embedded issuer's, when it is the identity provider)")
 	fl.DurationVar(&f.tokenTTL, "token-ttl", time.Hour, "lifetime of the tokens the embedded issuer signs")
 	fl.BoolVar(&f.register, "register", false, "register the nodes' hosts through the API first")
+	fl.BoolVar(&f.registerOnly, "register-only", false, "with --register: register, print what was registered (JSON) and exit without simulating")
+	fl.IntVar(&f.registerConcurrency, "register-concurrency", 16, "with --register: API requests in flight at most")
 	fl.BoolVar(&f.createProjects, "create-projects", false, "with --register: create missing projects through the API")
 	fl.BoolVar(&f.instances, "instances", false, "with --register: give each new host an instance of an OS resource of its project (the maintenance manager answers only hosts with one)")
 	fl.StringVar(&f.os, "os", "", "with --instances: the OS resource (id or profile name); the project's first by name when empty")
@@ -107,6 +109,9 @@ func runEdgeSim(cmd *cobra.Command, f edgeSimFlags, cfg edgesim.Config) error {
 		}
 		fmt.Fprintf(cmd.ErrOrStderr(), "registered %d hosts (%d already were), created %d projects\n",
 			done.HostsCreated, done.HostsExisting, done.ProjectsCreated)
+		if f.registerOnly {
+			return writeJSON(cmd, f.out, done)
+		}
 	}
 	southboundDefaults(conf.DataDir, conf.Southbound.Address, conf.Southbound.Plaintext, &cfg)
 	if isTerminal(cmd.ErrOrStderr()) {
@@ -177,7 +182,12 @@ func interrupts(cmd *cobra.Command) (ctx context.Context, stop <-chan struct{}, 
 
 // writeSummary prints sum as indented JSON to out (stdout when empty).
 func writeSummary(cmd *cobra.Command, out string, sum *edgesim.Summary) error {
-	raw, err := json.MarshalIndent(sum, "", "  ")
+	return writeJSON(cmd, out, sum)
+}
+
+// writeJSON prints v as indented JSON to out (stdout when empty).
+func writeJSON(cmd *cobra.Command, out string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return err
 	}

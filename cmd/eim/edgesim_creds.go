@@ -125,7 +125,8 @@ func resolveTenants(ctx context.Context, m *process.Minter, fleet []edgesim.Node
 // registration is how --register calls the API.
 func (w *edgeSimWiring) registration(ctx context.Context, log *slog.Logger, r *process.Redactor) (edgesim.Registration, error) {
 	f := w.flags
-	reg := edgesim.Registration{APIURL: f.apiURL, CreateProjects: f.createProjects, Instances: f.instances, OS: f.os}
+	reg := edgesim.Registration{APIURL: f.apiURL, CreateProjects: f.createProjects, Instances: f.instances, OS: f.os,
+		Concurrency: f.registerConcurrency}
 	if reg.APIURL == "" {
 		reg.APIURL = "http://" + w.conf.Listen.HTTP
 	}

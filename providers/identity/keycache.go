@@ -2,6 +2,8 @@ package identity
 
 import (
 	"context"
+	"crypto"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -22,7 +24,22 @@ type keySnapshot struct {
 	keys    []*jose.JSONWebKey
 	algs    []string // allowed algorithms: policy ∩ what the issuer advertises
 	fetched time.Time
+	ids     map[*jose.JSONWebKey]string // each key's identity (see keyID)
+	held    map[string]bool             // the identities of the keys
 }
+
+// keyID names a key by its id and its RFC 7638 thumbprint, so that a key id the issuer
+// reuses for new key material names another key.
+func keyID(k *jose.JSONWebKey) string {
+	tp, err := k.Thumbprint(crypto.SHA256)
+	if err != nil {
+		return k.KeyID
+	}
+	return k.KeyID + "#" + base64.RawURLEncoding.EncodeToString(tp)
+}
+
+// holds reports whether the key set holds the key named id (see keyID).
+func (s *keySnapshot) holds(id string) bool { return s != nil && s.held[id] }
 
 // find returns the keys that may verify a token signed with alg under kid: the key with that
 // id, or every key of a compatible type when the token names no key.
@@ -64,6 +81,7 @@ type keyCache struct {
 	now         func() time.Time
 	sleep       func(ctx context.Context, d time.Duration) error // waits d or until ctx ends
 	log         *slog.Logger
+	swapped     func(*keySnapshot) // called after each new key set is in place, if set
 
 	set     atomic.Pointer[keySnapshot]
 	fetches atomic.Int64
@@ -115,16 +133,15 @@ func sleep(ctx context.Context, d time.Duration) error {
 // snapshot returns the current key set, nil before the first successful fetch.
 func (c *keyCache) snapshot() *keySnapshot { return c.set.Load() }
 
-// lookup returns the candidate keys for kid and alg. An unknown kid waits for a fetch of the
-// key set that starts after the lookup (see keyCache), bounded by ctx and maxWait.
-func (c *keyCache) lookup(ctx context.Context, kid, alg string) ([]*jose.JSONWebKey, error) {
+// lookup returns the candidate keys for kid and alg and the key set they come from. An unknown
+// kid waits for a fetch of the key set that starts after the lookup (see keyCache), bounded by
+// ctx and maxWait.
+func (c *keyCache) lookup(ctx context.Context, kid, alg string) ([]*jose.JSONWebKey, *keySnapshot, error) {
 	s := c.set.Load()
 	if s != nil {
 		if keys := s.find(kid, alg); len(keys) > 0 {
-			if c.now().Sub(s.fetched) > c.maxAge {
-				c.refreshAsync()
-			}
-			return keys, nil
+			c.touch()
+			return keys, s, nil
 		}
 	}
 	var err error
@@ -135,18 +152,18 @@ func (c *keyCache) lookup(ctx context.Context, kid, alg string) ([]*jose.JSONWeb
 	}
 	if s2 := c.set.Load(); s2 != nil {
 		if keys := s2.find(kid, alg); len(keys) > 0 {
-			return keys, nil
+			return keys, s2, nil
 		}
 		switch {
 		case err == errRateLimited:
-			return nil, provider.Errorf(provider.Unauthenticated,
+			return nil, nil, provider.Errorf(provider.Unauthenticated,
 				"signing key %.64q is unknown (the key set was fetched less than the refetch interval ago, and the next fetch is more than %s away)", kid, c.maxWait)
 		case err != nil:
-			return nil, provider.Errorf(provider.Unauthenticated, "signing key %.64q is unknown (the key set could not be refreshed: %v)", kid, clip(err.Error(), maxReason))
+			return nil, nil, provider.Errorf(provider.Unauthenticated, "signing key %.64q is unknown (the key set could not be refreshed: %v)", kid, clip(err.Error(), maxReason))
 		}
-		return nil, provider.Errorf(provider.Unauthenticated, "signing key %.64q is unknown to the issuer", kid)
+		return nil, nil, provider.Errorf(provider.Unauthenticated, "signing key %.64q is unknown to the issuer", kid)
 	}
-	return nil, provider.Errorf(provider.Unavailable, "the issuer's keys are not available yet: %v", c.lastError(err))
+	return nil, nil, provider.Errorf(provider.Unavailable, "the issuer's keys are not available yet: %v", c.lastError(err))
 }
 
 // errRateLimited is returned by refresh when the minimum interval has not passed.
@@ -220,6 +237,14 @@ func (c *keyCache) await(ctx context.Context, f *flight) error {
 	}
 }
 
+// touch starts a background refresh when the key set is older than maxAge: a lookup does it,
+// and so does a verification answered from the token cache.
+func (c *keyCache) touch() {
+	if s := c.set.Load(); s != nil && c.now().Sub(s.fetched) > c.maxAge {
+		c.refreshAsync()
+	}
+}
+
 func (c *keyCache) refreshAsync() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -269,7 +294,11 @@ func (c *keyCache) run(f *flight) {
 	c.fetches.Add(1)
 	set, algs, err := c.fetch(ctx)
 	if err == nil {
-		c.set.Store(index(set, algs, c.now()))
+		s := index(set, algs, c.now())
+		c.set.Store(s)
+		if c.swapped != nil {
+			c.swapped(s)
+		}
 	} else if c.set.Load() != nil {
 		c.log.Warn("identity: refreshing the issuer's key set failed; the cached keys stay in use", "error", err)
 	}
@@ -281,7 +310,8 @@ func (c *keyCache) run(f *flight) {
 
 // index builds a snapshot of the signature keys of set.
 func index(set *jose.JSONWebKeySet, algs []string, now time.Time) *keySnapshot {
-	s := &keySnapshot{byKID: map[string]*jose.JSONWebKey{}, algs: algs, fetched: now}
+	s := &keySnapshot{byKID: map[string]*jose.JSONWebKey{}, algs: algs, fetched: now,
+		ids: map[*jose.JSONWebKey]string{}, held: map[string]bool{}}
 	for i := range set.Keys {
 		if set.Keys[i].Use == "enc" {
 			continue
@@ -292,6 +322,8 @@ func index(set *jose.JSONWebKeySet, algs []string, now time.Time) *keySnapshot {
 		}
 		k := &pub
 		s.keys = append(s.keys, k)
+		s.ids[k] = keyID(k)
+		s.held[s.ids[k]] = true
 		if k.KeyID != "" {
 			s.byKID[k.KeyID] = k
 		}

@@ -71,6 +71,14 @@ type Policy struct {
 	MaxTokenSize int `yaml:"maxTokenSize"`
 	// Claims says which claims carry roles, groups, the client id and tenants.
 	Claims ClaimMapping `yaml:"claims"`
+	// TokenCacheSize is how many verified tokens are remembered (keyed by their SHA-256) so
+	// that a token sent again is not verified again (default 100000, 0 turns the cache off).
+	// An entry lasts until the token's exp, at most tokenCacheMaxTTL, and goes as soon as the
+	// key that signed the token leaves the issuer's key set.
+	TokenCacheSize int `yaml:"tokenCacheSize"`
+	// TokenCacheMaxTTL is the longest a verified token is remembered, however late its exp
+	// (default 5m).
+	TokenCacheMaxTTL provider.Duration `yaml:"tokenCacheMaxTTL"`
 }
 
 // Upgrade moves the deprecated caFile to tls.ca.
@@ -86,13 +94,15 @@ func (p *Policy) Upgrade() []provider.Deprecation {
 // DefaultPolicy returns a policy with the defaults set and no issuer.
 func DefaultPolicy() Policy {
 	return Policy{
-		Algorithms:      DefaultAlgorithms(),
-		ClockSkew:       provider.Duration(DefaultClockSkew),
-		RefetchInterval: provider.Duration(DefaultRefetchInterval),
-		KeysMaxAge:      provider.Duration(DefaultKeysMaxAge),
-		Timeout:         provider.Duration(DefaultHTTPTimeout),
-		MaxTokenSize:    DefaultMaxTokenSize,
-		Claims:          ClaimMapping{ClientID: []string{"azp", "client_id"}},
+		Algorithms:       DefaultAlgorithms(),
+		ClockSkew:        provider.Duration(DefaultClockSkew),
+		RefetchInterval:  provider.Duration(DefaultRefetchInterval),
+		KeysMaxAge:       provider.Duration(DefaultKeysMaxAge),
+		Timeout:          provider.Duration(DefaultHTTPTimeout),
+		MaxTokenSize:     DefaultMaxTokenSize,
+		Claims:           ClaimMapping{ClientID: []string{"azp", "client_id"}},
+		TokenCacheSize:   DefaultTokenCacheSize,
+		TokenCacheMaxTTL: provider.Duration(DefaultTokenCacheMaxTTL),
 	}
 }
 
@@ -117,6 +127,10 @@ func (p Policy) Validate() error {
 	v.Check(p.MaxTokenSize >= MinMaxTokenSize && p.MaxTokenSize <= MaxMaxTokenSize, "maxTokenSize",
 		fmt.Sprintf("%d is outside %d..%d", p.MaxTokenSize, MinMaxTokenSize, MaxMaxTokenSize),
 		fmt.Sprintf("leave it out for %d (16 KiB), or raise it to the size of the largest token the issuer signs", DefaultMaxTokenSize))
+	v.Check(p.TokenCacheSize >= 0 && p.TokenCacheSize <= MaxTokenCacheSize, "tokenCacheSize",
+		fmt.Sprintf("%d is outside 0..%d", p.TokenCacheSize, MaxTokenCacheSize), "use about the number of agents, or 0 to turn the cache off")
+	v.Check(p.TokenCacheSize == 0 || p.TokenCacheMaxTTL.Std() > 0, "tokenCacheMaxTTL", "must be positive while the token cache is on",
+		"use e.g. 5m, or set tokenCacheSize to 0")
 	for _, f := range []struct{ name, val string }{{"discoveryURL", p.DiscoveryURL}, {"jwksURL", p.JWKSURL}} {
 		if f.val != "" {
 			checkURL(&v, f.name, f.val)

@@ -2,6 +2,7 @@ package identity
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -22,6 +23,7 @@ type Verifier struct {
 	policy Policy
 	src    KeySource
 	keys   *keyCache
+	tokens *tokenCache // nil when Policy.TokenCacheSize is 0
 	mapper *mapper
 	hmac   []byte
 	algs   []jose.SignatureAlgorithm // every algorithm the policy allows, for parsing
@@ -50,6 +52,9 @@ func NewVerifier(p Policy, src KeySource, log *slog.Logger) (*Verifier, error) {
 		v.algs = append(v.algs, jose.SignatureAlgorithm(a))
 	}
 	v.keys = newKeyCache(v.fetch, p.RefetchInterval.Std(), p.KeysMaxAge.Std(), log)
+	if v.tokens = newTokenCache(p.TokenCacheSize, p.TokenCacheMaxTTL.Std()); v.tokens != nil {
+		v.keys.swapped = func(s *keySnapshot) { v.tokens.purge(s.holds) }
+	}
 	return v, nil
 }
 
@@ -153,58 +158,97 @@ func (v *Verifier) Warm(ctx context.Context) {
 // an issuer whose keys could never be fetched gives Unavailable. Errors never contain the
 // token, and values taken from it are cut short (a few values of a list, a few dozen
 // characters of each), so an error stays well under 1 KiB.
+//
+// A token verified once is answered from a bounded cache keyed by its SHA-256 until its exp
+// (at most Policy.TokenCacheMaxTTL), as long as the key that signed it stays in the issuer's
+// key set. The Principal returned may be shared between callers: never modify it.
 func (v *Verifier) Verify(ctx context.Context, raw string) (*Principal, error) {
-	if raw == "" {
-		return nil, provider.Errorf(provider.Unauthenticated, "no token")
+	if v.tokens == nil || raw == "" || len(raw) > v.policy.MaxTokenSize {
+		p, _, err := v.verify(ctx, raw)
+		return p, err
 	}
-	if reason := checkCompact(raw, v.policy.MaxTokenSize); reason != "" {
-		return nil, provider.Errorf(provider.Unauthenticated, "%s", reason)
+	sum := sha256.Sum256([]byte(raw))
+	if p := v.tokens.get(sum, v.now()); p != nil {
+		v.keys.touch()
+		return p, nil
 	}
-	jws, err := jose.ParseSignedCompact(raw, v.algs)
-	if err != nil {
-		return nil, provider.Errorf(provider.Unauthenticated, "%s", parseReason(raw, err))
-	}
-	h := jws.Signatures[0].Protected
-	payload, err := v.checkSignature(ctx, jws, h.Algorithm, h.KeyID)
+	p, key, err := v.verify(ctx, raw)
 	if err != nil {
 		return nil, err
 	}
-	claims := map[string]any{}
-	if err := json.Unmarshal(payload, &claims); err != nil {
-		return nil, provider.Errorf(provider.Unauthenticated, "the token's claims are not a JSON object")
+	v.tokens.put(sum, p, key, v.now())
+	// A key set that dropped the key may have been stored while this token was verified:
+	// its purge then ran before the put, so look again.
+	if key != hmacKeyID && !v.keys.snapshot().holds(key) {
+		v.tokens.drop(sum, key)
 	}
-	p, err := v.checkClaims(claims)
-	if err != nil {
-		return nil, provider.WithCode(provider.Unauthenticated, err)
-	}
-	v.mapper.apply(p, claims)
 	return p, nil
 }
 
-func (v *Verifier) checkSignature(ctx context.Context, jws *jose.JSONWebSignature, alg, kid string) ([]byte, error) {
+// CachedTokens returns how many verified tokens are cached, and how many verifications the
+// cache has answered.
+func (v *Verifier) CachedTokens() (entries int, hits int64) {
+	if v.tokens == nil {
+		return 0, 0
+	}
+	return v.tokens.len(), v.tokens.hits.Load()
+}
+
+// verify checks raw fully and returns its Principal and the identity of the key that
+// verified it (see keyID; hmacKeyID for the shared key).
+func (v *Verifier) verify(ctx context.Context, raw string) (*Principal, string, error) {
+	if raw == "" {
+		return nil, "", provider.Errorf(provider.Unauthenticated, "no token")
+	}
+	if reason := checkCompact(raw, v.policy.MaxTokenSize); reason != "" {
+		return nil, "", provider.Errorf(provider.Unauthenticated, "%s", reason)
+	}
+	jws, err := jose.ParseSignedCompact(raw, v.algs)
+	if err != nil {
+		return nil, "", provider.Errorf(provider.Unauthenticated, "%s", parseReason(raw, err))
+	}
+	h := jws.Signatures[0].Protected
+	payload, key, err := v.checkSignature(ctx, jws, h.Algorithm, h.KeyID)
+	if err != nil {
+		return nil, "", err
+	}
+	claims := map[string]any{}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return nil, "", provider.Errorf(provider.Unauthenticated, "the token's claims are not a JSON object")
+	}
+	p, err := v.checkClaims(claims)
+	if err != nil {
+		return nil, "", provider.WithCode(provider.Unauthenticated, err)
+	}
+	v.mapper.apply(p, claims)
+	return p, key, nil
+}
+
+// checkSignature returns the verified payload and the identity of the key that verified it.
+func (v *Verifier) checkSignature(ctx context.Context, jws *jose.JSONWebSignature, alg, kid string) ([]byte, string, error) {
 	if slices.Contains(hmacAlgorithms, alg) {
 		if v.hmac == nil {
-			return nil, provider.Errorf(provider.Unauthenticated, "algorithm %s is not allowed", alg)
+			return nil, "", provider.Errorf(provider.Unauthenticated, "algorithm %s is not allowed", alg)
 		}
 		payload, err := jws.Verify(v.hmac)
 		if err != nil {
-			return nil, provider.Errorf(provider.Unauthenticated, "signature is invalid")
+			return nil, "", provider.Errorf(provider.Unauthenticated, "signature is invalid")
 		}
-		return payload, nil
+		return payload, hmacKeyID, nil
 	}
-	keys, err := v.keys.lookup(ctx, kid, alg)
+	keys, s, err := v.keys.lookup(ctx, kid, alg)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	if s := v.keys.snapshot(); s != nil && !slices.Contains(s.algs, alg) {
-		return nil, provider.Errorf(provider.Unauthenticated, "algorithm %s is not advertised by the issuer", alg)
+	if !slices.Contains(s.algs, alg) {
+		return nil, "", provider.Errorf(provider.Unauthenticated, "algorithm %s is not advertised by the issuer", alg)
 	}
 	for _, k := range keys {
 		if payload, err := jws.Verify(k); err == nil {
-			return payload, nil
+			return payload, s.ids[k], nil
 		}
 	}
-	return nil, provider.Errorf(provider.Unauthenticated, "signature is invalid")
+	return nil, "", provider.Errorf(provider.Unauthenticated, "signature is invalid")
 }
 
 // parseReason explains why a token could not be parsed, looking at its header only when the

@@ -71,6 +71,9 @@ func (s *sim) heartbeat(ctx context.Context, node int, n *nodeState) error {
 		if changes {
 			s.st.instance.acked.Add(1)
 		}
+		if n.hbAcked == 2 {
+			s.st.instance.running.Add(1)
+		}
 		n.hbAcked++
 	} else if changes {
 		s.st.instance.sent.Add(-1) // sent again with the next heartbeat

@@ -36,6 +36,9 @@ type Registration struct {
 	Instances bool
 	// OS names the OS resource of the instances (an id, os-…, or a profile name).
 	OS string
+	// OSWait bounds how long Register waits for a project's OS resources with Instances: the
+	// osresource module creates them shortly after the project (DefaultOSWait when zero).
+	OSWait time.Duration
 }
 
 // Registered is what Register did.
@@ -94,14 +97,17 @@ func Register(ctx context.Context, r Registration, fleet []Node) (*Registered, e
 	return out, r.hosts(ctx, fleet, osIDs, out)
 }
 
-// osWait bounds how long Register waits for a project's OS resources: the osresource module
-// creates them shortly after the project.
-const osWait = 30 * time.Second
+// DefaultOSWait is Registration.OSWait when zero.
+const DefaultOSWait = 30 * time.Second
 
-// awaitOSResource returns osResource's answer, asking again for up to osWait while the project
+// awaitOSResource returns osResource's answer, asking again for up to OSWait while the project
 // has no such OS resource yet.
 func (r Registration) awaitOSResource(ctx context.Context, project string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, osWait)
+	wait := r.OSWait
+	if wait <= 0 {
+		wait = DefaultOSWait
+	}
+	ctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	var id string
 	err := provider.Retry(ctx, provider.Backoff{Min: 200 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.2},
@@ -191,18 +197,24 @@ func (r Registration) hosts(ctx context.Context, fleet []Node, osIDs map[string]
 			var host struct {
 				ResourceID string `json:"resourceId"`
 			}
-			status, err := r.do(ctx, http.MethodPost, "/v1/projects/"+url.PathEscape(n.Tenant.Name)+"/compute/hosts/register", n.Tenant.Name, body, &host)
+			err := r.retry(ctx, func() error {
+				_, err := r.do(ctx, http.MethodPost, "/v1/projects/"+url.PathEscape(n.Tenant.Name)+"/compute/hosts/register", n.Tenant.Name, body, &host)
+				return err
+			})
 			var instErr error
 			if osID := osIDs[n.Tenant.Name]; err == nil && osID != "" {
-				_, instErr = r.do(ctx, http.MethodPost, "/v1/projects/"+url.PathEscape(n.Tenant.Name)+"/compute/instances", n.Tenant.Name,
-					map[string]any{"name": name, "kind": "INSTANCE_KIND_METAL", "hostID": host.ResourceID, "osID": osID}, nil)
+				instErr = r.retry(ctx, func() error {
+					_, err := r.do(ctx, http.MethodPost, "/v1/projects/"+url.PathEscape(n.Tenant.Name)+"/compute/instances", n.Tenant.Name,
+						map[string]any{"name": name, "kind": "INSTANCE_KIND_METAL", "hostID": host.ResourceID, "osID": osID}, nil)
+					return err
+				})
 			}
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
 			case err == nil:
 				out.HostsCreated++
-			case status == http.StatusConflict:
+			case provider.CodeOf(err) == provider.AlreadyExists:
 				out.HostsExisting++
 			case firstErr == nil:
 				firstErr = fmt.Errorf("registering node %s: %w", n.GUID, err)
@@ -217,6 +229,22 @@ func (r Registration) hosts(ctx context.Context, fleet []Node, osIDs map[string]
 	}
 	wg.Wait()
 	return firstErr
+}
+
+// registerAttempts bounds the attempts of one registration request that the API answers
+// Aborted (a transaction that met another writer) or Unavailable.
+const registerAttempts = 10
+
+// retry runs call again, with backoff, while it fails Aborted or Unavailable, up to
+// registerAttempts times.
+func (r Registration) retry(ctx context.Context, call func() error) error {
+	attempts := 0
+	return provider.Retry(ctx, provider.Backoff{Min: 50 * time.Millisecond, Max: 2 * time.Second, Jitter: 0.5},
+		func(err error) bool {
+			attempts++
+			c := provider.CodeOf(err)
+			return attempts < registerAttempts && (c == provider.Aborted || c == provider.Unavailable)
+		}, call)
 }
 
 // do sends a request with a token for project and decodes a JSON answer into out; an answer
@@ -249,7 +277,14 @@ func (r Registration) do(ctx context.Context, method, path, project string, body
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode != http.StatusOK {
-		return resp.StatusCode, provider.Errorf(httpCode(resp.StatusCode), "%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(raw))
+		code := httpCode(resp.StatusCode)
+		var e struct {
+			Code string `json:"code"`
+		}
+		if json.Unmarshal(raw, &e) == nil && e.Code == "Aborted" {
+			code = provider.Aborted // a transaction that met another writer (SQLITE_BUSY): try again
+		}
+		return resp.StatusCode, provider.Errorf(code, "%s %s: %s: %s", method, path, resp.Status, bytes.TrimSpace(raw))
 	}
 	if out != nil {
 		if err := json.Unmarshal(raw, out); err != nil {

@@ -56,7 +56,7 @@ type stats struct {
 	credentials [numCodes]atomic.Int64 // failures to obtain a token, by code
 	started     atomic.Int64           // nodes that made their first call
 	transitions [8]struct{ sent, acked atomic.Int64 }
-	instance    struct{ sent, acked atomic.Int64 }
+	instance    struct{ sent, acked, running atomic.Int64 }
 
 	lagMu sync.Mutex
 	lag   *hdrhistogram.Histogram // how late calls were dispatched

@@ -34,6 +34,9 @@ type Summary struct {
 	// InstanceChanges count the instance status changes (initializing to running) sent and
 	// acknowledged through UpdateInstanceStateStatusByHostGUID.
 	InstanceChanges Counted `json:"instanceChanges"`
+	// InstanceRunning counts the nodes whose change to running was acknowledged (the rest of
+	// InstanceChanges.Acknowledged are first statuses).
+	InstanceRunning int64 `json:"instanceRunning"`
 	// DispatchLagMs is how late calls left after they were due (the simulator keeping up).
 	DispatchLagMs Percentiles `json:"dispatchLagMs"`
 	// CPUSeconds is the CPU time (user and system) of this process during the run, and
@@ -115,6 +118,7 @@ func (s *stats) summary(nodes, tenants, conns int, elapsed, cpu time.Duration) *
 		out.Transitions.Acknowledged += t.acked.Load()
 	}
 	out.InstanceChanges = Counted{Sent: s.instance.sent.Load(), Acknowledged: s.instance.acked.Load()}
+	out.InstanceRunning = s.instance.running.Load()
 	s.lagMu.Lock()
 	out.DispatchLagMs = percentiles(s.lag)
 	s.lagMu.Unlock()

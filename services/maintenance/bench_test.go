@@ -11,8 +11,8 @@ import (
 )
 
 // BenchmarkNoChangePoll compares, in the same iterations, an agent's poll that changes nothing
-// (PlatformUpdateStatus over the TLS southbound listener, token verified) with the inventory
-// reads it makes (the host by GUID, its instance, the parent region of its site's region, and
+// (PlatformUpdateStatus over the TLS southbound listener, token verified, answered from the
+// view after one change-log read) with the inventory reads an uncached poll makes (the host by GUID, its instance, the parent region of its site's region, and
 // the single and repeated schedules of its targets), called in process on the same database and
 // over the inventory's gRPC API on loopback (a token verified per call). The process runs on PostgreSQL; the host has a policy, a single schedule and
 // repeated schedules on its site and both regions.

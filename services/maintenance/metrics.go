@@ -14,6 +14,7 @@ type metrics struct {
 	duration      prometheus.Histogram   // every poll
 	statusChanges *prometheus.CounterVec // recorded status changes, by legacy status text
 	runs          *prometheus.CounterVec // OS update run writes: created, updated, closed
+	lookups       *prometheus.CounterVec // view lookups: what (host, schedules) × result (hit, read)
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -26,6 +27,9 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Help: "Update status changes written to instances, by status."}, []string{"status"}),
 		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "eim_maintenance_os_update_runs_total",
 			Help: "OS update run writes, by operation (created, updated, closed)."}, []string{"op"}),
+		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "eim_maintenance_lookups_total",
+			Help: "Hosts and schedules a poll needed: answered from the change-log-invalidated view (hit) or read from the inventory (read)."},
+			[]string{"what", "result"}),
 	}
 	if reg == nil {
 		return m, nil
@@ -37,6 +41,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.duration, err = register(reg, m.duration, err)
 	m.statusChanges, err = register(reg, m.statusChanges, err)
 	m.runs, err = register(reg, m.runs, err)
+	m.lookups, err = register(reg, m.lookups, err)
 	return m, err
 }
 
@@ -60,4 +65,9 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C, prev error
 func (m *metrics) observe(err error, d time.Duration) {
 	m.requests.WithLabelValues(status.Code(err).String()).Inc()
 	m.duration.Observe(d.Seconds())
+}
+
+// lookup counts a host or schedule lookup, answered from the view (hit) or read.
+func (m *metrics) lookup(what string, hit bool) {
+	m.lookups.WithLabelValues(what, map[bool]string{true: "hit", false: "read"}[hit]).Inc()
 }

@@ -17,50 +17,68 @@ const maxRegionDepth = 32
 
 // schedule returns the host's update schedule: the single schedule closest to now among those
 // not ended, and every repeated schedule, of the schedules targeting the host, its site, or its
-// site's region or any parent region.
-func (s *Server) schedule(ctx context.Context, tenant string, host *computev1.HostResource) (*maintmgrv1.UpdateSchedule, error) {
-	filter, err := s.targetFilter(ctx, tenant, host)
+// site's region or any parent region. The schedules of a target filter, and the regions'
+// parents, come from the tenant's view when it holds them.
+func (s *Server) schedule(ctx context.Context, tenant string, tv *tenantView, host *computev1.HostResource) (*maintmgrv1.UpdateSchedule, error) {
+	epoch := tv.begin()
+	filter, err := s.targetFilter(ctx, tenant, tv, epoch, host)
 	if err != nil {
 		return nil, err
 	}
-	var singles []*schedulev1.SingleScheduleResource
-	var repeated []*schedulev1.RepeatedScheduleResource
-	if err := s.each(ctx, &inventoryv1.ListResourcesRequest{TenantId: tenant, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_SINGLE_SCHEDULE,
-		Filter: filter, OrderBy: "resource_id"}, func(r *inventoryv1.Resource) { singles = append(singles, r.GetSingleSchedule()) }); err != nil {
-		return nil, err
+	set := tv.scheduleSet(filter)
+	s.metrics.lookup("schedules", set != nil)
+	if set == nil {
+		if set, err = s.readSchedules(ctx, tenant, filter); err != nil {
+			return nil, err
+		}
+		tv.keepSchedules(epoch, filter, set)
 	}
-	if err := s.each(ctx, &inventoryv1.ListResourcesRequest{TenantId: tenant, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_REPEATED_SCHEDULE,
-		Filter: filter, OrderBy: "resource_id"}, func(r *inventoryv1.Resource) { repeated = append(repeated, r.GetRepeatedSchedule()) }); err != nil {
-		return nil, err
-	}
-	sched := UpdateSchedule(singles, repeated, s.now())
+	sched := UpdateSchedule(set.singles, set.repeated, s.now())
 	if err := sched.ValidateAll(); err != nil {
 		return nil, provider.Errorf(provider.Internal, "UpdateSchedule: %v", err)
 	}
 	return sched, nil
 }
 
+// readSchedules reads the single and repeated schedules filter selects.
+func (s *Server) readSchedules(ctx context.Context, tenant, filter string) (*scheduleSet, error) {
+	set := &scheduleSet{}
+	if err := s.each(ctx, &inventoryv1.ListResourcesRequest{TenantId: tenant, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_SINGLE_SCHEDULE,
+		Filter: filter, OrderBy: "resource_id"}, func(r *inventoryv1.Resource) { set.singles = append(set.singles, r.GetSingleSchedule()) }); err != nil {
+		return nil, err
+	}
+	if err := s.each(ctx, &inventoryv1.ListResourcesRequest{TenantId: tenant, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_REPEATED_SCHEDULE,
+		Filter: filter, OrderBy: "resource_id"}, func(r *inventoryv1.Resource) { set.repeated = append(set.repeated, r.GetRepeatedSchedule()) }); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
 // targetFilter is the AIP-160 filter of the schedules targeting the host, its site and the
 // site's regions up to the root.
-func (s *Server) targetFilter(ctx context.Context, tenant string, host *computev1.HostResource) (string, error) {
+func (s *Server) targetFilter(ctx context.Context, tenant string, tv *tenantView, epoch uint64, host *computev1.HostResource) (string, error) {
 	terms := []string{"target_host.resource_id=" + quote(host.GetResourceId())}
 	site := host.GetSite()
 	if site.GetResourceId() == "" {
 		return terms[0], nil
 	}
 	terms = append(terms, "target_site.resource_id="+quote(site.GetResourceId()))
-	region := site.GetRegion()
-	for depth := 0; region.GetResourceId() != "" && depth < maxRegionDepth; depth++ {
-		terms = append(terms, "target_region.resource_id="+quote(region.GetResourceId()))
-		parent := region.GetParentRegion().GetResourceId()
+	region, parent := site.GetRegion().GetResourceId(), site.GetRegion().GetParentRegion().GetResourceId()
+	for depth := 0; region != "" && depth < maxRegionDepth; depth++ {
+		terms = append(terms, "target_region.resource_id="+quote(region))
 		if parent == "" {
 			break
 		}
-		got, err := s.inv.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: tenant, ResourceId: parent, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_REGION})
-		if err != nil {
-			return "", err
+		next, ok := tv.parent(parent)
+		if !ok {
+			got, err := s.inv.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: tenant, ResourceId: parent, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_REGION})
+			if err != nil {
+				return "", err
+			}
+			next = got.GetStored().GetResource().GetRegion().GetParentRegion().GetResourceId()
+			tv.keepParent(epoch, parent, next)
 		}
-		region = got.GetStored().GetResource().GetRegion()
+		region, parent = parent, next
 	}
 	return strings.Join(terms, " OR "), nil
 }

@@ -43,6 +43,7 @@ type Server struct {
 	// hosts serializes the polls of one host in this process, so that two concurrent polls
 	// cannot both open a run; striped by a hash of tenant and GUID.
 	hosts [64]sync.Mutex
+	views *views
 }
 
 var _ maintmgrv1.MaintmgrServiceServer = (*Server)(nil)
@@ -65,7 +66,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now}, nil
+	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews()}, nil
 }
 
 // PlatformUpdateStatus records the update status the agent reports for its host and answers
@@ -88,23 +89,39 @@ func (s *Server) platformUpdateStatus(ctx context.Context, in *maintmgrv1.Platfo
 	if err := in.ValidateAll(); err != nil {
 		return nil, provider.Errorf(provider.InvalidArgument, "PlatformUpdateStatusRequest: %v", err)
 	}
-	h, err := s.lookupAndRecord(ctx, tenant, in)
+	tv := s.views.of(tenant)
+	if err := tv.sync(ctx, s.inv, tenant); err != nil {
+		return nil, err
+	}
+	h, err := s.lookupAndRecord(ctx, tenant, tv, in)
 	if err != nil {
 		return nil, err
 	}
-	return s.answer(ctx, tenant, h)
+	return s.answer(ctx, tenant, tv, h)
 }
 
-// lookupAndRecord finds the host and records its status, one poll of a host at a time.
-func (s *Server) lookupAndRecord(ctx context.Context, tenant string, in *maintmgrv1.PlatformUpdateStatusRequest) (*target, error) {
-	mu := s.hostLock(tenant, in.GetHostGuid())
+// lookupAndRecord finds the host (in the tenant's view, else in the inventory) and records its
+// status, one poll of a host at a time; a host written to is read again at its next poll.
+func (s *Server) lookupAndRecord(ctx context.Context, tenant string, tv *tenantView, in *maintmgrv1.PlatformUpdateStatusRequest) (*target, error) {
+	guid := in.GetHostGuid()
+	mu := s.hostLock(tenant, guid)
 	mu.Lock()
 	defer mu.Unlock()
-	h, err := s.lookup(ctx, tenant, in.GetHostGuid())
-	if err != nil {
-		return nil, err
+	h := tv.target(guid)
+	s.metrics.lookup("host", h != nil)
+	if h == nil {
+		epoch := tv.begin()
+		var err error
+		if h, err = s.lookup(ctx, tenant, guid); err != nil {
+			return nil, err
+		}
+		tv.keepTarget(epoch, guid, h)
 	}
-	if err := s.record(ctx, tenant, in.GetUpdateStatus(), h); err != nil {
+	wrote, err := s.record(ctx, tenant, in.GetUpdateStatus(), h)
+	if wrote || err != nil {
+		tv.drop(guid)
+	}
+	if err != nil {
 		s.log.Warn("update status not recorded; the agent sends it again", "tenant", tenant, "host", h.host.GetResourceId(), "err", err)
 		return nil, provider.Errorf(provider.Unavailable, "the update status of host %s was not recorded, send it again: %v", in.GetHostGuid(), err)
 	}

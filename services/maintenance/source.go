@@ -15,8 +15,8 @@ import (
 // answer builds the response: always an update source and an update schedule (empty when the
 // host has no policy or no schedule), as the legacy manager answers; the agent acts only on a
 // schedule it finds in them.
-func (s *Server) answer(ctx context.Context, tenant string, t *target) (*maintmgrv1.PlatformUpdateStatusResponse, error) {
-	sched, err := s.schedule(ctx, tenant, t.host)
+func (s *Server) answer(ctx context.Context, tenant string, tv *tenantView, t *target) (*maintmgrv1.PlatformUpdateStatusResponse, error) {
+	sched, err := s.schedule(ctx, tenant, tv, t.host)
 	if err != nil {
 		return nil, err
 	}

@@ -108,17 +108,18 @@ func (c change) empty() bool {
 
 // record writes what the reported status changes: the OS update run first, then the instance,
 // so that a failed write leaves the instance as it was and the agent's next poll redoes both.
-func (s *Server) record(ctx context.Context, tenant string, in *maintmgrv1.UpdateStatus, t *target) error {
+// It reports whether it wrote (or tried to).
+func (s *Server) record(ctx context.Context, tenant string, in *maintmgrv1.UpdateStatus, t *target) (bool, error) {
 	c, err := s.plan(ctx, tenant, in, t.inst)
 	if err != nil || c.empty() {
-		return err
+		return false, err
 	}
 	if c.statusNeeded {
 		if err := s.advanceRun(ctx, tenant, in, t, c); err != nil {
-			return err
+			return true, err
 		}
 	}
-	return s.writeInstance(ctx, tenant, t.inst, c)
+	return true, s.writeInstance(ctx, tenant, t.inst, c)
 }
 
 // plan compares the reported status with the instance's.

@@ -1,0 +1,258 @@
+package maintenance
+
+import (
+	"context"
+	"sync"
+
+	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
+	schedulev1 "github.com/eim-byoi/eim/api/gen/resources/schedule/v1"
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+// changesPage is how many changes one ListChanges call reads.
+const changesPage = 1000
+
+// views holds, per tenant, what the polls read from the inventory: the hosts by GUID (host and
+// instance, with its OS and update policy), the regions' parents, and the schedules of each
+// target filter. Every poll first reads the tenant's change log after the revision the view
+// is at (one indexed read, shared by the polls that arrive while it runs: see tenantView.sync),
+// and every change someone made since drops what it touches, so a poll never answers from a
+// view older than its own arrival.
+type views struct {
+	mu      sync.Mutex
+	tenants map[string]*tenantView
+}
+
+// tenantView is one tenant's cached reads, valid up to rev of its change log.
+type tenantView struct {
+	mu        sync.Mutex
+	following bool  // rev is a revision of the change log (set by the first sync)
+	rev       int64 // the change log is applied up to here
+	epoch     uint64
+	targets   map[string]*target // by host GUID
+	byID      map[string]string  // host and instance resource id → GUID
+	parents   map[string]string  // region id → its parent region id ("" for a root)
+	schedules map[string]*scheduleSet
+
+	seq      uint64 // change-log reads started
+	inflight *syncFlight
+	last     *syncFlight
+}
+
+// scheduleSet is the schedules one target filter selects.
+type scheduleSet struct {
+	singles  []*schedulev1.SingleScheduleResource
+	repeated []*schedulev1.RepeatedScheduleResource
+}
+
+// syncFlight is one read of a tenant's change log.
+type syncFlight struct {
+	seq  uint64
+	done chan struct{}
+	err  error
+}
+
+func newViews() *views { return &views{tenants: map[string]*tenantView{}} }
+
+// of returns the tenant's view, creating an empty one.
+func (v *views) of(tenant string) *tenantView {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	tv, ok := v.tenants[tenant]
+	if !ok {
+		tv = &tenantView{}
+		tv.clearLocked()
+		v.tenants[tenant] = tv
+	}
+	return tv
+}
+
+func (tv *tenantView) clearLocked() {
+	tv.epoch++
+	tv.targets, tv.byID = map[string]*target{}, map[string]string{}
+	tv.parents, tv.schedules = map[string]string{}, map[string]*scheduleSet{}
+}
+
+// sync brings the view up to a read of the change log that started after the call: it joins
+// such a read in flight, waits for an older one, or starts one.
+func (tv *tenantView) sync(ctx context.Context, inv inventoryv1.InventoryServiceClient, tenant string) error {
+	tv.mu.Lock()
+	since := tv.seq
+	for {
+		if f := tv.inflight; f != nil {
+			tv.mu.Unlock()
+			select {
+			case <-f.done:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if f.seq > since {
+				return f.err
+			}
+			tv.mu.Lock()
+			continue
+		}
+		if tv.last != nil && tv.last.seq > since {
+			err := tv.last.err
+			tv.mu.Unlock()
+			return err
+		}
+		tv.seq++
+		f := &syncFlight{seq: tv.seq, done: make(chan struct{})}
+		tv.inflight = f
+		tv.mu.Unlock()
+		f.err = tv.read(ctx, inv, tenant)
+		tv.mu.Lock()
+		tv.inflight, tv.last = nil, f
+		tv.mu.Unlock()
+		close(f.done)
+		return f.err
+	}
+}
+
+// read applies the tenant's changes after rev; the first read only takes the current revision
+// (the view is empty: everything is read after it).
+func (tv *tenantView) read(ctx context.Context, inv inventoryv1.InventoryServiceClient, tenant string) error {
+	tv.mu.Lock()
+	after, following := tv.rev, tv.following
+	tv.mu.Unlock()
+	if !following {
+		resp, err := inv.ListChanges(ctx, &inventoryv1.ListChangesRequest{TenantId: tenant, PageSize: 1})
+		if err != nil {
+			return err
+		}
+		tv.mu.Lock()
+		tv.rev, tv.following = resp.GetCurrentRevision(), true
+		tv.clearLocked()
+		tv.mu.Unlock()
+		return nil
+	}
+	for {
+		resp, err := inv.ListChanges(ctx, &inventoryv1.ListChangesRequest{TenantId: tenant, AfterRevision: after, PageSize: changesPage})
+		if provider.CodeOf(err) == provider.NotFound {
+			tv.restart(0, false) // the project is gone: start again when it is back
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		changes := resp.GetChanges()
+		if (len(changes) > 0 && changes[0].GetRevision() > after+1) || resp.GetCurrentRevision() < after {
+			// Changes were dropped from the log, or the project's log started again.
+			tv.restart(resp.GetCurrentRevision(), true)
+			return nil
+		}
+		tv.mu.Lock()
+		for _, ch := range changes {
+			tv.applyLocked(ch)
+			after = ch.GetRevision()
+		}
+		if len(changes) < changesPage {
+			tv.rev = max(after, resp.GetCurrentRevision())
+			tv.mu.Unlock()
+			return nil
+		}
+		tv.rev = after
+		tv.mu.Unlock()
+	}
+}
+
+// restart empties the view and follows the log from rev.
+func (tv *tenantView) restart(rev int64, following bool) {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	tv.rev, tv.following = rev, following
+	tv.clearLocked()
+}
+
+// applyLocked drops what the change touches: the host of a host or instance; every host for
+// an OS or an OS update policy (their instances carry them); the schedules for a schedule;
+// everything for a site or a region (hosts carry their site and regions).
+func (tv *tenantView) applyLocked(ch *inventoryv1.Change) {
+	switch ch.GetKind() {
+	case inventoryv1.ResourceKind_RESOURCE_KIND_HOST, inventoryv1.ResourceKind_RESOURCE_KIND_INSTANCE:
+		if guid, ok := tv.byID[ch.GetResourceId()]; ok {
+			tv.dropLocked(guid)
+		} else {
+			tv.epoch++ // a read of that host may be in flight, from before the change
+		}
+	case inventoryv1.ResourceKind_RESOURCE_KIND_OS, inventoryv1.ResourceKind_RESOURCE_KIND_OS_UPDATE_POLICY:
+		tv.epoch++
+		tv.targets, tv.byID = map[string]*target{}, map[string]string{}
+	case inventoryv1.ResourceKind_RESOURCE_KIND_SINGLE_SCHEDULE, inventoryv1.ResourceKind_RESOURCE_KIND_REPEATED_SCHEDULE:
+		tv.epoch++
+		tv.schedules = map[string]*scheduleSet{}
+	case inventoryv1.ResourceKind_RESOURCE_KIND_SITE, inventoryv1.ResourceKind_RESOURCE_KIND_REGION:
+		tv.clearLocked() // a host read carries its site, its region and that region's parent
+	}
+}
+
+func (tv *tenantView) dropLocked(guid string) {
+	t, ok := tv.targets[guid]
+	if !ok {
+		return
+	}
+	tv.epoch++
+	delete(tv.targets, guid)
+	delete(tv.byID, t.host.GetResourceId())
+	delete(tv.byID, t.inst.GetResourceId())
+}
+
+// drop forgets the host of guid (after this manager wrote to it).
+func (tv *tenantView) drop(guid string) {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	tv.dropLocked(guid)
+}
+
+// begin returns the epoch before a read from the inventory; keep stores its result only if
+// nothing was dropped since, so a read older than a change never outlives it.
+func (tv *tenantView) begin() uint64 {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	return tv.epoch
+}
+
+func (tv *tenantView) target(guid string) *target {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	return tv.targets[guid]
+}
+
+func (tv *tenantView) keepTarget(epoch uint64, guid string, t *target) {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	if tv.epoch == epoch {
+		tv.targets[guid] = t
+		tv.byID[t.host.GetResourceId()], tv.byID[t.inst.GetResourceId()] = guid, guid
+	}
+}
+
+func (tv *tenantView) parent(region string) (string, bool) {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	p, ok := tv.parents[region]
+	return p, ok
+}
+
+func (tv *tenantView) keepParent(epoch uint64, region, parent string) {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	if tv.epoch == epoch {
+		tv.parents[region] = parent
+	}
+}
+
+func (tv *tenantView) scheduleSet(filter string) *scheduleSet {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	return tv.schedules[filter]
+}
+
+func (tv *tenantView) keepSchedules(epoch uint64, filter string, s *scheduleSet) {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	if tv.epoch == epoch {
+		tv.schedules[filter] = s
+	}
+}

@@ -1,0 +1,144 @@
+//go:build fleetbench
+
+package fleet_test
+
+import (
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/plotutil"
+	"gonum.org/v1/plot/vg"
+)
+
+// The RPCs of a node, as edge-sim names them.
+const (
+	rpcHeartbeat = "UpdateInstanceStateStatusByHostGUID"
+	rpcPoll      = "PlatformUpdateStatus"
+	rpcSysinfo   = "UpdateHostSystemInfoByGUID"
+)
+
+// replaceSection replaces (or appends) the section name of doc, delimited as internal/benchreport
+// delimits its sections (<!-- bench:name --> ... <!-- /bench:name -->), so that make bench keeps it.
+func replaceSection(doc, name, body string) string {
+	re := regexp.MustCompile(`(?s)<!-- bench:` + regexp.QuoteMeta(name) + ` -->\n.*?<!-- /bench:` + regexp.QuoteMeta(name) + ` -->\n`)
+	sec := "<!-- bench:" + name + " -->\n" + body + "<!-- /bench:" + name + " -->\n"
+	if re.MatchString(doc) {
+		return re.ReplaceAllLiteralString(doc, sec)
+	}
+	return strings.TrimRight(doc, "\n") + "\n\n" + sec
+}
+
+// section is the fleet section of docs/benchmarks.md.
+func section(cfg benchConfig, m machine, points []point) string {
+	var b strings.Builder
+	b.WriteString("## Fleet: `make bench-fleet` (`test/fleet`, the real `eim serve --target day2` under `eim edge-sim`)\n\n")
+	fmt.Fprintf(&b, "Run %s on %d × %s (Linux %s), load average at the start %s (other processes share the machine:\n", m.Date, m.Cores, m.CPU, m.Kernel, m.LoadAtStart)
+	b.WriteString("compare with care). Server and load generator share the machine. Each size is a fresh fleet (projects of\n")
+	fmt.Fprintf(&b, "%d nodes, hosts registered with an instance each before the run), simulated for %s (starts spread over %s)\n", cfg.nodesPerTenant, cfg.duration, cfg.rampUp)
+	fmt.Fprintf(&b, "with the agents' intervals: heartbeat every %s, update poll every %s, system information at start; TLS 1.3,\n", cfg.heartbeat, cfg.poll)
+	b.WriteString("one token per node (embedded issuer), 4 HTTP/2 connections. Latencies are edge-sim's (client side,\n")
+	b.WriteString("failed calls included; a call times out at 5 s). *CPU/1k* is the server's CPU seconds (user + system,\n")
+	b.WriteString("`/proc/<pid>/stat`) per 1,000 RPCs sent, and per 1,000 RPCs acknowledged (calls that timed out cost the\n")
+	b.WriteString("server too, so the second is the conservative one); *legacy ×* is the legacy 10k profile's host-manager request\n")
+	fmt.Fprintf(&b, "(%.0f CPUs for 1,000 heartbeats/s, %.0f CPU-s per 1,000) over the CPU per 1,000 *acknowledged* RPCs. *Transitions*: acknowledged by the server to\n", legacyCPUSecondsPer1000, legacyCPUSecondsPer1000)
+	b.WriteString("edge-sim / found in the database afterwards through the API / acknowledged but missing (must be 0).\n\n")
+	b.WriteString("| backend | nodes | register s | RPC/s sent | acked/s | heartbeat p50 / p99 / p999 ms | poll p50 / p99 / p999 ms | sysinfo p99 ms | errors | server CPU/1k sent / acked | server cores | legacy × | RSS MiB | DB xact/s | transitions acked / recorded / lost | edge-sim CPU/1k sent |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, p := range points {
+		perAcked, legacy := "–", "–"
+		if acked := p.AckedPerSecond * p.ElapsedSeconds; acked > 0 {
+			v := p.ServerCPUSeconds * 1000 / acked
+			perAcked, legacy = fmt.Sprintf("%.3f", v), fmt.Sprintf("%.1f", legacyCPUSecondsPer1000/v)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %.0f | %.0f | %.0f | %s | %s | %s | %s | %.3f / %s | %.2f | %s | %.0f | %s | %d / %d / **%d** | %.3f |\n",
+			p.Backend, p.Nodes, p.RegisterSeconds, p.RPCsPerSecond, p.AckedPerSecond, lat(p, rpcHeartbeat), lat(p, rpcPoll), p99(p, rpcSysinfo),
+			errorsOf(p), p.ServerCPUPer1000, perAcked, p.ServerCores, legacy, p.RSSMiB, xact(p), p.TransitionsAcked, p.TransitionsStored, p.TransitionsLost, p.GeneratorPer1000)
+	}
+	b.WriteString("\n![p99 latency by fleet size](img/fleet-p99.svg) ![server CPU per 1,000 RPCs](img/fleet-cpu.svg)\n")
+	for _, p := range points {
+		if len(p.Profile) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "\nWhere the server's CPU goes at %d nodes on %s (`perf record -F 199 --all-user` of the process for %s after\nthe ramp-up, self time by function, user space only):\n\n```\n%s\n```\n",
+			p.Nodes, p.Backend, cfg.profile, strings.Join(p.Profile, "\n"))
+	}
+	return b.String()
+}
+
+func lat(p point, rpc string) string {
+	r, ok := p.RPCs[rpc]
+	if !ok {
+		return "–"
+	}
+	return fmt.Sprintf("%.1f / %.0f / %.0f", r.LatencyMs.P50, r.LatencyMs.P99, r.LatencyMs.P999)
+}
+
+func p99(p point, rpc string) string {
+	r, ok := p.RPCs[rpc]
+	if !ok {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", r.LatencyMs.P99)
+}
+
+func xact(p point) string {
+	if p.Backend != "postgres" {
+		return "–"
+	}
+	return fmt.Sprintf("%.0f", p.XactPerSecond)
+}
+
+func errorsOf(p point) string {
+	if len(p.Errors) == 0 {
+		return "0"
+	}
+	codes := make([]string, 0, len(p.Errors))
+	for c, n := range p.Errors {
+		codes = append(codes, fmt.Sprintf("%s %d", c, n))
+	}
+	sort.Strings(codes)
+	return strings.Join(codes, ", ")
+}
+
+// plots draws p99 latency and server CPU per 1,000 RPCs by fleet size, one line per backend.
+func plots(dir string, points []point) error {
+	byBackend := map[string][]point{}
+	var backends []string
+	for _, p := range points {
+		if _, ok := byBackend[p.Backend]; !ok {
+			backends = append(backends, p.Backend)
+		}
+		byBackend[p.Backend] = append(byBackend[p.Backend], p)
+	}
+	draw := func(file, title, ylabel string, y func(point) float64) error {
+		pl := plot.New()
+		pl.Title.Text, pl.X.Label.Text, pl.Y.Label.Text = title, "simulated nodes", ylabel
+		pl.X.Scale, pl.X.Tick.Marker = plot.LogScale{}, plot.LogTicks{Prec: -1}
+		var lines []any
+		for _, b := range backends {
+			xys := plotter.XYs{}
+			for _, p := range byBackend[b] {
+				xys = append(xys, plotter.XY{X: float64(p.Nodes), Y: y(p)})
+			}
+			lines = append(lines, b, xys)
+		}
+		if err := plotutil.AddLinePoints(pl, lines...); err != nil {
+			return err
+		}
+		return pl.Save(6*vg.Inch, 3.5*vg.Inch, filepath.Join(dir, file))
+	}
+	if err := draw("fleet-p99.svg", "Heartbeat p99 latency", "ms (client side)", func(p point) float64 {
+		if r, ok := p.RPCs[rpcHeartbeat]; ok {
+			return r.LatencyMs.P99
+		}
+		return 0
+	}); err != nil {
+		return err
+	}
+	return draw("fleet-cpu.svg", "Server CPU per 1,000 RPCs", "CPU seconds", func(p point) float64 { return p.ServerCPUPer1000 })
+}
