@@ -40,6 +40,9 @@ type Config struct {
 	// Southbound configures the TLS listener the edge-node agents call (host, maintenance and
 	// onboarding managers).
 	Southbound Southbound `yaml:"southbound"`
+	// OOB configures the out-of-band (vPro/AMT) module: the customer's DMT MPS and RPS, their
+	// authentication and the AMT passwords.
+	OOB OOB `yaml:"oob"`
 	// HostMgr configures the host manager: the agents' heartbeat period and when a silent host
 	// is shown as "No Connection".
 	HostMgr HostMgr `yaml:"hostmgr"`
@@ -226,6 +229,7 @@ func Default() *Config {
 		Inventory:  Inventory{ServiceRole: DefaultServiceRole},
 		API:        API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
 		Southbound: defaultSouthbound(),
+		OOB:        defaultOOB(),
 		HostMgr:    defaultHostMgr(),
 		Onboarding: defaultOnboarding(),
 		OSResource: defaultOSResource(),

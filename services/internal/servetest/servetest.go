@@ -75,6 +75,10 @@ func postgres(t testing.TB, dir string) string {
 type Process struct {
 	// URL is the HTTP listener's base URL, http://127.0.0.1:<port>.
 	URL string
+	// Southbound and Plaintext are the addresses of the southbound TLS listener and of its
+	// plaintext twin (the same services without TLS), served when the target runs a module that
+	// serves the agents.
+	Southbound, Plaintext string
 	// Config is the process's configuration.
 	Config *config.Config
 	// DB is the process's database.
@@ -99,8 +103,14 @@ func Start(t testing.TB, cfg *config.Config, factories map[string]module.Factory
 	require.NoError(t, err)
 	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	southLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	plainLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = southLn.Close(), plainLn.Close() }) // unused when no module serves the agents
 	cfg.Listen.HTTP, cfg.Listen.GRPC = httpLn.Addr().String(), grpcLn.Addr().String()
-	p := &Process{URL: "http://" + httpLn.Addr().String(), Config: cfg, Modules: map[string]module.Module{}, done: make(chan error, 1)}
+	p := &Process{URL: "http://" + httpLn.Addr().String(), Southbound: southLn.Addr().String(), Plaintext: plainLn.Addr().String(),
+		Config: cfg, Modules: map[string]module.Module{}, done: make(chan error, 1)}
 	mods := bootstrap.DefaultModules()
 	for name, f := range factories {
 		mods[name] = f
@@ -113,6 +123,7 @@ func Start(t testing.TB, cfg *config.Config, factories map[string]module.Factory
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	go func() {
 		p.done <- bootstrap.Run(ctx, bootstrap.RunOptions{Config: cfg, Logger: log, HTTPListener: httpLn, GRPCListener: grpcLn,
+			SouthboundListener: southLn, PlaintextListener: plainLn,
 			Kinds: p.kinds(), Modules: mods, Version: "test"})
 	}()
 	t.Cleanup(func() { p.Stop(t) })
