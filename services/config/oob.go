@@ -35,9 +35,11 @@ type OOB struct {
 	// ReconcileInterval is how often every host's desired power and AMT state, and every
 	// project's RPS objects, are reconciled besides the inventory's change events; default 1m.
 	ReconcileInterval provider.Duration `yaml:"reconcileInterval"`
-	// RetryMin and RetryMax bound the backoff of a host whose device MPS does not reach (not
-	// connected) or whose power action failed; defaults 1s and 1m.
+	// RetryMin is the first delay before a host whose device MPS does not reach (not connected)
+	// or whose power action failed is reconciled again; the delay doubles up to retryMax;
+	// default 1s.
 	RetryMin provider.Duration `yaml:"retryMin"`
+	// RetryMax is the longest delay between two attempts on such a host; default 1m.
 	RetryMax provider.Duration `yaml:"retryMax"`
 }
 
@@ -66,9 +68,10 @@ type DMTAuth struct {
 	// LoginURL is where to log in; default <mps.url>/api/v1/authorize (behind Kong:
 	// https://gw.example.com/mps/login/api/v1/authorize).
 	LoginURL string `yaml:"loginURL,omitempty"`
-	// ClientID and ClientSecret are the identity provider client of the client-credentials
-	// grant (mode token); the token URL is TokenURL, or the providers.identity issuer's.
-	ClientID     string             `yaml:"clientID,omitempty"`
+	// ClientID is the identity provider client of the client-credentials grant (mode token);
+	// the token URL is tokenURL, or the providers.identity issuer's.
+	ClientID string `yaml:"clientID,omitempty"`
+	// ClientSecret is the secret of clientID.
 	ClientSecret provider.SecretRef `yaml:"clientSecret,omitempty"`
 	// TokenURL is the token endpoint of the client-credentials grant; empty: the configured
 	// identity provider's.

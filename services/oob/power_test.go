@@ -17,12 +17,13 @@ import (
 )
 
 const (
-	on    = computev1.PowerState_POWER_STATE_ON
-	off   = computev1.PowerState_POWER_STATE_OFF
-	cycle = computev1.PowerState_POWER_STATE_POWER_CYCLE
-	reset = computev1.PowerState_POWER_STATE_RESET
-	idle  = statusv1.StatusIndication_STATUS_INDICATION_IDLE
-	errSt = statusv1.StatusIndication_STATUS_INDICATION_ERROR
+	on         = computev1.PowerState_POWER_STATE_ON
+	off        = computev1.PowerState_POWER_STATE_OFF
+	cycle      = computev1.PowerState_POWER_STATE_POWER_CYCLE
+	reset      = computev1.PowerState_POWER_STATE_RESET
+	idle       = statusv1.StatusIndication_STATUS_INDICATION_IDLE
+	inProgress = statusv1.StatusIndication_STATUS_INDICATION_IN_PROGRESS
+	errSt      = statusv1.StatusIndication_STATUS_INDICATION_ERROR
 )
 
 // TestPowerThroughREST: a user's power requests through the REST API reach the device through

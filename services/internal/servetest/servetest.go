@@ -25,6 +25,7 @@ import (
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/kinds"
+	"github.com/eim-byoi/eim/providers/secrets"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/bootstrap"
@@ -87,6 +88,8 @@ type Process struct {
 	Inventory inventoryv1.InventoryServiceClient
 	// Identity is the opened identity provider.
 	Identity *identity.Provider
+	// Secrets is the opened secrets provider.
+	Secrets *secrets.Provider
 	// Modules are the process's modules, by name, as their factories built them.
 	Modules map[string]module.Module
 
@@ -109,6 +112,7 @@ func Start(t testing.TB, cfg *config.Config, factories map[string]module.Factory
 	require.NoError(t, err)
 	t.Cleanup(func() { _, _ = southLn.Close(), plainLn.Close() }) // unused when no module serves the agents
 	cfg.Listen.HTTP, cfg.Listen.GRPC = httpLn.Addr().String(), grpcLn.Addr().String()
+	cfg.Southbound.Address, cfg.Southbound.Plaintext = southLn.Addr().String(), plainLn.Addr().String()
 	p := &Process{URL: "http://" + httpLn.Addr().String(), Southbound: southLn.Addr().String(), Plaintext: plainLn.Addr().String(),
 		Config: cfg, Modules: map[string]module.Module{}, done: make(chan error, 1)}
 	mods := bootstrap.DefaultModules()
@@ -147,7 +151,7 @@ func (p *Process) capture(name string, f module.Factory) module.Factory {
 	}
 }
 
-// kinds wraps the storage and identity kinds to keep what they open.
+// kinds wraps the kinds to keep the storage, identity and secrets providers they open.
 func (p *Process) kinds() []kinds.Kind {
 	ks := kinds.All()
 	for i := range ks {
@@ -157,7 +161,7 @@ func (p *Process) kinds() []kinds.Kind {
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			if err == nil {
-				p.DB, p.Identity = env.Set.Storage, env.Set.Identity
+				p.DB, p.Identity, p.Secrets = env.Set.Storage, env.Set.Identity, env.Set.Secrets
 			}
 			return o, err
 		}
