@@ -17,7 +17,7 @@ import (
 // Config is the whole of eim.yaml.
 type Config struct {
 	// Target selects the modules this process runs: all (every module built in), a profile
-	// (onboarding, day2, observability) or a comma-separated module list.
+	// (onboarding, day2, observability, oob) or a comma-separated module list.
 	Target string `yaml:"target"`
 	// Listen holds the listener addresses.
 	Listen Listen `yaml:"listen"`

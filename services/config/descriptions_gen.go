@@ -190,7 +190,7 @@ func descriptions() map[string]string {
 		"github.com/eim-byoi/eim/services/config.Config.Providers":                        "selects and configures one provider per kind; an absent kind uses its embedded default where the binary has one",
 		"github.com/eim-byoi/eim/services/config.Config.Southbound":                       "configures the TLS listener the edge-node agents call (host, maintenance and onboarding managers)",
 		"github.com/eim-byoi/eim/services/config.Config.Startup":                          "bounds how long startup and shutdown may take",
-		"github.com/eim-byoi/eim/services/config.Config.Target":                           "selects the modules this process runs: all (every module built in), a profile (onboarding, day2, observability) or a comma-separated module list",
+		"github.com/eim-byoi/eim/services/config.Config.Target":                           "selects the modules this process runs: all (every module built in), a profile (onboarding, day2, observability, oob) or a comma-separated module list",
 		"github.com/eim-byoi/eim/services/config.Config.Tenancy":                          "chooses between one project created at start (single tenancy) and projects created through the API (multi-tenancy, the default)",
 		"github.com/eim-byoi/eim/services/config.DMTAuth.Audience":                        "requested with each client-credentials token",
 		"github.com/eim-byoi/eim/services/config.DMTAuth.ClientID":                        "the identity provider client of the client-credentials grant (mode token); the token URL is tokenURL, or the providers.identity issuer's",
