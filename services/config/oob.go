@@ -156,6 +156,8 @@ func (o OOB) validate(v *provider.Validation) {
 			"sets only one of clientID and clientSecret", "set clientID and clientSecret (a secret reference)")
 		v.Check(s.srv.Timeout >= 0, s.name+".timeout", "must not be negative", `e.g. "30s"`)
 	}
+	v.Check((o.MPS.URL == "") == (o.RPS.URL == ""), "oob.rps.url", "only one of oob.mps.url and oob.rps.url is set",
+		"set both (the module drives MPS and RPS together), or neither to leave out-of-band management off")
 	v.Required("oob.tenantHeader", o.TenantHeader, "name the header, e.g. "+DefaultTenantHeader)
 	v.Check(len(o.CIRAUsername) >= 5 && len(o.CIRAUsername) <= 16, "oob.ciraUsername", "must be 5 to 16 characters (RPS's rule)", "e.g. admin")
 	v.Check(o.ReconcileInterval >= provider.Duration(10*time.Millisecond), "oob.reconcileInterval", "must be at least 10ms", `e.g. "1m"`)

@@ -105,10 +105,11 @@ func (m *Module) drive(ctx context.Context, tenant string, h *computev1.HostReso
 		want.power, want.powerStatus, want.powerInd, want.powerOn = desired, powerStatusText[desired], idle, m.unixNow()
 		return want, nil
 	}
-	if desired != computev1.PowerState_POWER_STATE_UNSPECIFIED && state != desired {
+	if desired != computev1.PowerState_POWER_STATE_UNSPECIFIED && state != desired && !m.settling(tenant, h, desired) {
 		if err := m.powerAction(ctx, tenant, guid, powerActions[desired]); err != nil {
 			return want, err
 		}
+		m.sent[hostKey{tenant, h.GetResourceId()}] = sentAction{state: desired, at: m.now()}
 		if state, err = m.powerState(ctx, tenant, guid); err != nil {
 			return want, err
 		}
@@ -117,12 +118,29 @@ func (m *Module) drive(ctx context.Context, tenant string, h *computev1.HostReso
 		want.powerOn = m.unixNow()
 	}
 	want.power = state
+	if state == desired {
+		delete(m.sent, hostKey{tenant, h.GetResourceId()})
+	}
 	if desired == computev1.PowerState_POWER_STATE_UNSPECIFIED || state == desired {
 		want.powerStatus, want.powerInd = powerStatusText[state], idle
 	} else {
 		want.powerStatus, want.powerInd = "Changing power state to "+powerStatusText[desired], inProgress
 	}
 	return want, nil
+}
+
+// sentAction is the last power action sent to a host's device, and when.
+type sentAction struct {
+	state computev1.PowerState
+	at    time.Time
+}
+
+// settling reports whether the action for desired was sent to h's device less than retryMax
+// ago: a device takes time to change its power state, and the action is not sent again
+// meanwhile (the state is read again with backoff). Called with hostMu held.
+func (m *Module) settling(tenant string, h *computev1.HostResource, desired computev1.PowerState) bool {
+	last, ok := m.sent[hostKey{tenant, h.GetResourceId()}]
+	return ok && last.state == desired && m.now().Sub(last.at) < time.Duration(m.cfg.RetryMax)
 }
 
 // writeHost writes the fields of want that differ from cur (with the status timestamps of

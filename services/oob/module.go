@@ -49,7 +49,8 @@ type Module struct {
 	now    func() time.Time
 	idle   bool // target all without MPS/RPS configured: nothing to drive
 
-	hostMu  sync.Mutex // serializes host reconciliations
+	hostMu  sync.Mutex // serializes host reconciliations; guards sent
+	sent    map[hostKey]sentAction
 	tenants sync.Mutex // serializes project reconciliations
 	retries *retries
 
@@ -84,7 +85,8 @@ func Factory(deps module.Deps) (module.Module, error) {
 		log = slog.Default()
 	}
 	log = log.With("module", module.OOB)
-	m := &Module{cfg: cfg.OOB, inv: deps.Inventory, bus: deps.Messaging, log: log, now: time.Now, gone: map[string]bool{}}
+	m := &Module{cfg: cfg.OOB, inv: deps.Inventory, bus: deps.Messaging, log: log, now: time.Now, gone: map[string]bool{},
+		sent: map[hostKey]sentAction{}}
 	if !cfg.OOB.Configured() {
 		if !strings.Contains(","+cfg.Target+",", ",all,") {
 			return nil, provider.Errorf(provider.FailedPrecondition,
