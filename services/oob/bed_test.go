@@ -1,6 +1,7 @@
 package oob_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -40,12 +41,14 @@ type bed struct {
 }
 
 type bedOptions struct {
-	tokenTTL time.Duration
-	extra    string // more YAML under oob:
+	tokenTTL    time.Duration
+	settleReads int    // power state reads before a device reaches the state of an action
+	retryMax    string // oob.retryMax; default 300ms
 }
 
-// oobConfig returns the oob block for the stand-in, with MPS's login from files.
-func oobConfig(t *testing.T, s *dmttest.Stand, extra string) string {
+// oobConfig returns the oob block for the stand-in, with MPS's login from files and the
+// longest retry delay retryMax (300ms when empty).
+func oobConfig(t *testing.T, s *dmttest.Stand, retryMax string) string {
 	t.Helper()
 	dir := t.TempDir()
 	user, pass := filepath.Join(dir, "user"), filepath.Join(dir, "pass")
@@ -57,14 +60,14 @@ func oobConfig(t *testing.T, s *dmttest.Stand, extra string) string {
   ciraAddress: 127.0.0.1:4433
   reconcileInterval: 200ms
   retryMin: 20ms
-  retryMax: 300ms
-%s`, s.MPSURL, user, pass, s.RPSURL, extra)
+  retryMax: %s
+`, s.MPSURL, user, pass, s.RPSURL, cmp.Or(retryMax, "300ms"))
 }
 
 func newBed(t *testing.T, o bedOptions) *bed {
 	t.Helper()
-	s := dmttest.Start(t, dmttest.Options{TokenTTL: o.tokenTTL})
-	extra := oobConfig(t, s, o.extra)
+	s := dmttest.Start(t, dmttest.Options{TokenTTL: o.tokenTTL, SettleReads: o.settleReads})
+	extra := oobConfig(t, s, o.retryMax)
 	p := servetest.Start(t, servetest.Config(t, "sqlite", "oob", extra), nil)
 	conn, err := grpc.NewClient(p.Plaintext, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)

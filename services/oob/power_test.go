@@ -187,3 +187,24 @@ func TestMPSTokenRenewal(t *testing.T) {
 	assert.Equal(t, []int{2}, actionsOn(b.dmt, guid))
 	assert.Empty(t, b.dmt.Violations())
 }
+
+// TestActionNotRepeatedWhileTheDeviceSettles: a device that takes several reads to reach the
+// state of a power action is shown as changing, read again with backoff, and receives the
+// action once.
+func TestActionNotRepeatedWhileTheDeviceSettles(t *testing.T) {
+	b := newBed(t, bedOptions{settleReads: 4, retryMax: "30s"})
+	tenant := b.project(t, "slow")
+	guid := uuid.NewString()
+	b.dmt.AddDevice(guid, tenant, 2)
+	h := b.host(t, tenant, activated(guid))
+	b.eventually(t, tenant, h.GetResourceId(), func(h *computev1.HostResource) bool { return h.GetCurrentPowerState() == on },
+		"the host is on")
+	code, body := b.power(t, b.userToken(t, tenant), "slow", h.GetResourceId(), off)
+	require.Equal(t, http.StatusOK, code, body)
+	got := b.eventually(t, tenant, h.GetResourceId(), func(h *computev1.HostResource) bool {
+		return h.GetCurrentPowerState() == off && h.GetPowerStatus() == "Powered off"
+	}, "the device reaches the state")
+	assert.Equal(t, idle, got.GetPowerStatusIndicator())
+	assert.Equal(t, []int{8}, actionsOn(b.dmt, guid), "the action was sent once")
+	assert.Empty(t, b.dmt.Violations())
+}

@@ -45,6 +45,11 @@ func (s *Stand) handleMPS(c *call) (int, any) {
 		return http.StatusOK, s.cert
 	case "GET /api/v1/amt/power/state/{guid}":
 		return s.withDevice(c, guid, func(d *Device) (int, any) {
+			if d.settling > 0 {
+				if d.settling--; d.settling == 0 {
+					d.PowerState = d.pending
+				}
+			}
 			return http.StatusOK, map[string]any{"powerstate": d.PowerState, "OSPowerSavingState": 2}
 		})
 	case "POST /api/v1/amt/power/action/{guid}":
@@ -55,7 +60,10 @@ func (s *Stand) handleMPS(c *call) (int, any) {
 		return s.withDevice(c, guid, func(d *Device) (int, any) {
 			d.Actions = append(d.Actions, req.Action)
 			if st, ok := resulting[req.Action]; ok {
-				d.PowerState = st
+				d.pending, d.settling = st, s.o.SettleReads
+				if d.settling == 0 {
+					d.PowerState = st
+				}
 			}
 			return http.StatusOK, powerActionAnswer()
 		})

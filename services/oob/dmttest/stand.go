@@ -51,6 +51,9 @@ type Options struct {
 	TenantHeader string
 	// Violation reports a request or answer that does not match the spec; default t.Errorf.
 	Violation func(format string, args ...any)
+	// SettleReads is how many power state reads after a power action still report the state
+	// before it, as a real device takes time to change; default 0 (at once).
+	SettleReads int
 }
 
 // Request is one request the stand-in received.
@@ -88,6 +91,9 @@ type Device struct {
 	Actions []int
 	// Deactivated is set by DELETE /api/v1/amt/deactivate.
 	Deactivated bool
+
+	pending  int // the state the last action leads to
+	settling int // reads left before it is reached
 }
 
 // server is one of the two, with its spec.
