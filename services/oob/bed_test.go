@@ -44,6 +44,7 @@ type bedOptions struct {
 	tokenTTL    time.Duration
 	settleReads int    // power state reads before a device reaches the state of an action
 	retryMax    string // oob.retryMax; default 300ms
+	scenario    string // api.scenario; default fulleim
 }
 
 // oobConfig returns the oob block for the stand-in, with MPS's login from files and the
@@ -68,6 +69,9 @@ func newBed(t *testing.T, o bedOptions) *bed {
 	t.Helper()
 	s := dmttest.Start(t, dmttest.Options{TokenTTL: o.tokenTTL, SettleReads: o.settleReads})
 	extra := oobConfig(t, s, o.retryMax)
+	if o.scenario != "" {
+		extra += "api: {scenario: " + o.scenario + "}\n"
+	}
 	p := servetest.Start(t, servetest.Config(t, "sqlite", "oob", extra), nil)
 	conn, err := grpc.NewClient(p.Plaintext, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)

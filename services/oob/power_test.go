@@ -29,9 +29,10 @@ const (
 // TestPowerThroughREST: a user's power requests through the REST API reach the device through
 // MPS (actions 2, 8, 5, 10 — each once), and the host shows the state MPS reports, the power
 // status with its indicator and timestamp, and the power-on time. Every call carried the
-// project in the tenant header; the orchestrator reports the oob feature.
+// project in the tenant header; the orchestrator reports the oob feature. The API serves the
+// legacy vPro scenario (HostService only), as apiv2-manifest-vpro.yaml did.
 func TestPowerThroughREST(t *testing.T) {
-	b := newBed(t, bedOptions{})
+	b := newBed(t, bedOptions{scenario: "vpro"})
 	tenant := b.project(t, "vpro")
 	guid := uuid.NewString()
 	b.dmt.AddDevice(guid, tenant, 8)

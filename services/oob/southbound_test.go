@@ -88,7 +88,7 @@ func TestActivationOverGRPC(t *testing.T) {
 // and A's agent cannot read B's activation details or report B's host activated: B's device
 // receives nothing and B's host is unchanged, while A's own host is served.
 func TestIsolation(t *testing.T) {
-	b := newBed(t, bedOptions{})
+	b := newBed(t, bedOptions{scenario: "vpro"})
 	ta, tb := b.project(t, "tenant-a"), b.project(t, "tenant-b")
 	ga, gb := uuid.NewString(), uuid.NewString()
 	b.dmt.AddDevice(ga, ta, 2)
