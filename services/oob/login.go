@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -32,7 +33,10 @@ type login struct {
 	logins  int
 }
 
-var _ tokenSource = (*login)(nil)
+var (
+	_ tokenSource = (*login)(nil)
+	_ tokenSource = (*identity.TokenSource)(nil)
+)
 
 // Token returns the current token, logging in again when it is near its expiry.
 func (l *login) Token(ctx context.Context) (string, error) {
