@@ -38,7 +38,7 @@ func features(modules []string, target string) orchestratorInfo {
 			"onboarding":   runs(module.Onboarding),
 			"provisioning": runs(module.OSResource),
 			"day2":         runs(module.Maintenance),
-			"oob":          {Installed: false},
+			"oob":          runs(module.OOB),
 			"oxm-profile":  {Installed: target == "onboarding"},
 		}},
 		"multitenancy":               {Installed: true},

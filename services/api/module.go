@@ -12,6 +12,7 @@ package api
 
 import (
 	"context"
+	"slices"
 
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/module"
@@ -35,7 +36,11 @@ func Factory(deps module.Deps) (module.Module, error) {
 		return nil, provider.Errorf(provider.FailedPrecondition, "the API needs the process's HTTP server")
 	}
 	cfg := deps.ConfigOrDefault()
-	s, err := New(Options{Inventory: deps.Inventory, Verifier: deps.Identity, Config: cfg.API, Modules: deps.Modules,
+	modules := deps.Modules
+	if !cfg.OOB.Configured() { // target all without MPS/RPS: the oob module idles, the feature is off
+		modules = slices.DeleteFunc(slices.Clone(modules), func(m string) bool { return m == module.OOB })
+	}
+	s, err := New(Options{Inventory: deps.Inventory, Verifier: deps.Identity, Config: cfg.API, Modules: modules,
 		Target: cfg.Target, Logger: deps.Logger, Metrics: deps.Metrics})
 	if err != nil {
 		return nil, err

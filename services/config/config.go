@@ -17,7 +17,7 @@ import (
 // Config is the whole of eim.yaml.
 type Config struct {
 	// Target selects the modules this process runs: all (every module built in), a profile
-	// (onboarding, day2, observability) or a comma-separated module list.
+	// (onboarding, day2, observability, oob) or a comma-separated module list.
 	Target string `yaml:"target"`
 	// Listen holds the listener addresses.
 	Listen Listen `yaml:"listen"`
@@ -40,6 +40,9 @@ type Config struct {
 	// Southbound configures the TLS listener the edge-node agents call (host, maintenance and
 	// onboarding managers).
 	Southbound Southbound `yaml:"southbound"`
+	// OOB configures the out-of-band (vPro/AMT) module: the customer's DMT MPS and RPS, their
+	// authentication and the AMT passwords.
+	OOB OOB `yaml:"oob"`
 	// HostMgr configures the host manager: the agents' heartbeat period and when a silent host
 	// is shown as "No Connection".
 	HostMgr HostMgr `yaml:"hostmgr"`
@@ -226,6 +229,7 @@ func Default() *Config {
 		Inventory:  Inventory{ServiceRole: DefaultServiceRole},
 		API:        API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
 		Southbound: defaultSouthbound(),
+		OOB:        defaultOOB(),
 		HostMgr:    defaultHostMgr(),
 		Onboarding: defaultOnboarding(),
 		OSResource: defaultOSResource(),

@@ -108,6 +108,11 @@ func TestLoadProblems(t *testing.T) {
 			`target: "Day 2" is not a module list`, `listen.http: "nowhere" is not host:port`,
 			`listen.grpc: port "99999" is not a number from 0 to 65535`, `log.format: "xml" is not a log format`, "dataDir: is required",
 		}},
+		{"oob checked", "oob: {mps: {url: 'ftp://mps', auth: {username: {env: U}}}, ciraUsername: ab, passwords: {policy: static}}", nil, []string{
+			`oob.mps.url: "ftp://mps" is not an http(s) URL`, "oob.mps.auth: sets only one of username and password",
+			"oob.rps.url: only one of oob.mps.url and oob.rps.url is set", "oob.ciraUsername: must be 5 to 16 characters",
+			"oob.passwords: policy static needs amt, mebx and cira",
+		}},
 		{"same listen address", "listen: {http: ':80', grpc: ':80'}", nil, []string{"listen.grpc: is the same address as listen.http"}},
 		{"secrets provider cannot use itself", "providers: {secrets: {store: {type: x, config: {}}}}", nil, []string{"no secrets adapter is built"}},
 		{"secrets needs a type", "providers: {secrets: {keeper: {config: {}}}}", nil, []string{"providers.secrets.keeper.type: is required"}},

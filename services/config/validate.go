@@ -22,7 +22,7 @@ var (
 func (c *Config) Validate() error {
 	var v provider.Validation
 	v.Check(targetPattern.MatchString(c.Target), "target", fmt.Sprintf("%q is not a module list", c.Target),
-		`use "all", a profile (onboarding, day2, observability) or modules separated by commas`)
+		`use "all", a profile (onboarding, day2, observability, oob) or modules separated by commas`)
 	validateAddr(&v, "listen.http", c.Listen.HTTP)
 	validateAddr(&v, "listen.grpc", c.Listen.GRPC)
 	v.Check(c.Listen.HTTP != c.Listen.GRPC || portOf(c.Listen.HTTP) == "0", "listen.grpc",
@@ -38,6 +38,7 @@ func (c *Config) Validate() error {
 	c.Inventory.validate(&v)
 	c.API.validate(&v)
 	c.Southbound.validate(&v)
+	c.OOB.validate(&v)
 	c.HostMgr.validate(&v)
 	c.Onboarding.validate(&v)
 	c.OSResource.validate(&v)

@@ -18,6 +18,7 @@ const (
 	Maintenance = "maintenance"
 	OSResource  = "osresource"
 	Tenant      = "tenant"
+	OOB         = "oob"
 )
 
 // Descriptor declares one module: which modules it requires in the same process and which

@@ -26,7 +26,7 @@ func TestEIMResolve(t *testing.T) {
 		target string
 		want   []string
 	}{
-		{"all", []string{"inventory", "api", "onboarding", "hostmgr", "maintenance", "osresource", "tenant"}},
+		{"all", []string{"inventory", "api", "onboarding", "hostmgr", "maintenance", "osresource", "tenant", "oob"}},
 		{"onboarding", []string{"inventory", "api", "onboarding", "osresource"}},
 		{"day2", []string{"inventory", "api", "hostmgr", "maintenance"}},
 		{"observability", []string{"inventory", "api", "hostmgr"}},
@@ -53,7 +53,7 @@ func TestEIMResolveErrors(t *testing.T) {
 		want   string
 	}{
 		{"api", all, "module api requires module inventory in the same process: add it (e.g. --target=api,inventory)"},
-		{"invntory", all, `unknown target "invntory": use all, a profile (day2, observability, onboarding) or modules (inventory, api, onboarding, hostmgr, maintenance, osresource, tenant)`},
+		{"invntory", all, `unknown target "invntory": use all, a profile (day2, observability, onboarding, oob) or modules (inventory, api, onboarding, hostmgr, maintenance, osresource, tenant, oob)`},
 		{"", all, `unknown target ""`},
 		{"day2", built, `module "maintenance" is declared but not built into this binary`},
 	}
@@ -72,7 +72,10 @@ func TestEIMResolveErrors(t *testing.T) {
 
 func TestEIMGraphData(t *testing.T) {
 	g := module.EIM()
-	assert.Equal(t, []string{"day2", "observability", "onboarding"}, g.Profiles())
+	assert.Equal(t, []string{"day2", "observability", "onboarding", "oob"}, g.Profiles())
+	vpro, ok := g.Profile("oob")
+	require.True(t, ok)
+	assert.Equal(t, []string{module.Inventory, module.API, module.OOB}, vpro, "the vPro profile")
 	day2, ok := g.Profile("day2")
 	require.True(t, ok)
 	assert.NotContains(t, day2, module.Onboarding, "day2 runs without the onboarding module")

@@ -13,6 +13,7 @@ import (
 	"github.com/eim-byoi/eim/services/maintenance"
 	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/onboarding"
+	"github.com/eim-byoi/eim/services/oob"
 	"github.com/eim-byoi/eim/services/osresource"
 	"github.com/eim-byoi/eim/services/tenant"
 )
@@ -27,6 +28,7 @@ func DefaultModules() map[string]module.Factory {
 		module.Onboarding:  onboarding.Factory,
 		module.OSResource:  osresource.Factory,
 		module.Tenant:      tenant.Factory,
+		module.OOB:         oob.Factory,
 	}
 }
 

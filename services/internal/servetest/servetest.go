@@ -25,6 +25,7 @@ import (
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/identity"
 	"github.com/eim-byoi/eim/providers/kinds"
+	"github.com/eim-byoi/eim/providers/secrets"
 	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/bootstrap"
@@ -75,6 +76,10 @@ func postgres(t testing.TB, dir string) string {
 type Process struct {
 	// URL is the HTTP listener's base URL, http://127.0.0.1:<port>.
 	URL string
+	// Southbound and Plaintext are the addresses of the southbound TLS listener and of its
+	// plaintext twin (the same services without TLS), served when the target runs a module that
+	// serves the agents.
+	Southbound, Plaintext string
 	// Config is the process's configuration.
 	Config *config.Config
 	// DB is the process's database.
@@ -83,6 +88,8 @@ type Process struct {
 	Inventory inventoryv1.InventoryServiceClient
 	// Identity is the opened identity provider.
 	Identity *identity.Provider
+	// Secrets is the opened secrets provider.
+	Secrets *secrets.Provider
 	// Modules are the process's modules, by name, as their factories built them.
 	Modules map[string]module.Module
 
@@ -99,8 +106,15 @@ func Start(t testing.TB, cfg *config.Config, factories map[string]module.Factory
 	require.NoError(t, err)
 	grpcLn, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
+	southLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	plainLn, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = southLn.Close(), plainLn.Close() }) // unused when no module serves the agents
 	cfg.Listen.HTTP, cfg.Listen.GRPC = httpLn.Addr().String(), grpcLn.Addr().String()
-	p := &Process{URL: "http://" + httpLn.Addr().String(), Config: cfg, Modules: map[string]module.Module{}, done: make(chan error, 1)}
+	cfg.Southbound.Address, cfg.Southbound.Plaintext = southLn.Addr().String(), plainLn.Addr().String()
+	p := &Process{URL: "http://" + httpLn.Addr().String(), Southbound: southLn.Addr().String(), Plaintext: plainLn.Addr().String(),
+		Config: cfg, Modules: map[string]module.Module{}, done: make(chan error, 1)}
 	mods := bootstrap.DefaultModules()
 	for name, f := range factories {
 		mods[name] = f
@@ -113,6 +127,7 @@ func Start(t testing.TB, cfg *config.Config, factories map[string]module.Factory
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	go func() {
 		p.done <- bootstrap.Run(ctx, bootstrap.RunOptions{Config: cfg, Logger: log, HTTPListener: httpLn, GRPCListener: grpcLn,
+			SouthboundListener: southLn, PlaintextListener: plainLn,
 			Kinds: p.kinds(), Modules: mods, Version: "test"})
 	}()
 	t.Cleanup(func() { p.Stop(t) })
@@ -136,7 +151,7 @@ func (p *Process) capture(name string, f module.Factory) module.Factory {
 	}
 }
 
-// kinds wraps the storage and identity kinds to keep what they open.
+// kinds wraps the kinds to keep the storage, identity and secrets providers they open.
 func (p *Process) kinds() []kinds.Kind {
 	ks := kinds.All()
 	for i := range ks {
@@ -146,7 +161,7 @@ func (p *Process) kinds() []kinds.Kind {
 			p.mu.Lock()
 			defer p.mu.Unlock()
 			if err == nil {
-				p.DB, p.Identity = env.Set.Storage, env.Set.Identity
+				p.DB, p.Identity, p.Secrets = env.Set.Storage, env.Set.Identity, env.Set.Secrets
 			}
 			return o, err
 		}
