@@ -12,6 +12,7 @@ import (
 type builder struct {
 	f        *facts
 	modules  map[string]bool // enabled modules
+	deployed bool            // the input deploys modules (else every module is enabled by default)
 	notes    *[]string
 	defaults []Entry // new keys set from defaults, with why
 	needs    []Entry // new keys holding a placeholder, with where the value comes from

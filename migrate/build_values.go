@@ -28,6 +28,9 @@ func enabledModules(f *facts, l loaded, notes *[]string) (out map[string]bool, d
 			_, present := lookup(l.tree, info.Path...)
 			on = present || l.releases[info.Path[0]]
 		}
+		if len(info.Path) > 2 { // a sub-chart of a sub-chart (amt's dm-manager): the toggles on the way count
+			on = on && chartDeployed(f, l, info.Path)
+		}
 		out[m] = on
 	}
 	if s := f.str(factScenario); s == "vpro" {
@@ -126,6 +129,13 @@ func settingValue(key string, v any) any {
 // moduleExtras adds the settings derived from shared legacy keys.
 func (b *builder) moduleExtras(m string, out Tree) {
 	switch m {
+	case module.OOB:
+		if b.modules[module.OOB] && b.deployed { // the legacy dm-manager ran: its MPS and RPS are needed
+			for _, srv := range []string{"mps", "rps"} {
+				out[srv] = Tree{"url": b.need("oob."+srv+".url", "the https:// URL of the "+strings.ToUpper(srv)+
+					" your oob module drives (the legacy one, or your own Device Management Toolkit's), with its auth and CA: docs/modules/oob.md")}
+			}
+		}
 	case module.API:
 		if v := b.f.str(factScenario); v != "" {
 			out["scenario"] = v

@@ -20,7 +20,7 @@ func Umbrellas() []string {
 
 const (
 	whyProvisioning = "OS provisioning stack (Tinkerbell/DKAM/PXE): the BYO EIM modules onboard devices without it"
-	whyAMT          = "Intel AMT/vPro out-of-band management (MPS/RPS/DM): not part of the BYO EIM modules"
+	whyAMT          = "the Device Management Toolkit's own servers (MPS, RPS, KVM, SOL) of the legacy out-of-band stack: eim deploys none of them; its oob module drives the MPS and RPS you run (oob.mps, oob.rps)"
 	whyLOCA         = "Lenovo LOCA integration: not part of the BYO EIM modules"
 	whyTelemetry    = "telemetry profiles: the BYO EIM exports metrics and traces through global.metrics/global.tracing"
 )
@@ -55,7 +55,7 @@ func legacyCharts() map[string]chartInfo {
 		"amt":                       c("", whyAMT, "infra-external", "amt"),
 		"mps":                       c("", whyAMT, "infra-external", "amt", "mps"),
 		"rps":                       c("", whyAMT, "infra-external", "amt", "rps"),
-		"dm-manager":                c("", whyAMT, "infra-external", "amt", "dm-manager"),
+		"dm-manager":                c(module.OOB, "", "infra-external", "amt", "dm-manager"),
 		"kvm-manager":               c("", whyAMT, "infra-external", "amt", "kvm-manager"),
 		"sol-manager":               c("", whyAMT, "infra-external", "amt", "sol-manager"),
 		"loca-manager":              c("", whyLOCA, "infra-external", "loca-manager"),

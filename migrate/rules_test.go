@@ -131,7 +131,8 @@ func TestTarget(t *testing.T) {
 	cases := []struct {
 		name, chart, doc, want string
 	}{
-		{"all from the umbrellas", "", "infra-core: {}\ninfra-managers: {}\ninfra-onboarding: {}", "all"},
+		{"every module but oob from the umbrellas", "", "infra-core: {}\ninfra-managers: {}\ninfra-onboarding: {}", "inventory,api,onboarding,hostmgr,maintenance,osresource,tenant"},
+		{"all from the umbrellas", "", "infra-core: {}\ninfra-managers: {}\ninfra-onboarding: {}\ninfra-external: {}", "all"},
 		{"no module but a provider: all", "", "argo: {database: {type: aurora}}", "all"},
 		{"one chart", "inventory", "replicaCount: 1", "inventory"},
 		{"inventory added", "host-manager", "replicaCount: 1", "inventory,hostmgr"},

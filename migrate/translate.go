@@ -163,7 +163,7 @@ func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error
 	f := newFacts(notes)
 	cls := classifyTree(l.tree, Rules(), f, l.emf)
 	mods, deployed := enabledModules(f, l, notes)
-	b := &builder{f: f, modules: mods, notes: notes, format: format}
+	b := &builder{f: f, modules: mods, deployed: deployed, notes: notes, format: format}
 	providers := b.providers()
 	if l.nothing(deployed, len(providers) > 0) {
 		return nil, nothingToMigrate(l, cls)

@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/process"
 )
 
@@ -36,7 +38,14 @@ func TestAcceptanceEMFClusters(t *testing.T) {
 		for _, kind := range []string{"secrets", "database", "identity", "messaging"} {
 			assert.Contains(t, v["providers"], kind, c)
 		}
-		assert.Equal(t, "all", v["target"], c)
+		ds, err := module.EIM().Resolve(fmt.Sprint(v["target"]), func(string) bool { return true })
+		require.NoError(t, err, c)
+		var mods []string
+		for _, d := range ds {
+			mods = append(mods, d.Name)
+		}
+		assert.Subset(t, mods, []string{module.Inventory, module.API, module.Onboarding, module.HostMgr, module.Maintenance, module.OSResource, module.Tenant},
+			"%s: every module (oob where the cluster ran AMT's dm-manager)", c)
 	}
 }
 

@@ -36,13 +36,15 @@ type component struct {
 // workflows lists what the legacy charts did that the EIM modules do not.
 func workflows() []workflow {
 	return []workflow{
-		{"Out-of-band management (Intel vPro/AMT)", []component{
-			{"rps", "AMT activation and configuration of devices (RPS)"}, {"mps", "remote power control over CIRA (MPS)"},
-			{"dm-manager", "the device manager behind the manageability agent's API (dm-manager)"},
+		{"Out-of-band management (Intel vPro/AMT): the MPS and RPS servers", []component{
+			{"rps", "AMT activation and configuration of devices (RPS)"}, {"mps", "remote power control over CIRA (MPS)"}},
+			"the target does not deploy %s: its oob module (the legacy dm-manager) drives the MPS and RPS you run",
+			"keep running MPS and RPS (these, or your own Device Management Toolkit deployment) for your vPro devices and set oob.mps and oob.rps " +
+				"(URL, CA, credentials as secret references: docs/modules/oob.md); the migration does not touch the AMT settings stored on the devices"},
+		{"Out-of-band management (Intel vPro/AMT): remote KVM and serial-over-LAN", []component{
 			{"kvm-manager", "remote KVM (kvm-manager)"}, {"sol-manager", "serial-over-LAN (sol-manager)"}},
-			"the target has no out-of-band module yet: %s stop being available through EIM",
-			"keep these services (or your own Device Management Toolkit MPS/RPS) running for your vPro devices until EIM's out-of-band module is available; " +
-				"the migration does not touch the AMT settings stored on the devices"},
+			"the target's oob module drives power and activation only: %s stop being available through EIM",
+			"use KVM and serial-over-LAN through your MPS (the Device Management Toolkit's console) directly"},
 		{"Lenovo LOCA integration", []component{
 			{"loca-manager", "host and instance synchronization with Lenovo Open Cloud Automation"}, {"loca-metadata-manager", "LOCA metadata"},
 			{"loca-templates-manager", "LOCA OS templates"}, {"loca-credentials", "LOCA credentials"}},
