@@ -37,6 +37,7 @@ type bootBed struct {
 	baoAddr                          string
 	dbAdmin                          *sql.DB
 	pgURL                            func(string) string
+	proxy                            string // host:port of a TLS proxy in front of OpenBao
 }
 
 func newBootBed(t *testing.T, dialect string) *bootBed {
