@@ -15,7 +15,7 @@ import (
 // own Keycloak, Vault/OpenBao and database what the enabled modules need (internal/prereq).
 func newBootstrap() *cobra.Command {
 	var file, adminFile, output string
-	var dryRun bool
+	var dryRun, adminPolicy bool
 	cmd := &cobra.Command{
 		Use:       "bootstrap <identity|secrets|database|all>",
 		Short:     "Create the realm roles, clients, Vault policy and auth role, database and roles EIM needs",
@@ -40,6 +40,9 @@ See docs/bootstrap.md for the privileges each administrator needs.`,
 			if err != nil {
 				return err
 			}
+			if adminPolicy {
+				return printAdminPolicy(cmd, spec, admin)
+			}
 			plan, err := prereq.Bootstrap(cmd.Context(), spec, prereq.Options{Target: args[0], DryRun: dryRun, Admin: admin})
 			plan.WriteText(cmd.OutOrStdout())
 			if output != "" {
@@ -54,6 +57,7 @@ See docs/bootstrap.md for the privileges each administrator needs.`,
 	cmd.Flags().StringVar(&adminFile, "admin", "eim-admin.yaml", "the administrator credentials file (docs/bootstrap.md)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "plan without changing anything")
 	cmd.Flags().StringVar(&output, "output", "", "write the plan as JSON to this file")
+	cmd.Flags().BoolVar(&adminPolicy, "print-admin-policy", false, "print the Vault policy the administrator's token needs and exit")
 	return cmd
 }
 
@@ -64,4 +68,18 @@ func writePlan(path string, plan *prereq.Plan) error {
 	}
 	defer f.Close()
 	return plan.WriteJSON(f)
+}
+
+// printAdminPolicy prints the least privileges `eim bootstrap secrets` needs of the Vault
+// administrator's token, as a policy.
+func printAdminPolicy(cmd *cobra.Command, spec *prereq.Spec, admin *prereq.Admin) error {
+	if spec.Vault == nil {
+		return fmt.Errorf("providers.secrets is not vault: bootstrap needs no Vault administrator")
+	}
+	va := admin.Vault
+	if va == nil {
+		va = &prereq.VaultAdmin{Policy: "eim", Role: "eim"}
+	}
+	_, err := fmt.Fprint(cmd.OutOrStdout(), prereq.PolicyHCL(prereq.VaultAdminPaths(spec, va)))
+	return err
 }

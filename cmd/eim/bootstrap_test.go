@@ -31,7 +31,7 @@ type bootBed struct {
 	realm, kvMount, transit, approle string
 	policy, roleID                   string
 	database, owner, runtime         string
-	dialect                          string
+	dialect, target                  string
 	kc                               *testenv.KeycloakServer
 	bao                              *api.Client
 	baoAddr                          string
@@ -40,9 +40,9 @@ type bootBed struct {
 	proxy                            string // host:port of a TLS proxy in front of OpenBao
 }
 
-func newBootBed(t *testing.T, dialect string) *bootBed {
+func newBootBed(t *testing.T, dialect, target string) *bootBed {
 	t.Helper()
-	b := &bootBed{dir: t.TempDir(), dialect: dialect, kc: testenv.Keycloak(t),
+	b := &bootBed{dir: t.TempDir(), dialect: dialect, target: target, kc: testenv.Keycloak(t),
 		realm: testenv.Unique(t, "boot"), kvMount: testenv.Unique(t, "kv"), transit: testenv.Unique(t, "transit"),
 		approle: testenv.Unique(t, "approle"), policy: testenv.Unique(t, "eim"), roleID: uuid.NewString(),
 		database: testenv.UniqueIdent(t, "bdb"), owner: testenv.UniqueIdent(t, "bmig"), runtime: testenv.UniqueIdent(t, "brt")}
@@ -55,7 +55,27 @@ func newBootBed(t *testing.T, dialect string) *bootBed {
 	b.openDBAdmin(t)
 	t.Cleanup(func() { b.cleanup(t) })
 	b.writeFiles(t)
+	b.leastVaultAdmin(t)
 	return b
+}
+
+// leastVaultAdmin replaces the root token of the admin file with a token holding only the
+// policy `eim bootstrap --print-admin-policy` prints: bootstrap needs no more.
+func (b *bootBed) leastVaultAdmin(t *testing.T) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := newBootstrap()
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"secrets", "--config", b.config, "--admin", b.admin, "--print-admin-policy"})
+	require.NoError(t, cmd.Execute())
+	require.Contains(t, out.String(), "sys/mounts")
+	ctx := context.Background()
+	name := b.policy + "-bootstrap-admin"
+	require.NoError(t, b.bao.Sys().PutPolicyWithContext(ctx, name, out.String()))
+	t.Cleanup(func() { _ = b.bao.Sys().DeletePolicyWithContext(context.Background(), name) })
+	tok, err := b.bao.Auth().Token().CreateOrphanWithContext(ctx, &api.TokenCreateRequest{Policies: []string{name}, TTL: "1h", NoDefaultPolicy: true})
+	require.NoError(t, err)
+	t.Setenv("EIM_TEST_BAO_TOKEN", tok.Auth.ClientToken)
 }
 
 func (b *bootBed) openDBAdmin(t *testing.T) {
@@ -81,7 +101,7 @@ func (b *bootBed) writeFiles(t *testing.T) {
 		port, user, pw, adminDB = testenv.Var(t, "MARIADB_PORT"), testenv.Var(t, "MARIADB_USER"), testenv.Var(t, "MARIADB_PASSWORD"), ""
 	}
 	b.config = filepath.Join(b.dir, "eim.yaml")
-	cfg := fmt.Sprintf(`target: all
+	cfg := fmt.Sprintf(`target: `+b.target+`
 providers:
   identity:
     type: keycloak
@@ -191,13 +211,15 @@ func (b *bootBed) state(t *testing.T) map[string]bool {
 }
 
 // TestBootstrapFromEmpty bootstraps real Keycloak, OpenBao and PostgreSQL or MariaDB from
-// nothing: --dry-run changes nothing (read back from the servers), the run creates
-// everything, a second run plans nothing, and `eim serve` of the whole stack reaches /readyz
+// nothing, for the whole stack and each profile: --dry-run changes nothing (read back from the servers), the run creates
+// everything, a second run plans nothing, and `eim serve` of the target reaches /readyz
 // with only the bootstrapped identities (the AppRole, the admin client, the database roles).
 func TestBootstrapFromEmpty(t *testing.T) {
-	for _, dialect := range []string{"postgres", "mysql"} {
-		t.Run(dialect, func(t *testing.T) {
-			b := newBootBed(t, dialect)
+	for _, tc := range []struct{ dialect, target string }{
+		{"postgres", "all"}, {"mysql", "all"}, {"postgres", "onboarding"}, {"postgres", "day2"}, {"postgres", "observability"},
+	} {
+		t.Run(tc.dialect+"/"+tc.target, func(t *testing.T) {
+			b := newBootBed(t, tc.dialect, tc.target)
 			empty := map[string]bool{"realm": false, "policy": false, "approle": false, "kv": false, "database": false, "runtime role": false}
 			require.Equal(t, empty, b.state(t))
 

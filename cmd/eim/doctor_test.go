@@ -84,7 +84,7 @@ func tableOf(r *doctor.Report) string {
 // newBootStrapped is a bed after `eim bootstrap all` and `eim migrate db`.
 func newBootStrapped(t *testing.T, dialect string) *bootBed {
 	t.Helper()
-	b := newBootBed(t, dialect)
+	b := newBootBed(t, dialect, "all")
 	_, out, err := b.bootstrap(t, "all")
 	require.NoError(t, err, out)
 	cmd := newMigrateDB()

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/go-sql-driver/mysql"
+
+	"github.com/eim-byoi/eim/providers/provider"
 )
 
 // databasePlanner plans the database side: the migration role (owner of the database and its
@@ -24,7 +26,7 @@ type databasePlanner struct {
 // login is a role bootstrap manages with the reference its password lives at.
 type login struct {
 	user  string
-	ref   refLike
+	ref   *provider.SecretRef
 	owner bool
 }
 
@@ -37,10 +39,10 @@ func (p *databasePlanner) plan(ctx context.Context) error {
 	}
 	var logins []login
 	if m := c.Migration; m != nil {
-		logins = append(logins, login{user: m.User, ref: refLike{&m.Password}, owner: true})
+		logins = append(logins, login{user: m.User, ref: &m.Password, owner: true})
 	}
 	if c.User != "" && c.Dynamic == nil && c.IAM == nil {
-		logins = append(logins, login{user: c.User, ref: refLike{&c.Password}, owner: c.Migration == nil})
+		logins = append(logins, login{user: c.User, ref: &c.Password, owner: c.Migration == nil})
 	}
 	for _, l := range logins {
 		if err := p.role(ctx, l); err != nil {
@@ -63,7 +65,7 @@ func (p *databasePlanner) role(ctx context.Context, l login) error {
 	if err != nil {
 		return err
 	}
-	cur, have, err := p.sink.read(ctx, l.ref.SecretRef)
+	cur, have, err := p.sink.read(ctx, l.ref)
 	if err != nil {
 		return err
 	}
@@ -85,7 +87,7 @@ func (p *databasePlanner) role(ctx context.Context, l login) error {
 			return p.exec(ctx, p.alterRole(l, pw))
 		})
 	default:
-		st = p.add("update", "role "+l.user, "its password (the one at "+p.sink.where(l.ref.SecretRef)+" did not log in)", func(ctx context.Context) error {
+		st = p.add("update", "role "+l.user, "its password (the one at "+p.sink.where(l.ref)+" did not log in)", func(ctx context.Context) error {
 			return p.exec(ctx, p.alterRole(l, pw))
 		})
 	}
@@ -95,9 +97,9 @@ func (p *databasePlanner) role(ctx context.Context, l login) error {
 			if err := inner(ctx); err != nil {
 				return err
 			}
-			return p.sink.write(ctx, l.ref.SecretRef, pw)
+			return p.sink.write(ctx, l.ref, pw)
 		}
-		st.SecretTo = p.sink.where(l.ref.SecretRef)
+		st.SecretTo = p.sink.where(l.ref)
 	}
 	return nil
 }

@@ -99,6 +99,3 @@ func trimNL(b []byte) []byte {
 	}
 	return b
 }
-
-// refLike wraps the reference a generated secret is stored at.
-type refLike struct{ *provider.SecretRef }

@@ -107,7 +107,7 @@ func (s *Spec) typed(cfg *config.Config) {
 	}
 }
 
-// Uses reports whether an enabled module uses provider kind (identity, secrets, storage).
+// uses reports whether an enabled module uses provider kind (identity, secrets, storage).
 func uses(mods []module.Descriptor, kind string) bool {
 	for _, m := range mods {
 		if slices.Contains(m.Uses, kind) {
