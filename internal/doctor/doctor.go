@@ -86,6 +86,9 @@ func (r *Report) WriteTable(w io.Writer) {
 }
 
 func oneLine(s string) string {
+	if s == "" {
+		return "-"
+	}
 	s = strings.ReplaceAll(s, "\n", " ")
 	if len(s) > 160 {
 		s = s[:157] + "..."

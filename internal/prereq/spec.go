@@ -98,6 +98,7 @@ func (s *Spec) typed(cfg *config.Config) {
 		case *oidc.Config:
 			s.OIDC = c
 		case *vault.Config:
+			c.SetDefaults() // the mounts of the nested blocks, as Open fills them
 			s.Vault = c
 		case *postgres.Config:
 			s.Database = &Database{Dialect: "postgres", Common: &c.Common}
