@@ -16,6 +16,7 @@ import (
 func newBootstrap() *cobra.Command {
 	var file, adminFile, output string
 	var dryRun, adminPolicy bool
+	var projects []string
 	cmd := &cobra.Command{
 		Use:       "bootstrap <identity|secrets|database|all>",
 		Short:     "Create the realm roles, clients, Vault policy and auth role, database and roles EIM needs",
@@ -43,7 +44,8 @@ See docs/bootstrap.md for the privileges each administrator needs.`,
 			if adminPolicy {
 				return printAdminPolicy(cmd, spec, admin)
 			}
-			plan, err := prereq.Bootstrap(cmd.Context(), spec, prereq.Options{Target: args[0], DryRun: dryRun, Admin: admin})
+			plan, err := prereq.Bootstrap(cmd.Context(), spec, prereq.Options{Target: args[0], DryRun: dryRun, Admin: admin,
+				Projects: projects})
 			plan.WriteText(cmd.OutOrStdout())
 			if output != "" {
 				if werr := writePlan(output, plan); werr != nil && err == nil {
@@ -57,6 +59,7 @@ See docs/bootstrap.md for the privileges each administrator needs.`,
 	cmd.Flags().StringVar(&adminFile, "admin", "eim-admin.yaml", "the administrator credentials file (docs/bootstrap.md)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "plan without changing anything")
 	cmd.Flags().StringVar(&output, "output", "", "write the plan as JSON to this file")
+	cmd.Flags().StringSliceVar(&projects, "project", nil, "project UUIDs whose realm roles and edge-node group to create (identity)")
 	cmd.Flags().BoolVar(&adminPolicy, "print-admin-policy", false, "print the Vault policy the administrator's token needs and exit")
 	return cmd
 }

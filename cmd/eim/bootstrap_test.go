@@ -38,13 +38,14 @@ type bootBed struct {
 	dbAdmin                          *sql.DB
 	pgURL                            func(string) string
 	proxy                            string // host:port of a TLS proxy in front of OpenBao
+	project                          string // a project whose legacy roles bootstrap creates
 }
 
 func newBootBed(t *testing.T, dialect, target string) *bootBed {
 	t.Helper()
 	b := &bootBed{dir: t.TempDir(), dialect: dialect, target: target, kc: testenv.Keycloak(t),
 		realm: testenv.Unique(t, "boot"), kvMount: testenv.Unique(t, "kv"), transit: testenv.Unique(t, "transit"),
-		approle: testenv.Unique(t, "approle"), policy: testenv.Unique(t, "eim"), roleID: uuid.NewString(),
+		approle: testenv.Unique(t, "approle"), policy: testenv.Unique(t, "eim"), roleID: uuid.NewString(), project: uuid.NewString(),
 		database: testenv.UniqueIdent(t, "bdb"), owner: testenv.UniqueIdent(t, "bmig"), runtime: testenv.UniqueIdent(t, "brt")}
 	ob := testenv.OpenBao(t)
 	b.baoAddr = ob.Addr
@@ -174,7 +175,7 @@ func (b *bootBed) bootstrap(t *testing.T, args ...string) (*prereq.Plan, string,
 	cmd := newBootstrap()
 	cmd.SetOut(&stdout)
 	cmd.SetErr(&stderr)
-	cmd.SetArgs(append([]string{"--config", b.config, "--admin", b.admin, "--output", out}, args...))
+	cmd.SetArgs(append([]string{"--config", b.config, "--admin", b.admin, "--output", out, "--project", b.project}, args...))
 	err := cmd.ExecuteContext(context.Background())
 	var plan prereq.Plan
 	raw, rerr := os.ReadFile(out)
@@ -204,9 +205,19 @@ func (b *bootBed) state(t *testing.T) map[string]bool {
 	var dbs, roles int
 	require.NoError(t, b.dbAdmin.QueryRowContext(ctx, q[0], b.database).Scan(&dbs))
 	require.NoError(t, b.dbAdmin.QueryRowContext(ctx, q[1], b.runtime).Scan(&roles))
+	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, b.kc.BaseURL+"/admin/realms/"+b.realm+"/groups?exact=true&search="+
+		b.project+"_Edge-Node-M2M-Service-Account", nil)
+	req.Header.Set("Authorization", "Bearer "+b.kc.AdminToken(t))
+	gresp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var groups []struct {
+		RealmRoles []string `json:"realmRoles"`
+	}
+	_ = json.NewDecoder(gresp.Body).Decode(&groups)
+	gresp.Body.Close()
 	_, approle := auths[b.approle+"/"]
 	_, kv := mounts[b.kvMount+"/"]
-	return map[string]bool{"realm": resp.StatusCode == http.StatusOK, "policy": pol != "", "approle": approle, "kv": kv,
+	return map[string]bool{"realm": resp.StatusCode == http.StatusOK, "project group": len(groups) == 1, "policy": pol != "", "approle": approle, "kv": kv,
 		"database": dbs == 1, "runtime role": roles == 1}
 }
 
@@ -220,7 +231,7 @@ func TestBootstrapFromEmpty(t *testing.T) {
 	} {
 		t.Run(tc.dialect+"/"+tc.target, func(t *testing.T) {
 			b := newBootBed(t, tc.dialect, tc.target)
-			empty := map[string]bool{"realm": false, "policy": false, "approle": false, "kv": false, "database": false, "runtime role": false}
+			empty := map[string]bool{"realm": false, "project group": false, "policy": false, "approle": false, "kv": false, "database": false, "runtime role": false}
 			require.Equal(t, empty, b.state(t))
 
 			plan, out, err := b.bootstrap(t, "all", "--dry-run")

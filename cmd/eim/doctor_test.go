@@ -29,6 +29,7 @@ import (
 
 	"github.com/eim-byoi/eim/internal/doctor"
 	"github.com/eim-byoi/eim/internal/prereq"
+	"github.com/eim-byoi/eim/providers/storage"
 	"github.com/eim-byoi/eim/services/process"
 )
 
@@ -38,6 +39,7 @@ type doctorCase struct {
 	name   string
 	brk    func(t *testing.T, b *bootBed) (config string, restore func())
 	now    time.Duration // the local clock's offset
+	sql    bool          // run on MariaDB too
 	want   []string
 	fixHas []string
 }
@@ -47,8 +49,17 @@ type doctorCase struct {
 // password, missing Vault capability, missing Keycloak role, missing GRANT, skewed clock — and
 // asserts that doctor fails exactly that check, with the right fix, and nothing else.
 func TestDoctorNamesEachFailure(t *testing.T) {
-	b := newBootStrapped(t, "postgres")
+	for _, dialect := range []string{"postgres", "mysql"} {
+		t.Run(dialect, func(t *testing.T) { testDoctorCases(t, dialect) })
+	}
+}
+
+func testDoctorCases(t *testing.T, dialect string) {
+	b := newBootStrapped(t, dialect)
 	for _, tc := range doctorCases(t, b) {
+		if dialect == "mysql" && !tc.sql {
+			continue // the other providers' checks do not depend on the database
+		}
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, restore := b.config, func() {}
 			if tc.brk != nil {
@@ -108,7 +119,7 @@ func runDoctor(t *testing.T, config string, offset time.Duration) *doctor.Report
 func doctorCases(t *testing.T, b *bootBed) []doctorCase {
 	table := firstTable(t, b)
 	return []doctorCase{
-		{name: "healthy"},
+		{name: "healthy", sql: true},
 		{name: "wrong CA", brk: func(t *testing.T, b *bootBed) (string, func()) {
 			ca := newCA(t, "eim-test-ca")
 			other := newCA(t, "another-ca")
@@ -118,9 +129,10 @@ func doctorCases(t *testing.T, b *bootBed) []doctorCase {
 			ca := newCA(t, "eim-test-ca")
 			return b.behindTLS(t, ca.issue(t, time.Now().Add(-48*time.Hour), time.Now().Add(-24*time.Hour)), ca.pem)
 		}, want: []string{"secrets/tls/PROXY"}, fixHas: []string{"renew the server certificate"}},
-		{name: "wrong password", brk: func(t *testing.T, b *bootBed) (string, func()) {
+		{name: "wrong password", sql: true, brk: func(t *testing.T, b *bootBed) (string, func()) {
 			return b.config, b.swapKV(t, "eim/database", "runtime", "not-the-password")
-		}, want: []string{"database/auth/runtime " + b.runtime}, fixHas: []string{`ALTER ROLE "` + b.runtime + `" PASSWORD`}},
+		}, want: []string{"database/auth/runtime " + b.runtime}, fixHas: []string{b.sqlText(`ALTER ROLE "`+b.runtime+`" PASSWORD`,
+			"ALTER USER '"+b.runtime+"'@'%' IDENTIFIED BY")}},
 		{name: "missing Vault capability", brk: func(t *testing.T, b *bootBed) (string, func()) {
 			return b.config, b.dropPolicyPath(t, b.transit+"/decrypt/eim")
 		}, want: []string{"secrets/permissions/" + b.transit + "/decrypt/eim"},
@@ -128,9 +140,10 @@ func doctorCases(t *testing.T, b *bootBed) []doctorCase {
 		{name: "missing Keycloak role", brk: func(t *testing.T, b *bootBed) (string, func()) {
 			return b.config, b.dropAdminRole(t, "view-clients")
 		}, want: []string{"identity/permissions/view-clients"}, fixHas: []string{"--rolename view-clients"}},
-		{name: "missing GRANT", brk: func(t *testing.T, b *bootBed) (string, func()) {
+		{name: "missing GRANT", sql: true, brk: func(t *testing.T, b *bootBed) (string, func()) {
 			return b.config, b.revoke(t, table)
-		}, want: []string{"database/privileges/" + table}, fixHas: []string{`GRANT DELETE ON "` + table + `" TO "` + b.runtime + `"`}},
+		}, want: []string{"database/privileges/" + table}, fixHas: []string{b.sqlText(`GRANT DELETE ON "`+table+`" TO "`+b.runtime+`"`,
+			"GRANT DELETE ON `"+b.database+"`.`"+table+"` TO '"+b.runtime+"'@'%'")}},
 		{name: "skewed clock", now: 5 * time.Minute,
 			// Keycloak sends no Date header: the token's iat is what shows the skew.
 			want: []string{"identity/clock/token iat"}, fixHas: []string{"NTP"}},
@@ -162,29 +175,47 @@ func TestDoctorCommand(t *testing.T) {
 	assert.Contains(t, rep.Failed()[0].Fix, "--rolename manage-realm")
 }
 
-func sqlOpenPG(b *bootBed) (*sql.DB, error) { return sql.Open("pgx", b.pgURL(b.database)) }
+// sqlText picks the PostgreSQL or the MySQL text.
+func (b *bootBed) sqlText(pg, my string) string {
+	if b.dialect == "mysql" {
+		return my
+	}
+	return pg
+}
 
-// firstTable is a table the runtime role works on.
+// firstTable is a table (MySQL: a tenant view) the runtime role works on.
 func firstTable(t *testing.T, b *bootBed) string {
 	t.Helper()
-	db, err := sqlOpenPG(b)
-	require.NoError(t, err)
-	defer db.Close()
+	q := `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'eim\_%' ORDER BY 1 LIMIT 1`
+	if b.dialect == "mysql" {
+		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = '" + b.database +
+			"' AND table_name NOT LIKE 'eim\\_%' AND table_name NOT LIKE '%" + storage.BaseSuffix + "' ORDER BY 1 LIMIT 1"
+	}
 	var name string
-	require.NoError(t, db.QueryRow(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename NOT LIKE 'eim\_%' ORDER BY 1 LIMIT 1`).Scan(&name))
+	require.NoError(t, b.dbAdmin.QueryRow(q).Scan(&name))
 	return name
 }
 
+// revoke takes DELETE on table away from the runtime role.
 func (b *bootBed) revoke(t *testing.T, table string) func() {
 	t.Helper()
-	db, err := sqlOpenPG(b)
-	require.NoError(t, err)
-	_, err = db.Exec(`REVOKE DELETE ON "` + table + `" FROM "` + b.runtime + `"`)
+	on, to := `"`+table+`"`, `"`+b.runtime+`"`
+	db := b.dbAdmin
+	if b.dialect == "mysql" {
+		on, to = "`"+b.database+"`.`"+table+"`", "'"+b.runtime+"'@'%'"
+	} else {
+		var err error
+		db, err = sql.Open("pgx", b.pgURL(b.database))
+		require.NoError(t, err)
+	}
+	_, err := db.Exec("REVOKE DELETE ON " + on + " FROM " + to)
 	require.NoError(t, err)
 	return func() {
-		defer db.Close()
-		_, err := db.Exec(`GRANT DELETE ON "` + table + `" TO "` + b.runtime + `"`)
+		_, err := db.Exec("GRANT DELETE ON " + on + " TO " + to)
 		require.NoError(t, err)
+		if db != b.dbAdmin {
+			db.Close()
+		}
 	}
 }
 

@@ -24,6 +24,9 @@ type Options struct {
 	DryRun bool
 	// Admin holds the administrators' credentials.
 	Admin *Admin
+	// Projects are project (tenant) UUIDs whose legacy realm roles and edge-node group bootstrap
+	// identity creates.
+	Projects []string
 	// HTTPClient reaches Keycloak; http.DefaultClient when nil (the issuer's TLS settings apply
 	// through its transport when set).
 	HTTPClient *http.Client
@@ -97,7 +100,7 @@ func planTarget(ctx context.Context, spec *Spec, o Options, sk *sink, t string, 
 		if err != nil {
 			return nil, err
 		}
-		p := &identityPlanner{planner: planner{provider: t}, spec: spec, kc: kc, sink: sk}
+		p := &identityPlanner{planner: planner{provider: t}, spec: spec, kc: kc, sink: sk, projectIDs: o.Projects}
 		err = p.plan(ctx)
 		return p.steps, err
 	default:

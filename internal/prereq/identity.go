@@ -22,6 +22,8 @@ type identityPlanner struct {
 	spec *Spec
 	kc   *kcAdmin
 	sink *sink
+	// projectIDs are the projects whose legacy roles and edge-node group are created.
+	projectIDs []string
 }
 
 func (p *identityPlanner) plan(ctx context.Context) error {
@@ -38,8 +40,7 @@ func (p *identityPlanner) plan(ctx context.Context) error {
 			_, err := root.createRealm(ctx, p.kc.realm)
 			return err
 		})
-		p.planAll(ctx, false)
-		return nil
+		return p.planAll(ctx, false)
 	default:
 		return err
 	}
@@ -49,6 +50,9 @@ func (p *identityPlanner) plan(ctx context.Context) error {
 // planAll plans the rest; with exists false (a realm still to create) it reads nothing.
 func (p *identityPlanner) planAll(ctx context.Context, exists bool) error {
 	if err := p.audience(ctx, exists); err != nil {
+		return err
+	}
+	if err := p.projects(ctx, exists, p.projectIDs); err != nil {
 		return err
 	}
 	if p.spec.Identity.Admin.ClientID == "" {
