@@ -191,8 +191,15 @@ func firstTable(t *testing.T, b *bootBed) string {
 		q = "SELECT table_name FROM information_schema.tables WHERE table_schema = '" + b.database +
 			"' AND table_name NOT LIKE 'eim\\_%' AND table_name NOT LIKE '%" + storage.BaseSuffix + "' ORDER BY 1 LIMIT 1"
 	}
+	db := b.dbAdmin
+	if b.dialect != "mysql" {
+		var err error
+		db, err = sql.Open("pgx", b.pgURL(b.database))
+		require.NoError(t, err)
+		defer db.Close()
+	}
 	var name string
-	require.NoError(t, b.dbAdmin.QueryRow(q).Scan(&name))
+	require.NoError(t, db.QueryRow(q).Scan(&name))
 	return name
 }
 
