@@ -48,8 +48,11 @@ func (p *Plan) WriteJSON(w io.Writer) error {
 // WriteText writes the plan as one line per step.
 func (p *Plan) WriteText(w io.Writer) {
 	verb := "applied"
-	if !p.Applied {
+	switch {
+	case p.DryRun:
 		verb = "planned (dry run)"
+	case !p.Applied:
+		verb = "planned, stopped at the failure below"
 	}
 	if p.Empty() {
 		fmt.Fprintf(w, "bootstrap %s: nothing to do\n", p.Target)
