@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +19,7 @@ func newBootstrap() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:       "bootstrap <identity|secrets|database|all>",
 		Short:     "Create the realm roles, clients, Vault policy and auth role, database and roles EIM needs",
-		ValidArgs: append(slices.Clone(prereq.Targets), "all"),
+		ValidArgs: append(prereq.Targets(), "all"),
 		Long: `Read the customer's Keycloak, Vault/OpenBao and PostgreSQL/MySQL with the administrator
 credentials of --admin and create what the modules eim.yaml enables need, changing only what
 differs: a second run plans nothing. --dry-run prints the plan and changes nothing; --output

@@ -12,9 +12,9 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
-// Targets are what `eim bootstrap` accepts, in the order "all" runs them: secrets first (the
-// other steps store generated secrets there), then identity and database.
-var Targets = []string{"secrets", "identity", "database"}
+// Targets returns what `eim bootstrap` accepts besides all, in the order all runs them: secrets
+// first (the other steps store generated secrets there), then identity and database.
+func Targets() []string { return []string{"secrets", "identity", "database"} }
 
 // Options are the inputs of one bootstrap run.
 type Options struct {
@@ -42,7 +42,7 @@ func Bootstrap(ctx context.Context, spec *Spec, o Options) (*Plan, error) {
 	if err != nil {
 		return plan, err
 	}
-	for _, t := range Targets {
+	for _, t := range Targets() {
 		if o.Target != "all" && o.Target != t {
 			continue
 		}
