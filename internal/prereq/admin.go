@@ -31,15 +31,22 @@ type Admin struct {
 
 // KeycloakAdmin is a Keycloak administrator's login.
 type KeycloakAdmin struct {
-	Realm        string             `yaml:"realm,omitempty"`
-	ClientID     string             `yaml:"clientID,omitempty"`
+	// Realm is the realm the administrator logs in to; master when unset.
+	Realm string `yaml:"realm,omitempty"`
+	// ClientID is the client the administrator logs in through; admin-cli when unset.
+	ClientID string `yaml:"clientID,omitempty"`
+	// ClientSecret is the secret of a confidential admin client (client credentials grant).
 	ClientSecret provider.SecretRef `yaml:"clientSecret,omitempty"`
-	User         string             `yaml:"user,omitempty"`
-	Password     provider.SecretRef `yaml:"password,omitempty"`
+	// User is the administrator's user name (password grant).
+	User string `yaml:"user,omitempty"`
+	// Password is the administrator's password.
+	Password provider.SecretRef `yaml:"password,omitempty"`
 }
 
 // VaultAdmin is a Vault administrator's token and the names bootstrap gives what it creates.
 type VaultAdmin struct {
+	// Token is the administrator's token (`eim bootstrap secrets --print-admin-policy` prints
+	// the policy it needs).
 	Token provider.SecretRef `yaml:"token"`
 	// Policy is the name of EIM's policy; eim when unset.
 	Policy string `yaml:"policy,omitempty"`
@@ -52,7 +59,9 @@ type VaultAdmin struct {
 
 // DatabaseAdmin is a database administrator's login.
 type DatabaseAdmin struct {
-	User     string             `yaml:"user"`
+	// User is the administrator's user name.
+	User string `yaml:"user"`
+	// Password is the administrator's password.
 	Password provider.SecretRef `yaml:"password"`
 	// Database is the database the administrator connects to: postgres (PostgreSQL) or none
 	// (MySQL) when unset.
