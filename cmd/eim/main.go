@@ -44,7 +44,7 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(), newConfigCmd(), newConformance(), newMigrate(), newToken(), newEdgeSim())
+	root.AddCommand(newServe(), newConfigCmd(), newConformance(), newMigrate(), newToken(), newEdgeSim(), newBootstrap(), newDoctor())
 	return root
 }
 

@@ -119,9 +119,9 @@ func NewConfig() *Config {
 	}
 }
 
-// setDefaults fills the defaults of the optional nested blocks (mounts, the service account
+// SetDefaults fills the defaults of the optional nested blocks (mounts, the service account
 // token file, the transit key), which exist only when the block is set.
-func (c *Config) setDefaults() {
+func (c *Config) SetDefaults() {
 	if a := c.Auth.AppRole; a != nil && a.Mount == "" {
 		a.Mount = "approle"
 	}

@@ -39,7 +39,7 @@ func init() { provider.Register(secrets.Registry, Name, NewConfig, open) }
 // in, so a server that is down at startup recovers.
 func open(_ context.Context, cfg *Config, env secrets.Env) (secrets.Drivers, error) {
 	need := env.Need
-	cfg.setDefaults()
+	cfg.SetDefaults()
 	c, err := newClient(cfg, env.Log().With("kind", secrets.Kind, "adapter", Name))
 	if err != nil {
 		return secrets.Drivers{}, err

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/vault/api"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/eim-byoi/eim/internal/prereq"
+	"github.com/eim-byoi/eim/test/proc"
+	"github.com/eim-byoi/eim/test/testenv"
+)
+
+// bootBed is an empty slice of the test bed for bootstrap: fresh names for a Keycloak realm,
+// Vault mounts, policy and AppRole, and a database with its roles, none of which exist yet, an
+// eim.yaml naming them and an admin credentials file; everything is removed when the test ends.
+type bootBed struct {
+	dir, config, admin               string
+	realm, kvMount, transit, approle string
+	policy, roleID                   string
+	database, owner, runtime         string
+	dialect, target                  string
+	kc                               *testenv.KeycloakServer
+	bao                              *api.Client
+	baoAddr                          string
+	dbAdmin                          *sql.DB
+	pgURL                            func(string) string
+	proxy                            string // host:port of a TLS proxy in front of OpenBao
+	project                          string // a project whose legacy roles bootstrap creates
+}
+
+func newBootBed(t *testing.T, dialect, target string) *bootBed {
+	t.Helper()
+	b := &bootBed{dir: t.TempDir(), dialect: dialect, target: target, kc: testenv.Keycloak(t),
+		realm: testenv.Unique(t, "boot"), kvMount: testenv.Unique(t, "kv"), transit: testenv.Unique(t, "transit"),
+		approle: testenv.Unique(t, "approle"), policy: testenv.Unique(t, "eim"), roleID: uuid.NewString(), project: uuid.NewString(),
+		database: testenv.UniqueIdent(t, "bdb"), owner: testenv.UniqueIdent(t, "bmig"), runtime: testenv.UniqueIdent(t, "brt")}
+	ob := testenv.OpenBao(t)
+	b.baoAddr = ob.Addr
+	c, err := api.NewClient(&api.Config{Address: ob.Addr})
+	require.NoError(t, err)
+	c.SetToken(ob.RootToken)
+	b.bao = c
+	b.openDBAdmin(t)
+	t.Cleanup(func() { b.cleanup(t) })
+	b.writeFiles(t)
+	b.leastVaultAdmin(t)
+	return b
+}
+
+// leastVaultAdmin replaces the root token of the admin file with a token holding only the
+// policy `eim bootstrap --print-admin-policy` prints: bootstrap needs no more.
+func (b *bootBed) leastVaultAdmin(t *testing.T) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := newBootstrap()
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"secrets", "--config", b.config, "--admin", b.admin, "--print-admin-policy"})
+	require.NoError(t, cmd.Execute())
+	require.Contains(t, out.String(), "sys/mounts")
+	ctx := context.Background()
+	name := b.policy + "-bootstrap-admin"
+	require.NoError(t, b.bao.Sys().PutPolicyWithContext(ctx, name, out.String()))
+	t.Cleanup(func() { _ = b.bao.Sys().DeletePolicyWithContext(context.Background(), name) })
+	tok, err := b.bao.Auth().Token().CreateOrphanWithContext(ctx, &api.TokenCreateRequest{Policies: []string{name}, TTL: "1h", NoDefaultPolicy: true})
+	require.NoError(t, err)
+	t.Setenv("EIM_TEST_BAO_TOKEN", tok.Auth.ClientToken)
+}
+
+func (b *bootBed) openDBAdmin(t *testing.T) {
+	t.Helper()
+	var err error
+	if b.dialect == "mysql" {
+		m := testenv.MariaDB(t)
+		b.dbAdmin, err = sql.Open("mysql", m.DSN(""))
+	} else {
+		pg := testenv.Postgres(t)
+		b.pgURL = pg.URL
+		b.dbAdmin, err = sql.Open("pgx", pg.URL(pg.Database))
+	}
+	require.NoError(t, err)
+	t.Cleanup(func() { b.dbAdmin.Close() })
+}
+
+func (b *bootBed) writeFiles(t *testing.T) {
+	t.Helper()
+	port, user, pw := testenv.Var(t, "POSTGRES_PORT"), testenv.Var(t, "POSTGRES_USER"), testenv.Var(t, "POSTGRES_PASSWORD")
+	adminDB := "database: " + testenv.Var(t, "POSTGRES_DATABASE")
+	if b.dialect == "mysql" {
+		port, user, pw, adminDB = testenv.Var(t, "MARIADB_PORT"), testenv.Var(t, "MARIADB_USER"), testenv.Var(t, "MARIADB_PASSWORD"), ""
+	}
+	b.config = filepath.Join(b.dir, "eim.yaml")
+	cfg := fmt.Sprintf(`target: `+b.target+`
+providers:
+  identity:
+    type: keycloak
+    config:
+      issuer: %[1]s/realms/%[2]s
+      audiences: [eim]
+      admin: {clientID: eim-admin, clientSecret: {secret: "eim/keycloak#client_secret"}}
+  secrets:
+    type: vault
+    config:
+      address: %[3]s
+      auth: {appRole: {mount: %[4]s, roleID: %[5]s, secretID: {file: %[6]s/vault-secret-id}}}
+      kv: {mount: %[7]s}
+      transit: {mount: %[8]s, key: eim}
+  database:
+    type: %[9]s
+    config:
+      host: 127.0.0.1
+      port: %[10]s
+      database: %[11]s
+      user: %[12]s
+      password: {secret: "eim/database#runtime"}
+      migration: {user: %[13]s, password: {file: %[6]s/db-owner-password}}
+      tls: {mode: disable}
+`, b.kc.BaseURL, b.realm, b.baoAddr, b.approle, b.roleID, b.dir, b.kvMount, b.transit, b.dialect, port, b.database, b.runtime, b.owner)
+	require.NoError(t, os.WriteFile(b.config, []byte(cfg), 0o600))
+	b.admin = filepath.Join(b.dir, "admin.yaml")
+	admin := fmt.Sprintf(`keycloak: {user: %s, password: {env: EIM_TEST_KC_ADMIN_PASSWORD}}
+vault: {token: {env: EIM_TEST_BAO_TOKEN}, policy: %s, role: eim}
+database: {user: %s, password: {env: EIM_TEST_DB_ADMIN_PASSWORD}%s}
+secretsDir: %s/secrets
+`, b.kc.AdminUser, b.policy, user, map[bool]string{true: ", " + adminDB}[adminDB != ""], b.dir)
+	require.NoError(t, os.WriteFile(b.admin, []byte(admin), 0o600))
+	t.Setenv("EIM_TEST_KC_ADMIN_PASSWORD", b.kc.AdminPassword)
+	t.Setenv("EIM_TEST_BAO_TOKEN", testenv.Var(t, "OPENBAO_ROOT_TOKEN"))
+	t.Setenv("EIM_TEST_DB_ADMIN_PASSWORD", pw)
+}
+
+func (b *bootBed) cleanup(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodDelete, b.kc.BaseURL+"/admin/realms/"+b.realm, nil)
+	req.Header.Set("Authorization", "Bearer "+b.kc.AdminToken(t))
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		resp.Body.Close()
+	}
+	for _, m := range []string{b.kvMount, b.transit} {
+		_ = b.bao.Sys().UnmountWithContext(ctx, m)
+	}
+	_ = b.bao.Sys().DisableAuthWithContext(ctx, b.approle)
+	_ = b.bao.Sys().DeletePolicyWithContext(ctx, b.policy)
+	if b.dialect == "mysql" {
+		_, _ = b.dbAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+b.database+"`")
+		for _, u := range []string{b.owner, b.runtime} {
+			_, _ = b.dbAdmin.ExecContext(ctx, "DROP USER IF EXISTS '"+u+"'@'%'")
+		}
+		return
+	}
+	_, _ = b.dbAdmin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+b.database+`" WITH (FORCE)`)
+	for _, u := range []string{b.runtime, b.owner} {
+		_, _ = b.dbAdmin.ExecContext(ctx, `DROP ROLE IF EXISTS "`+u+`"`)
+	}
+}
+
+// bootstrap runs `eim bootstrap` in process and returns the JSON plan and the error.
+func (b *bootBed) bootstrap(t *testing.T, args ...string) (*prereq.Plan, string, error) {
+	t.Helper()
+	out := filepath.Join(b.dir, "plan.json")
+	var stdout, stderr bytes.Buffer
+	cmd := newBootstrap()
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	cmd.SetArgs(append([]string{"--config", b.config, "--admin", b.admin, "--output", out, "--project", b.project}, args...))
+	err := cmd.ExecuteContext(context.Background())
+	var plan prereq.Plan
+	raw, rerr := os.ReadFile(out)
+	require.NoError(t, rerr, stdout.String())
+	require.NoError(t, json.Unmarshal(raw, &plan))
+	return &plan, stdout.String() + string(raw), err
+}
+
+// state reads what bootstrap creates from the servers: whether the realm, the policy, the
+// AppRole auth mount, the database and the runtime role exist.
+func (b *bootBed) state(t *testing.T) map[string]bool {
+	t.Helper()
+	ctx := context.Background()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, b.kc.BaseURL+"/admin/realms/"+b.realm, nil)
+	req.Header.Set("Authorization", "Bearer "+b.kc.AdminToken(t))
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	pol, err := b.bao.Sys().GetPolicyWithContext(ctx, b.policy)
+	require.NoError(t, err)
+	auths, err := b.bao.Sys().ListAuthWithContext(ctx)
+	require.NoError(t, err)
+	mounts, err := b.bao.Sys().ListMountsWithContext(ctx)
+	require.NoError(t, err)
+	q := map[bool][2]string{false: {"SELECT COUNT(*) FROM pg_database WHERE datname = $1", "SELECT COUNT(*) FROM pg_roles WHERE rolname = $1"},
+		true: {"SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = ?", "SELECT COUNT(*) FROM mysql.user WHERE User = ?"}}[b.dialect == "mysql"]
+	var dbs, roles int
+	require.NoError(t, b.dbAdmin.QueryRowContext(ctx, q[0], b.database).Scan(&dbs))
+	require.NoError(t, b.dbAdmin.QueryRowContext(ctx, q[1], b.runtime).Scan(&roles))
+	req, _ = http.NewRequestWithContext(ctx, http.MethodGet, b.kc.BaseURL+"/admin/realms/"+b.realm+"/groups?exact=true&search="+
+		b.project+"_Edge-Node-M2M-Service-Account", nil)
+	req.Header.Set("Authorization", "Bearer "+b.kc.AdminToken(t))
+	gresp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	var groups []struct {
+		RealmRoles []string `json:"realmRoles"`
+	}
+	_ = json.NewDecoder(gresp.Body).Decode(&groups)
+	gresp.Body.Close()
+	_, approle := auths[b.approle+"/"]
+	_, kv := mounts[b.kvMount+"/"]
+	return map[string]bool{"realm": resp.StatusCode == http.StatusOK, "project group": len(groups) == 1, "policy": pol != "", "approle": approle, "kv": kv,
+		"database": dbs == 1, "runtime role": roles == 1}
+}
+
+// TestBootstrapFromEmpty bootstraps real Keycloak, OpenBao and PostgreSQL or MariaDB from
+// nothing, for the whole stack and each profile: --dry-run changes nothing (read back from the servers), the run creates
+// everything, a second run plans nothing, and `eim serve` of the target reaches /readyz
+// with only the bootstrapped identities (the AppRole, the admin client, the database roles).
+func TestBootstrapFromEmpty(t *testing.T) {
+	for _, tc := range []struct{ dialect, target string }{
+		{"postgres", "all"}, {"mysql", "all"}, {"postgres", "onboarding"}, {"postgres", "day2"}, {"postgres", "observability"},
+	} {
+		t.Run(tc.dialect+"/"+tc.target, func(t *testing.T) {
+			b := newBootBed(t, tc.dialect, tc.target)
+			empty := map[string]bool{"realm": false, "project group": false, "policy": false, "approle": false, "kv": false, "database": false, "runtime role": false}
+			require.Equal(t, empty, b.state(t))
+
+			plan, out, err := b.bootstrap(t, "all", "--dry-run")
+			require.NoError(t, err, out)
+			assert.True(t, plan.DryRun)
+			assert.False(t, plan.Applied)
+			assert.NotEmpty(t, plan.Steps)
+			assert.Equal(t, empty, b.state(t), "a dry run changes nothing")
+
+			plan, out, err = b.bootstrap(t, "all")
+			require.NoError(t, err, out)
+			assert.True(t, plan.Applied)
+			for k, v := range b.state(t) {
+				assert.True(t, v, k)
+			}
+			assertNoSecrets(t, b, out)
+			info, err := os.Stat(filepath.Join(b.dir, "db-owner-password"))
+			require.NoError(t, err)
+			assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+
+			plan, out, err = b.bootstrap(t, "all")
+			require.NoError(t, err, out)
+			assert.Empty(t, plan.Steps, "a second run is a no-op: %s", out)
+
+			p := proc.Start(t, buildEIM(t), filepath.Join(b.dir, "data"), serveEnv(filepath.Join(b.dir, "data")), "serve", "--config", b.config)
+			code, body := p.Get("/readyz", "")
+			assert.Equal(t, http.StatusOK, code, body)
+		})
+	}
+}
+
+// assertNoSecrets checks that none of the generated secrets appears in the output.
+func assertNoSecrets(t *testing.T, b *bootBed, out string) {
+	t.Helper()
+	for _, f := range []string{"vault-secret-id", "db-owner-password"} {
+		v, err := os.ReadFile(filepath.Join(b.dir, f))
+		require.NoError(t, err)
+		require.NotEmpty(t, strings.TrimSpace(string(v)))
+		assert.NotContains(t, out, strings.TrimSpace(string(v)))
+	}
+	kv, err := b.bao.KVv2(b.kvMount).Get(context.Background(), "eim/database")
+	require.NoError(t, err)
+	assert.NotContains(t, out, kv.Data["runtime"])
+}

@@ -1,0 +1,233 @@
+package doctor
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/vault/api"
+
+	"github.com/eim-byoi/eim/internal/prereq"
+	"github.com/eim-byoi/eim/providers/provider"
+)
+
+// refResolver remembers why a {secret: ...} reference of eim.yaml could not be resolved.
+type refResolver map[*provider.SecretRef]string
+
+// why returns why ref holds no value: unresolved through secrets, or not set.
+func (r refResolver) why(ref *provider.SecretRef) string {
+	if w, ok := r[ref]; ok {
+		return w
+	}
+	if ref.Secret != "" {
+		return "secret reference " + ref.String() + " was not resolved (the secrets checks failed)"
+	}
+	return "reference " + ref.String() + " resolved to nothing"
+}
+
+// vaultCheck checks Vault/OpenBao: endpoint, EIM's own login, the capabilities of its token on
+// every path the modules use, and resolves the configuration's {secret: ...} references.
+type vaultCheck struct {
+	spec *prereq.Spec
+	o    *Options
+	c    collector
+	refs refResolver
+	// revoke is set when the check logged in: the token it obtained is revoked at the end.
+	revoke bool
+}
+
+func (v *vaultCheck) run(ctx context.Context) []Finding {
+	v.c.target, v.refs = "secrets", refResolver{}
+	cfg := v.spec.Vault
+	u, err := url.Parse(cfg.Address)
+	if err != nil {
+		v.c.fail("reach", cfg.Address, err.Error(), "write providers.secrets.config.address as https://host:port")
+		return v.c.findings
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"https": "443", "http": "80"}[u.Scheme]
+	}
+	mode := provider.TLSDisable
+	if u.Scheme == "https" {
+		mode = cfg.TLS.ModeOr(provider.TLSVerifyFull)
+	}
+	ep := endpoint{host: u.Hostname(), port: port, tlsPath: "providers.secrets.config.tls", tls: cfg.TLS, mode: mode}
+	if !ep.check(ctx, &v.c, v.o) {
+		return v.skipRest("the server is not reachable securely")
+	}
+	client, err := prereq.VaultClient(cfg, "")
+	if err != nil {
+		v.c.fail("auth", cfg.Address, err.Error(), "fix providers.secrets.config")
+		return v.skipRest("no client")
+	}
+	method, fix, err := v.login(ctx, client)
+	if err != nil {
+		v.c.fail("auth", method, err.Error(), fix)
+		return v.skipRest("EIM's login failed")
+	}
+	v.c.ok("auth", method, "")
+	v.capabilities(ctx, client)
+	v.resolve(ctx, client)
+	if v.revoke {
+		_ = client.Auth().Token().RevokeSelfWithContext(ctx, "")
+	}
+	return v.c.findings
+}
+
+func (v *vaultCheck) skipRest(why string) []Finding {
+	v.c.skip("permissions", "policy", why)
+	for _, r := range prereq.SecretRefs(v.spec.Config) {
+		v.refs[r.Ref] = "secret reference " + r.Ref.String() + " not resolved: " + why + " (see the secrets checks)"
+	}
+	return v.c.findings
+}
+
+// login logs in as eim serve would and returns the method's name and the fix of a failure.
+func (v *vaultCheck) login(ctx context.Context, c *api.Client) (string, string, error) {
+	a := v.spec.Vault.Auth
+	boot := " (`eim bootstrap secrets` creates it)"
+	switch {
+	case a.Token != nil:
+		if a.Token.Value().IsEmpty() {
+			return "token", "set " + a.Token.String() + " to EIM's token" + boot, fmt.Errorf("auth.token %s resolved to nothing", a.Token)
+		}
+		c.SetToken(a.Token.Value().Reveal())
+	case a.TokenFile != "":
+		b, err := os.ReadFile(a.TokenFile)
+		if err != nil {
+			return "tokenFile", "make Vault Agent write the token to " + a.TokenFile, err
+		}
+		c.SetToken(strings.TrimSpace(string(b)))
+	case a.AppRole != nil:
+		r := a.AppRole
+		s, err := c.Logical().WriteWithContext(ctx, "auth/"+r.Mount+"/login", map[string]any{"role_id": r.RoleID, "secret_id": r.SecretID.Value().Reveal()})
+		if err == nil && (s == nil || s.Auth == nil) {
+			err = fmt.Errorf("the login returned no token")
+		}
+		if err != nil {
+			return "appRole " + r.Mount, "check auth.appRole.roleID and the secret id at " + r.SecretID.String() +
+				": `bao write -f auth/" + r.Mount + "/role/<role>/secret-id` issues a new one" + boot, err
+		}
+		c.SetToken(s.Auth.ClientToken)
+		v.revoke = true
+	default:
+		return "login", "", nil // kubernetes and jwt logins need the workload's token: checked by eim serve
+	}
+	if _, err := c.Auth().Token().LookupSelfWithContext(ctx); err != nil {
+		return "token", "issue EIM a valid token with its policy" + boot, err
+	}
+	return v.methodName(), "", nil
+}
+
+func (v *vaultCheck) methodName() string {
+	a := v.spec.Vault.Auth
+	switch {
+	case a.AppRole != nil:
+		return "appRole " + a.AppRole.Mount
+	case a.TokenFile != "":
+		return "tokenFile"
+	}
+	return "token"
+}
+
+// capabilities asks sys/capabilities-self for every path the modules use.
+func (v *vaultCheck) capabilities(ctx context.Context, c *api.Client) {
+	paths := v.spec.VaultPaths()
+	policy := "eim"
+	if s, err := c.Auth().Token().LookupSelfWithContext(ctx); err == nil {
+		if pol, _ := s.TokenPolicies(); len(pol) > 0 {
+			for _, p := range pol {
+				if p != "default" {
+					policy = p
+					break
+				}
+			}
+		}
+	}
+	list := make([]string, len(paths))
+	for i, p := range paths {
+		list[i] = p.Path
+	}
+	s, err := c.Logical().WriteWithContext(ctx, "sys/capabilities-self", map[string]any{"paths": list})
+	if err != nil || s == nil {
+		v.c.fail("permissions", "sys/capabilities-self", fmt.Sprint(err), "allow EIM's token to call sys/capabilities-self (the default policy does)")
+		return
+	}
+	fix := prereq.PolicyWriteCommand(policy, paths)
+	for _, p := range paths {
+		have := toStrings(s.Data[p.Path])
+		var missing []string
+		for _, want := range p.Capabilities {
+			if !slices.Contains(have, want) && !slices.Contains(have, "root") && !slices.Contains(have, "sudo") {
+				missing = append(missing, want)
+			}
+		}
+		if len(missing) > 0 {
+			v.c.fail("permissions", p.Path, fmt.Sprintf("token has [%s], %s needs [%s]", strings.Join(have, " "), p.Why, strings.Join(p.Capabilities, " ")), fix)
+			continue
+		}
+		v.c.ok("permissions", p.Path, strings.Join(p.Capabilities, " "))
+	}
+}
+
+func toStrings(x any) []string {
+	list, _ := x.([]any)
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// resolve reads every {secret: ...} reference as EIM would (KV version 2; dynamic secrets are
+// not read: that would issue credentials).
+func (v *vaultCheck) resolve(ctx context.Context, c *api.Client) {
+	src := provider.SecretSources{Store: kvReader{c: c, mount: v.spec.Vault.KV.Mount}}
+	for _, r := range prereq.SecretRefs(v.spec.Config) {
+		p, key, _ := r.Ref.SecretPath()
+		if dynamic(v.spec, p) {
+			continue
+		}
+		if err := r.Ref.Resolve(ctx, src); err != nil {
+			v.refs[r.Ref] = "secret reference " + r.Ref.String() + " not resolved (see the secrets checks)"
+			v.c.fail("reference", r.Path, err.Error(), fmt.Sprintf("bao kv put -mount=%s %s %s=<value> (`eim bootstrap` writes the credentials it creates)",
+				v.spec.Vault.KV.Mount, p, key))
+			continue
+		}
+		v.c.ok("reference", r.Path, r.Ref.String())
+	}
+}
+
+func dynamic(s *prereq.Spec, p string) bool {
+	for _, d := range s.Vault.DynamicPrefixes {
+		if strings.HasPrefix(p, d) {
+			return true
+		}
+	}
+	return false
+}
+
+// kvReader reads KV version 2 secrets for SecretRef.Resolve.
+type kvReader struct {
+	c     *api.Client
+	mount string
+}
+
+// ReadSecret implements provider.SecretReader.
+func (k kvReader) ReadSecret(ctx context.Context, path, key string) ([]byte, error) {
+	s, err := k.c.KVv2(k.mount).Get(ctx, path)
+	if err != nil {
+		return nil, provider.WithCode(provider.NotFound, err)
+	}
+	v, ok := s.Data[key].(string)
+	if !ok {
+		return nil, provider.Errorf(provider.NotFound, "secret %s has no key %s", path, key)
+	}
+	return []byte(v), nil
+}
