@@ -219,6 +219,12 @@ func (s *Spec) vaultPaths() []VaultPath {
 	if dynamic {
 		out = append(out, VaultPath{Path: "sys/leases/renew", Capabilities: []string{"update"}, Why: "lease renewal of dynamic secrets"})
 	}
+	if o := s.Config.OOB; slices.Contains(s.Modules, module.OOB) && o.Configured() && o.Passwords.Policy == config.PasswordPolicyGenerated {
+		prefix := strings.Trim(o.Passwords.SecretPrefix, "/")
+		out = append(out,
+			VaultPath{Path: KVDataPath(v.KV.Mount, prefix) + "/*", Capabilities: []string{"create", "read", "update"}, Why: "oob: each project's generated AMT, MEBx and CIRA passwords"},
+			VaultPath{Path: strings.Trim(v.KV.Mount, "/") + "/metadata/" + prefix + "/*", Capabilities: []string{"delete", "list"}, Why: "oob: removing a deleted project's passwords, and the sweep"})
+	}
 	if t := v.Transit; t != nil {
 		for _, op := range []string{"encrypt", "decrypt"} {
 			out = append(out, VaultPath{Path: t.Mount + "/" + op + "/" + t.Key, Capabilities: []string{"update"}, Why: "keeper " + op})

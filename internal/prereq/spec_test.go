@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -38,10 +39,10 @@ providers:
       migration: {user: eim_owner, password: {secret: "eim/database#owner"}}
 `
 
-func derive(t *testing.T, target string) *prereq.Spec {
+func derive(t *testing.T, target string, extra ...string) *prereq.Spec {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "eim.yaml")
-	require.NoError(t, os.WriteFile(f, []byte(fmt.Sprintf(specYAML, target)), 0o600))
+	require.NoError(t, os.WriteFile(f, []byte(fmt.Sprintf(specYAML, target)+strings.Join(extra, "")), 0o600))
 	cfg, err := process.LoadConfig(f)
 	require.NoError(t, err)
 	s, err := prereq.Derive(cfg, process.Built)
@@ -88,4 +89,25 @@ func TestVaultPathsFromTheConfiguration(t *testing.T) {
 		"transit/encrypt/eim":    {"update"},
 		"transit/decrypt/eim":    {"update"},
 	}, got)
+}
+
+// TestVaultPathsOfOOB: the oob module, driving an MPS and RPS with generated passwords, writes
+// each project's passwords under oob.passwords.secretPrefix and deletes and lists them there;
+// idle (no MPS/RPS) or with static passwords, it needs nothing more than the others.
+func TestVaultPathsOfOOB(t *testing.T) {
+	const dmt = "oob: {mps: {url: https://mps.example.com}, rps: {url: https://rps.example.com}}\n"
+	paths := func(s *prereq.Spec) map[string][]string {
+		got := map[string][]string{}
+		for _, p := range s.VaultPaths() {
+			got[p.Path] = p.Capabilities
+		}
+		return got
+	}
+	got := paths(derive(t, "oob", dmt))
+	assert.Equal(t, []string{"create", "read", "update"}, got["kv/data/eim/oob/*"])
+	assert.Equal(t, []string{"delete", "list"}, got["kv/metadata/eim/oob/*"])
+	for _, s := range []*prereq.Spec{derive(t, "oob"), derive(t, "day2", dmt),
+		derive(t, "oob", "oob: {mps: {url: https://m}, rps: {url: https://r}, passwords: {policy: static, amt: {env: A}, mebx: {env: M}, cira: {env: C}}}\n")} {
+		assert.NotContains(t, paths(s), "kv/data/eim/oob/*", s.Modules)
+	}
 }
