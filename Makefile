@@ -6,6 +6,12 @@ GO ?= go
 GOTEST_FLAGS ?= -p 2 -count=1 -timeout 20m
 CONFIG ?= eim.yaml
 
+# The release version (VERSION) and the git revision, linked into the binary (internal/version,
+# `eim version`); the images and charts carry the same version (docs/upgrade.md).
+VERSION := $(shell cat VERSION)
+REVISION := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/eim-byoi/eim/internal/version.Version=$(VERSION) -X github.com/eim-byoi/eim/internal/version.Revision=$(REVISION)
+
 # make fuzz: how long each fuzz target runs (go test -fuzztime); make test runs each for 2000 inputs.
 FUZZTIME ?= 60s
 
@@ -17,7 +23,7 @@ run: build
 
 ## build: the eim binary in bin/
 build:
-	$(GO) build -o bin/eim ./cmd/eim
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/eim ./cmd/eim
 
 ## test: everything, on a fresh Debian machine: backends, checks, all tests, then each fuzz
 ## target for a fixed number of inputs (their seeds already ran with the tests)
