@@ -132,6 +132,9 @@ func (r *reader) run() {
 
 // read is one request; it says whether it succeeded, and why not.
 func (r *reader) read() (bool, string) {
+	// what the request must see is fixed before it is sent: a read in flight while a write
+	// commits may or may not see it.
+	want := r.want.Load()
 	target := r.target.Load().(string)
 	req, err := http.NewRequest(http.MethodGet, "http://"+target+r.path, nil)
 	if err != nil {
@@ -148,7 +151,7 @@ func (r *reader) read() (bool, string) {
 		return false, fmt.Sprintf("%s: %d %s %v", target, resp.StatusCode, b, err)
 	}
 	var page struct{ Regions []json.RawMessage }
-	if want := r.want.Load(); json.Unmarshal(b, &page) != nil || int64(len(page.Regions)) < want {
+	if json.Unmarshal(b, &page) != nil || int64(len(page.Regions)) < want {
 		return false, fmt.Sprintf("%s: %d regions, want at least %d: %s", target, len(page.Regions), want, b)
 	}
 	return true, ""
