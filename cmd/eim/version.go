@@ -6,10 +6,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/eim-byoi/eim/internal/version"
+	"github.com/eim-byoi/eim/services/module"
+	"github.com/eim-byoi/eim/services/process"
 )
 
-// newVersion is `eim version`: the release version, git revision, Go toolchain and the
-// versions of the APIs this binary serves (docs/upgrade.md).
+// newVersion is `eim version`: the release version, git revision, Go toolchain, the modules
+// built in and the versions of the APIs this binary serves (docs/upgrade.md).
 func newVersion() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
@@ -18,6 +20,11 @@ func newVersion() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			info := version.Get()
+			for _, d := range module.EIM().Modules() {
+				if process.Built(d.Name) {
+					info.Modules = append(info.Modules, d.Name)
+				}
+			}
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")

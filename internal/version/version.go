@@ -54,6 +54,9 @@ type Info struct {
 	GoVersion string `json:"goVersion"`
 	// Platform is GOOS/GOARCH.
 	Platform string `json:"platform"`
+	// Modules are the modules built into the binary (set by the caller that knows them: eim
+	// version), each of the same version.
+	Modules []string `json:"modules,omitempty"`
 	// APIs are the versions of the APIs served.
 	APIs []API `json:"apis"`
 }
@@ -119,7 +122,11 @@ func (i Info) String() string {
 // Write prints i as `eim version` does: one "key: value" line each, then the APIs.
 func (i Info) Write(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "version: %s\nrevision: %s\ngo: %s\nplatform: %s\napis:\n", i.Version, i.Revision, i.GoVersion, i.Platform)
+	fmt.Fprintf(&b, "version: %s\nrevision: %s\ngo: %s\nplatform: %s\n", i.Version, i.Revision, i.GoVersion, i.Platform)
+	if len(i.Modules) > 0 {
+		fmt.Fprintf(&b, "modules: %s\n", strings.Join(i.Modules, ", "))
+	}
+	b.WriteString("apis:\n")
 	for _, a := range i.APIs {
 		fmt.Fprintf(&b, "  %s: %s\n", a.Name, a.Version)
 	}

@@ -45,6 +45,6 @@ func TestAPIsNameTheGeneratedPackages(t *testing.T) {
 func TestWrite(t *testing.T) {
 	var b bytes.Buffer
 	require.NoError(t, Info{Version: "0.2.0", Revision: "abc", GoVersion: "go1.99", Platform: "linux/arm64",
-		APIs: []API{{Name: "x", Version: "x.v1"}}}.Write(&b))
-	assert.Equal(t, "version: 0.2.0\nrevision: abc\ngo: go1.99\nplatform: linux/arm64\napis:\n  x: x.v1\n", b.String())
+		Modules: []string{"inventory", "api"}, APIs: []API{{Name: "x", Version: "x.v1"}}}.Write(&b))
+	assert.Equal(t, "version: 0.2.0\nrevision: abc\ngo: go1.99\nplatform: linux/arm64\nmodules: inventory, api\napis:\n  x: x.v1\n", b.String())
 }

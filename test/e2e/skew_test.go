@@ -51,6 +51,8 @@ func splitDay2(t *testing.T, inventory, modules string) day2Deployment {
   tls: {mode: disable}
   credentials: {clientID: %s, clientSecret: {file: %s}}
 `, inv.GRPC, clientID, fm.write("inventory-secret", secret))))
+	require.Contains(t, mods.Logs(), `"msg":"reaching the inventory of another process","address":"`+inv.GRPC+`"`,
+		"the modules' process calls the inventory process, it runs none of its own")
 	return day2Deployment{p: mods, id: &keycloakIdentity{m: apitest.Keycloak(t).Minter}}
 }
 
