@@ -6,10 +6,16 @@ GO ?= go
 GOTEST_FLAGS ?= -p 2 -count=1 -timeout 20m
 CONFIG ?= eim.yaml
 
+# The release version (VERSION) and the git revision, linked into the binary (internal/version,
+# `eim version`); the images and charts carry the same version (docs/upgrade.md).
+VERSION := $(shell cat VERSION)
+REVISION := $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X github.com/eim-byoi/eim/internal/version.Version=$(VERSION) -X github.com/eim-byoi/eim/internal/version.Revision=$(REVISION)
+
 # make fuzz: how long each fuzz target runs (go test -fuzztime); make test runs each for 2000 inputs.
 FUZZTIME ?= 60s
 
-.PHONY: run build test unit fuzz deps deps-stop check generate proto proto-lint bench bench-fleet conformance clean
+.PHONY: images proto-breaking run build test unit fuzz deps deps-stop check generate proto proto-lint bench bench-fleet conformance clean
 
 ## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090, southbound TLS 127.0.0.1:8443)
 run: build
@@ -17,7 +23,24 @@ run: build
 
 ## build: the eim binary in bin/
 build:
-	$(GO) build -o bin/eim ./cmd/eim
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/eim ./cmd/eim
+
+## images: the OCI images of eim (docs/images.md), without a container runtime: <IMAGE_REPO>/eim:<VERSION> and
+## one <IMAGE_REPO>/eim-<module>:<VERSION> per module, for PLATFORMS, as the OCI layout dist/oci and the archive
+## dist/eim-images-<VERSION>.oci.tar; pushed to REGISTRY (e.g. 127.0.0.1:5000/eim-byoi) when it is given
+IMAGE_REPO ?= ghcr.io/eim-byoi
+PLATFORMS ?= linux/amd64,linux/arm64
+REGISTRY ?=
+CYCLONEDX_GOMOD := .tools/bin/cyclonedx-gomod
+images: $(CYCLONEDX_GOMOD)
+	$(GO) run ./scripts/images -out dist -version $(VERSION) -revision $(REVISION) \
+	  -created $$(git log -1 --format=%ct HEAD) -repo $(IMAGE_REPO) -platforms $(PLATFORMS) \
+	  -sbom-tool $(CYCLONEDX_GOMOD) $(if $(REGISTRY),-registry $(REGISTRY))
+
+# the SBOM generator, from its tool module (make deps builds it too)
+$(CYCLONEDX_GOMOD): scripts/deps/tools/cyclonedx-gomod/go.mod
+	cd scripts/deps/tools/cyclonedx-gomod && GOWORK=off GOFLAGS="-mod=readonly -buildvcs=false" \
+	  $(GO) build -o $(CURDIR)/$@ github.com/CycloneDX/cyclonedx-gomod/cmd/cyclonedx-gomod
 
 ## test: everything, on a fresh Debian machine: backends, checks, all tests, then each fuzz
 ## target for a fixed number of inputs (their seeds already ran with the tests)
@@ -44,8 +67,9 @@ deps-stop:
 
 ## check: formatting, vet, the import lint (services never import an adapter nor another module's
 ## internals; providers never import an adapter outside the adapters), buf lint of our protos,
-## and api/gen current with api/proto (needs make deps: the protobuf toolchain)
-check: proto-lint
+## buf breaking against the previous release (release/previous) and api/gen current with api/proto (needs
+## make deps: the protobuf toolchain)
+check: proto-lint proto-breaking
 	@unformatted=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
@@ -65,6 +89,11 @@ proto:
 ## proto-lint: buf lint (STANDARD) of our own protos; the legacy copies are compiled unchanged, never linted
 proto-lint:
 	bash scripts/proto/gen.sh lint
+
+## proto-breaking: buf breaking (WIRE_JSON) of our own protos against the previous release, the commit in
+## release/previous (docs/upgrade.md)
+proto-breaking:
+	bash scripts/proto/gen.sh breaking
 
 ## bench: benchmarks, each side by side with the raw driver, hand-written SQL or (the API) the inventory
 ## call it makes in the same run; the results (ratios and p99 latencies included) are written into
@@ -93,4 +122,4 @@ conformance:
 	$(GO) run ./cmd/eim conformance --config $(CONFIG) --json conformance.json --junit conformance.xml
 
 clean:
-	rm -rf bin .data
+	rm -rf bin .data dist

@@ -8,9 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/eim-byoi/eim/internal/version"
 )
 
 // exitError carries a process exit code other than 1.
@@ -38,21 +39,14 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "eim",
 		Short:         "Edge Infrastructure Manager on your own infrastructure",
-		Version:       version(),
+		Version:       version.Get().String(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newServe(), newConfigCmd(), newConformance(), newMigrate(), newToken(), newEdgeSim(), newBootstrap(), newDoctor())
+	root.AddCommand(newServe(), newConfigCmd(), newConformance(), newMigrate(), newToken(), newEdgeSim(), newBootstrap(), newDoctor(), newVersion())
 	return root
-}
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		return bi.Main.Version
-	}
-	return "(devel)"
 }
 
 // configFlag registers --config with its EIM_CONFIG default on cmd.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/eim-byoi/eim/internal/version"
 	"github.com/eim-byoi/eim/services/process"
 )
 
@@ -36,7 +37,7 @@ SIGTERM or SIGINT stops the modules and closes the providers in reverse order.`,
 			for _, d := range cfg.Deprecations {
 				log.Warn("deprecated configuration key; it still works", "key", d.Path, "write", d.Use)
 			}
-			return process.Serve(ctx, cfg, log, redactor, version())
+			return process.Serve(ctx, cfg, log, redactor, version.Get().Version)
 		},
 	}
 	configFlag(cmd, &file)

@@ -244,6 +244,7 @@ ensure_go_tools() {
 		"-X $HELM_MODULE/internal/version.version=$HELM_VERSION -X $HELM_MODULE/internal/version.metadata= -X $HELM_MODULE/pkg/chartutil.k8sVersionMajor=1 -X $HELM_MODULE/pkg/chartutil.k8sVersionMinor=$kminor -X $HELM_MODULE/pkg/lint/rules.k8sVersionMajor=1 -X $HELM_MODULE/pkg/lint/rules.k8sVersionMinor=$kminor"
 	ensure_proto_tools
 	ensure_client_generator
+	build_go_tool cyclonedx-gomod "$CYCLONEDX_GOMOD_MODULE/cmd/cyclonedx-gomod" "$CYCLONEDX_GOMOD_MODULE" "$CYCLONEDX_GOMOD_VERSION"
 }
 
 # ensure_client_generator: oapi-codegen, under a versioned name (.tools/bin/oapi-codegen-<version>), and

@@ -4,6 +4,8 @@
 #   scripts/proto/gen.sh generate [DIR]   buf generate into DIR (default: the repository; files land in DIR/api/gen)
 #   scripts/proto/gen.sh lint             buf lint of our own protos (api/proto, the legacy copies excluded)
 #   scripts/proto/gen.sh include          only assemble the dependency include tree, print its path
+#   scripts/proto/gen.sh breaking [REF]   buf breaking (WIRE_JSON) of our own protos against those of REF
+#                                         (default: the commit in release/previous; docs/upgrade.md)
 #
 # Needs the toolchain of `make deps` in .tools/bin (buf and the protoc-gen-* plugins, pinned in
 # scripts/deps/versions.env) and the .proto sources it fetched into .tools/proto. Nothing is fetched here
@@ -168,9 +170,38 @@ lint() {
 	printf 'proto: buf lint api/proto: clean\n'
 }
 
+# breaking REF: our own protos must stay wire- and JSON-compatible with those of commit REF (the
+# previous release): both sides are built into buf images (REF's from a git archive of it, sharing
+# this checkout's .tools) and compared with the WIRE_JSON rules, imports excluded.
+breaking() {
+	local ref=${1:-$(tr -d '[:space:]' <release/previous)}
+	need_tools
+	assemble_include >/dev/null
+	git rev-parse --verify -q "$ref^{commit}" >/dev/null || die "release/previous: $ref is not a commit of this repository (git fetch it)."
+	local tmp
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/eim-breaking.XXXXXX")
+	# shellcheck disable=SC2064 # expand now: tmp is local
+	trap "rm -rf '$tmp'" EXIT
+	mkdir "$tmp/prev"
+	git archive "$ref" | tar -x -C "$tmp/prev"
+	ln -s "$TOOLS" "$tmp/prev/.tools"
+	if [[ -z $(cd "$tmp/prev" && own_protos) ]]; then
+		printf 'proto: %s has no protos of our own: nothing to compare\n' "$ref"
+		return 0
+	fi
+	(cd "$tmp/prev" && "$BIN/buf" build api/proto --config "$(config)" -o "$tmp/prev.binpb") ||
+		die "buf build of $ref's api/proto failed."
+	"$BIN/buf" build api/proto --config "$(config)" -o "$tmp/cur.binpb" || die "buf build of api/proto failed."
+	"$BIN/buf" breaking "$tmp/cur.binpb" --against "$tmp/prev.binpb" --exclude-imports \
+		--config '{"version":"v2","breaking":{"use":["WIRE_JSON"]}}' ||
+		die "api/proto breaks the wire or JSON contract of $ref (release/previous): keep fields and numbers, add new ones (docs/upgrade.md)."
+	printf 'proto: buf breaking (WIRE_JSON) against %s: compatible\n' "$ref"
+}
+
 case ${1:-} in
 generate) generate "${2:-}" ;;
 lint) lint ;;
+breaking) breaking "${2:-}" ;;
 include) assemble_include && echo ;;
-*) die "usage: $0 generate [DIR] | lint | include" ;;
+*) die "usage: $0 generate [DIR] | lint | include | breaking [REF]" ;;
 esac

@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/provider"
@@ -43,13 +44,36 @@ func Dial(address string, tlsConfig *tls.Config, creds credentials.PerRPCCredent
 	}
 	opts := []grpc.DialOption{grpc.WithTransportCredentials(tc)}
 	if creds != nil {
-		opts = append(opts, grpc.WithPerRPCCredentials(creds))
+		opts = append(opts, grpc.WithPerRPCCredentials(creds),
+			grpc.WithChainUnaryInterceptor(unaryAsService), grpc.WithChainStreamInterceptor(streamAsService))
 	}
 	conn, err := grpc.NewClient(address, opts...)
 	if err != nil {
 		return nil, provider.Errorf(provider.InvalidArgument, "inventory.address %q: %v", address, err)
 	}
 	return &Remote{InventoryServiceClient: inventoryv1.NewInventoryServiceClient(conn), conn: conn}, nil
+}
+
+// unaryAsService and streamAsService call as the service account alone: the authorization
+// metadata a caller's context carries (grpc-gateway forwards the REST caller's header as outgoing
+// metadata) is dropped, so the call carries the one token of the per-RPC credentials and never
+// the caller's.
+func unaryAsService(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+	return invoker(withoutAuthorization(ctx), method, req, reply, cc, opts...)
+}
+
+func streamAsService(ctx context.Context, desc *grpc.StreamDesc, cc *grpc.ClientConn, method string, streamer grpc.Streamer, opts ...grpc.CallOption) (grpc.ClientStream, error) {
+	return streamer(withoutAuthorization(ctx), desc, cc, method, opts...)
+}
+
+func withoutAuthorization(ctx context.Context) context.Context {
+	md, ok := metadata.FromOutgoingContext(ctx)
+	if !ok || len(md.Get("authorization")) == 0 {
+		return ctx
+	}
+	md = md.Copy()
+	md.Delete("authorization")
+	return metadata.NewOutgoingContext(ctx, md)
 }
 
 // EnsureProject returns project name, creating it (with description) when it does not exist;

@@ -181,7 +181,8 @@ func remoteHint(module string) string {
 	return ""
 }
 
-// order sorts names topologically by Requires, keeping declaration order among equals.
+// order sorts names topologically by Requires, keeping declaration order among equals; a
+// required module outside names (a remote one) is not added.
 func (g *Graph) order(names []string) ([]Descriptor, error) {
 	var out []Descriptor
 	state := map[string]int{} // 1 visiting, 2 done
@@ -195,6 +196,9 @@ func (g *Graph) order(names []string) ([]Descriptor, error) {
 		}
 		state[n] = 1
 		for _, r := range g.byName[n].Requires {
+			if !slices.Contains(names, r) {
+				continue // remote (Resolve checked that names is closed but for the remote modules)
+			}
 			if err := visit(r, append(stack, n)); err != nil {
 				return err
 			}

@@ -44,6 +44,26 @@ func TestEIMResolve(t *testing.T) {
 	}
 }
 
+// TestEIMResolveRemote: with the inventory remote (inventory.address, a split deployment), the
+// modules requiring it resolve without it, and it is not started in this process.
+func TestEIMResolveRemote(t *testing.T) {
+	g := module.EIM()
+	for _, tt := range []struct {
+		target string
+		want   []string
+	}{
+		{"api,hostmgr,maintenance", []string{"api", "hostmgr", "maintenance"}},
+		{"hostmgr", []string{"hostmgr"}},
+		{"inventory,api", []string{"inventory", "api"}},
+	} {
+		t.Run(tt.target, func(t *testing.T) {
+			got, err := g.Resolve(tt.target, all, module.Remote(module.Inventory))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, names(got))
+		})
+	}
+}
+
 func TestEIMResolveErrors(t *testing.T) {
 	g := module.EIM()
 	built := func(n string) bool { return n == "inventory" || n == "api" }

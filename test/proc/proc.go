@@ -29,11 +29,9 @@ const ReadyWithin = 60 * time.Second
 // and returns the binary's path.
 func Build(t testing.TB, tags ...string) string {
 	t.Helper()
-	root, err := exec.Command("go", "env", "GOMOD").Output()
-	require.NoError(t, err)
 	bin := filepath.Join(t.TempDir(), "eim")
 	build := exec.Command("go", "build", "-tags", strings.Join(tags, ","), "-o", bin, "./cmd/eim")
-	build.Dir = filepath.Dir(strings.TrimSpace(string(root)))
+	build.Dir = Root(t)
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
 	return bin
