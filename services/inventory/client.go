@@ -7,6 +7,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/metadata"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
@@ -28,7 +29,23 @@ func Local(srv inventoryv1.InventoryServiceServer) Client {
 // Remote is a Client over a gRPC connection; Close closes the connection.
 type Remote struct {
 	inventoryv1.InventoryServiceClient
-	conn *grpc.ClientConn
+	conn    *grpc.ClientConn
+	address string
+}
+
+var _ provider.Checker = (*Remote)(nil)
+
+// CheckHealth asks the remote process's gRPC health service (with the service account's token,
+// as every call): a process whose inventory cannot be reached is not ready.
+func (r *Remote) CheckHealth(ctx context.Context) error {
+	res, err := healthpb.NewHealthClient(r.conn).Check(ctx, &healthpb.HealthCheckRequest{})
+	if err != nil {
+		return provider.Errorf(provider.Unavailable, "inventory at %s (inventory.address): %v", r.address, err)
+	}
+	if res.GetStatus() != healthpb.HealthCheckResponse_SERVING {
+		return provider.Errorf(provider.Unavailable, "inventory at %s (inventory.address) is %s", r.address, res.GetStatus())
+	}
+	return nil
 }
 
 // Close closes the connection.
@@ -51,7 +68,7 @@ func Dial(address string, tlsConfig *tls.Config, creds credentials.PerRPCCredent
 	if err != nil {
 		return nil, provider.Errorf(provider.InvalidArgument, "inventory.address %q: %v", address, err)
 	}
-	return &Remote{InventoryServiceClient: inventoryv1.NewInventoryServiceClient(conn), conn: conn}, nil
+	return &Remote{InventoryServiceClient: inventoryv1.NewInventoryServiceClient(conn), conn: conn, address: address}, nil
 }
 
 // unaryAsService and streamAsService call as the service account alone: the authorization

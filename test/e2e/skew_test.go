@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -25,12 +26,12 @@ func TestVersionSkew(t *testing.T) {
 	current := proc.Build(t)
 	previous := proc.BuildAt(t, proc.Previous(t))
 	t.Run("current-modules-previous-inventory", func(t *testing.T) {
-		dep, split := splitDay2(t, previous, current)
+		dep, _, split := splitDay2(t, previous, current)
 		require.True(t, split, "the modules' process calls the inventory process, it runs none of its own")
 		day2(t, dep)
 	})
 	t.Run("previous-modules-current-inventory", func(t *testing.T) {
-		dep, split := splitDay2(t, current, previous)
+		dep, _, split := splitDay2(t, current, previous)
 		if !split && !hasVersionCommand(t, previous) {
 			// Releases before 0.2.0 (no eim version) start an in-process inventory in every
 			// process whose target requires it, inventory.address or not (module.Graph.order,
@@ -51,10 +52,10 @@ func hasVersionCommand(t *testing.T, bin string) bool {
 }
 
 // splitDay2 starts the inventory (bin inventory, PostgreSQL, NATS) and the day-2 modules (bin
-// modules) as two processes sharing Keycloak and NATS; the deployment is the modules' process.
-// split says whether the modules' process reaches the inventory process rather than running one
-// of its own.
-func splitDay2(t *testing.T, inventory, modules string) (dep day2Deployment, split bool) {
+// modules) as two processes sharing Keycloak and NATS; the deployment is the modules' process,
+// inv the inventory's. split says whether the modules' process reaches the inventory process
+// rather than running one of its own.
+func splitDay2(t *testing.T, inventory, modules string) (dep day2Deployment, inv *proc.Process, split bool) {
 	kc := testenv.Keycloak(t)
 	id := fmt.Sprintf(`providers:
   identity:
@@ -64,7 +65,7 @@ func splitDay2(t *testing.T, inventory, modules string) (dep day2Deployment, spl
 	invDir, modDir := t.TempDir(), t.TempDir()
 	fi, fm := files{t: t, dir: invDir}, files{t: t, dir: modDir}
 	messaging := fi.nats()
-	inv := proc.Start(t, inventory, invDir, proc.Env(invDir), "serve", "--target", "inventory", "--config",
+	inv = proc.Start(t, inventory, invDir, proc.Env(invDir), "serve", "--target", "inventory", "--config",
 		fi.write("eim.yaml", id+fi.postgres()+messaging))
 	clientID, secret := serviceAccount(t, kc, "eim-service")
 	mods := proc.Start(t, modules, modDir, proc.Env(modDir), "serve", "--target", "api,hostmgr,maintenance", "--config",
@@ -76,7 +77,23 @@ func splitDay2(t *testing.T, inventory, modules string) (dep day2Deployment, spl
 	logs := mods.Logs()
 	split = strings.Contains(logs, `"msg":"reaching the inventory of another process","address":"`+inv.GRPC+`"`) &&
 		!strings.Contains(logs, `"msg":"starting module","module":"inventory"`)
-	return day2Deployment{p: mods, id: &keycloakIdentity{m: apitest.Keycloak(t).Minter}}, split
+	return day2Deployment{p: mods, id: &keycloakIdentity{m: apitest.Keycloak(t).Minter}}, inv, split
+}
+
+// TestSplitReadinessFollowsInventory: a modules process is ready only while the inventory
+// process it calls answers; when the inventory stops, /readyz says 503 and names it.
+func TestSplitReadinessFollowsInventory(t *testing.T) {
+	bin := proc.Build(t)
+	dep, inv, split := splitDay2(t, bin, bin)
+	require.True(t, split)
+	code, _ := dep.p.Get("/readyz", "")
+	require.Equal(t, http.StatusOK, code)
+	_, err := inv.Stop(t)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		code, body := dep.p.Get("/readyz", "")
+		return code == http.StatusServiceUnavailable && strings.Contains(body, "inventory/remote") && strings.Contains(body, inv.GRPC)
+	}, 30*time.Second, 100*time.Millisecond, "the modules process stays ready with its inventory gone")
 }
 
 // serviceAccount creates a confidential client of the test realm whose service account holds

@@ -48,6 +48,7 @@ type App struct {
 	lifetime  context.Context // ends at Shutdown: the providers' background work stops with it
 	end       context.CancelFunc
 	closers   []func() error // connections to other processes, closed after the modules stop
+	checks    []checkable    // other processes this one needs (a remote inventory): part of readiness
 	sources   provider.SecretSources
 	south     *southbound.Server // nil unless a module serves the agents
 	stopping  atomic.Bool

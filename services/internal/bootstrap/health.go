@@ -47,7 +47,7 @@ func (a *App) checkables() []checkable {
 	for _, m := range a.modules {
 		cs = append(cs, checkable{name: "module/" + m.name, c: m.m})
 	}
-	return cs
+	return append(cs, a.checks...)
 }
 
 // Readiness checks every provider and module concurrently, each bounded by a short timeout.

@@ -58,6 +58,7 @@ func (a *App) remoteInventory(ctx context.Context, opts Options, deps *module.De
 		return err
 	}
 	a.closers = append(a.closers, r.Close)
+	a.checks = append(a.checks, checkable{name: "inventory/remote", c: r})
 	deps.Inventory = r
 	a.log.Info("reaching the inventory of another process", "address", cfg.Address, "tls", tc != nil)
 	return nil
