@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	targetPattern  = regexp.MustCompile(`^[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*$`)
+	targetPattern  = regexp.MustCompile(`^(module:)?[a-z][a-z0-9-]*(\s*,\s*(module:)?[a-z][a-z0-9-]*)*$`)
 	projectPattern = regexp.MustCompile(`^[a-z0-9-]{1,63}$`)
 )
 

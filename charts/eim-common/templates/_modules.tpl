@@ -28,7 +28,11 @@ module is not deployed fails the render, unless inventory.address names an inven
 {{- $want := list -}}
 {{- range $tok := splitList "," (toString .Values.target) -}}
 {{- $tok = trim $tok -}}
-{{- if eq $tok "all" -}}
+{{- if hasPrefix "module:" $tok -}}
+{{- $tok = trimPrefix "module:" $tok -}}
+{{- if not (has $tok $all) -}}{{- fail (printf "target: unknown module %q: use one of %s" $tok (join ", " $all)) -}}{{- end -}}
+{{- $want = append $want $tok -}}
+{{- else if eq $tok "all" -}}
 {{- $want = concat $want $all -}}
 {{- else if hasKey $g.profiles $tok -}}
 {{- $want = concat $want (get $g.profiles $tok) -}}
@@ -75,7 +79,7 @@ address of the inventory's Service. Nothing here is a secret: credentials are re
 {{- $d := include "eim.descriptor" . | fromJson -}}
 {{- $g := $root.Values.global | default dict -}}
 {{- $mv := get $root.Values .module | default dict -}}
-{{- $cfg := dict "target" .module "dataDir" "/var/lib/eim" -}}
+{{- $cfg := dict "target" $d.target "dataDir" "/var/lib/eim" -}}
 {{- $_ := set $cfg "listen" (dict "http" ":8080" "grpc" ":9090") -}}
 {{- $_ = set $cfg "log" (dict "level" (default "info" $mv.logLevel) "format" (default "json" ($g.log | default dict).format)) -}}
 {{- with $g.startup -}}{{- $_ = set $cfg "startup" . -}}{{- end -}}

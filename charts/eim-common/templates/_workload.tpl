@@ -72,7 +72,7 @@ spec:
         - name: eim
           image: {{ include "eim.image" $root | quote }}
           imagePullPolicy: {{ $g.image.pullPolicy | default "IfNotPresent" }}
-          args: ["serve", "--target={{ .module }}", "--config", "/etc/eim/eim.yaml"]
+          args: ["serve", "--target={{ $d.target }}", "--config", "/etc/eim/eim.yaml"]
           ports:
             - {name: http, containerPort: 8080, protocol: TCP}
             - {name: grpc, containerPort: 9090, protocol: TCP}

@@ -9,7 +9,10 @@ import (
 
 // graphModule is one module as the templates see it.
 type graphModule struct {
-	Name       string   `json:"name"`
+	Name string `json:"name"`
+	// Target is the --target that runs the module alone: its name, or module:<name> when a profile
+	// has the same name (module.ModulePrefix).
+	Target     string   `json:"target"`
 	Requires   []string `json:"requires"`
 	Southbound bool     `json:"southbound"`
 	// ConfigKey is the key of the module's block in eim.yaml ("" when it has none); Settings its keys.
@@ -32,7 +35,11 @@ var deploymentKeys = []string{"enabled", "replicaCount", "resources", "logLevel"
 func graphTemplate(g *module.Graph, cfg map[string]any) ([]byte, error) {
 	doc := graphDoc{Profiles: map[string][]string{}, DeploymentKeys: deploymentKeys}
 	for _, d := range g.Modules() {
-		m := graphModule{Name: d.Name, Requires: append([]string{}, d.Requires...), Southbound: d.Southbound, Settings: []string{}}
+		target := d.Name
+		if _, isProfile := g.Profile(d.Name); isProfile {
+			target = module.ModulePrefix + d.Name
+		}
+		m := graphModule{Name: d.Name, Target: target, Requires: append([]string{}, d.Requires...), Southbound: d.Southbound, Settings: []string{}}
 		if block := prop(cfg, d.Name); block != nil {
 			m.ConfigKey, m.Settings = d.Name, keys(block)
 		}
