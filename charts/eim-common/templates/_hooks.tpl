@@ -11,7 +11,11 @@ kind: Pod
 metadata:
   name: {{ include "eim.name" . }}-test-readyz
   labels:
-    {{- include "eim.labels" . | nindent 4 }}
+    {{- /* not the module's selector labels: its Service must not route to this pod */}}
+    helm.sh/chart: {{ printf "%s-%s" .root.Chart.Name .root.Chart.Version | replace "+" "_" }}
+    app.kubernetes.io/managed-by: {{ .root.Release.Service }}
+    app.kubernetes.io/part-of: eim
+    app.kubernetes.io/instance: {{ include "eim.prefix" .root }}
     app.kubernetes.io/component: {{ .module }}-test
   annotations:
     helm.sh/hook: test

@@ -47,11 +47,11 @@ module is not deployed fails the render, unless inventory.address names an inven
 {{- if and (has . $want) (include "eim.enabled" (dict "root" $ "module" .)) -}}{{- $out = append $out . -}}{{- end -}}
 {{- end -}}
 {{- $remote := (get .Values "inventory" | default dict).address -}}
-{{- range $g.modules -}}
-{{- if has .name $out -}}
-{{- range $r := .requires -}}
+{{- range $m := $g.modules -}}
+{{- if has $m.name $out -}}
+{{- range $r := $m.requires -}}
 {{- if and (not (has $r $out)) (not (and (eq $r "inventory") $remote)) -}}
-{{- fail (printf "target %q: module %s requires module %s: add it to target (or set %s.enabled: true), or set inventory.address to an inventory deployed elsewhere" $.Values.target .name $r $r) -}}
+{{- fail (printf "target %q: module %s requires module %s: add it to target (or set %s.enabled: true), or set inventory.address to an inventory deployed elsewhere" $.Values.target $m.name $r $r) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}
