@@ -9,6 +9,7 @@ package chartgen
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 
@@ -63,6 +64,7 @@ func Generate(in Input) (*Output, error) {
 	out.Files[path.Join(Umbrella, "Chart.yaml")] = umbrellaChart(in.Version)
 	out.Files[path.Join(Umbrella, "values.schema.json")] = schema
 	out.Links[path.Join(Umbrella, "charts", Common)] = path.Join("..", "..", Common)
+	maps.Copy(out.Files, argoApps(g, in.Version))
 	for _, d := range g.Modules() {
 		dir := SubChart(d.Name)
 		values, err := subValues(in.UmbrellaValues, d.Name)
