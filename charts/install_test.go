@@ -42,7 +42,9 @@ func TestInstallUpgradeTestUninstall(t *testing.T) {
 		}
 		k.secret(ns, name, "Opaque", data)
 	}
-	k.secret(ns, "eim-southbound-tls", "kubernetes.io/tls", map[string]string{"tls.crt": "", "tls.key": ""})
+	for _, name := range []string{"eim-southbound-tls", "eim-grpc-tls"} { // kwok's pods read no file: names suffice
+		k.secret(ns, name, "Opaque", map[string]string{"tls.crt": "-", "tls.key": "-", "ca.crt": "-"})
+	}
 	values := []string{"-f", "charts/testdata/providers/keycloak-vault-postgres-nats.yaml", "-f", "charts/eim/profiles/onboarding.yaml"}
 	helmOK := func(args ...string) string {
 		out, err := helmCmd(t, env, append(args, "--namespace", ns)...)
@@ -105,7 +107,7 @@ func TestInstallUpgradeTestUninstall(t *testing.T) {
 	}
 	assert.Equal(t, []string{"kube-root-ca.crt"}, itemNames(k.list("/api/v1/namespaces/"+ns+"/configmaps")))
 	assert.Equal(t, []string{"default"}, itemNames(k.list("/api/v1/namespaces/"+ns+"/serviceaccounts")))
-	assert.Equal(t, []string{"eim-database", "eim-inventory-client", "eim-nats", "eim-southbound-tls", "vault-ca"},
+	assert.Equal(t, []string{"eim-database", "eim-grpc-tls", "eim-inventory-client", "eim-nats", "eim-southbound-tls", "vault-ca"},
 		itemNames(k.list("/api/v1/namespaces/"+ns+"/secrets")), "only the Secrets the test made: no release record left")
 }
 

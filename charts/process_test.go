@@ -23,9 +23,10 @@ import (
 // its ConfigMap, then each module's Deployment: its container args, its ConfigMap's eim.yaml and
 // its environment, Secret references resolved from the Secrets a cluster would hold. Only what
 // Kubernetes provides is replaced: the listen addresses (Service ports become 127.0.0.1 port 0),
-// the inventory Service's name (the inventory process's gRPC address) and the mount path of
-// eim.yaml. Every module's process answers /readyz 200: the chart's configuration is one that
-// works.
+// the inventory Service's name (the inventory process's gRPC address, verified over TLS with the
+// certificate of global.grpcTLS) and the mount paths (eim.yaml and the Secret volumes become
+// files of the test). Every module's process answers /readyz 200: the chart's configuration is
+// one that works.
 func TestChartAsProcesses(t *testing.T) {
 	kc := testenv.Keycloak(t)
 	bao := testenv.OpenBao(t)
@@ -33,11 +34,14 @@ func TestChartAsProcesses(t *testing.T) {
 	pg := dbtest.NewPostgres(t, false)
 	db := pg.Fresh(t)
 	adminID, adminSecret := kc.RolesAdminClient(t)
-	secrets := map[string]string{"vault-token": bao.RootToken, "db-password": db.Runtime.Password,
+	backends := map[string]string{"vault-token": bao.RootToken, "db-password": db.Runtime.Password,
 		"db-migration-password": db.Migration.Password, "kc-admin-secret": adminSecret, "nats-password": nats.Password,
 		"inventory-client-secret": kc.ClientSecret}
+	tlsFiles := testenv.TLS(t) // the server certificate names 127.0.0.1, where the inventory process listens
+	secrets := map[string]map[string]string{"eim-backends": backends, "eim-grpc-tls": {
+		"tls.crt": readFile(t, tlsFiles.ServerCertFile), "tls.key": readFile(t, tlsFiles.ServerKeyFile), "ca.crt": readFile(t, tlsFiles.CAFile)}}
 	var secretEnv []string
-	for key := range secrets {
+	for key := range backends {
 		name := strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
 		secretEnv = append(secretEnv, fmt.Sprintf("    - {name: %s, secretName: eim-backends, key: %s}", name, key))
 	}
@@ -67,9 +71,9 @@ providers:
     config: {url: %q, username: %s, password: {env: NATS_PASSWORD}, stream: %s, subjectPrefix: %s}
 inventory:
   serviceRole: %s_en-agent-rw
-  tls: {mode: disable}
   credentials: {clientID: %s, clientSecret: {env: INVENTORY_CLIENT_SECRET}}
 global:
+  grpcTLS: {secretName: eim-grpc-tls}
   secretEnv:
 %s
 `, bao.Addr, bao.KVMount, pg.Server.Host, pg.Server.Port, db.Name, db.Runtime.User, db.Migration.User,
@@ -84,7 +88,7 @@ global:
 	job := byKind(objs, "Job")["eim-migrate"]
 	require.NotNil(t, job)
 	c := container(job)
-	migrate(t, bin, podEnv(t, c, secrets), replaceConfig(c, configFile(t, job, cms)))
+	migrate(t, bin, podEnv(t, c, backends), replaceConfig(c, configFile(t, job, cms, secrets)))
 
 	deps := byKind(objs, "Deployment")
 	mods, err := module.EIM().Resolve("all", allBuilt)
@@ -95,11 +99,11 @@ global:
 		require.NotNil(t, dep, d.Name)
 		c := container(dep)
 		dir := t.TempDir()
-		extra := podEnv(t, c, secrets)
+		extra := podEnv(t, c, backends)
 		if d.Name != module.Inventory {
 			extra = append(extra, "EIM_INVENTORY_ADDRESS="+inventoryGRPC)
 		}
-		p := proc.Start(t, bin, dir, proc.Env(dir, extra...), replaceConfig(c, configFile(t, dep, cms))...)
+		p := proc.Start(t, bin, dir, proc.Env(dir, extra...), replaceConfig(c, configFile(t, dep, cms, secrets))...)
 		code, body := p.Get("/readyz", "")
 		assert.Equal(t, http.StatusOK, code, "%s: /readyz %s", d.Name, body)
 		if d.Name == module.Inventory {
@@ -144,19 +148,45 @@ func podEnv(t *testing.T, c map[string]any, secrets map[string]string) []string 
 	return out
 }
 
-// configFile writes the eim.yaml of the ConfigMap a pod template mounts, returning its path.
-func configFile(t *testing.T, o obj, cms map[string]obj) string {
+// configFile writes the eim.yaml of the ConfigMap a pod template mounts, returning its path; each
+// Secret volume the pod mounts becomes a directory of the test holding the Secret's keys (from
+// secrets, by Secret name), and eim.yaml's paths below the mount path point into it.
+func configFile(t *testing.T, o obj, cms map[string]obj, secrets map[string]map[string]string) string {
 	t.Helper()
+	spec := dig(o, "spec", "template", "spec").(map[string]any)
+	mounts := map[string]string{}
+	for _, m := range container(o)["volumeMounts"].([]any) {
+		mounts[str(m.(map[string]any), "name")] = str(m.(map[string]any), "mountPath")
+	}
 	var cm string
-	for _, v := range dig(o, "spec", "template", "spec", "volumes").([]any) {
-		if n := str(v.(map[string]any), "configMap", "name"); n != "" {
+	var replace []string
+	for _, v := range spec["volumes"].([]any) {
+		vol := v.(map[string]any)
+		if n := str(vol, "configMap", "name"); n != "" {
 			cm = n
+		}
+		if n := str(vol, "secret", "secretName"); n != "" {
+			data, ok := secrets[n]
+			require.True(t, ok, "the pod mounts Secret %s", n)
+			dir := t.TempDir()
+			for k, v := range data {
+				require.NoError(t, os.WriteFile(filepath.Join(dir, k), []byte(v), 0o600))
+			}
+			replace = append(replace, mounts[str(vol, "name")]+"/", dir+"/")
 		}
 	}
 	require.Contains(t, cms, cm)
 	f := filepath.Join(t.TempDir(), "eim.yaml")
-	require.NoError(t, os.WriteFile(f, []byte(str(cms[cm], "data", "eim.yaml")), 0o600))
+	config := strings.NewReplacer(replace...).Replace(str(cms[cm], "data", "eim.yaml"))
+	require.NoError(t, os.WriteFile(f, []byte(config), 0o600))
 	return f
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	return string(b)
 }
 
 // replaceConfig returns a container's args with the mounted /etc/eim/eim.yaml replaced by file.

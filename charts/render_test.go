@@ -101,6 +101,7 @@ func TestRenderProfilesAndProviders(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, combos, 3)
 	bin := proc.Build(t)
+	dir := t.TempDir()
 	var manifests []string
 	for _, p := range profiles {
 		for _, c := range combos {
@@ -110,7 +111,7 @@ func TestRenderProfilesAndProviders(t *testing.T) {
 				out, err := helmCmd(t, nil, "lint", "--strict", "charts/eim", "-f", values[0], "-f", values[1])
 				require.NoError(t, err, out)
 				objs, text := helmTemplate(t, "charts/eim", values...)
-				f := filepath.Join(t.TempDir(), "manifest.yaml")
+				f := filepath.Join(dir, strings.ReplaceAll(name, "/", "-")+".yaml")
 				require.NoError(t, os.WriteFile(f, []byte(text), 0o600))
 				manifests = append(manifests, f)
 				mods, err := module.EIM().Resolve(profileTarget(t, p), allBuilt)

@@ -84,7 +84,7 @@ spec:
       labels:
         {{- include "eim.selector" $ctx | nindent 8 }}
       annotations:
-        checksum/config: {{ $config | sha256sum }}
+        checksum/config: {{ printf "%s\n" $config | sha256sum }}
     spec:
       restartPolicy: Never
       {{- with ($g.serviceAccount | default dict).name }}

@@ -91,10 +91,20 @@ address of the inventory's Service. Nothing here is a secret: credentials are re
 {{- if eq .module "inventory" -}}{{- $own = omit $own "address" -}}{{- end -}}
 {{- if $own -}}{{- $_ = set $cfg $d.configKey $own -}}{{- end -}}
 {{- end -}}
+{{- $grpcTLS := ($g.grpcTLS | default dict).secretName -}}
+{{- if and (eq .module "inventory") $grpcTLS -}}
+{{- $_ = set $cfg.listen "grpcTLS" (dict "cert" (dict "file" "/etc/eim/grpc-tls/tls.crt") "key" (dict "file" "/etc/eim/grpc-tls/tls.key")) -}}
+{{- end -}}
 {{- if has "inventory" $d.requires -}}
-{{- $invGraph := include "eim.descriptor" (dict "root" $root "module" "inventory") | fromJson -}}
 {{- $client := pick (get $root.Values "inventory" | default dict) "tls" "credentials" -}}
 {{- $_ = set $client "address" (include "eim.inventoryAddress" .) -}}
+{{- if not $client.tls -}}
+{{- if $grpcTLS -}}
+{{- $_ = set $client "tls" (dict "mode" "verify-full" "ca" (dict "file" "/etc/eim/grpc-tls/ca.crt")) -}}
+{{- else -}}
+{{- $_ = set $client "tls" (dict "mode" "disable") -}}
+{{- end -}}
+{{- end -}}
 {{- $_ = set $cfg "inventory" $client -}}
 {{- end -}}
 {{- if $d.southbound -}}

@@ -11,6 +11,8 @@ when it changes (checksum/config).
 {{- $g := $root.Values.global | default dict -}}
 {{- $name := include "eim.name" . -}}
 {{- $config := include "eim.config" . -}}
+{{- /* the ConfigMap's eim.yaml exactly (a block scalar ends with one newline): its checksum rolls the pods */ -}}
+{{- $checksum := printf "%s\n" $config | sha256sum -}}
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -54,7 +56,7 @@ spec:
       labels:
         {{- include "eim.selector" $ctx | nindent 8 }}
       annotations:
-        checksum/config: {{ $config | sha256sum }}
+        checksum/config: {{ $checksum }}
         {{- with $mv.podAnnotations }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -199,6 +201,9 @@ env:
 {{- if and $d.southbound ($g.southbound | default dict).tlsSecretName }}
 - {name: southbound-tls, mountPath: /etc/eim/southbound-tls, readOnly: true}
 {{- end }}
+{{- if include "eim.usesGRPCTLS" . }}
+- {name: grpc-tls, mountPath: /etc/eim/grpc-tls, readOnly: true}
+{{- end }}
 {{- end -}}
 
 {{/* eim.volumes: the volumes behind eim.volumeMounts (the config volume aside). */}}
@@ -225,4 +230,17 @@ env:
     secretName: {{ $g.southbound.tlsSecretName }}
     defaultMode: 0440
 {{- end }}
+{{- if include "eim.usesGRPCTLS" . }}
+- name: grpc-tls
+  secret:
+    secretName: {{ $g.grpcTLS.secretName }}
+    defaultMode: 0440
+{{- end }}
+{{- end -}}
+
+{{/* eim.usesGRPCTLS: "true" when the module's pods mount global.grpcTLS (the inventory serves it, the others verify it). */}}
+{{- define "eim.usesGRPCTLS" -}}
+{{- $g := .root.Values.global | default dict -}}
+{{- $d := include "eim.descriptor" . | fromJson -}}
+{{- if and ($g.grpcTLS | default dict).secretName (or (eq .module "inventory") (has "inventory" $d.requires)) -}}true{{- end -}}
 {{- end -}}

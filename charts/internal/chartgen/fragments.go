@@ -64,6 +64,9 @@ const globalJSON = `{
         "secretName": {"type": "string", "minLength": 1},
         "key": {"type": "string", "minLength": 1}
       }}},
+    "grpcTLS": {"type": "object", "additionalProperties": false, "description": "TLS between the modules and the inventory: the inventory serves listen.grpcTLS, the others verify it (inventory.tls)", "properties": {
+      "secretName": {"type": "string", "description": "a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt (e.g. from cert-manager) whose certificate names <release>-inventory; empty: plaintext inside the cluster"}
+    }},
     "log": {"type": "object", "additionalProperties": false, "properties": {
       "format": {"type": "string", "enum": ["json", "text"]}
     }},
