@@ -43,7 +43,10 @@ func TestRunServesGRPCOverTLS(t *testing.T) {
 		cancel()
 		require.NoError(t, <-done)
 	})
-	require.Eventually(t, func() bool { code, _ := get(t, "http://"+httpLn.Addr().String()+"/readyz"); return code == http.StatusOK },
+	require.Eventually(t, func() bool {
+		code, _ := get(t, "http://"+httpLn.Addr().String()+"/readyz")
+		return code == http.StatusOK
+	},
 		10*time.Second, 20*time.Millisecond)
 
 	pem, err := os.ReadFile(filepath.Join(dir, southbound.CAFile))
