@@ -209,12 +209,35 @@ func validateManifests(t *testing.T, files []string) {
 			continue
 		}
 		known := false
-		for _, crd := range []string{"servicemonitor/", "httproute/", "tlsroute/"} {
-			known = known || strings.Contains(l, "resource "+crd)
+		for _, crd := range []string{"ServiceMonitor", "HTTPRoute", "TLSRoute"} {
+			known = known || strings.Contains(l, "Couldn't find schema for kind "+crd+" ")
 		}
 		assert.True(t, known, "kubernetes-validate: %s", l)
 	}
 	if err != nil {
 		assert.NotContains(t, out.String(), "ERROR", "kubernetes-validate failed:\n%s", out.String())
 	}
+}
+
+// TestArgoCDExample checks the Application of Applications: the root points at the child
+// Applications of this version, one per module sub-chart.
+func TestArgoCDExample(t *testing.T) {
+	v, err := os.ReadFile(filepath.Join("..", "VERSION"))
+	require.NoError(t, err)
+	var root struct {
+		Spec struct {
+			Source struct {
+				TargetRevision string `yaml:"targetRevision"`
+				Path           string `yaml:"path"`
+			} `yaml:"source"`
+		} `yaml:"spec"`
+	}
+	b, err := os.ReadFile(filepath.Join("argocd", "root.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, yaml.Unmarshal(b, &root))
+	assert.Equal(t, "v"+strings.TrimSpace(string(v)), root.Spec.Source.TargetRevision)
+	assert.Equal(t, "charts/argocd/apps", root.Spec.Source.Path)
+	apps, err := filepath.Glob(filepath.Join("argocd", "apps", "*.yaml"))
+	require.NoError(t, err)
+	assert.Len(t, apps, len(module.EIM().Modules()))
 }
