@@ -45,6 +45,8 @@ func TestInstallUpgradeTestUninstall(t *testing.T) {
 	for _, name := range []string{"eim-southbound-tls", "eim-grpc-tls"} { // kwok's pods read no file: names suffice
 		k.secret(ns, name, "Opaque", map[string]string{"tls.crt": "-", "tls.key": "-", "ca.crt": "-"})
 	}
+	// the service account the values name (global.serviceAccount.name: the one a Vault role is bound to)
+	k.create("/api/v1/namespaces/"+ns+"/serviceaccounts", map[string]any{"metadata": map[string]any{"name": "eim"}})
 	values := []string{"-f", "charts/testdata/providers/keycloak-vault-postgres-nats.yaml", "-f", "charts/eim/profiles/onboarding.yaml"}
 	helmOK := func(args ...string) string {
 		out, err := helmCmd(t, env, append(args, "--namespace", ns)...)
@@ -106,7 +108,7 @@ func TestInstallUpgradeTestUninstall(t *testing.T) {
 		assert.Empty(t, itemNames(k.list(strings.ReplaceAll(path, "%s", ns))), path)
 	}
 	assert.Equal(t, []string{"kube-root-ca.crt"}, itemNames(k.list("/api/v1/namespaces/"+ns+"/configmaps")))
-	assert.Equal(t, []string{"default"}, itemNames(k.list("/api/v1/namespaces/"+ns+"/serviceaccounts")))
+	assert.Equal(t, []string{"default", "eim"}, itemNames(k.list("/api/v1/namespaces/"+ns+"/serviceaccounts")), "only the test's own")
 	assert.Equal(t, []string{"eim-database", "eim-grpc-tls", "eim-inventory-client", "eim-nats", "eim-southbound-tls", "vault-ca"},
 		itemNames(k.list("/api/v1/namespaces/"+ns+"/secrets")), "only the Secrets the test made: no release record left")
 }
@@ -149,18 +151,20 @@ func migrationRun(t *testing.T, env []string, ns string) hookRun {
 			Kind    string `json:"kind"`
 			Name    string `json:"name"`
 			LastRun struct {
-				Phase     string    `json:"phase"`
-				StartedAt time.Time `json:"started_at"`
+				Phase     string `json:"phase"`
+				StartedAt string `json:"started_at"`
 			} `json:"last_run"`
 		} `json:"hooks"`
 	}
-	require.NoError(t, json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &st), out)
+	require.NoError(t, json.Unmarshal([]byte(out[strings.Index(out, "{"):]), &st))
 	for _, h := range st.Hooks {
 		if h.Kind == "Job" && h.Name == "eim-migrate" {
-			return hookRun{Phase: h.LastRun.Phase, Started: h.LastRun.StartedAt}
+			started, err := time.Parse(time.RFC3339Nano, h.LastRun.StartedAt)
+			require.NoError(t, err, "the migration hook ran")
+			return hookRun{Phase: h.LastRun.Phase, Started: started}
 		}
 	}
-	t.Fatalf("no migration hook in helm status:\n%s", out)
+	t.Fatal("no migration hook in helm status")
 	return hookRun{}
 }
 

@@ -59,7 +59,8 @@ metadata:
   annotations:
     helm.sh/hook: pre-install,pre-upgrade
     helm.sh/hook-weight: "-10"
-    helm.sh/hook-delete-policy: before-hook-creation
+    {{- /* Helm deletes hook-succeeded hooks once every hook of the event succeeded: after the Job */}}
+    helm.sh/hook-delete-policy: before-hook-creation,hook-succeeded
 data:
   eim.yaml: |
     {{- $config | nindent 4 }}
