@@ -112,8 +112,9 @@ start_kube() {
 	start_kwok
 }
 
-# start_kwok: kwok with kwok's own "fast" node and pod stages (from the module cache) and ours
-# completing `helm test` pods, then the fake node.
+# start_kwok: kwok with kwok's own "fast" node and pod stages and its node heartbeat with a lease
+# (from the module cache; without the lease the node controller marks the node, then its pods,
+# not ready after its grace period), and ours completing `helm test` pods; then the fake node.
 start_kwok() {
 	local dir=$RUN/kwok src
 	make_dir "$dir" "$TEST_USER" 0700
@@ -121,7 +122,9 @@ start_kwok() {
 		die "go list -m $KWOK_MODULE failed in scripts/deps/tools/kwok. Fix: check that the Go module proxy is reachable, then make deps."
 	{
 		local f
-		for f in "$src"/kustomize/stage/node/fast/node-initialize.yaml "$src"/kustomize/stage/pod/fast/pod-{ready,complete,delete}.yaml \
+		for f in "$src"/kustomize/stage/node/fast/node-initialize.yaml \
+			"$src"/kustomize/stage/node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+			"$src"/kustomize/stage/pod/fast/pod-{ready,complete,delete}.yaml \
 			"$DEPS_DIR/kube/helm-test-complete.yaml"; do
 			printf -- '---\n'
 			cat "$f"
@@ -129,6 +132,7 @@ start_kwok() {
 	} | put_file "$dir/stages.yaml" 0600 "$TEST_USER"
 	service_start kwok "$TEST_USER" "$dir/stages.yaml" "$BIN/.kwok.stamp" -- \
 		"$BIN/kwok" --kubeconfig="$KUBECONFIG_FILE" --manage-all-nodes=true --server-address="$H:$KWOK_PORT" \
+		--node-lease-duration-seconds=40 \
 		--config="$dir/stages.yaml"
 	service_wait kwok "http://$H:$KWOK_PORT" 30 "make deps-stop && make deps" kwok_ready
 	curl -sS -o /dev/null --max-time 10 --cacert "$KUBE_DIR/pki/ca.crt" -H "Authorization: Bearer $KUBE_ADMIN_TOKEN" \
