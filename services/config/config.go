@@ -77,6 +77,10 @@ type Listen struct {
 	HTTP string `yaml:"http"`
 	// GRPC is the host:port serving the gRPC health service and the modules' gRPC APIs.
 	GRPC string `yaml:"grpc"`
+	// GRPCTLS is the certificate the gRPC listener serves with (TLS 1.3, ALPN h2): set it where
+	// other processes call this one's gRPC API over the network, as the modules of a split
+	// deployment call its inventory (their inventory.tls verifies it). Unset, plaintext.
+	GRPCTLS ServerTLS `yaml:"grpcTLS,omitempty"`
 }
 
 // Log configures the structured log written to standard error.
@@ -223,7 +227,7 @@ const DefaultServiceRole = "eim-service"
 func Default() *Config {
 	return &Config{
 		Target:     "all",
-		Listen:     Listen{HTTP: "127.0.0.1:8080", GRPC: "127.0.0.1:9090"},
+		Listen:     Listen{HTTP: "127.0.0.1:8080", GRPC: "127.0.0.1:9090", GRPCTLS: ServerTLS{ReloadInterval: DefaultTLSReload}},
 		DataDir:    ".data",
 		Log:        Log{Level: "info", Format: "json"},
 		Inventory:  Inventory{ServiceRole: DefaultServiceRole},

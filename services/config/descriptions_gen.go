@@ -213,6 +213,7 @@ func descriptions() map[string]string {
 		"github.com/eim-byoi/eim/services/config.Inventory.ServiceRole":                   "the role a token must carry to call the inventory's gRPC API from another process (modules in the same process call it directly)",
 		"github.com/eim-byoi/eim/services/config.Inventory.TLS":                           "secures the connection to Address; mode verify-full unless set otherwise",
 		"github.com/eim-byoi/eim/services/config.Listen.GRPC":                             "the host:port serving the gRPC health service and the modules' gRPC APIs",
+		"github.com/eim-byoi/eim/services/config.Listen.GRPCTLS":                          "the certificate the gRPC listener serves with (TLS 1.3, ALPN h2): set it where other processes call this one's gRPC API over the network, as the modules of a split deployment call its inventory (their inventory.tls verifies it). Unset, plaintext",
 		"github.com/eim-byoi/eim/services/config.Listen.HTTP":                             "the host:port serving /healthz, /readyz, /metrics and the modules' HTTP APIs; in a container use :8080 (every interface)",
 		"github.com/eim-byoi/eim/services/config.Log.Format":                              "json (one JSON object per line) or text (log/slog's key=value lines)",
 		"github.com/eim-byoi/eim/services/config.Log.Level":                               "the lowest level logged: debug, info, warn or error",

@@ -69,9 +69,16 @@ func (s Southbound) validate(v *provider.Validation) {
 			fmt.Sprintf("%q is not a loopback address: agents' tokens would cross the network in clear", s.Plaintext),
 			`use 127.0.0.1:PORT, or remove it`)
 	}
-	v.Check(s.TLS.Cert.IsZero() == s.TLS.Key.IsZero(), "southbound.tls", "sets only one of cert and key",
-		"set both to secret references (e.g. {file: /etc/eim/tls/tls.crt} and {file: /etc/eim/tls/tls.key}), or neither to generate a local CA")
-	v.Check(s.TLS.ReloadInterval >= provider.Duration(time.Second), "southbound.tls.reloadInterval", "must be at least 1s", `e.g. "1m"`)
+	s.TLS.validate(v, "southbound.tls", "or neither to generate a local CA")
 	v.Required("southbound.projectHeader", s.ProjectHeader, "name the metadata key, e.g. "+DefaultProjectHeader)
 	v.Required("southbound.agentRole", s.AgentRole, "name the agents' project role, e.g. "+DefaultAgentRole)
+}
+
+// validate checks a server certificate block at path: cert and key set together, a sane reload
+// period.
+// neither says what leaving both unset means.
+func (t ServerTLS) validate(v *provider.Validation, path, neither string) {
+	v.Check(t.Cert.IsZero() == t.Key.IsZero(), path, "sets only one of cert and key",
+		"set both to secret references (e.g. {file: /etc/eim/tls/tls.crt} and {file: /etc/eim/tls/tls.key}), "+neither)
+	v.Check(t.ReloadInterval >= provider.Duration(time.Second), path+".reloadInterval", "must be at least 1s", `e.g. "1m"`)
 }

@@ -12,7 +12,7 @@ import (
 )
 
 var (
-	targetPattern  = regexp.MustCompile(`^[a-z][a-z0-9-]*(\s*,\s*[a-z][a-z0-9-]*)*$`)
+	targetPattern  = regexp.MustCompile(`^(module:)?[a-z][a-z0-9-]*(\s*,\s*(module:)?[a-z][a-z0-9-]*)*$`)
 	projectPattern = regexp.MustCompile(`^[a-z0-9-]{1,63}$`)
 )
 
@@ -27,6 +27,7 @@ func (c *Config) Validate() error {
 	validateAddr(&v, "listen.grpc", c.Listen.GRPC)
 	v.Check(c.Listen.HTTP != c.Listen.GRPC || portOf(c.Listen.HTTP) == "0", "listen.grpc",
 		"is the same address as listen.http", "give the gRPC listener its own port")
+	c.Listen.GRPCTLS.validate(&v, "listen.grpcTLS", "or neither to serve plaintext")
 	v.Required("dataDir", c.DataDir, "set a directory the process may write, e.g. /var/lib/eim")
 	v.Check(slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level), "log.level",
 		fmt.Sprintf("%q is not a log level", c.Log.Level), "use debug, info, warn or error")

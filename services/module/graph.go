@@ -90,7 +90,8 @@ func (g *Graph) Profile(name string) ([]string, bool) {
 }
 
 // Resolve turns a target ("all", profile names and module names, comma separated; a profile
-// wins over a module of the same name, as onboarding) into the
+// wins over a module of the same name, as onboarding, unless the module is named with
+// ModulePrefix) into the
 // modules to start, dependencies first. built reports whether this binary has a module's
 // implementation: "all" means every built module; anything else naming a module that is not
 // built, is unknown, or lacks a required module is an InvalidArgument error saying how to fix
@@ -136,7 +137,17 @@ func Remote(modules ...string) ResolveOption {
 	return func(o *resolveOptions) { o.remote = append(o.remote, modules...) }
 }
 
+// ModulePrefix names one module where a profile of the same name would win: the target
+// "module:onboarding" is the onboarding module alone (a split deployment's onboarding process),
+// "onboarding" the onboarding profile.
+const ModulePrefix = "module:"
+
 func (g *Graph) expand(tok string, built func(string) bool) ([]string, error) {
+	if name, ok := strings.CutPrefix(tok, ModulePrefix); ok {
+		if _, known := g.byName[name]; known {
+			return []string{name}, nil
+		}
+	}
 	switch {
 	case tok == "all":
 		var out []string

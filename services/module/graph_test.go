@@ -34,6 +34,8 @@ func TestEIMResolve(t *testing.T) {
 		{" inventory , api ", []string{"inventory", "api"}},
 		{"day2,tenant", []string{"inventory", "api", "hostmgr", "maintenance", "tenant"}},
 		{"inventory,inventory", []string{"inventory"}},
+		{"module:onboarding,inventory", []string{"inventory", "onboarding"}},
+		{"module:inventory", []string{"inventory"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.target, func(t *testing.T) {

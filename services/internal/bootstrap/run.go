@@ -58,7 +58,14 @@ func Run(ctx context.Context, o RunOptions) error {
 		_ = grpcLn.Close()
 		return fmt.Errorf("startup: %w", err)
 	}
-	srv.serveGRPC(grpcLn)
+	grpcServed, err := app.secureGRPC(ctx, o.Config, grpcLn)
+	if err != nil {
+		shutdownServer(srv, o.Config)
+		_ = grpcLn.Close()
+		_ = app.Shutdown(context.Background())
+		return fmt.Errorf("startup: %w", err)
+	}
+	srv.serveGRPC(grpcServed)
 	sb := app.Southbound()
 	if sb != nil {
 		if err := serveSouthbound(o, sb); err != nil {

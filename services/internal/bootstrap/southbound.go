@@ -58,17 +58,7 @@ func (a *App) certLoader(sb config.Southbound, dataDir string) (southbound.Loade
 			"ca", l.CA, "hosts", hosts)
 		return southbound.LocalLoader(dir, hosts), nil
 	}
-	src := a.sources
-	return func(ctx context.Context) ([]byte, []byte, error) {
-		cert, key := sb.TLS.Cert, sb.TLS.Key // copies: each load resolves afresh
-		if err := cert.Resolve(ctx, src); err != nil {
-			return nil, nil, fmt.Errorf("southbound.tls.cert: %w", err)
-		}
-		if err := key.Resolve(ctx, src); err != nil {
-			return nil, nil, fmt.Errorf("southbound.tls.key: %w", err)
-		}
-		return cert.Value().Bytes(), key.Value().Bytes(), nil
-	}, nil
+	return a.refLoader("southbound.tls", sb.TLS), nil
 }
 
 // certHosts are the names a generated certificate carries: the listener's host (unless it is
