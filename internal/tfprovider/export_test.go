@@ -1,0 +1,7 @@
+package tfprovider
+
+// Call is Client.call, for the acceptance tests' checks and out-of-band changes.
+var Call = (*Client).call
+
+// IsNotFound is isNotFound, for the acceptance tests.
+var IsNotFound = isNotFound

@@ -1,0 +1,104 @@
+// Package tfbed is the test bed of the Terraform side: the two CLIs the tests run with
+// (terraform of the machine image and OpenTofu built by make deps), and a filesystem mirror
+// that installs provider binaries built here (terraform-provider-eim and the schema-only
+// stand-ins of third-party providers) offline, named in the CLI configuration file that
+// TF_CLI_CONFIG_FILE points at.
+package tfbed
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eim-byoi/eim/test/testenv"
+)
+
+// CLI is one Terraform implementation.
+type CLI struct {
+	// Name is "terraform" or "tofu".
+	Name string
+	// Path is the binary.
+	Path string
+}
+
+// Names are the CLIs every Terraform test runs with.
+var Names = []string{"terraform", "tofu"}
+
+// Find returns the CLI of that name; the test fails when it is missing.
+func Find(t testing.TB, name string) CLI {
+	t.Helper()
+	if name == "tofu" {
+		return CLI{Name: name, Path: testenv.Tofu(t)}
+	}
+	return CLI{Name: name, Path: testenv.Terraform(t)}
+}
+
+// Plugin is a provider binary to build into the mirror.
+type Plugin struct {
+	// Package is the Go package of its main, e.g. ./cmd/terraform-provider-eim.
+	Package string
+	// Source is its full source address, e.g. registry.terraform.io/eim-byoi/eim.
+	Source string
+	// Version is the version it is installed as, e.g. 0.2.0.
+	Version string
+}
+
+// Mirror builds the plugins into a filesystem mirror in a temporary directory and writes a CLI
+// configuration that installs exactly those providers from it and nothing from the network.
+// It returns the configuration file's path, for TF_CLI_CONFIG_FILE.
+func Mirror(t testing.TB, plugins ...Plugin) string {
+	t.Helper()
+	root := t.TempDir()
+	mirror := filepath.Join(root, "mirror")
+	platform := runtime.GOOS + "_" + runtime.GOARCH
+	built := map[string]string{} // by package
+	var includes []string
+	for _, p := range plugins {
+		name := p.Source[strings.LastIndex(p.Source, "/")+1:]
+		dir := filepath.Join(mirror, filepath.FromSlash(p.Source), p.Version, platform)
+		require.NoError(t, os.MkdirAll(dir, 0o755))
+		dst := filepath.Join(dir, "terraform-provider-"+name+"_v"+p.Version)
+		if src, ok := built[p.Package]; ok {
+			require.NoError(t, os.Link(src, dst))
+		} else {
+			build(t, p.Package, dst)
+			built[p.Package] = dst
+		}
+		includes = append(includes, fmt.Sprintf("%q", p.Source))
+	}
+	cfg := filepath.Join(root, "cli.tfrc")
+	body := fmt.Sprintf(`provider_installation {
+  filesystem_mirror {
+    path    = %q
+    include = [%s]
+  }
+  direct {
+    exclude = [%s]
+  }
+}
+`, mirror, strings.Join(includes, ", "), strings.Join(includes, ", "))
+	require.NoError(t, os.WriteFile(cfg, []byte(body), 0o644))
+	return cfg
+}
+
+// build compiles pkg of the repository into dst.
+func build(t testing.TB, pkg, dst string) {
+	t.Helper()
+	cmd := exec.Command("go", "build", "-o", dst, pkg)
+	cmd.Dir = testenv.RepoRoot(t)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build %s: %s", pkg, out)
+}
+
+// Env is the environment of a terraform or tofu run with the CLI configuration cfg: the
+// process's own, with TF_CLI_CONFIG_FILE (and TOFU_CLI_CONFIG_FILE) set and checkpoint calls off.
+func Env(cfg string) []string {
+	return append(os.Environ(), "TF_CLI_CONFIG_FILE="+cfg, "TOFU_CLI_CONFIG_FILE="+cfg, "CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1")
+}
