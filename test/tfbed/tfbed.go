@@ -43,7 +43,9 @@ func Find(t testing.TB, name string) CLI {
 type Plugin struct {
 	// Package is the Go package of its main, e.g. ./cmd/terraform-provider-eim.
 	Package string
-	// Source is its full source address, e.g. registry.terraform.io/eim-byoi/eim.
+	// Source is its source address: host/namespace/name, or namespace/name for both the
+	// terraform registry's host and OpenTofu's (registry.opentofu.org), which the two CLIs take
+	// for a source without a host.
 	Source string
 	// Version is the version it is installed as, e.g. 0.2.0.
 	Version string
@@ -61,16 +63,19 @@ func Mirror(t testing.TB, plugins ...Plugin) string {
 	var includes []string
 	for _, p := range plugins {
 		name := p.Source[strings.LastIndex(p.Source, "/")+1:]
-		dir := filepath.Join(mirror, filepath.FromSlash(p.Source), p.Version, platform)
-		require.NoError(t, os.MkdirAll(dir, 0o755))
-		dst := filepath.Join(dir, "terraform-provider-"+name+"_v"+p.Version)
-		if src, ok := built[p.Package]; ok {
-			require.NoError(t, os.Link(src, dst))
-		} else {
-			build(t, p.Package, dst)
-			built[p.Package] = dst
+		for _, src := range addresses(p.Source) {
+			dir := filepath.Join(mirror, filepath.FromSlash(src), p.Version, platform)
+			require.NoError(t, os.MkdirAll(dir, 0o755))
+			dst := filepath.Join(dir, "terraform-provider-"+name+"_v"+p.Version)
+			if bin, ok := built[p.Package]; ok {
+				// A hard link keeps the file name the stand-in reads its identity from.
+				require.NoError(t, os.Link(bin, dst))
+			} else {
+				build(t, p.Package, dst)
+				built[p.Package] = dst
+			}
+			includes = append(includes, fmt.Sprintf("%q", src))
 		}
-		includes = append(includes, fmt.Sprintf("%q", p.Source))
 	}
 	cfg := filepath.Join(root, "cli.tfrc")
 	body := fmt.Sprintf(`provider_installation {
@@ -85,6 +90,14 @@ func Mirror(t testing.TB, plugins ...Plugin) string {
 `, mirror, strings.Join(includes, ", "), strings.Join(includes, ", "))
 	require.NoError(t, os.WriteFile(cfg, []byte(body), 0o644))
 	return cfg
+}
+
+// addresses are the full addresses a source stands for.
+func addresses(source string) []string {
+	if strings.Count(source, "/") == 2 {
+		return []string{source}
+	}
+	return []string{"registry.terraform.io/" + source, "registry.opentofu.org/" + source}
 }
 
 // build compiles pkg of the repository into dst.
