@@ -129,3 +129,10 @@ module "eim" {
 		})
 	}
 }
+
+func readFile(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	require.NoError(t, err)
+	return b
+}

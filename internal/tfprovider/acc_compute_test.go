@@ -82,7 +82,7 @@ resource "eim_schedule_repeated" "nightly" {
   cron_hours       = %[5]q
   cron_day_month   = "*"
   cron_month       = "*"
-  cron_day_week    = "1-5"
+  cron_day_week    = "1,2,3,4,5"
 }
 `, project, serial, auto, osName, cronHours, end)
 		}

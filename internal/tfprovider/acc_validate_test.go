@@ -46,14 +46,14 @@ resource "eim_schedule_single" "x" {
   target_site_id = "site-12345678"
   target_host_id = "host-12345678"
   start_seconds = 1900000000
-}`, regexp.MustCompile(`(?s)target_site_id.*exactly one of target_host_id, target_site_id and target_region_id`)},
+}`, regexp.MustCompile(`(?s)target_site_id.*exactly\s+one\s+of\s+target_host_id,\s+target_site_id\s+and\s+target_region_id`)},
 		{"unknown enum", `
 resource "eim_schedule_single" "x" {
   project = "demo"
   schedule_status = "MAINTENANCE"
   target_site_id = "site-12345678"
   start_seconds = 1900000000
-}`, regexp.MustCompile(`(?s)schedule_status.*"MAINTENANCE" is not one of SCHEDULE_STATUS_MAINTENANCE, SCHEDULE_STATUS_OS_UPDATE`)},
+}`, regexp.MustCompile(`(?s)schedule_status.*"MAINTENANCE"\s+is\s+not\s+one\s+of\s+SCHEDULE_STATUS_MAINTENANCE,\s+SCHEDULE_STATUS_OS_UPDATE`)},
 		{"end before start", `
 resource "eim_schedule_single" "x" {
   project = "demo"
@@ -61,12 +61,12 @@ resource "eim_schedule_single" "x" {
   target_region_id = "region-12345678"
   start_seconds = 1900000000
   end_seconds = 1800000000
-}`, regexp.MustCompile(`(?s)end_seconds.*end_seconds must be after start_seconds`)},
+}`, regexp.MustCompile(`(?s)end_seconds.*end_seconds\s+must\s+be\s+after\s+start_seconds`)},
 		{"host without identity", `
 resource "eim_host" "x" {
   project = "demo"
   name = "h"
-}`, regexp.MustCompile(`(?s)serial_number.*set serial_number or uuid`)},
+}`, regexp.MustCompile(`(?s)Missing\s+host\s+identity.*eim_host.x.*set\s+serial_number\s+or\s+uuid`)},
 		{"bad serial", `
 resource "eim_host" "x" {
   project = "demo"
@@ -83,7 +83,7 @@ resource "eim_site" "x" {
 resource "eim_region" "x" {
   project = "Demo_Project"
   name = "r"
-}`, regexp.MustCompile(`(?s)project.*"Demo_Project" is not a project name`)},
+}`, regexp.MustCompile(`(?s)project.*"Demo_Project"\s+is\s+not\s+a\s+project\s+name`)},
 		{"bad sha256", `
 resource "eim_os_resource" "x" {
   project = "demo"
@@ -120,7 +120,7 @@ data "eim_config" "c" {
 output "rendered" { value = data.eim_config.c.rendered }`,
 				Check: resource.ComposeAggregateTestCheckFunc(
 					resource.TestCheckResourceAttr("data.eim_config.c", "target", "day2"),
-					resource.TestMatchResourceAttr("data.eim_config.c", "rendered", regexp.MustCompile(`(?s)providers:.*database:.*host: db\.example\.com`)),
+					resource.TestMatchResourceAttr("data.eim_config.c", "rendered", regexp.MustCompile(`(?s)providers:.*database:.*host:\s+db\.example\.com`)),
 				),
 			},
 			{
@@ -135,14 +135,14 @@ data "eim_config" "c" {
 data "eim_config" "c" {
   settings = { target = "everything" }
 }`,
-				PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)Invalid EIM configuration at target`),
+				PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)Invalid\s+EIM\s+configuration\s+at\s+target`),
 			},
 			{
 				Config: offline + `
 data "eim_config" "c" {
   yaml = "target: all\nproviders:\n  database:\n    type: postgres\n    config: {host: db, database: eim, user: eim, tls: {mode: maybe}}\n"
 }`,
-				PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)yaml.*providers\.database\.config\.sslmode`),
+				PlanOnly: true, ExpectError: regexp.MustCompile(`(?s)yaml.*providers\.database\.config\.tls\.mode`),
 			},
 			{
 				Config: offline + `

@@ -15,6 +15,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/process"
 )
 
@@ -145,8 +146,28 @@ func check(m *configModel) (*config.Config, diag.Diagnostics) {
 		}
 	case err != nil:
 		diags.AddAttributeError(path.Root(attrName), "Invalid EIM configuration", err.Error())
+	default:
+		checkTarget(cfg, path.Root(attrName), &diags)
 	}
 	return cfg, diags
+}
+
+// checkTarget resolves the target against the module graph, as `eim config validate` does: an
+// unknown profile or module is an error, one this binary does not build a warning.
+func checkTarget(cfg *config.Config, at path.Path, diags *diag.Diagnostics) {
+	if _, placeholder := config.IsPlaceholder(cfg.Target); placeholder {
+		return
+	}
+	if _, err := module.EIM().Resolve(cfg.Target, func(string) bool { return true }); err != nil {
+		diags.AddAttributeError(at, "Invalid EIM configuration at target", "target: "+err.Error())
+		return
+	}
+	if _, err := module.EIM().Resolve(cfg.Target, process.Built); err != nil {
+		diags.AddAttributeWarning(at, "EIM target not built into this eim binary", "target: "+err.Error())
+	}
+	for _, d := range cfg.Deprecations {
+		diags.AddAttributeWarning(at, "Deprecated EIM configuration", fmt.Sprint(d))
+	}
 }
 
 func orRoot(p string) string {

@@ -5,3 +5,6 @@ var Call = (*Client).call
 
 // IsNotFound is isNotFound, for the acceptance tests.
 var IsNotFound = isNotFound
+
+// CallJSON is Client.callJSON, for the tenancy endpoints in the acceptance tests.
+var CallJSON = (*Client).callJSON

@@ -49,7 +49,8 @@ locals {
 # The configuration is validated by EIM's own loader at plan time: a wrong key or value fails the
 # plan naming it, before anything is installed.
 data "eim_config" "this" {
-  settings = local.eim_config
+  settings           = local.eim_config
+  allow_placeholders = var.allow_placeholders
 }
 
 resource "kubernetes_namespace_v1" "this" {

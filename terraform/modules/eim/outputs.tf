@@ -23,3 +23,8 @@ output "release" {
     status    = helm_release.eim.status
   }
 }
+
+output "placeholders" {
+  description = "Keys of the configuration still holding NEEDS-INPUT (with allow_placeholders)."
+  value       = data.eim_config.this.placeholders
+}

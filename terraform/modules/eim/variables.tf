@@ -146,3 +146,9 @@ variable "timeout" {
   type        = number
   default     = 600
 }
+
+variable "allow_placeholders" {
+  description = "Accept NEEDS-INPUT placeholders in the configuration (a draft from eim migrate helm-values --format terraform): plan only, listed in the output placeholders. Never for an apply that is meant to run."
+  type        = bool
+  default     = false
+}
