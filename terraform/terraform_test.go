@@ -65,9 +65,10 @@ func workTree(t *testing.T) string {
 // run runs cli with args in dir and returns its combined output and whether it succeeded.
 func run(t *testing.T, cli tfbed.CLI, env []string, dir string, args ...string) (string, bool) {
 	t.Helper()
+	args = append([]string{args[0], "-no-color"}, args[1:]...)
 	cmd := exec.Command(cli.Path, args...)
 	cmd.Dir = dir
-	cmd.Env = append(env, "NO_COLOR=1", "TF_INPUT=0")
+	cmd.Env = append(env, "TF_INPUT=0")
 	out, err := cmd.CombinedOutput()
 	return string(out), err == nil
 }

@@ -20,5 +20,5 @@ func ExampleNewClient() {
 	fmt.Println(err)
 	// Output:
 	// <nil>
-	// invalid argument: endpoint "eim.example.com": want an http(s) URL such as https://eim.example.com
+	// endpoint "eim.example.com": want an http(s) URL such as https://eim.example.com
 }

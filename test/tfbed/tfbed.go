@@ -115,3 +115,13 @@ func Env(cfg string) []string {
 	return append(os.Environ(), "TF_CLI_CONFIG_FILE="+cfg, "TOFU_CLI_CONFIG_FILE="+cfg, "CHECKPOINT_DISABLE=1",
 		"TF_IN_AUTOMATION=1")
 }
+
+// NoConfig writes an empty CLI configuration and returns its path, for TF_CLI_CONFIG_FILE in
+// runs that install nothing from a mirror: the machine's own setting (which may name a missing
+// file, making OpenTofu print a warning where `tofu version` output is parsed) is not used.
+func NoConfig(t testing.TB) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "empty.tfrc")
+	require.NoError(t, os.WriteFile(p, nil, 0o644))
+	return p
+}

@@ -44,7 +44,8 @@ func (p *standIn) Schema(_ context.Context, _ provider.SchemaRequest, resp *prov
 	resp.Schema = pschema.Schema{Attributes: p.config, Blocks: blocks}
 }
 
-func (p *standIn) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {}
+func (p *standIn) Configure(context.Context, provider.ConfigureRequest, *provider.ConfigureResponse) {
+}
 
 func (p *standIn) Resources(context.Context) []func() resource.Resource {
 	var out []func() resource.Resource

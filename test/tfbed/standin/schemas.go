@@ -129,5 +129,3 @@ func aws() *standIn {
 		},
 	}
 }
-
-

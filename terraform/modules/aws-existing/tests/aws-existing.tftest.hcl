@@ -19,7 +19,6 @@ mock_provider "aws" {
   override_data {
     target = data.aws_eks_cluster.this
     values = {
-      name                  = "edge"
       endpoint              = "https://ABC.gr7.eu-west-1.eks.amazonaws.com"
       identity              = [{ oidc = [{ issuer = "https://oidc.eks.eu-west-1.amazonaws.com/id/ABC" }] }]
       certificate_authority = [{ data = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSUIKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=" }]
