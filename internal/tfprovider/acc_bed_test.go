@@ -82,6 +82,9 @@ func eachCLI(t *testing.T, body func(t *testing.T, cli tfbed.CLI)) {
 			t.Setenv("TF_ACC", "1")
 			t.Setenv("TF_ACC_TERRAFORM_PATH", cli.Path)
 			t.Setenv("CHECKPOINT_DISABLE", "1")
+			// One reattach address, registry.terraform.io/hashicorp/eim: the legacy "-" namespace
+			// terraform-plugin-testing also registers by default is refused by OpenTofu.
+			t.Setenv("TF_ACC_PROVIDER_NAMESPACE", "hashicorp")
 			cfg := tfbed.NoConfig(t)
 			t.Setenv("TF_CLI_CONFIG_FILE", cfg)
 			t.Setenv("TOFU_CLI_CONFIG_FILE", cfg)
