@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
@@ -111,6 +112,18 @@ type apiError struct {
 func (e *apiError) Error() string {
 	return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message)
 }
+
+// ProviderCode is the code the API named (the gRPC code's name), Unknown for another answer.
+func (e *apiError) ProviderCode() provider.Code {
+	for c := codes.OK; c <= codes.Unauthenticated; c++ {
+		if c.String() == e.Code {
+			return provider.Code(c)
+		}
+	}
+	return provider.Unknown
+}
+
+var _ interface{ ProviderCode() provider.Code } = (*apiError)(nil)
 
 // isNotFound reports whether err is the API's 404.
 func isNotFound(err error) bool {

@@ -11,6 +11,7 @@ import (
 
 	locationv1 "github.com/eim-byoi/eim/api/gen/resources/location/v1"
 	schedulev1 "github.com/eim-byoi/eim/api/gen/resources/schedule/v1"
+	"github.com/eim-byoi/eim/providers/provider"
 )
 
 // TestGoValue: HCL values become what YAML encodes; null attributes are left out; an unknown
@@ -59,5 +60,13 @@ func TestProtoCheck(t *testing.T) {
 			})
 			assert.ElementsMatch(t, c.want, got)
 		})
+	}
+}
+
+// TestAPIErrorCode: the API's error document keeps its gRPC code as the provider code.
+func TestAPIErrorCode(t *testing.T) {
+	for name, want := range map[string]provider.Code{"NotFound": provider.NotFound, "InvalidArgument": provider.InvalidArgument,
+		"Unauthenticated": provider.Unauthenticated, "": provider.Unknown, "Teapot": provider.Unknown} {
+		assert.Equal(t, want, provider.CodeOf(&apiError{Status: 400, Code: name, Message: "m"}), name)
 	}
 }
