@@ -11,7 +11,7 @@ import (
 
 // TestGolden migrates every real legacy input and compares the values and the report with the
 // committed golden files. The EMF clusters also have their eim.yaml, its report and the JSON
-// report; the variants their values, eim.yaml and the head of both reports (up to the key
+// report; every input its terraform.tfvars.json for terraform/modules/eim; the variants their values, eim.yaml and the head of both reports (up to the key
 // tables, which their tests check key by key). Input that gives nothing to migrate has its
 // error as the golden file.
 func TestGolden(t *testing.T) {
@@ -25,6 +25,7 @@ func TestGolden(t *testing.T) {
 				return
 			}
 			golden(t, c.name+".values.yaml", res.Output)
+			golden(t, c.name+".tfvars.json", translate(t, c.in, Terraform).Output)
 			if c.variant {
 				golden(t, c.name+".report-head.md", reportHead(res.Report.Markdown()))
 			} else {

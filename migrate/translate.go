@@ -17,10 +17,16 @@ const (
 	ChartValues Format = "chart-values"
 	// EIMConfig is an eim.yaml (DESIGN.md §4) for installs without Kubernetes.
 	EIMConfig Format = "eim-config"
+	// Terraform is a terraform.tfvars.json for terraform/modules/eim: the chart values spread
+	// over the module's variables (docs/terraform.md).
+	Terraform Format = "terraform"
 )
 
-// Formats lists the output formats.
+// Formats lists the YAML output formats, chart values and eim.yaml, whose output is also input.
 func Formats() []Format { return []Format{ChartValues, EIMConfig} }
+
+// AllFormats lists every output format: Formats and Terraform.
+func AllFormats() []Format { return append(Formats(), Terraform) }
 
 // Input is what to migrate: an EMF cluster (optional), then values documents merged over it
 // in order, later ones winning, as `helm -f` does.
@@ -40,8 +46,13 @@ type Result struct {
 // format input with an invalid target; and on input that gives it nothing to translate (a
 // *NothingToMigrateError). Keys it does not know are reported, never fatal.
 func Translate(in Input, format Format) (*Result, error) {
-	if !slices.Contains(Formats(), format) {
-		return nil, fmt.Errorf("unknown output format %q: use %s or %s", format, ChartValues, EIMConfig)
+	if !slices.Contains(AllFormats(), format) {
+		return nil, fmt.Errorf("unknown output format %q: use %s, %s or %s", format, ChartValues, EIMConfig, Terraform)
+	}
+	// The terraform format is the chart values, spread over the module's variables at the end.
+	work := format
+	if format == Terraform {
+		work = ChartValues
 	}
 	var notes []string
 	l, err := load(in, &notes)
@@ -51,16 +62,29 @@ func Translate(in Input, format Format) (*Result, error) {
 	rep := &Report{Inputs: l.inputs, Format: string(format)}
 	var values Tree
 	if inFormat, ok := detectNewFormat(l.tree); ok {
-		values, err = passThrough(l.tree, inFormat, format, rep)
+		values, err = passThrough(l.tree, inFormat, work, rep)
 	} else {
-		values, err = migrate(l, format, rep, &notes)
+		values, err = migrate(l, work, rep, &notes)
 	}
 	if err != nil {
 		return nil, err
 	}
+	if format == Terraform {
+		notes = append(notes, "terraform: the chart values are spread over the variables of terraform/modules/eim: "+
+			"providers.<kind> is the variable <kind>, tenancy.defaultProject default_project, the eim.yaml settings of the modules config, "+
+			"global.image.tag image_tag, global.secretMounts secret_mounts, global.secretEnv secret_env, "+
+			"global.serviceAccount.annotations service_account_annotations, global.southbound.tlsSecretName southbound_tls_secret_name, "+
+			"every other chart value chart_values (docs/terraform.md)")
+	}
 	rep.Notes = dedupe(append(rep.Notes, notes...))
 	rep.summarize()
-	out, err := encodeYAML(values)
+	var out []byte
+	if format == Terraform {
+		out, err = terraformVars(values)
+		out = append(out, '\n')
+	} else {
+		out, err = encodeYAML(values)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -42,8 +42,8 @@ func newMigrateHelmValues() *cobra.Command {
 		Short: "Turn legacy EIM/EMF Helm values into values for charts/eim (or an eim.yaml), with a report",
 		Long: `Reads legacy values — chart values files, ` + "`helm get values`" + ` output of the infra-core,
 infra-managers, infra-onboarding and infra-external releases, and/or an EMF cluster file resolved with its
-profiles and application templates — and writes values for charts/eim, or an eim.yaml with
---format eim-config. Values files merge in order, later ones winning, over the EMF cluster. A file
+profiles and application templates — and writes values for charts/eim, an eim.yaml with
+--format eim-config, or a terraform.tfvars.json for terraform/modules/eim with --format terraform. Values files merge in order, later ones winning, over the EMF cluster. A file
 next to a Chart.yaml is taken as that chart's values; CHART=FILE names the chart explicitly.
 
 Exit codes: 0 done; 1 error, or --check found the output out of date; 2 --strict found unknown keys.`,
@@ -55,7 +55,7 @@ Exit codes: 0 done; 1 error, or --check found the output out of date; 2 --strict
 	f.StringVar(&o.emfCluster, "emf-cluster", "", "EMF cluster file, e.g. orch-configs/clusters/onprem.yaml")
 	f.StringVar(&o.emfRoot, "emf-root", "", "checkout of edge-manageability-framework (default: two levels above the cluster file's directory)")
 	f.StringVarP(&o.output, "output", "o", "", "write the result to FILE (default standard output)")
-	f.StringVar(&o.format, "format", string(migrate.ChartValues), "output format: chart-values or eim-config")
+	f.StringVar(&o.format, "format", string(migrate.ChartValues), "output format: chart-values, eim-config or terraform (a terraform.tfvars.json for terraform/modules/eim)")
 	f.StringVar(&o.report, "report", "", "write the migration report to FILE")
 	f.StringVar(&o.reportFormat, "report-format", "md", "report format: md or json")
 	f.BoolVar(&o.check, "check", false, "write nothing; exit 1 if the output would differ from the -o file (for CI)")
@@ -110,12 +110,12 @@ func (o migrateOptions) validate() error {
 	case o.reportFormat != "md" && o.reportFormat != "markdown" && o.reportFormat != "json":
 		return fmt.Errorf("unknown --report-format %q: use md or json", o.reportFormat)
 	}
-	for _, f := range migrate.Formats() {
+	for _, f := range migrate.AllFormats() {
 		if string(f) == o.format {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown --format %q: use %s or %s", o.format, migrate.ChartValues, migrate.EIMConfig)
+	return fmt.Errorf("unknown --format %q: use %s, %s or %s", o.format, migrate.ChartValues, migrate.EIMConfig, migrate.Terraform)
 }
 
 func (o migrateOptions) input() (migrate.Input, error) {

@@ -66,6 +66,13 @@ func TestMigrateValuesFiles(t *testing.T) {
 	assert.Contains(t, stdout, "target: inventory,hostmgr\n")
 	assert.Contains(t, stdout, "level: debug")
 
+	stdout, _, err = run(t, "migrate", "helm-values", "-f", filepath.Join(chartDir, "values.yaml"), "-f", "inventory="+inv, "--format", "terraform")
+	require.NoError(t, err)
+	var vars map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &vars), "a terraform.tfvars.json: %s", stdout)
+	assert.Equal(t, "inventory,hostmgr", vars["target"])
+	assert.Equal(t, map[string]any{"log": map[string]any{"level": "debug"}}, vars["config"])
+
 	report := filepath.Join(dir, "r.md")
 	unknown := filepath.Join(dir, "u.yaml")
 	require.NoError(t, os.WriteFile(unknown, []byte("surprise: {key: 1}\ninventory: {replicaCount: 2}\n"), 0o644))

@@ -245,6 +245,7 @@ ensure_go_tools() {
 	kminor=$(awk '$1 == "k8s.io/client-go" { split($2, v, "."); print v[2] }' "$DEPS_DIR/tools/helm/go.mod")
 	build_go_tool helm "$HELM_MODULE/cmd/helm" "$HELM_MODULE" "$HELM_VERSION" "" \
 		"-X $HELM_MODULE/internal/version.version=$HELM_VERSION -X $HELM_MODULE/internal/version.metadata= -X $HELM_MODULE/pkg/chartutil.k8sVersionMajor=1 -X $HELM_MODULE/pkg/chartutil.k8sVersionMinor=$kminor -X $HELM_MODULE/pkg/lint/rules.k8sVersionMajor=1 -X $HELM_MODULE/pkg/lint/rules.k8sVersionMinor=$kminor"
+	build_go_tool tofu "$TOFU_MODULE/cmd/tofu" "$TOFU_MODULE" "$TOFU_VERSION" "" "-X $TOFU_MODULE/version.dev=no"
 	ensure_proto_tools
 	ensure_client_generator
 	build_go_tool cyclonedx-gomod "$CYCLONEDX_GOMOD_MODULE/cmd/cyclonedx-gomod" "$CYCLONEDX_GOMOD_MODULE" "$CYCLONEDX_GOMOD_VERSION"
@@ -789,6 +790,11 @@ check_proto_tools() {
 	status buf ok "$BIN/buf $v; protoc plugins in $BIN (make proto)"
 }
 
+check_tofu() {
+	local v
+	v=$("$BIN/tofu" version 2>&1 | head -n 1) || die "$BIN/tofu version failed: $v. Fix: rm $BIN/tofu && make deps"
+	status tofu ok "$BIN/tofu $v"
+}
 check_helm() {
 	local v
 	v=$("$BIN/helm" version --short 2>&1) || die "$BIN/helm version failed: $v. Fix: rm $BIN/helm && make deps"
@@ -838,6 +844,7 @@ main() {
 	start_local_kms
 	start_kube
 	check_helm
+	check_tofu
 	check_proto_tools
 
 	wait_keycloak

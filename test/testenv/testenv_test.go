@@ -739,3 +739,12 @@ func httpDo(t *testing.T, method, u string, h http.Header, body any, want int) [
 	require.Equal(t, want, resp.StatusCode, "%s %s: %s", method, u, out)
 	return out
 }
+
+// ---------------------------------------------------------------- terraform, tofu
+
+// TestTofu: the pinned OpenTofu is installed and is that version.
+func TestTofu(t *testing.T) {
+	out, err := exec.CommandContext(ctx(t), testenv.Tofu(t), "version").CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Contains(t, string(out), "OpenTofu "+testenv.Var(t, "TOFU_VERSION"))
+}
