@@ -222,3 +222,15 @@ func (s *Subscription) Close(ctx context.Context) error {
 	})
 	return s.closeErr
 }
+
+// CloseAll closes every subscription of subs (each as Close does, in order) and returns the
+// first error.
+func CloseAll(ctx context.Context, subs []*Subscription) error {
+	var first error
+	for _, s := range subs {
+		if err := s.Close(ctx); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

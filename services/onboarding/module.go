@@ -106,12 +106,7 @@ func (m *Module) Start(ctx context.Context) error {
 
 // Stop ends the event subscriptions and the resync.
 func (m *Module) Stop(ctx context.Context) error {
-	var err error
-	for _, s := range m.subs {
-		if e := s.Close(ctx); e != nil && err == nil {
-			err = e
-		}
-	}
+	err := messaging.CloseAll(ctx, m.subs)
 	if m.cancel != nil {
 		m.cancel()
 	}

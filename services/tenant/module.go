@@ -244,14 +244,9 @@ func (m *Module) Stop(ctx context.Context) error {
 }
 
 func (m *Module) closeSubs(ctx context.Context) error {
-	var first error
-	for _, s := range m.subs {
-		if err := s.Close(ctx); err != nil && first == nil {
-			first = err
-		}
-	}
+	err := messaging.CloseAll(ctx, m.subs)
 	m.subs = nil
-	return first
+	return err
 }
 
 // CheckHealth reports healthy: a deletion that cannot proceed or roles the identity provider
