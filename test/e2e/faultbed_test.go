@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -27,6 +28,8 @@ type faultBed struct {
 	pgProxy          *faultproxy.Proxy
 	p                *proc.Process
 	id               *embedded
+	// restartTook is how long the last restart of the process took to /readyz 200 (kill scenario).
+	restartTook time.Duration
 	// secrets are every secret value the run uses (scanned for in the logs).
 	secrets []string
 	// logs are the logs of the processes that ended (restarts), the running one's added at the end.
@@ -60,7 +63,7 @@ providers:
 		f.write("nats-password", b.nats.Password), faultStream, faultPrefix))
 	b.secrets = []string{b.pg.Password, b.nats.Password, db.Runtime.Password, db.Migration.Password}
 	b.env = proc.Env(b.dir, "EIM_LISTEN_HTTP=127.0.0.1:"+strconv.Itoa(testenv.FreePort(t)),
-		"EIM_SOUTHBOUND_ADDRESS=127.0.0.1:"+strconv.Itoa(testenv.FreePort(t)))
+		"EIM_SOUTHBOUND_ADDRESS=127.0.0.1:"+strconv.Itoa(testenv.FreePort(t)), "EIM_CONFIG="+b.config)
 	b.id = &embedded{bin: b.bin, env: b.env}
 	b.start(t)
 	return b
@@ -69,7 +72,7 @@ providers:
 // start starts the eim process (until /readyz answers 200) and returns how long it took.
 func (b *faultBed) start(t *testing.T) time.Duration {
 	begin := time.Now()
-	b.p = proc.Start(t, b.bin, b.dir, b.env, "serve", "--config", b.config)
+	b.p = proc.Start(t, b.bin, b.dir, b.env, "serve")
 	b.p.AwaitSouthbound(t)
 	return time.Since(begin)
 }
@@ -87,13 +90,27 @@ func (b *faultBed) api() rest { return rest{base: "http://" + b.p.HTTP} }
 // after two minutes).
 func (b *faultBed) awaitReady(t *testing.T) time.Duration {
 	begin := time.Now()
-	require.Eventually(t, func() bool {
-		code, _ := b.p.Get("/readyz", "")
+	last := ""
+	for deadline := begin.Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		code, body := b.p.Get("/readyz", "")
 		b.p.Logs() // keeps the log pipe drained
-		return code == http.StatusOK
-	}, 2*time.Minute, 100*time.Millisecond, "/readyz answers 200 again")
-	return time.Since(begin)
+		if code == http.StatusOK {
+			return time.Since(begin)
+		}
+		last = fmt.Sprintf("%d %s", code, body)
+	}
+	t.Fatalf("/readyz not 200 within 2m after the fault (last: %s); log tail:\n%s", last, tail(b.p.Logs(), 30))
+	return 0
 }
 
 // allLogs returns the logs of every process of the run.
 func (b *faultBed) allLogs() []string { return append(append([]string(nil), b.logs...), b.p.Logs()) }
+
+// tail returns the last n lines of log.
+func tail(log string, n int) string {
+	lines := strings.Split(log, "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -52,6 +52,8 @@ func (r *faultRow) count(t *testing.T, b *faultBed, l *faultLoad, w *writer, dur
 	w.mu.Unlock()
 	r.FailedDuring = int64(failed[0]) + callErrors(during)
 	r.FailedAfter = int64(failed[1]) + callErrors(after)
+	t.Logf("writes failed during %d, after %d; southbound during %v %v, after %v %v", failed[0], failed[1],
+		during.Errors, during.CredentialErrors, after.Errors, after.CredentialErrors)
 	for _, s := range []*edgesim.Summary{during, after} {
 		if rpc := s.RPCs[edgesim.RPCInstance]; rpc != nil {
 			r.HeartbeatsSent += rpc.Sent
@@ -81,17 +83,31 @@ func (r *faultRow) count(t *testing.T, b *faultBed, l *faultLoad, w *writer, dur
 	}
 	r.Unacked = len(listed) - r.Present
 	r.Delivered = delivered(t, b, acked)
-	require.Eventually(t, func() bool {
-		r.HostsRunning = 0
-		for _, s := range l.sites {
-			for _, h := range api.list(t, s.name, s.operator, "compute/hosts", "hosts") {
-				if str(h, "hostStatus") == "Running" {
-					r.HostsRunning++
-				}
+}
+
+// awaitRunning waits (up to two minutes, while the nodes heartbeat) until the API shows every
+// host Running, and returns how many it shows.
+func awaitRunning(t *testing.T, api rest, l *faultLoad, nodes int) int {
+	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(500 * time.Millisecond) {
+		n := runningHosts(t, api, l)
+		if n == nodes || time.Now().After(deadline) {
+			return n
+		}
+	}
+}
+
+// runningHosts counts the hosts the API shows Running in the load's projects.
+func runningHosts(t *testing.T, api rest, l *faultLoad) int {
+	n := 0
+	for _, s := range l.sites {
+		hosts := api.list(t, s.name, s.operator, "compute/hosts", "hosts")
+		for _, h := range hosts {
+			if str(h, "hostStatus") == "Running" {
+				n++
 			}
 		}
-		return r.HostsRunning == r.Nodes
-	}, 2*time.Minute, 500*time.Millisecond, "every host is recorded running")
+	}
+	return n
 }
 
 // callErrors counts a simulator run's failed calls and token fetches.

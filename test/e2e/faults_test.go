@@ -49,7 +49,7 @@ func faultScenarios() []faultScenario {
 	return []faultScenario{
 		{name: "eim SIGKILLed mid-write, restarted", inject: func(t *testing.T, b *faultBed, _ faultPlan) string {
 			b.kill()
-			b.start(t)
+			b.restartTook = b.start(t)
 			return "SIGKILL, restart on the same data"
 		}},
 		{name: "PostgreSQL stopped and started", inject: func(t *testing.T, b *faultBed, plan faultPlan) string {
@@ -158,11 +158,13 @@ func runScenario(t *testing.T, b *faultBed, l *faultLoad, plan faultPlan, index 
 		during := simulate(b, l.fleet, l.creds, plan.heartbeat)
 		time.Sleep(plan.warm)
 		row.Fault = sc.inject(t, b, plan)
-		row.ReadyAfter = b.awaitReady(t)
+		row.ReadyAfter = b.restartTook + b.awaitReady(t)
+		b.restartTook = 0
 		w.phase.Store(1)
 		sumDuring := during.end(t)
 		after := simulate(b, l.fleet, l.creds, plan.heartbeat)
 		time.Sleep(plan.settle)
+		row.HostsRunning = awaitRunning(t, b.api(), l, plan.nodes) // while the nodes heartbeat
 		sumAfter := after.end(t)
 		w.halt()
 		row.count(t, b, l, w, sumDuring, sumAfter)
