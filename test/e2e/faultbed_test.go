@@ -22,6 +22,8 @@ import (
 // reached through the conformance suite's fault proxy (network cuts), with fixed HTTP and
 // southbound ports so that clients reach the process again after it is restarted.
 type faultBed struct {
+	// t is the top-level test: processes started in a scenario's subtest outlive it.
+	t                *testing.T
 	bin, dir, config string
 	env              []string
 	pg, nats         *testenv.Private
@@ -43,7 +45,7 @@ const (
 )
 
 func newFaultBed(t *testing.T) *faultBed {
-	b := &faultBed{bin: proc.Build(t), dir: t.TempDir(), pg: testenv.PrivatePostgres(t), nats: testenv.PrivateNATS(t)}
+	b := &faultBed{t: t, bin: proc.Build(t), dir: t.TempDir(), pg: testenv.PrivatePostgres(t), nats: testenv.PrivateNATS(t)}
 	var err error
 	b.pgProxy, err = faultproxy.New(b.pg.Addr())
 	require.NoError(t, err)
@@ -69,11 +71,12 @@ providers:
 	return b
 }
 
-// start starts the eim process (until /readyz answers 200) and returns how long it took.
-func (b *faultBed) start(t *testing.T) time.Duration {
+// start starts the eim process (until /readyz answers 200) and returns how long it took. The
+// process belongs to the top-level test (it is killed when that test ends, not the scenario).
+func (b *faultBed) start(_ *testing.T) time.Duration {
 	begin := time.Now()
-	b.p = proc.Start(t, b.bin, b.dir, b.env, "serve")
-	b.p.AwaitSouthbound(t)
+	b.p = proc.Start(b.t, b.bin, b.dir, b.env, "serve")
+	b.p.AwaitSouthbound(b.t)
 	return time.Since(begin)
 }
 
