@@ -18,7 +18,7 @@ import (
 
 // faultsLongEnv selects the long form of TestFaultsUnderLoad (make e2e-faults): 1,000 nodes and
 // faults held longer than every timeout. The short form runs with make test.
-const faultsLongEnv = "EIM_E2E_FAULTS_LONG"
+const faultsLongEnv = "E2E_FAULTS_LONG"
 
 // faultPlan sizes a run of TestFaultsUnderLoad.
 type faultPlan struct {
