@@ -36,7 +36,8 @@ type faultRow struct {
 	// ReadyAfter is the time from the fault's end to /readyz 200.
 	ReadyAfter time.Duration
 	// FailedDuring and FailedAfter count the failed requests (writes, southbound calls, token
-	// fetches) sent during the fault and after the recovery; LastError is the last failed write's.
+	// fetches) sent during the fault and after the recovery; LastError is the last failed write's
+	// after the recovery.
 	FailedDuring, FailedAfter int64
 	LastError                 string
 	Passed                    bool
@@ -45,15 +46,17 @@ type faultRow struct {
 // count fills the row once the scenario's load stopped.
 func (r *faultRow) count(t *testing.T, b *faultBed, l *faultLoad, w *writer, during, after *edgesim.Summary) {
 	var failed [2]int
-	r.Acked, r.Attempted, failed, r.LastError = w.counts()
+	var lastErr [2]string
+	r.Acked, r.Attempted, failed, lastErr = w.counts()
+	r.LastError = lastErr[1]
 	w.mu.Lock()
 	acked := w.acked
 	r.AckedAfter = w.ackedAfter
 	w.mu.Unlock()
 	r.FailedDuring = int64(failed[0]) + callErrors(during)
 	r.FailedAfter = int64(failed[1]) + callErrors(after)
-	t.Logf("writes failed during %d, after %d; southbound during %v %v, after %v %v", failed[0], failed[1],
-		during.Errors, during.CredentialErrors, after.Errors, after.CredentialErrors)
+	t.Logf("writes failed during %d (last: %.300s), after %d (last: %.300s); southbound during %v %v, after %v %v",
+		failed[0], lastErr[0], failed[1], lastErr[1], during.Errors, during.CredentialErrors, after.Errors, after.CredentialErrors)
 	for _, s := range []*edgesim.Summary{during, after} {
 		if rpc := s.RPCs[edgesim.RPCInstance]; rpc != nil {
 			r.HeartbeatsSent += rpc.Sent

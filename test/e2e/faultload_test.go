@@ -35,7 +35,7 @@ type writer struct {
 	ackedAfter int
 	attempts   int
 	failed     [2]int // by phase: 0 during the fault, 1 after the recovery
-	lastErr    string
+	lastErr    [2]string // the last failed write's error, by phase
 	phase      atomic.Int32
 	stop       chan struct{}
 	done       chan struct{}
@@ -71,7 +71,7 @@ func (w *writer) halt() {
 }
 
 // counts returns the acknowledged writes, the attempts and the failures by phase so far.
-func (w *writer) counts() (acked, attempts int, failed [2]int, lastErr string) {
+func (w *writer) counts() (acked, attempts int, failed [2]int, lastErr [2]string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return len(w.acked), w.attempts, w.failed, w.lastErr
@@ -89,7 +89,7 @@ func (w *writer) write() {
 	defer w.mu.Unlock()
 	if err != nil {
 		w.failed[phase]++
-		w.lastErr = err.Error()
+		w.lastErr[phase] = err.Error()
 		return
 	}
 	w.acked[name] = id
