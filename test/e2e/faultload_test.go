@@ -34,7 +34,7 @@ type writer struct {
 	acked      map[string]string // resource id by name
 	ackedAfter int
 	attempts   int
-	failed     [2]int // by phase: 0 during the fault, 1 after the recovery
+	failed     [2]int    // by phase: 0 during the fault, 1 after the recovery
 	lastErr    [2]string // the last failed write's error, by phase
 	phase      atomic.Int32
 	stop       chan struct{}
