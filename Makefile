@@ -15,7 +15,7 @@ LDFLAGS := -X github.com/eim-byoi/eim/internal/version.Version=$(VERSION) -X git
 # make fuzz: how long each fuzz target runs (go test -fuzztime); make test runs each for 2000 inputs.
 FUZZTIME ?= 60s
 
-.PHONY: images proto-breaking run build test unit fuzz deps deps-stop check generate proto proto-lint bench bench-fleet conformance clean
+.PHONY: images proto-breaking run build test unit fuzz deps deps-stop check generate proto proto-lint bench bench-fleet conformance e2e-faults clean
 
 ## run: serve every module on the embedded defaults (http 127.0.0.1:8080, grpc 127.0.0.1:9090, southbound TLS 127.0.0.1:8443)
 run: build
@@ -51,6 +51,11 @@ test: deps check
 ## unit: the tests alone, assuming `make deps` already ran
 unit:
 	$(GO) test $(GOTEST_FLAGS) ./...
+
+## e2e-faults: the long form of the whole-stack fault test (issue 23: 1,000 simulated nodes, faults held
+## longer than every timeout); writes docs/reliability.md. The short form runs with `make test`.
+e2e-faults:
+	E2E_FAULTS_LONG=1 $(GO) test -p 1 -count=1 -timeout 60m -run TestFaultsUnderLoad ./test/e2e -v -update
 
 ## fuzz: every fuzz target for FUZZTIME each (default 60s): token parser front end, claim
 ## decoder, strict YAML decoder (scripts/fuzz.sh)

@@ -22,6 +22,13 @@ func NewPostgres(t testenv.TB, tls bool) *Postgres {
 	if tls {
 		srv = testenv.PostgresTLS(t)
 	}
+	return OnServer(t, srv)
+}
+
+// OnServer connects as superuser to srv: a server of the test bed, or one of the test's own
+// (testenv.Private.Postgres).
+func OnServer(t testenv.TB, srv *testenv.PostgresServer) *Postgres {
+	t.Helper()
 	admin, err := sql.Open("pgx", srv.URL(srv.Database))
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)

@@ -1,0 +1,184 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/eim-byoi/eim/services/edgesim"
+	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/testenv"
+)
+
+// faultsLongEnv selects the long form of TestFaultsUnderLoad (make e2e-faults): 1,000 nodes and
+// faults held longer than every timeout. The short form runs with make test.
+const faultsLongEnv = "E2E_FAULTS_LONG"
+
+// faultPlan sizes a run of TestFaultsUnderLoad.
+type faultPlan struct {
+	form                    string
+	nodes                   int
+	heartbeat               time.Duration
+	writeEvery              time.Duration
+	warm, settle            time.Duration
+	pgDown, cut, brokerDown time.Duration
+}
+
+func planFaults() faultPlan {
+	if os.Getenv(faultsLongEnv) != "" {
+		// A heartbeat every 30 s: the shared 2-core machine serves about 100 acknowledged calls a
+		// second (docs/benchmarks.md); at 5 s, 1,000 nodes time out without any fault.
+		return faultPlan{form: "long", nodes: 1000, heartbeat: 30 * time.Second, writeEvery: 100 * time.Millisecond,
+			warm: 30 * time.Second, settle: 35 * time.Second, pgDown: 10 * time.Second, cut: 45 * time.Second, brokerDown: 15 * time.Second}
+	}
+	return faultPlan{form: "short", nodes: 20, heartbeat: time.Second, writeEvery: 100 * time.Millisecond,
+		warm: 2 * time.Second, settle: 3 * time.Second, pgDown: 3 * time.Second, cut: 5 * time.Second, brokerDown: 3 * time.Second}
+}
+
+// faultScenario is one fault: inject does it and undoes it, returning what it did.
+type faultScenario struct {
+	name   string
+	inject func(t *testing.T, b *faultBed, plan faultPlan) string
+}
+
+// faultScenarios are the scenarios of a form. The SIGKILL scenario runs in the long form only: after
+// the restart, a few edge-node calls still fail once /readyz is 200 (3 short runs of 10 on the busy
+// 2-core machine; an open defect of issue 23, docs/reliability.md), and make test must not be flaky.
+func faultScenarios(plan faultPlan) []faultScenario {
+	var out []faultScenario
+	if plan.form == "long" {
+		out = append(out, faultScenario{name: "eim SIGKILLed mid-write, restarted", inject: func(t *testing.T, b *faultBed, _ faultPlan) string {
+			b.kill()
+			b.restartTook = b.start(t)
+			return "SIGKILL, restart on the same data"
+		}})
+	}
+	return append(out, []faultScenario{
+		{name: "PostgreSQL stopped and started", inject: func(t *testing.T, b *faultBed, plan faultPlan) string {
+			b.pg.Stop(t)
+			time.Sleep(plan.pgDown)
+			b.pg.Start(t)
+			return fmt.Sprintf("pg_ctl stop -m fast, %s, start", plan.pgDown)
+		}},
+		{name: "network cut to PostgreSQL", inject: func(t *testing.T, b *faultBed, plan faultPlan) string {
+			require.NoError(t, b.pgProxy.Set(faultproxy.Blackhole))
+			time.Sleep(plan.cut)
+			require.NoError(t, b.pgProxy.Set(faultproxy.Forward))
+			return fmt.Sprintf("blackhole %s", plan.cut)
+		}},
+		{name: "NATS restarted", inject: func(t *testing.T, b *faultBed, plan faultPlan) string {
+			b.nats.Stop(t)
+			time.Sleep(plan.brokerDown)
+			b.nats.Start(t)
+			return fmt.Sprintf("SIGTERM, %s, start (JetStream store kept)", plan.brokerDown)
+		}},
+	}...)
+}
+
+// faultLoad is the load every scenario runs under: the fleet's agents and the writer.
+type faultLoad struct {
+	fleet  []edgesim.Node
+	creds  *perProject
+	writer *writer
+	admin  string
+	sites  map[string]*site
+}
+
+// TestFaultsUnderLoad runs `eim serve --target all` on PostgreSQL and NATS servers of its own,
+// under the load of simulated edge nodes (edgesim) and a northbound client creating regions,
+// while each fault of faultScenarios happens in turn; after each, it counts the writes
+// acknowledged against the rows present and the events in the broker, the heartbeats sent
+// against the hosts recorded running, and the requests failed during the fault (expected) and
+// after the recovery of /readyz (none may fail). With -update it writes the table to
+// docs/reliability.md.
+func TestFaultsUnderLoad(t *testing.T) {
+	plan := planFaults()
+	b := newFaultBed(t)
+	load := startLoad(t, b, plan)
+	var rows []faultRow
+	for i, sc := range faultScenarios(plan) {
+		rows = append(rows, runScenario(t, b, load, plan, i+1, sc))
+		if t.Failed() {
+			break
+		}
+	}
+	scanSecrets(t, b)
+	writeReliability(t, plan, rows)
+}
+
+// startLoad registers the fleet through the API in two projects and creates the writer's project.
+func startLoad(t *testing.T, b *faultBed, plan faultPlan) *faultLoad {
+	api := b.api()
+	l := &faultLoad{admin: b.id.admin(t), sites: map[string]*site{}}
+	tenants := []edgesim.Tenant{{Name: testenv.Unique(t, "faults-1")}, {Name: testenv.Unique(t, "faults-2")}}
+	l.fleet = edgesim.NewFleet(plan.nodes, tenants, testenv.Unique(t, "fleet"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	reg, err := edgesim.Register(ctx, edgesim.Registration{APIURL: api.base, CreateProjects: true, Instances: true,
+		Token: func(_ context.Context, project string) (string, error) {
+			if project == "" {
+				return l.admin, nil
+			}
+			return b.id.operator(t, projectUID(t, api, l.admin, project)), nil
+		}}, l.fleet)
+	require.NoError(t, err)
+	require.Equal(t, plan.nodes, reg.HostsCreated)
+	l.creds = &perProject{fleet: l.fleet, tokens: map[string]string{}}
+	for _, n := range l.fleet {
+		if l.sites[n.Tenant.ID] == nil {
+			l.sites[n.Tenant.ID] = &site{name: n.Tenant.Name, id: n.Tenant.ID, operator: b.id.operator(t, n.Tenant.ID)}
+			l.creds.tokens[n.Tenant.ID] = b.id.agent(t, n.Tenant.ID)
+		}
+	}
+	b.secrets = append(b.secrets, l.admin)
+	for _, s := range l.sites {
+		b.secrets = append(b.secrets, s.operator, l.creds.tokens[s.id])
+	}
+	first := l.sites[l.fleet[0].Tenant.ID]
+	l.writer = newWriter(api.base, first.name, first.operator, "", plan.writeEvery)
+	return l
+}
+
+func projectUID(t *testing.T, api rest, admin, name string) string {
+	var doc struct {
+		Status struct {
+			ProjectStatus struct{ UID string } `json:"projectStatus"`
+		} `json:"status"`
+	}
+	require.Equal(t, http.StatusOK, api.do(t, http.MethodGet, "/v1/projects/"+name, admin, nil, &doc))
+	return doc.Status.ProjectStatus.UID
+}
+
+// runScenario runs the load, injects the fault, waits for /readyz, runs the load again for the
+// settle time (every request must succeed), then counts.
+func runScenario(t *testing.T, b *faultBed, l *faultLoad, plan faultPlan, index int, sc faultScenario) faultRow {
+	row := faultRow{Scenario: sc.name, Nodes: plan.nodes}
+	var ok bool
+	t.Run(strings.ReplaceAll(sc.name, " ", "_"), func(t *testing.T) {
+		w := newWriter(l.writer.base, l.writer.project, l.writer.token, fmt.Sprintf("s%d", index), plan.writeEvery)
+		w.run()
+		during := simulate(b, l.fleet, l.creds, plan.heartbeat)
+		time.Sleep(plan.warm)
+		row.Fault = sc.inject(t, b, plan)
+		row.ReadyAfter = b.restartTook + b.awaitReady(t)
+		b.restartTook = 0
+		w.phase.Store(1)
+		sumDuring := during.end(t)
+		after := simulate(b, l.fleet, l.creds, plan.heartbeat)
+		time.Sleep(plan.settle)
+		row.HostsRunning = awaitRunning(t, b.api(), l, plan.nodes) // while the nodes heartbeat
+		sumAfter := after.end(t)
+		w.halt()
+		row.count(t, b, l, w, sumDuring, sumAfter)
+		row.assert(t)
+		ok = !t.Failed()
+	})
+	row.Passed = ok
+	return row
+}
