@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/eim-byoi/eim/providers/identity"
+	"github.com/eim-byoi/eim/services/internal/telemetry"
 )
 
 // metrics are the API's RED metrics, by route (the path template, never the path itself) and
@@ -98,6 +99,7 @@ func routeOf(next runtime.HandlerFunc) runtime.HandlerFunc {
 		if rec, ok := r.Context().Value(recorderKey{}).(*recorder); ok {
 			if p, ok := runtime.HTTPPattern(r.Context()); ok {
 				rec.route = strings.ReplaceAll(p.String(), "=*}", "}")
+				telemetry.SetRoute(r.Context(), rec.route)
 			}
 		}
 		next(w, r, params)

@@ -40,6 +40,8 @@ type Config struct {
 	// Southbound configures the TLS listener the edge-node agents call (host, maintenance and
 	// onboarding managers).
 	Southbound Southbound `yaml:"southbound"`
+	// Telemetry configures OpenTelemetry tracing exported over OTLP; off by default.
+	Telemetry Telemetry `yaml:"telemetry"`
 	// OOB configures the out-of-band (vPro/AMT) module: the customer's DMT MPS and RPS, their
 	// authentication and the AMT passwords.
 	OOB OOB `yaml:"oob"`
@@ -229,6 +231,7 @@ func Default() *Config {
 		Inventory:  Inventory{ServiceRole: DefaultServiceRole},
 		API:        API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
 		Southbound: defaultSouthbound(),
+		Telemetry:  defaultTelemetry(),
 		OOB:        defaultOOB(),
 		HostMgr:    defaultHostMgr(),
 		Onboarding: defaultOnboarding(),

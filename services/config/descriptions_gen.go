@@ -193,6 +193,7 @@ func descriptions() map[string]string {
 		"github.com/eim-byoi/eim/services/config.Config.Southbound":                       "configures the TLS listener the edge-node agents call (host, maintenance and onboarding managers)",
 		"github.com/eim-byoi/eim/services/config.Config.Startup":                          "bounds how long startup and shutdown may take",
 		"github.com/eim-byoi/eim/services/config.Config.Target":                           "selects the modules this process runs: all (every module built in), a profile (onboarding, day2, observability, oob) or a comma-separated module list",
+		"github.com/eim-byoi/eim/services/config.Config.Telemetry":                        "configures OpenTelemetry tracing exported over OTLP; off by default",
 		"github.com/eim-byoi/eim/services/config.Config.Tenancy":                          "chooses between one project created at start (single tenancy) and projects created through the API (multi-tenancy, the default)",
 		"github.com/eim-byoi/eim/services/config.DMTAuth.Audience":                        "requested with each client-credentials token",
 		"github.com/eim-byoi/eim/services/config.DMTAuth.ClientID":                        "the identity provider client of the client-credentials grant (mode token); the token URL is tokenURL, or the providers.identity issuer's",
@@ -257,6 +258,13 @@ func descriptions() map[string]string {
 		"github.com/eim-byoi/eim/services/config.Southbound.TLS":                          "the listener's certificate. Unset, a local CA and a server certificate for the address's host, localhost and 127.0.0.1 are generated under <dataDir>/southbound (ca.pem is what a device or eim edge-sim trusts); set it in production",
 		"github.com/eim-byoi/eim/services/config.Startup.ShutdownTimeout":                 "bounds stopping the modules and closing the providers",
 		"github.com/eim-byoi/eim/services/config.Startup.Timeout":                         "bounds opening the providers and waiting for them to be healthy",
+		"github.com/eim-byoi/eim/services/config.Telemetry.Enabled":                       "turns tracing on; false (the default) creates no spans and exports nothing",
+		"github.com/eim-byoi/eim/services/config.Telemetry.Endpoint":                      "the collector: host:port for grpc, or an http(s):// URL (base, the exporter appends /v1/traces) for http. Required when enabled",
+		"github.com/eim-byoi/eim/services/config.Telemetry.Headers":                       "sent with every export (e.g. an API key of a hosted collector), each value a secret reference",
+		"github.com/eim-byoi/eim/services/config.Telemetry.Protocol":                      "the OTLP transport: grpc (default, port 4317) or http (protobuf over HTTP, port 4318)",
+		"github.com/eim-byoi/eim/services/config.Telemetry.SampleRatio":                   "the share of new traces recorded, 0 to 1 (default 1); a request that arrives with a sampled parent is recorded whatever the ratio (parent-based sampling)",
+		"github.com/eim-byoi/eim/services/config.Telemetry.ServiceName":                   "the service.name resource attribute of every span (default eim)",
+		"github.com/eim-byoi/eim/services/config.Telemetry.TLS":                           "secures the export: mode disable sends in clear (a collector sidecar on loopback); otherwise verify-full with ca as the trusted authorities (system roots when unset)",
 		"github.com/eim-byoi/eim/services/config.Tenancy.DefaultProject":                  "names a project created at start when set (single tenancy, as the legacy single-tenancy profile ran): a lower-case name of letters, digits and '-', at most 63 characters. Empty, the default: multi-tenancy, projects are created through the API",
 	}
 }

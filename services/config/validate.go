@@ -38,6 +38,7 @@ func (c *Config) Validate() error {
 	c.Inventory.validate(&v)
 	c.API.validate(&v)
 	c.Southbound.validate(&v)
+	c.Telemetry.validate(&v)
 	c.OOB.validate(&v)
 	c.HostMgr.validate(&v)
 	c.Onboarding.validate(&v)

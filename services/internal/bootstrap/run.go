@@ -46,7 +46,7 @@ func Run(ctx context.Context, o RunOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := newServer(o.Logger, o.Redactor, o.Version)
+	srv := newServer(o.Logger, o.Redactor, o.Version, o.Config.Telemetry.Enabled)
 	srv.serveHTTP(httpLn)
 	o.Logger.Info("listening", "http", httpLn.Addr().String(), "grpc", grpcLn.Addr().String(), "target", o.Config.Target)
 	app, err := Start(ctx, Options{
@@ -56,6 +56,12 @@ func Run(ctx context.Context, o RunOptions) error {
 	if err != nil {
 		shutdownServer(srv, o.Config)
 		_ = grpcLn.Close()
+		return fmt.Errorf("startup: %w", err)
+	}
+	stopTracing, err := startTracing(ctx, o.Config.Telemetry, o.Version)
+	if err != nil {
+		shutdownServer(srv, o.Config)
+		_ = app.Shutdown(context.Background())
 		return fmt.Errorf("startup: %w", err)
 	}
 	srv.serveGRPC(grpcLn)
@@ -79,6 +85,9 @@ func Run(ctx context.Context, o RunOptions) error {
 	}
 	srv.stop(sctx)
 	err = app.Shutdown(sctx)
+	if terr := stopTracing(sctx); terr != nil {
+		o.Logger.Warn("telemetry shutdown", "error", terr)
+	}
 	o.Logger.Info("shutdown complete")
 	return err
 }

@@ -18,6 +18,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/eim-byoi/eim/services/internal/logging"
+	"github.com/eim-byoi/eim/services/internal/telemetry"
 )
 
 // server is the process's HTTP and gRPC front: /healthz, /readyz and /metrics on HTTP, the
@@ -34,12 +35,17 @@ type server struct {
 	app      atomic.Pointer[App]
 }
 
-func newServer(log *slog.Logger, r *logging.Redactor, version string) *server {
+// newServer builds the servers; with traced, every HTTP request and gRPC call gets a span.
+func newServer(log *slog.Logger, r *logging.Redactor, version string, traced bool) *server {
+	var opts []grpc.ServerOption
+	if traced {
+		opts = append(opts, telemetry.ServerOption())
+	}
 	s := &server{
 		log:      log,
 		redactor: r,
 		mux:      http.NewServeMux(),
-		grpc:     grpc.NewServer(),
+		grpc:     grpc.NewServer(opts...),
 		health:   health.NewServer(),
 		metrics:  prometheus.NewRegistry(),
 	}
@@ -53,7 +59,11 @@ func newServer(log *slog.Logger, r *logging.Redactor, version string) *server {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{Registry: s.metrics}))
-	s.http = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	var h http.Handler = s.mux
+	if traced {
+		h = telemetry.HTTPHandler(s.mux)
+	}
+	s.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
 
