@@ -99,7 +99,6 @@ func routeOf(next runtime.HandlerFunc) runtime.HandlerFunc {
 		if rec, ok := r.Context().Value(recorderKey{}).(*recorder); ok {
 			if p, ok := runtime.HTTPPattern(r.Context()); ok {
 				rec.route = strings.ReplaceAll(p.String(), "=*}", "}")
-				telemetry.SetRoute(r.Context(), rec.route)
 			}
 		}
 		next(w, r, params)
@@ -118,6 +117,7 @@ func observe(m *metrics, log *slog.Logger, next http.Handler) http.Handler {
 			rec.status = http.StatusOK
 		}
 		d := time.Since(start)
+		telemetry.SetRoute(r.Context(), rec.route)
 		m.requests.WithLabelValues(rec.route, r.Method, strconv.Itoa(rec.status)).Inc()
 		m.duration.WithLabelValues(rec.route, r.Method).Observe(d.Seconds())
 		attrs := []any{"method", r.Method, "route", rec.route, "path", r.URL.Path, "status", rec.status,
