@@ -259,7 +259,7 @@ func descriptions() map[string]string {
 		"github.com/eim-byoi/eim/services/config.Startup.ShutdownTimeout":                 "bounds stopping the modules and closing the providers",
 		"github.com/eim-byoi/eim/services/config.Startup.Timeout":                         "bounds opening the providers and waiting for them to be healthy",
 		"github.com/eim-byoi/eim/services/config.Telemetry.Enabled":                       "turns tracing on; false (the default) creates no spans and exports nothing",
-		"github.com/eim-byoi/eim/services/config.Telemetry.Endpoint":                      "the collector: host:port for grpc, or an http(s):// URL (base, the exporter appends /v1/traces) for http. Required when enabled",
+		"github.com/eim-byoi/eim/services/config.Telemetry.Endpoint":                      "the collector: host:port for grpc, or for http the base http(s):// URL to which /v1/traces is appended (as OTEL_EXPORTER_OTLP_ENDPOINT). Required when enabled",
 		"github.com/eim-byoi/eim/services/config.Telemetry.Headers":                       "sent with every export (e.g. an API key of a hosted collector), each value a secret reference",
 		"github.com/eim-byoi/eim/services/config.Telemetry.Protocol":                      "the OTLP transport: grpc (default, port 4317) or http (protobuf over HTTP, port 4318)",
 		"github.com/eim-byoi/eim/services/config.Telemetry.SampleRatio":                   "the share of new traces recorded, 0 to 1 (default 1); a request that arrives with a sampled parent is recorded whatever the ratio (parent-based sampling)",

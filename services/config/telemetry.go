@@ -17,8 +17,8 @@ type Telemetry struct {
 	// Protocol is the OTLP transport: grpc (default, port 4317) or http (protobuf over HTTP,
 	// port 4318).
 	Protocol string `yaml:"protocol" jsonschema:"enum=grpc,enum=http"`
-	// Endpoint is the collector: host:port for grpc, or an http(s):// URL (base, the exporter
-	// appends /v1/traces) for http. Required when enabled.
+	// Endpoint is the collector: host:port for grpc, or for http the base http(s):// URL to which
+	// /v1/traces is appended (as OTEL_EXPORTER_OTLP_ENDPOINT). Required when enabled.
 	Endpoint string `yaml:"endpoint"`
 	// TLS secures the export: mode disable sends in clear (a collector sidecar on loopback);
 	// otherwise verify-full with ca as the trusted authorities (system roots when unset).

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 
 	"go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
@@ -53,7 +54,7 @@ func newExporter(ctx context.Context, cfg config.Telemetry) (sdktrace.SpanExport
 		return nil, fmt.Errorf("telemetry.tls: %w", err)
 	}
 	if cfg.Protocol == config.TelemetryHTTP {
-		opts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(cfg.Endpoint), otlptracehttp.WithHeaders(headers)}
+		opts := []otlptracehttp.Option{otlptracehttp.WithEndpointURL(strings.TrimSuffix(cfg.Endpoint, "/") + "/v1/traces"), otlptracehttp.WithHeaders(headers)}
 		if tc == nil {
 			opts = append(opts, otlptracehttp.WithInsecure())
 		} else {
