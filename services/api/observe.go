@@ -127,9 +127,9 @@ func observe(m *metrics, log *slog.Logger, next http.Handler) http.Handler {
 		}
 		switch {
 		case rec.status >= 500:
-			log.Error("api request", append(attrs, "error", fmt.Sprint(rec.err))...)
+			log.ErrorContext(r.Context(), "api request", append(attrs, "error", fmt.Sprint(rec.err))...)
 		default:
-			log.Info("api request", attrs...)
+			log.InfoContext(r.Context(), "api request", attrs...)
 		}
 	})
 }

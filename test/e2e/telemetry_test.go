@@ -85,6 +85,7 @@ func TestTracesReachACollector(t *testing.T) {
 				t.Fatalf("spans received: %s", names(readSpans(t, out)))
 			}
 			assertTraceShape(t, trace)
+			assertLogTraced(t, p.Logs(), trace)
 		})
 	}
 }
@@ -223,4 +224,27 @@ func names(trace []span) string {
 		fmt.Fprintf(&b, "\n  %s (kind %d, id %s, parent %s)", s.Name, s.Kind, s.SpanID, s.ParentSpanID)
 	}
 	return b.String()
+}
+
+// assertLogTraced checks that the API's request log line of the project creation carries the
+// trace's and the server span's ids, and no token.
+func assertLogTraced(t *testing.T, logs string, trace []span) {
+	var server span
+	for _, s := range trace {
+		if s.Kind == kindServer {
+			server = s
+		}
+	}
+	found := false
+	for _, l := range strings.Split(logs, "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(l), &rec) != nil || rec["msg"] != "api request" || rec["method"] != http.MethodPut {
+			continue
+		}
+		found = true
+		assert.Equal(t, server.TraceID, rec["trace_id"], "the request log leads to the trace")
+		assert.Equal(t, server.SpanID, rec["span_id"])
+		assert.NotContains(t, l, "Bearer", "no token in the request log")
+	}
+	assert.True(t, found, "the request was logged")
 }

@@ -54,9 +54,9 @@ func (r *Redactor) Scrub(s string) string {
 func New(w io.Writer, level, format string, r *Redactor) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: parseLevel(level), ReplaceAttr: replacer(r)}
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(WithTrace(slog.NewTextHandler(w, opts)))
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(WithTrace(slog.NewJSONHandler(w, opts)))
 }
 
 func parseLevel(s string) slog.Level {
