@@ -106,6 +106,7 @@ func (a *App) start(ctx context.Context, opts Options, mods []module.Descriptor)
 	if err := a.waitHealthy(ctx); err != nil {
 		return err
 	}
+	a.registerProviderMetrics(opts.Deps.Metrics)
 	if err := a.checkModuleNeeds(mods); err != nil {
 		return err
 	}

@@ -37,17 +37,15 @@ type server struct {
 
 // newServer builds the servers; with traced, every HTTP request and gRPC call gets a span.
 func newServer(log *slog.Logger, r *logging.Redactor, version string, traced bool) *server {
-	var opts []grpc.ServerOption
-	if traced {
-		opts = append(opts, telemetry.ServerOption())
-	}
+	reg := prometheus.NewRegistry()
+	opts := grpcServerOptions(reg, "grpc", traced)
 	s := &server{
 		log:      log,
 		redactor: r,
 		mux:      http.NewServeMux(),
 		grpc:     grpc.NewServer(opts...),
 		health:   health.NewServer(),
-		metrics:  prometheus.NewRegistry(),
+		metrics:  reg,
 	}
 	s.ready = prometheus.NewGauge(prometheus.GaugeOpts{Name: "eim_ready", Help: "1 when every provider and module is healthy."})
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "eim_build_info", Help: "Build of the running binary.",
@@ -134,4 +132,19 @@ func (s *server) stop(ctx context.Context) {
 	case <-ctx.Done():
 		s.grpc.Stop()
 	}
+}
+
+// grpcServerOptions instruments a gRPC server named name: its RED metrics in reg (when not nil)
+// and, when traced, a span per call.
+func grpcServerOptions(reg prometheus.Registerer, name string, traced bool) []grpc.ServerOption {
+	var opts []grpc.ServerOption
+	if traced {
+		opts = append(opts, telemetry.ServerOption())
+	}
+	if reg != nil {
+		if m, err := telemetry.NewGRPCMetrics(reg); err == nil {
+			opts = append(opts, m.ServerOptions(name)...)
+		}
+	}
+	return opts
 }

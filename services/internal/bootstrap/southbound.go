@@ -1,8 +1,6 @@
 package bootstrap
 
 import (
-	"google.golang.org/grpc"
-
 	"context"
 	"fmt"
 	"net"
@@ -10,7 +8,6 @@ import (
 
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/southbound"
-	"github.com/eim-byoi/eim/services/internal/telemetry"
 	"github.com/eim-byoi/eim/services/module"
 )
 
@@ -31,11 +28,8 @@ func (a *App) newSouthbound(ctx context.Context, opts Options, mods []module.Des
 		return fmt.Errorf("southbound.tls: %w", err)
 	}
 	go cert.Follow(a.lifetime, sb.TLS.ReloadInterval.Std(), a.log)
-	var sopts []grpc.ServerOption
-	if opts.Config.Telemetry.Enabled {
-		sopts = append(sopts, telemetry.ServerOption())
-	}
-	a.south = southbound.New(cert, sb.ProjectHeader, sb.Plaintext != "", sopts...)
+	a.south = southbound.New(cert, sb.ProjectHeader, sb.Plaintext != "",
+		grpcServerOptions(opts.Deps.Metrics, "southbound", opts.Config.Telemetry.Enabled)...)
 	if a.set.Identity != nil { // checkModuleNeeds made sure an identity provider is open
 		a.south.Bind(a.set.Identity)
 	}
