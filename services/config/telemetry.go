@@ -52,9 +52,6 @@ func (t Telemetry) validate(v *provider.Validation) {
 	v.Check(t.SampleRatio >= 0 && t.SampleRatio <= 1, "telemetry.sampleRatio", "must be between 0 and 1", "e.g. 0.1 to record one new trace in ten")
 	v.Required("telemetry.serviceName", t.ServiceName, "name the service, e.g. "+DefaultTelemetryName)
 	v.Nest("telemetry.tls", t.TLS.Validate())
-	for k, ref := range t.Headers {
-		v.Nest("telemetry.headers."+k, ref.Validate())
-	}
 	if !t.Enabled {
 		return
 	}
