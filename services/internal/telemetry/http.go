@@ -60,15 +60,6 @@ func patternPath(p string) string {
 	return p
 }
 
-// Transport wraps base (http.DefaultTransport when nil) in client spans that carry the trace
-// context to the server: for the providers' HTTP clients (Vault, identity providers).
-func Transport(base http.RoundTripper) http.RoundTripper {
-	if base == nil {
-		base = http.DefaultTransport
-	}
-	return otelhttp.NewTransport(base)
-}
-
 // ServerOption instruments a gRPC server: a server span per RPC continuing the caller's trace.
 func ServerOption() grpc.ServerOption { return grpc.StatsHandler(otelgrpc.NewServerHandler()) }
 
