@@ -87,6 +87,10 @@ type Log struct {
 	Level string `yaml:"level" jsonschema:"enum=debug,enum=info,enum=warn,enum=error"`
 	// Format is json (one JSON object per line) or text (log/slog's key=value lines).
 	Format string `yaml:"format" jsonschema:"enum=json,enum=text"`
+	// Modules sets the level of single modules (module name to level, e.g. {hostmgr: debug});
+	// the others log at level. `eim serve` applies level and modules again from eim.yaml on
+	// SIGHUP, without a restart.
+	Modules map[string]string `yaml:"modules,omitempty"`
 }
 
 // Startup bounds the lifecycle phases.

@@ -217,6 +217,7 @@ func descriptions() map[string]string {
 		"github.com/eim-byoi/eim/services/config.Listen.HTTP":                             "the host:port serving /healthz, /readyz, /metrics and the modules' HTTP APIs; in a container use :8080 (every interface)",
 		"github.com/eim-byoi/eim/services/config.Log.Format":                              "json (one JSON object per line) or text (log/slog's key=value lines)",
 		"github.com/eim-byoi/eim/services/config.Log.Level":                               "the lowest level logged: debug, info, warn or error",
+		"github.com/eim-byoi/eim/services/config.Log.Modules":                             "sets the level of single modules (module name to level, e.g. {hostmgr: debug}); the others log at level. `eim serve` applies level and modules again from eim.yaml on SIGHUP, without a restart",
 		"github.com/eim-byoi/eim/services/config.OOB.CIRAAddress":                         "the MPS address (host or IPv4) and port the devices connect to over CIRA, written into each project's CIRA configuration, e.g. mps.example.com:4433",
 		"github.com/eim-byoi/eim/services/config.OOB.CIRAUsername":                        "the MPS user name written into the CIRA configurations (5 to 16 characters, as RPS requires); default admin",
 		"github.com/eim-byoi/eim/services/config.OOB.MPS":                                 "the Management Presence Server: its REST API base URL (e.g. https://mps.example.com, or https://gw.example.com/mps behind Kong), the host:port devices reach over CIRA, its TLS and how EIM authenticates",

@@ -32,6 +32,7 @@ type Options struct {
 	Graph    *module.Graph
 	Modules  map[string]module.Factory // the modules built into this binary
 	Deps     module.Deps               // listeners and telemetry shared with the modules
+	Levels   *logging.Levels           // the levels Logger was made with; nil: modules log at Logger's
 	Schemas  []storage.Schema          // the modules' tables, applied after the storage kind opens
 	// LookupEnv and ReadFile resolve env and file secret references; os.LookupEnv and
 	// os.ReadFile when nil.

@@ -33,8 +33,11 @@ type RunOptions struct {
 	// Config.Southbound's addresses.
 	SouthboundListener, PlaintextListener net.Listener
 	Kinds                                 []kinds.Kind
-	Graph                                 *module.Graph
-	Modules                               map[string]module.Factory
+	// Levels, when set, are the levels Logger was made with (logging.NewWithLevels): each
+	// module logs at its own (log.modules).
+	Levels  *logging.Levels
+	Graph   *module.Graph
+	Modules map[string]module.Factory
 }
 
 // Run serves until ctx is done: it listens, answers /healthz at once and /readyz with 503
@@ -50,7 +53,7 @@ func Run(ctx context.Context, o RunOptions) error {
 	srv.serveHTTP(httpLn)
 	o.Logger.Info("listening", "http", httpLn.Addr().String(), "grpc", grpcLn.Addr().String(), "target", o.Config.Target)
 	app, err := Start(ctx, Options{
-		Config: o.Config, Logger: o.Logger, Redactor: o.Redactor, Kinds: o.Kinds, Graph: o.Graph, Modules: o.Modules,
+		Config: o.Config, Logger: o.Logger, Redactor: o.Redactor, Kinds: o.Kinds, Graph: o.Graph, Modules: o.Modules, Levels: o.Levels,
 		Deps: module.Deps{Metrics: srv.metrics, HTTP: srv.mux, GRPC: srv.grpc},
 	})
 	if err != nil {
@@ -97,7 +100,8 @@ func withDefaults(o RunOptions) RunOptions {
 		o.Redactor = logging.NewRedactor()
 	}
 	if o.Logger == nil {
-		o.Logger = logging.New(os.Stderr, o.Config.Log.Level, o.Config.Log.Format, o.Redactor)
+		o.Levels = logging.NewLevels(o.Config.Log.Level, o.Config.Log.Modules)
+		o.Logger = logging.NewWithLevels(os.Stderr, o.Config.Log.Format, o.Redactor, o.Levels)
 	}
 	if o.Graph == nil {
 		o.Graph = module.EIM()
