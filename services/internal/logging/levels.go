@@ -86,12 +86,13 @@ func (h levelHandler) WithGroup(name string) slog.Handler {
 	return levelHandler{inner: h.inner.WithGroup(name), level: h.level}
 }
 
-// ForModule returns the logger of module: log's output with a "module" attribute, at the
-// module's level in levels. A log not made by NewWithLevels, or nil levels, gives log.With.
+// ForModule returns the logger of module: log's output at the module's level in levels (the
+// modules add their own "module" attribute). A log not made by NewWithLevels, or nil levels,
+// gives log itself.
 func ForModule(log *slog.Logger, levels *Levels, module string) *slog.Logger {
 	h, ok := log.Handler().(levelHandler)
 	if !ok || levels == nil {
-		return log.With("module", module)
+		return log
 	}
-	return slog.New(levelHandler{inner: h.inner, level: levels.module(module)}).With("module", module)
+	return slog.New(levelHandler{inner: h.inner, level: levels.module(module)})
 }

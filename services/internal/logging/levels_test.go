@@ -35,7 +35,7 @@ func TestModuleLevelsChangeAtRunTime(t *testing.T) {
 		modules       map[string]string
 		want, notWant []string
 	}{
-		{"hostmgr at debug", "info", map[string]string{"hostmgr": "debug"}, []string{"debug from hostmgr", `"module":"hostmgr"`}, []string{"debug from api", "debug from process"}},
+		{"hostmgr at debug", "info", map[string]string{"hostmgr": "debug"}, []string{"debug from hostmgr"}, []string{"debug from api", "debug from process"}},
 		{"override removed", "info", nil, nil, []string{"debug from hostmgr", "debug from api", "debug from process"}},
 		{"default to debug", "debug", map[string]string{"api": "error"}, []string{"debug from hostmgr", "debug from process"}, []string{"debug from api"}},
 	}
