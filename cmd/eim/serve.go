@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -33,15 +34,39 @@ SIGTERM or SIGINT stops the modules and closes the providers in reverse order.`,
 			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			redactor := process.NewRedactor()
-			log := process.NewLogger(os.Stderr, cfg, redactor)
+			levels := process.NewLevels(cfg)
+			log := process.NewLeveledLogger(os.Stderr, cfg, redactor, levels)
 			for _, d := range cfg.Deprecations {
 				log.Warn("deprecated configuration key; it still works", "key", d.Path, "write", d.Use)
 			}
-			return process.Serve(ctx, cfg, log, redactor, version.Get().Version)
+			go reloadLevels(ctx, file, levels, log)
+			return process.Serve(ctx, cfg, log, redactor, version.Get().Version, levels)
 		},
 	}
 	configFlag(cmd, &file)
 	cmd.Flags().StringVar(&target, "target", "", "modules to run: all, a profile or a comma-separated list (overrides target in the file)")
 	cmd.SetContext(context.Background())
 	return cmd
+}
+
+// reloadLevels applies log.level and log.modules from file (and the environment) again on every
+// SIGHUP until ctx is done; a file that no longer loads keeps the current levels.
+func reloadLevels(ctx context.Context, file string, levels *process.Levels, log *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, err := process.LoadConfig(file)
+		if err != nil {
+			log.Error("SIGHUP: eim.yaml does not load; log levels unchanged", "error", err)
+			continue
+		}
+		levels.Set(cfg.Log.Level, cfg.Log.Modules)
+		log.Info("SIGHUP: log levels applied", "level", cfg.Log.Level, "modules", cfg.Log.Modules)
+	}
 }

@@ -113,7 +113,7 @@ func getJSON(ctx context.Context, client *http.Client, u string, v any) error {
 }
 
 // HTTPClient returns the client used to reach the issuer: the policy's timeout and TLS
-// settings (references resolved).
+// settings (references resolved); its calls are traced (OpenTelemetry global provider).
 func (p Policy) HTTPClient() (*http.Client, error) {
 	c := &http.Client{Timeout: p.Timeout.Std()}
 	if c.Timeout <= 0 {
@@ -128,6 +128,6 @@ func (p Policy) HTTPClient() (*http.Client, error) {
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = tc
-	c.Transport = tr
+	c.Transport = provider.TracedTransport(tr) // a client span per call to the issuer when tracing is on
 	return c, nil
 }

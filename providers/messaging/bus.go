@@ -71,6 +71,7 @@ func (b *Bus) Publish(ctx context.Context, topic string, msgs ...Message) error 
 			m.ID = NewID()
 		}
 		m.Topic, m.Attempt = "", 0
+		InjectTrace(ctx, topic, &m)
 		if err := m.validate(b.drv.MaxPayload()); err != nil {
 			return b.err(op, provider.WithCode(provider.InvalidArgument, err))
 		}

@@ -149,13 +149,15 @@ func (s *Subscription) process(d Delivery) {
 	}
 }
 
-// call runs the handler, turning a panic into an error.
+// call runs the handler in the delivery's span, turning a panic into an error.
 func (s *Subscription) call(ctx context.Context, m Message) (err error) {
+	ctx, end := startDelivery(ctx, s.topic, s.group, m)
 	defer func() {
 		if p := recover(); p != nil {
 			s.bus.log.Error("handler panicked", "topic", s.topic, "group", s.group, "id", m.ID, "panic", p, "stack", string(debug.Stack()))
 			err = fmt.Errorf("handler panicked: %v", p)
 		}
+		end(err)
 	}()
 	return s.h(ctx, m)
 }

@@ -34,15 +34,16 @@ func (c *connector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &genConn{Conn: conn, gen: gen, src: c.src}, nil
+	return &genConn{Conn: conn, gen: gen, src: c.src, system: dbSystem(c.drv)}, nil
 }
 
 // genConn is a driver connection that remembers the credential generation it was opened with.
 // It forwards every optional interface database/sql uses.
 type genConn struct {
 	driver.Conn
-	gen uint64
-	src CredentialSource
+	gen    uint64
+	src    CredentialSource
+	system string // db.system of the spans
 }
 
 // Unwrap returns the driver's own connection, for sql.Conn.Raw users.
@@ -84,18 +85,24 @@ func (c *genConn) PrepareContext(ctx context.Context, query string) (driver.Stmt
 	return c.Conn.Prepare(query)
 }
 
-func (c *genConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if e, ok := c.Conn.(driver.ExecerContext); ok {
-		return e.ExecContext(ctx, query, args)
+func (c *genConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (res driver.Result, err error) {
+	e, ok := c.Conn.(driver.ExecerContext)
+	if !ok {
+		return nil, driver.ErrSkip
 	}
-	return nil, driver.ErrSkip
+	ctx, end := startStatement(ctx, c.system, query)
+	defer func() { end(err) }()
+	return e.ExecContext(ctx, query, args)
 }
 
-func (c *genConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if q, ok := c.Conn.(driver.QueryerContext); ok {
-		return q.QueryContext(ctx, query, args)
+func (c *genConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (rows driver.Rows, err error) {
+	q, ok := c.Conn.(driver.QueryerContext)
+	if !ok {
+		return nil, driver.ErrSkip
 	}
-	return nil, driver.ErrSkip
+	ctx, end := startStatement(ctx, c.system, query)
+	defer func() { end(err) }()
+	return q.QueryContext(ctx, query, args)
 }
 
 func (c *genConn) Ping(ctx context.Context) error {

@@ -240,6 +240,7 @@ ensure_go_tools() {
 	build_go_tool hydra "$HYDRA_MODULE" "$HYDRA_MODULE" "$HYDRA_VERSION" sqlite \
 		"-X $HYDRA_MODULE/driver/config.Version=$HYDRA_VERSION"
 	build_go_tool local-kms . "$LOCALKMS_MODULE" "$LOCALKMS_VERSION"
+	build_go_tool otelcol . "$OTELCOL_MODULE" "$OTELCOL_VERSION"
 	# helm's own Makefile stamps its version and the Kubernetes version of its client-go.
 	local kminor
 	kminor=$(awk '$1 == "k8s.io/client-go" { split($2, v, "."); print v[2] }' "$DEPS_DIR/tools/helm/go.mod")

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/eim-byoi/eim/providers/identity"
+	"github.com/eim-byoi/eim/services/internal/telemetry"
 )
 
 // metrics are the API's RED metrics, by route (the path template, never the path itself) and
@@ -116,6 +117,7 @@ func observe(m *metrics, log *slog.Logger, next http.Handler) http.Handler {
 			rec.status = http.StatusOK
 		}
 		d := time.Since(start)
+		telemetry.SetRoute(r.Context(), rec.route)
 		m.requests.WithLabelValues(rec.route, r.Method, strconv.Itoa(rec.status)).Inc()
 		m.duration.WithLabelValues(rec.route, r.Method).Observe(d.Seconds())
 		attrs := []any{"method", r.Method, "route", rec.route, "path", r.URL.Path, "status", rec.status,
@@ -125,9 +127,9 @@ func observe(m *metrics, log *slog.Logger, next http.Handler) http.Handler {
 		}
 		switch {
 		case rec.status >= 500:
-			log.Error("api request", append(attrs, "error", fmt.Sprint(rec.err))...)
+			log.ErrorContext(r.Context(), "api request", append(attrs, "error", fmt.Sprint(rec.err))...)
 		default:
-			log.Info("api request", attrs...)
+			log.InfoContext(r.Context(), "api request", attrs...)
 		}
 	})
 }

@@ -40,6 +40,8 @@ type Config struct {
 	// Southbound configures the TLS listener the edge-node agents call (host, maintenance and
 	// onboarding managers).
 	Southbound Southbound `yaml:"southbound"`
+	// Telemetry configures OpenTelemetry tracing exported over OTLP; off by default.
+	Telemetry Telemetry `yaml:"telemetry"`
 	// OOB configures the out-of-band (vPro/AMT) module: the customer's DMT MPS and RPS, their
 	// authentication and the AMT passwords.
 	OOB OOB `yaml:"oob"`
@@ -89,6 +91,10 @@ type Log struct {
 	Level string `yaml:"level" jsonschema:"enum=debug,enum=info,enum=warn,enum=error"`
 	// Format is json (one JSON object per line) or text (log/slog's key=value lines).
 	Format string `yaml:"format" jsonschema:"enum=json,enum=text"`
+	// Modules sets the level of single modules (module name to level, e.g. {hostmgr: debug});
+	// the others log at level. `eim serve` applies level and modules again from eim.yaml on
+	// SIGHUP, without a restart.
+	Modules map[string]string `yaml:"modules,omitempty"`
 }
 
 // Startup bounds the lifecycle phases.
@@ -233,6 +239,7 @@ func Default() *Config {
 		Inventory:  Inventory{ServiceRole: DefaultServiceRole},
 		API:        API{Scenario: DefaultScenario, MaxBodyBytes: DefaultMaxBodyBytes, ReadRole: "im-r", WriteRole: "im-rw"},
 		Southbound: defaultSouthbound(),
+		Telemetry:  defaultTelemetry(),
 		OOB:        defaultOOB(),
 		HostMgr:    defaultHostMgr(),
 		Onboarding: defaultOnboarding(),

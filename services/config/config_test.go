@@ -113,6 +113,13 @@ func TestLoadProblems(t *testing.T) {
 			"oob.rps.url: only one of oob.mps.url and oob.rps.url is set", "oob.ciraUsername: must be 5 to 16 characters",
 			"oob.passwords: policy static needs amt, mebx and cira",
 		}},
+		{"telemetry checked", "telemetry: {enabled: true, protocol: zipkin, sampleRatio: 2, serviceName: '', headers: {api-key: {env: A, file: /b}}}", nil, []string{
+			`telemetry.protocol: "zipkin" is not an OTLP protocol`, "telemetry.sampleRatio: must be between 0 and 1",
+			"telemetry.serviceName: is required", "telemetry.headers.api-key: more than one of env, file and secret is set",
+			"telemetry.endpoint: is required",
+		}},
+		{"telemetry http endpoint is a URL", "telemetry: {enabled: true, protocol: http, endpoint: '127.0.0.1:4318'}", nil, []string{
+			`telemetry.endpoint: "127.0.0.1:4318" is not an http(s) URL`}},
 		{"same listen address", "listen: {http: ':80', grpc: ':80'}", nil, []string{"listen.grpc: is the same address as listen.http"}},
 		{"secrets provider cannot use itself", "providers: {secrets: {store: {type: x, config: {}}}}", nil, []string{"no secrets adapter is built"}},
 		{"secrets needs a type", "providers: {secrets: {keeper: {config: {}}}}", nil, []string{"providers.secrets.keeper.type: is required"}},

@@ -36,7 +36,7 @@ func TestLoadMergeBomb(t *testing.T) {
 	b.WriteString("listen: {<<: *j}\n")
 	require.Less(t, b.Len(), 450)
 	ps := problemsOf(t, b.String())
-	assert.Equal(t, `eim.yaml:1:1: x: unknown key "x" (fix: remove it; known keys here: target, listen, dataDir, log, startup, providers, inventory, api, southbound, oob, hostmgr, onboarding, osresource, tenancy)
+	assert.Equal(t, `eim.yaml:1:1: x: unknown key "x" (fix: remove it; known keys here: target, listen, dataDir, log, startup, providers, inventory, api, southbound, telemetry, oob, hostmgr, onboarding, osresource, tenancy)
 eim.yaml:12:10: listen: the document expands to more than 100000 nodes through aliases and merge keys (<<) (a YAML bomb?) (fix: write the values out instead of nesting aliases and merge keys; a configuration file needs far fewer nodes)`, ps.Error())
 }
 

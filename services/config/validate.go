@@ -33,12 +33,17 @@ func (c *Config) Validate() error {
 		fmt.Sprintf("%q is not a log level", c.Log.Level), "use debug, info, warn or error")
 	v.Check(slices.Contains([]string{"json", "text"}, c.Log.Format), "log.format",
 		fmt.Sprintf("%q is not a log format", c.Log.Format), "use json or text")
+	for m, lv := range c.Log.Modules {
+		v.Check(slices.Contains([]string{"debug", "info", "warn", "error"}, lv), "log.modules."+m,
+			fmt.Sprintf("%q is not a log level", lv), "use debug, info, warn or error")
+	}
 	v.Check(c.Startup.Timeout > 0, "startup.timeout", "must be positive", `e.g. "60s"`)
 	v.Check(c.Startup.ShutdownTimeout > 0, "startup.shutdownTimeout", "must be positive", `e.g. "20s"`)
 	validateProviders(&v, &c.Providers)
 	c.Inventory.validate(&v)
 	c.API.validate(&v)
 	c.Southbound.validate(&v)
+	c.Telemetry.validate(&v)
 	c.OOB.validate(&v)
 	c.HostMgr.validate(&v)
 	c.Onboarding.validate(&v)

@@ -12,6 +12,7 @@ import (
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/internal/telemetry"
 	"github.com/eim-byoi/eim/services/module"
 )
 
@@ -59,7 +60,7 @@ func Dial(address string, tlsConfig *tls.Config, creds credentials.PerRPCCredent
 	if tlsConfig != nil {
 		tc = credentials.NewTLS(tlsConfig)
 	}
-	opts := []grpc.DialOption{grpc.WithTransportCredentials(tc)}
+	opts := []grpc.DialOption{grpc.WithTransportCredentials(tc), telemetry.DialOption()}
 	if creds != nil {
 		opts = append(opts, grpc.WithPerRPCCredentials(creds),
 			grpc.WithChainUnaryInterceptor(unaryAsService), grpc.WithChainStreamInterceptor(streamAsService))

@@ -3,7 +3,12 @@ package module
 import (
 	"context"
 	"slices"
+	"strings"
 
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	otelcodes "go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -59,12 +64,21 @@ type method struct {
 
 type inProcess map[string]method
 
-// Invoke calls the method's handler with a copy of args and copies its response into reply.
-func (c inProcess) Invoke(ctx context.Context, name string, args, reply any, _ ...grpc.CallOption) error {
+// Invoke calls the method's handler with a copy of args and copies its response into reply, in
+// a span named after the method (rpc.system inprocess) when tracing is on.
+func (c inProcess) Invoke(ctx context.Context, name string, args, reply any, _ ...grpc.CallOption) (err error) {
 	m, ok := c[name]
 	if !ok {
 		return status.Errorf(codes.Unimplemented, "method %s is not served in this process", name)
 	}
+	ctx, span := otel.Tracer(tracerName).Start(ctx, strings.TrimPrefix(name, "/"),
+		trace.WithAttributes(attribute.String("rpc.system", "inprocess"), attribute.String("rpc.method", name)))
+	defer func() {
+		if err != nil {
+			span.SetStatus(otelcodes.Error, status.Code(err).String())
+		}
+		span.End()
+	}()
 	out, err := m.handler(m.impl, ctx, func(in any) error {
 		proto.Merge(in.(proto.Message), args.(proto.Message))
 		return nil
@@ -75,6 +89,9 @@ func (c inProcess) Invoke(ctx context.Context, name string, args, reply any, _ .
 	proto.Merge(reply.(proto.Message), out.(proto.Message))
 	return nil
 }
+
+// tracerName names the tracer of in-process calls.
+const tracerName = "github.com/eim-byoi/eim/services/module"
 
 // NewStream refuses: streaming methods are not served in process.
 func (c inProcess) NewStream(context.Context, *grpc.StreamDesc, string, ...grpc.CallOption) (grpc.ClientStream, error) {

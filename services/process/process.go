@@ -27,6 +27,18 @@ func NewLogger(w io.Writer, cfg *config.Config, r *Redactor) *slog.Logger {
 	return logging.New(w, cfg.Log.Level, cfg.Log.Format, r)
 }
 
+// Levels are the process's log levels, changeable at run time (log.level, log.modules).
+type Levels = logging.Levels
+
+// NewLevels returns the levels cfg sets.
+func NewLevels(cfg *config.Config) *Levels { return logging.NewLevels(cfg.Log.Level, cfg.Log.Modules) }
+
+// NewLeveledLogger returns the process logger at levels: Serve derives each module's logger
+// at its own level, and levels.Set changes them while the process runs.
+func NewLeveledLogger(w io.Writer, cfg *config.Config, r *Redactor, levels *Levels) *slog.Logger {
+	return logging.NewWithLevels(w, cfg.Log.Format, r, levels)
+}
+
 // LoadConfig loads eim.yaml from path (the embedded defaults when empty) with the process
 // environment and the adapters built into this binary.
 func LoadConfig(path string) (*config.Config, error) { return bootstrap.LoadConfig(path) }
@@ -37,9 +49,10 @@ func Built(name string) bool { return bootstrap.DefaultModules()[name] != nil }
 // ConfigSources returns the adapter registries built into this binary.
 func ConfigSources() []provider.ConfigSource { return kinds.Sources() }
 
-// Serve runs the process until ctx is done (see bootstrap.Run).
-func Serve(ctx context.Context, cfg *config.Config, log *slog.Logger, r *Redactor, version string) error {
-	return bootstrap.Run(ctx, bootstrap.RunOptions{Config: cfg, Logger: log, Redactor: r, Version: version})
+// Serve runs the process until ctx is done (see bootstrap.Run); levels (may be nil) give each
+// module's logger its level.
+func Serve(ctx context.Context, cfg *config.Config, log *slog.Logger, r *Redactor, version string, levels *Levels) error {
+	return bootstrap.Run(ctx, bootstrap.RunOptions{Config: cfg, Logger: log, Redactor: r, Version: version, Levels: levels})
 }
 
 // Providers are opened providers by kind name, with their adapter names.

@@ -31,6 +31,7 @@ func Append(ctx context.Context, db *storage.DB, tx *storage.Tx, topic string, m
 		if m.ID == "" {
 			m.ID = messaging.NewID()
 		}
+		messaging.InjectTrace(ctx, topic, &m)
 		payload := m.Payload
 		if payload == nil {
 			payload = []byte{}

@@ -178,10 +178,13 @@ func (r *Relay) pendingParts(ctx context.Context) ([]int, error) {
 }
 
 // Pending counts the events not yet sent.
-func (r *Relay) Pending(ctx context.Context) (int, error) {
+func (r *Relay) Pending(ctx context.Context) (int, error) { return Pending(ctx, r.db) }
+
+// Pending counts the events of db's outbox not yet sent (the backlog the relay works through).
+func Pending(ctx context.Context, db *storage.DB) (int, error) {
 	var n int
-	err := r.db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM eim_outbox WHERE sent_us IS NULL").Scan(&n)
-	return n, r.db.Err("outbox: count pending", err)
+	err := db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM eim_outbox WHERE sent_us IS NULL").Scan(&n)
+	return n, db.Err("outbox: count pending", err)
 }
 
 var errHeld = errors.New("partition held by another relay")

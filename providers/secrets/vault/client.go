@@ -88,7 +88,7 @@ func httpClient(cfg *Config) (*http.Client, error) {
 	}
 	tr := cleanhttp.DefaultPooledTransport()
 	tr.TLSClientConfig = tc
-	return &http.Client{Transport: tr, Timeout: cfg.Timeout.Std(),
+	return &http.Client{Transport: provider.TracedTransport(tr), Timeout: cfg.Timeout.Std(),
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}, nil
 }
 

@@ -32,6 +32,7 @@ type Options struct {
 	Graph    *module.Graph
 	Modules  map[string]module.Factory // the modules built into this binary
 	Deps     module.Deps               // listeners and telemetry shared with the modules
+	Levels   *logging.Levels           // the levels Logger was made with; nil: modules log at Logger's
 	Schemas  []storage.Schema          // the modules' tables, applied after the storage kind opens
 	// LookupEnv and ReadFile resolve env and file secret references; os.LookupEnv and
 	// os.ReadFile when nil.
@@ -107,6 +108,7 @@ func (a *App) start(ctx context.Context, opts Options, mods []module.Descriptor)
 	if err := a.waitHealthy(ctx); err != nil {
 		return err
 	}
+	a.registerProviderMetrics(opts.Deps.Metrics)
 	if err := a.checkModuleNeeds(mods); err != nil {
 		return err
 	}

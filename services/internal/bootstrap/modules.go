@@ -6,6 +6,7 @@ import (
 
 	"github.com/eim-byoi/eim/providers/kinds"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/internal/logging"
 	"github.com/eim-byoi/eim/services/module"
 )
 
@@ -35,12 +36,12 @@ func (a *App) checkModuleNeeds(mods []module.Descriptor) error {
 
 // startModules builds every module, then starts them in dependency order.
 func (a *App) startModules(ctx context.Context, opts Options, deps module.Deps, mods []module.Descriptor) error {
-	deps.Logger = opts.Logger
 	for _, d := range mods {
 		deps.Modules = append(deps.Modules, d.Name)
 	}
 	built := make([]namedModule, 0, len(mods))
 	for _, d := range mods {
+		deps.Logger = logging.ForModule(opts.Logger, opts.Levels, d.Name)
 		m, err := opts.Modules[d.Name](deps)
 		if err != nil {
 			return fmt.Errorf("build module %s: %w", d.Name, err)

@@ -33,8 +33,11 @@ type RunOptions struct {
 	// Config.Southbound's addresses.
 	SouthboundListener, PlaintextListener net.Listener
 	Kinds                                 []kinds.Kind
-	Graph                                 *module.Graph
-	Modules                               map[string]module.Factory
+	// Levels, when set, are the levels Logger was made with (logging.NewWithLevels): each
+	// module logs at its own (log.modules).
+	Levels  *logging.Levels
+	Graph   *module.Graph
+	Modules map[string]module.Factory
 }
 
 // Run serves until ctx is done: it listens, answers /healthz at once and /readyz with 503
@@ -46,11 +49,11 @@ func Run(ctx context.Context, o RunOptions) error {
 	if err != nil {
 		return err
 	}
-	srv := newServer(o.Logger, o.Redactor, o.Version)
+	srv := newServer(o.Logger, o.Redactor, o.Version, o.Config.Telemetry.Enabled)
 	srv.serveHTTP(httpLn)
 	o.Logger.Info("listening", "http", httpLn.Addr().String(), "grpc", grpcLn.Addr().String(), "target", o.Config.Target)
 	app, err := Start(ctx, Options{
-		Config: o.Config, Logger: o.Logger, Redactor: o.Redactor, Kinds: o.Kinds, Graph: o.Graph, Modules: o.Modules,
+		Config: o.Config, Logger: o.Logger, Redactor: o.Redactor, Kinds: o.Kinds, Graph: o.Graph, Modules: o.Modules, Levels: o.Levels,
 		Deps: module.Deps{Metrics: srv.metrics, HTTP: srv.mux, GRPC: srv.grpc},
 	})
 	if err != nil {
@@ -65,12 +68,20 @@ func Run(ctx context.Context, o RunOptions) error {
 		_ = app.Shutdown(context.Background())
 		return fmt.Errorf("startup: %w", err)
 	}
+	stopTracing, err := startTracing(ctx, o.Config.Telemetry, o.Version)
+	if err != nil {
+		shutdownServer(srv, o.Config)
+		_ = grpcServed.Close()
+		_ = app.Shutdown(context.Background())
+		return fmt.Errorf("startup: %w", err)
+	}
 	srv.serveGRPC(grpcServed)
 	sb := app.Southbound()
 	if sb != nil {
 		if err := serveSouthbound(o, sb); err != nil {
 			shutdownServer(srv, o.Config)
 			_ = app.Shutdown(context.Background())
+			_ = stopTracing(context.Background())
 			return fmt.Errorf("startup: %w", err)
 		}
 	}
@@ -86,6 +97,9 @@ func Run(ctx context.Context, o RunOptions) error {
 	}
 	srv.stop(sctx)
 	err = app.Shutdown(sctx)
+	if terr := stopTracing(sctx); terr != nil {
+		o.Logger.Warn("telemetry shutdown", "error", terr)
+	}
 	o.Logger.Info("shutdown complete")
 	return err
 }
@@ -95,7 +109,8 @@ func withDefaults(o RunOptions) RunOptions {
 		o.Redactor = logging.NewRedactor()
 	}
 	if o.Logger == nil {
-		o.Logger = logging.New(os.Stderr, o.Config.Log.Level, o.Config.Log.Format, o.Redactor)
+		o.Levels = logging.NewLevels(o.Config.Log.Level, o.Config.Log.Modules)
+		o.Logger = logging.NewWithLevels(os.Stderr, o.Config.Log.Format, o.Redactor, o.Levels)
 	}
 	if o.Graph == nil {
 		o.Graph = module.EIM()

@@ -18,6 +18,7 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/eim-byoi/eim/services/internal/logging"
+	"github.com/eim-byoi/eim/services/internal/telemetry"
 )
 
 // server is the process's HTTP and gRPC front: /healthz, /readyz and /metrics on HTTP, the
@@ -34,14 +35,17 @@ type server struct {
 	app      atomic.Pointer[App]
 }
 
-func newServer(log *slog.Logger, r *logging.Redactor, version string) *server {
+// newServer builds the servers; with traced, every HTTP request and gRPC call gets a span.
+func newServer(log *slog.Logger, r *logging.Redactor, version string, traced bool) *server {
+	reg := prometheus.NewRegistry()
+	opts := grpcServerOptions(reg, "grpc", traced)
 	s := &server{
 		log:      log,
 		redactor: r,
 		mux:      http.NewServeMux(),
-		grpc:     grpc.NewServer(),
+		grpc:     grpc.NewServer(opts...),
 		health:   health.NewServer(),
-		metrics:  prometheus.NewRegistry(),
+		metrics:  reg,
 	}
 	s.ready = prometheus.NewGauge(prometheus.GaugeOpts{Name: "eim_ready", Help: "1 when every provider and module is healthy."})
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "eim_build_info", Help: "Build of the running binary.",
@@ -53,7 +57,11 @@ func newServer(log *slog.Logger, r *logging.Redactor, version string) *server {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{Registry: s.metrics}))
-	s.http = &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	var h http.Handler = s.mux
+	if traced {
+		h = telemetry.HTTPHandler(s.mux)
+	}
+	s.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	return s
 }
 
@@ -124,4 +132,19 @@ func (s *server) stop(ctx context.Context) {
 	case <-ctx.Done():
 		s.grpc.Stop()
 	}
+}
+
+// grpcServerOptions instruments a gRPC server named name: its RED metrics in reg (when not nil)
+// and, when traced, a span per call.
+func grpcServerOptions(reg prometheus.Registerer, name string, traced bool) []grpc.ServerOption {
+	var opts []grpc.ServerOption
+	if traced {
+		opts = append(opts, telemetry.ServerOption())
+	}
+	if reg != nil {
+		if m, err := telemetry.NewGRPCMetrics(reg); err == nil {
+			opts = append(opts, m.ServerOptions(name)...)
+		}
+	}
+	return opts
 }

@@ -28,7 +28,8 @@ func (a *App) newSouthbound(ctx context.Context, opts Options, mods []module.Des
 		return fmt.Errorf("southbound.tls: %w", err)
 	}
 	go cert.Follow(a.lifetime, sb.TLS.ReloadInterval.Std(), a.log)
-	a.south = southbound.New(cert, sb.ProjectHeader, sb.Plaintext != "")
+	a.south = southbound.New(cert, sb.ProjectHeader, sb.Plaintext != "",
+		grpcServerOptions(opts.Deps.Metrics, "southbound", opts.Config.Telemetry.Enabled)...)
 	if a.set.Identity != nil { // checkModuleNeeds made sure an identity provider is open
 		a.south.Bind(a.set.Identity)
 	}

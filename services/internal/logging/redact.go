@@ -52,11 +52,18 @@ func (r *Redactor) Scrub(s string) string {
 // New returns a logger writing to w in format ("json" or "text") at level ("debug", "info",
 // "warn", "error"), redacting secret-named attributes and every value r knows.
 func New(w io.Writer, level, format string, r *Redactor) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: parseLevel(level), ReplaceAttr: replacer(r)}
+	return NewWithLevels(w, format, r, NewLevels(level, nil))
+}
+
+// NewWithLevels is New at the levels of levels, changeable while the process runs; ForModule
+// derives a module's logger at its own level.
+func NewWithLevels(w io.Writer, format string, r *Redactor, levels *Levels) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelDebug, ReplaceAttr: replacer(r)}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		h = slog.NewTextHandler(w, opts)
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(levelHandler{inner: WithTrace(h), level: levels.Default()})
 }
 
 func parseLevel(s string) slog.Level {

@@ -31,6 +31,7 @@ func messagingCases() []Case[MessagingHarness] {
 		{Name: "CapabilitiesBothWays", Run: msgCaseCapabilities},
 		{Name: "OrderedKeys", Run: msgCaseOrdered},
 		{Name: "GracefulDrain", Run: msgCaseDrain},
+		{Name: "TraceContext", Run: msgCaseTraceContext},
 	}
 }
 
