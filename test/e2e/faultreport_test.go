@@ -69,9 +69,9 @@ restart); *failed during / after*: writes, southbound calls and token fetches fa
 const reliabilityGaps = `
 ## Not covered yet
 
-- **Open defect:** after the `+"`eim`"+` process is SIGKILLed and restarted, a few edge-node calls (4–14 in the
-  runs that failed, mostly DeadlineExceeded) still fail after `+"`/readyz`"+` is 200; 3 short runs of 10 failed
-  so on the busy 2-core machine. The SIGKILL scenario therefore runs in the long form (`+"`make e2e-faults`"+`)
+- **Open defect:** after the ` + "`eim`" + ` process is SIGKILLed and restarted, a few edge-node calls (4–14 in the
+  runs that failed, mostly DeadlineExceeded) still fail after ` + "`/readyz`" + ` is 200; 3 short runs of 10 failed
+  so on the busy 2-core machine. The SIGKILL scenario therefore runs in the long form (` + "`make e2e-faults`" + `)
   only, where it fails on this until the cause is found; no acknowledged write was lost in any run.
 - MariaDB + RabbitMQ and embedded-defaults rows of the matrix (only PostgreSQL + NATS runs).
 - Keycloak and OpenBao: the run uses the embedded identity issuer and no secrets backend; OpenBao
