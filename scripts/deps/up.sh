@@ -793,7 +793,11 @@ check_proto_tools() {
 
 check_tofu() {
 	local v
-	v=$("$BIN/tofu" version 2>&1 | head -n 1) || die "$BIN/tofu version failed: $v. Fix: rm $BIN/tofu && make deps"
+	# An empty CLI configuration (the environment may name one that does not exist, and tofu then
+	# prints a warning first), and no pipe into head: tofu killed by SIGPIPE would fail the check.
+	v=$(TF_CLI_CONFIG_FILE=/dev/null TOFU_CLI_CONFIG_FILE=/dev/null "$BIN/tofu" version 2>&1) ||
+		die "$BIN/tofu version failed: $v. Fix: rm $BIN/tofu && make deps"
+	v=${v%%$'\n'*}
 	status tofu ok "$BIN/tofu $v"
 }
 check_helm() {

@@ -744,7 +744,10 @@ func httpDo(t *testing.T, method, u string, h http.Header, body any, want int) [
 
 // TestTofu: the pinned OpenTofu is installed and is that version.
 func TestTofu(t *testing.T) {
-	out, err := exec.CommandContext(ctx(t), testenv.Tofu(t), "version").CombinedOutput()
+	cmd := exec.CommandContext(ctx(t), testenv.Tofu(t), "version")
+	// an empty CLI configuration: the environment may name one that does not exist (TF_CLI_CONFIG_FILE)
+	cmd.Env = append(os.Environ(), "TF_CLI_CONFIG_FILE="+os.DevNull, "TOFU_CLI_CONFIG_FILE="+os.DevNull)
+	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	assert.Contains(t, string(out), "OpenTofu "+testenv.Var(t, "TOFU_VERSION"))
 }
