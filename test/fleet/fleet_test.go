@@ -21,9 +21,6 @@ import (
 // transition edge-sim had acknowledged is in the database. It asserts counts, never times: on a
 // busy machine fewer calls are acknowledged, and none of those may be lost.
 func TestFleet10k(t *testing.T) {
-	if testing.Short() {
-		t.Skip("10,000 nodes: not with -short")
-	}
 	bin := proc.Build(t)
 	s := startServer(t, bin, "postgres")
 	f := s.newFleet(t, 10_000, 10, "fleet10k")
