@@ -154,3 +154,11 @@ func deployedByDefault(t *testing.T, mods []module.Descriptor) []module.Descript
 	}
 	return out
 }
+
+// version is the content of VERSION: every chart's version and its image tag.
+func version(t *testing.T) string {
+	t.Helper()
+	v, err := os.ReadFile(filepath.Join("..", "VERSION"))
+	require.NoError(t, err)
+	return strings.TrimSpace(string(v))
+}

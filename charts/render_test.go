@@ -164,7 +164,7 @@ func checkPod(t *testing.T, dep obj, d module.Descriptor, config string) {
 	assert.Equal(t, "RuntimeDefault", str(spec, "securityContext", "seccompProfile", "type"))
 	c := spec["containers"].([]any)[0].(map[string]any)
 	assert.Equal(t, []any{"serve", "--target=" + moduleTarget(d.Name), "--config", "/etc/eim/eim.yaml"}, c["args"])
-	assert.Equal(t, "ghcr.io/eim-byoi/eim:0.2.0", c["image"])
+	assert.Equal(t, "ghcr.io/eim-byoi/eim:"+version(t), c["image"])
 	assert.Equal(t, false, dig(c, "securityContext", "allowPrivilegeEscalation"))
 	assert.Equal(t, true, dig(c, "securityContext", "readOnlyRootFilesystem"))
 	assert.Equal(t, []any{"ALL"}, dig(c, "securityContext", "capabilities", "drop"))

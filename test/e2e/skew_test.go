@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"path"
 	"strings"
 	"testing"
@@ -32,23 +31,9 @@ func TestVersionSkew(t *testing.T) {
 	})
 	t.Run("previous-modules-current-inventory", func(t *testing.T) {
 		dep, _, split := splitDay2(t, current, previous)
-		if !split && !hasVersionCommand(t, previous) {
-			// Releases before 0.2.0 (no eim version) start an in-process inventory in every
-			// process whose target requires it, inventory.address or not (module.Graph.order,
-			// fixed in 0.2.0): they cannot run split at all, so this direction has no N-1 to test
-			// until release/previous is 0.2.0 or later, and then it must pass (docs/upgrade.md).
-			t.Logf("release/previous predates split deployments: its modules ran an inventory of their own")
-			return
-		}
 		require.True(t, split, "the modules' process calls the inventory process, it runs none of its own")
 		day2(t, dep)
 	})
-}
-
-// hasVersionCommand says whether bin has `eim version` (0.2.0 and later).
-func hasVersionCommand(t *testing.T, bin string) bool {
-	t.Helper()
-	return exec.Command(bin, "version").Run() == nil
 }
 
 // splitDay2 starts the inventory (bin inventory, PostgreSQL, NATS) and the day-2 modules (bin
