@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os/exec"
+	"regexp"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -57,18 +58,21 @@ providers:
 	defer func() { close(r.stop); wg.Wait() }()
 	r.await(t, "the previous release serves")
 
-	migrate := exec.Command(current, "migrate", "db", "--config", cfg)
-	migrate.Env = proc.Env(t.TempDir())
-	out, err := migrate.CombinedOutput()
-	require.NoError(t, err, "eim migrate db: %s", out)
-	t.Logf("eim migrate db (current) while the previous release serves:\n%s", out)
+	t.Logf("schemas of the previous release's database, as the current release sees them:\n%s", migrateDB(t, current, cfg, "--status"))
+	t.Logf("eim migrate db (current) while the previous release serves:\n%s", migrateDB(t, current, cfg))
+	status := migrateDB(t, current, cfg, "--status")
+	rows := regexp.MustCompile(`(?m)^(\w+)\s+(\d+)\s+(\d+)\s+(\S+)$`).FindAllStringSubmatch(status, -1)
+	require.NotEmpty(t, rows, status)
+	for _, row := range rows {
+		require.Equal(t, "-", row[4], "schema %s is not at the current release's version after eim migrate db:\n%s", row[1], status)
+	}
 	r.await(t, "the previous release serves the migrated database")
 
 	newDir := t.TempDir()
 	nw := proc.Start(t, current, newDir, proc.Env(newDir), "serve", "--config", cfg)
 	r.target.Store(nw.HTTP)
 	old.Terminate(t)
-	_, err = old.Wait(t)
+	_, err := old.Wait(t)
 	require.NoError(t, err, "the previous release drains and exits cleanly")
 	r.await(t, "the current release serves")
 	rest{base: "http://" + nw.HTTP}.create(t, project, operator, "regions", map[string]any{"name": "after-upgrade"})
@@ -79,6 +83,16 @@ providers:
 	defer r.mu.Unlock()
 	assert.Empty(t, r.failures, "no request failed during the upgrade")
 	t.Logf("reads: %d, every one answered 200 with every region written so far", r.ok)
+}
+
+// migrateDB runs the `eim migrate db` of bin with args and returns its output.
+func migrateDB(t *testing.T, bin, cfg string, args ...string) string {
+	t.Helper()
+	migrate := exec.Command(bin, append([]string{"migrate", "db", "--config", cfg}, args...)...)
+	migrate.Env = proc.Env(t.TempDir())
+	out, err := migrate.CombinedOutput()
+	require.NoError(t, err, "eim migrate db %v: %s", args, out)
+	return string(out)
 }
 
 // upgradeProject creates a project through the API and returns its name and an operator's token.
