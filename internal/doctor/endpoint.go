@@ -30,7 +30,7 @@ type endpoint struct {
 func (e endpoint) check(ctx context.Context, c *collector, o *Options) bool {
 	addr := net.JoinHostPort(e.host, e.port)
 	if net.ParseIP(e.host) == nil {
-		ips, err := net.DefaultResolver.LookupHost(ctx, e.host)
+		ips, err := o.Resolver.LookupHost(ctx, e.host)
 		if err != nil {
 			c.fail("dns", e.host, err.Error(), "make "+e.host+" resolvable from this host (DNS record or /etc/hosts), or fix the host name in eim.yaml")
 			return false
