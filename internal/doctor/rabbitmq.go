@@ -142,8 +142,9 @@ func (p *amqpProber) probe(ctx context.Context, i int) (decided bool, err error)
 		if !p.bound {
 			p.bound, p.bindErr = true, p.on(func(ch *amqp.Channel) error { return ch.QueueBind(p.queue, p.key, ex, false, nil) })
 		}
-		want := map[int]string{2: "write access to queue", 3: "read access to exchange"}[i]
-		if p.bindErr != nil && i == 3 && strings.Contains(p.bindErr.Error(), "write access to queue") {
+		// The refusal names the object: "access to queue '...'" or "access to exchange '...'".
+		want := map[int]string{2: "to queue '", 3: "to exchange '"}[i]
+		if p.bindErr != nil && i == 3 && strings.Contains(p.bindErr.Error(), "to queue '") {
 			return false, errors.New("the bind was refused for the queue first")
 		}
 		if p.bindErr != nil && !strings.Contains(p.bindErr.Error(), want) && refused(p.bindErr) {

@@ -24,6 +24,9 @@ type Admin struct {
 	// Database is a database superuser (PostgreSQL: CREATEDB and CREATEROLE suffice; MySQL:
 	// CREATE USER, CREATE and GRANT OPTION).
 	Database *DatabaseAdmin `yaml:"database,omitempty"`
+	// RabbitMQ is a RabbitMQ administrator of the management API (providers.messaging is
+	// rabbitmq); NATS needs none (bootstrap prints its manual step).
+	RabbitMQ *RabbitMQAdmin `yaml:"rabbitmq,omitempty"`
 	// SecretsDir receives generated secrets whose reference in eim.yaml is {env: VAR}, one file
 	// of mode 0600 each; ./eim-secrets when unset.
 	SecretsDir string `yaml:"secretsDir,omitempty"`
