@@ -37,7 +37,7 @@ func (e endpoint) check(ctx context.Context, c *collector, o *Options) bool {
 		}
 		c.ok("dns", e.host, strings.Join(ips, ", "))
 	}
-	d := net.Dialer{Timeout: 5 * time.Second}
+	d := net.Dialer{Timeout: 5 * time.Second, Resolver: o.Resolver}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		c.fail("reach", addr, err.Error(), "open the network path (firewall, security group, service) from this host to "+addr+", or fix the port in eim.yaml")
