@@ -39,9 +39,16 @@ type bootBed struct {
 	pgURL                            func(string) string
 	proxy                            string // host:port of a TLS proxy in front of OpenBao
 	project                          string // a project whose legacy roles bootstrap creates
+	dbMount                          string // with dynamic credentials: the database secrets engine's mount
 }
 
-func newBootBed(t *testing.T, dialect, target string) *bootBed {
+// withDynamic makes the bed's runtime credentials dynamic: issued by a database secrets engine
+// at a mount of the test's own, as members of the runtime role.
+func withDynamic(t *testing.T) func(*bootBed) {
+	return func(b *bootBed) { b.dbMount = testenv.Unique(t, "dbeng") }
+}
+
+func newBootBed(t *testing.T, dialect, target string, opts ...func(*bootBed)) *bootBed {
 	t.Helper()
 	b := &bootBed{dir: t.TempDir(), dialect: dialect, target: target, kc: testenv.Keycloak(t),
 		realm: testenv.Unique(t, "boot"), kvMount: testenv.Unique(t, "kv"), transit: testenv.Unique(t, "transit"),
@@ -53,6 +60,9 @@ func newBootBed(t *testing.T, dialect, target string) *bootBed {
 	require.NoError(t, err)
 	c.SetToken(ob.RootToken)
 	b.bao = c
+	for _, o := range opts {
+		o(b)
+	}
 	b.openDBAdmin(t)
 	t.Cleanup(func() { b.cleanup(t) })
 	b.writeFiles(t)
@@ -128,6 +138,12 @@ providers:
       migration: {user: %[13]s, password: {file: %[6]s/db-owner-password}}
       tls: {mode: disable}
 `, b.kc.BaseURL, b.realm, b.baoAddr, b.approle, b.roleID, b.dir, b.kvMount, b.transit, b.dialect, port, b.database, b.runtime, b.owner)
+	if b.dbMount != "" {
+		cfg = strings.Replace(cfg, "      user: "+b.runtime+"\n      password: {secret: \"eim/database#runtime\"}\n",
+			"      dynamic: {path: "+b.dbMount+"/creds/eim}\n      runtimeRole: "+b.runtime+"\n", 1)
+		cfg = strings.Replace(cfg, "      transit: {mount: "+b.transit+", key: eim}\n",
+			"      transit: {mount: "+b.transit+", key: eim}\n      dynamicPrefixes: ["+b.dbMount+"/]\n", 1)
+	}
 	require.NoError(t, os.WriteFile(b.config, []byte(cfg), 0o600))
 	b.admin = filepath.Join(b.dir, "admin.yaml")
 	admin := fmt.Sprintf(`keycloak: {user: %s, password: {env: EIM_TEST_KC_ADMIN_PASSWORD}}
@@ -149,8 +165,10 @@ func (b *bootBed) cleanup(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
-	for _, m := range []string{b.kvMount, b.transit} {
-		_ = b.bao.Sys().UnmountWithContext(ctx, m)
+	for _, m := range []string{b.dbMount, b.kvMount, b.transit} { // the database engine first: it drops the users it issued
+		if m != "" {
+			_ = b.bao.Sys().UnmountWithContext(ctx, m)
+		}
 	}
 	_ = b.bao.Sys().DisableAuthWithContext(ctx, b.approle)
 	_ = b.bao.Sys().DeletePolicyWithContext(ctx, b.policy)
@@ -162,7 +180,7 @@ func (b *bootBed) cleanup(t *testing.T) {
 		return
 	}
 	_, _ = b.dbAdmin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+b.database+`" WITH (FORCE)`)
-	for _, u := range []string{b.runtime, b.owner} {
+	for _, u := range []string{b.runtime, b.runtime + "_vault", b.owner} {
 		_, _ = b.dbAdmin.ExecContext(ctx, `DROP ROLE IF EXISTS "`+u+`"`)
 	}
 }
@@ -275,4 +293,47 @@ func assertNoSecrets(t *testing.T, b *bootBed, out string) {
 	kv, err := b.bao.KVv2(b.kvMount).Get(context.Background(), "eim/database")
 	require.NoError(t, err)
 	assert.NotContains(t, out, kv.Data["runtime"])
+}
+
+// TestBootstrapDynamicCredentials bootstraps PostgreSQL with dynamic runtime credentials:
+// besides the database and the migration role, bootstrap creates the runtime role (NOLOGIN),
+// the role OpenBao's database secrets engine logs in as (its password rotated away at once), the
+// engine's mount, connection and role. A second run plans nothing, and `eim serve` reaches
+// /readyz with credentials the engine issued, members of the runtime role; no static runtime
+// password exists anywhere.
+func TestBootstrapDynamicCredentials(t *testing.T) {
+	b := newBootBed(t, "postgres", "all", withDynamic(t))
+	plan, out, err := b.bootstrap(t, "all")
+	require.NoError(t, err, out)
+	var objects []string
+	for _, s := range plan.Steps {
+		objects = append(objects, s.Object)
+		if strings.Contains(s.Object, "/config/") {
+			assert.Contains(t, s.SecretTo, "known to Vault only")
+		}
+	}
+	assert.Contains(t, objects, "database secrets engine at "+b.dbMount)
+	assert.Contains(t, objects, "role "+b.runtime)
+	assert.Contains(t, objects, "database engine role "+b.dbMount+"/roles/eim")
+	assert.NotContains(t, out, "manual")
+
+	plan, out, err = b.bootstrap(t, "all")
+	require.NoError(t, err, out)
+	assert.Empty(t, plan.Steps, "a second run is a no-op: %s", out)
+
+	var login bool
+	require.NoError(t, b.dbAdmin.QueryRow("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", b.runtime).Scan(&login))
+	assert.False(t, login, "only the issued users log in")
+	kv, err := b.bao.KVv2(b.kvMount).Get(context.Background(), "eim/database")
+	if err == nil {
+		assert.NotContains(t, kv.Data, "runtime", "no static runtime password")
+	}
+
+	p := proc.Start(t, buildEIM(t), filepath.Join(b.dir, "data"), serveEnv(filepath.Join(b.dir, "data")), "serve", "--config", b.config)
+	code, body := p.Get("/readyz", "")
+	require.Equal(t, http.StatusOK, code, body)
+	var issued int
+	require.NoError(t, b.dbAdmin.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND usename LIKE 'v-%'
+		AND pg_has_role(usename, $2, 'MEMBER')`, b.database, b.runtime).Scan(&issued))
+	assert.Positive(t, issued, "eim serve is connected as users the engine issued")
 }

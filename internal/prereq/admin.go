@@ -69,6 +69,9 @@ type DatabaseAdmin struct {
 	// Database is the database the administrator connects to: postgres (PostgreSQL) or none
 	// (MySQL) when unset.
 	Database string `yaml:"database,omitempty"`
+	// VaultUser is the role Vault's database secrets engine logs in as to create the runtime
+	// users when database.dynamic is set (PostgreSQL); <runtimeRole>_vault when unset.
+	VaultUser string `yaml:"vaultUser,omitempty"`
 }
 
 // LoadAdmin reads the admin file strictly and resolves its references from the environment

@@ -28,6 +28,13 @@ func VaultAdminPaths(spec *Spec, a *VaultAdmin) []VaultPath {
 		out = append(out, VaultPath{Path: "sys/mounts/" + tm, Capabilities: []string{"create", "update"}, Why: "mount the transit engine"},
 			VaultPath{Path: tm + "/keys/" + t.Key, Capabilities: rw, Why: "the transit key"})
 	}
+	if n, ok := spec.Dynamic(nil); ok && spec.Database.Dialect == "postgres" {
+		c := n.Mount + "/config/" + n.Role
+		out = append(out, VaultPath{Path: "sys/mounts/" + n.Mount, Capabilities: []string{"create", "update"}, Why: "mount the database secrets engine"},
+			VaultPath{Path: c, Capabilities: rw, Why: "the engine's connection to the database"},
+			VaultPath{Path: n.Mount + "/roles/" + n.Role, Capabilities: rw, Why: "the engine's role issuing the runtime users"},
+			VaultPath{Path: n.Mount + "/rotate-root/" + n.Role, Capabilities: []string{"update"}, Why: "rotate the manager's password away"})
+	}
 	au := v.Auth
 	role := func(mount, name, typ string) {
 		base := "auth/" + strings.Trim(mount, "/") + "/role/" + name

@@ -33,9 +33,9 @@ type login struct {
 func (p *databasePlanner) plan(ctx context.Context) error {
 	d := p.spec.Database
 	c := d.Common
-	if c.Dynamic != nil || c.IAM != nil {
-		p.add("manual", "runtime role", "dynamic and IAM credentials are issued outside bootstrap: create the role "+
-			c.Grantee()+" with the grants below and let Vault's database engine (or RDS IAM) log in as its members", nil)
+	if c.IAM != nil {
+		p.add("manual", "runtime role", "IAM credentials are issued outside bootstrap: create the role "+
+			c.Grantee()+" with the grants below and let RDS IAM log in as its members", nil)
 	}
 	var logins []login
 	if m := c.Migration; m != nil {
@@ -53,7 +53,13 @@ func (p *databasePlanner) plan(ctx context.Context) error {
 	if c.Migration != nil {
 		owner = c.Migration.User
 	}
-	return p.database(ctx, owner, c.Grantee())
+	if err := p.database(ctx, owner, c.Grantee()); err != nil {
+		return err
+	}
+	if c.Dynamic != nil {
+		return p.dynamic(ctx)
+	}
+	return nil
 }
 
 func (p *databasePlanner) mysql() bool { return p.spec.Database.Dialect == "mysql" }
