@@ -114,8 +114,13 @@ func (v *vaultCheck) login(ctx context.Context, c *api.Client) (string, string, 
 		}
 		c.SetToken(s.Auth.ClientToken)
 		v.revoke = true
+	case a.Kubernetes != nil || a.JWT != nil:
+		method, fix, err := v.jwtLogin(ctx, c)
+		if err != nil {
+			return method, fix, err
+		}
 	default:
-		return "login", "", nil // kubernetes and jwt logins need the workload's token: checked by eim serve
+		return "login", "", nil
 	}
 	if _, err := c.Auth().Token().LookupSelfWithContext(ctx); err != nil {
 		return "token", "issue EIM a valid token with its policy" + boot, err
@@ -230,4 +235,32 @@ func (k kvReader) ReadSecret(ctx context.Context, path, key string) ([]byte, err
 		return nil, provider.Errorf(provider.NotFound, "secret %s has no key %s", path, key)
 	}
 	return []byte(v), nil
+}
+
+// jwtLogin logs in with the workload's token file (kubernetes or jwt auth), as eim serve does;
+// run doctor where eim serve runs (the token file is the pod's).
+func (v *vaultCheck) jwtLogin(ctx context.Context, c *api.Client) (method, fix string, err error) {
+	a := v.spec.Vault.Auth
+	typ, mount, role, file := "jwt", "", "", ""
+	if k := a.Kubernetes; k != nil {
+		typ, mount, role, file = "kubernetes", k.Mount, k.Role, k.TokenFile
+	} else {
+		mount, role, file = a.JWT.Mount, a.JWT.Role, a.JWT.TokenFile
+	}
+	method = typ + " " + mount + " role " + role
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return method, "run doctor where eim serve runs, with the token file " + file + " (projected service-account token or the IdP's JWT)", err
+	}
+	s, err := c.Logical().WriteWithContext(ctx, "auth/"+mount+"/login", map[string]any{"role": role, "jwt": strings.TrimSpace(string(raw))})
+	if err == nil && (s == nil || s.Auth == nil) {
+		err = fmt.Errorf("the login returned no token")
+	}
+	if err != nil {
+		return method, "check that auth/" + mount + "/role/" + role + " binds this token's issuer, audience and subject (service account and namespace for kubernetes) " +
+			"and that the token in " + file + " is current (`eim bootstrap secrets` creates the role)", err
+	}
+	c.SetToken(s.Auth.ClientToken)
+	v.revoke = true
+	return method, "", nil
 }

@@ -58,6 +58,24 @@ type VaultAdmin struct {
 	// ServiceAccount and Namespace bind the Kubernetes auth role (kubernetes auth only).
 	ServiceAccount string `yaml:"serviceAccount,omitempty"`
 	Namespace      string `yaml:"namespace,omitempty"`
+	// JWT binds the jwt auth role (jwt auth only); without it bootstrap prints the manual step.
+	JWT *VaultJWT `yaml:"jwt,omitempty"`
+}
+
+// VaultJWT is what the jwt auth method trusts and the role requires of the token EIM presents.
+type VaultJWT struct {
+	// Issuer is the OIDC issuer whose keys Vault discovers (oidc_discovery_url, bound_issuer);
+	// providers.identity's issuer when unset.
+	Issuer string `yaml:"issuer,omitempty"`
+	// CA is the PEM file of the CA of the issuer's TLS certificate when the system roots do not
+	// hold it (oidc_discovery_ca_pem).
+	CA string `yaml:"ca,omitempty"`
+	// Audience is the audience the token carries (bound_audiences); providers.identity's first
+	// audience when unset.
+	Audience string `yaml:"audience,omitempty"`
+	// Subject is the token's sub claim (bound_subject), e.g. the id of the service-account user
+	// of EIM's Keycloak client (required).
+	Subject string `yaml:"subject"`
 }
 
 // DatabaseAdmin is a database administrator's login.

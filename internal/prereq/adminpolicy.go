@@ -50,6 +50,9 @@ func VaultAdminPaths(spec *Spec, a *VaultAdmin) []VaultPath {
 		role(au.AppRole.Mount, a.Role, "approle")
 	case au.Kubernetes != nil:
 		role(au.Kubernetes.Mount, au.Kubernetes.Role, "kubernetes")
+	case au.JWT != nil:
+		role(au.JWT.Mount, au.JWT.Role, "jwt")
+		out = append(out, VaultPath{Path: "auth/" + strings.Trim(au.JWT.Mount, "/") + "/config", Capabilities: rw, Why: "the jwt auth method's issuer"})
 	case au.Token != nil:
 		out = append(out, VaultPath{Path: "auth/token/create-orphan", Capabilities: []string{"update", "sudo"}, Why: "issue EIM's token"},
 			VaultPath{Path: "auth/token/lookup", Capabilities: []string{"update"}, Why: "check the token at the reference"})

@@ -100,9 +100,7 @@ func (p *secretsPlanner) auth(ctx context.Context, v *vault.Config) error {
 	case a.Kubernetes != nil:
 		return p.kubernetes(ctx, a.Kubernetes)
 	case a.JWT != nil:
-		p.add("manual", "jwt role "+a.JWT.Role, fmt.Sprintf("bao auth enable -path=%s jwt; bao write auth/%s/config oidc_discovery_url=<your issuer>; "+
-			"bao write auth/%s/role/%s role_type=jwt user_claim=sub bound_audiences=<aud> token_policies=%s",
-			a.JWT.Mount, a.JWT.Mount, a.JWT.Mount, a.JWT.Role, p.admin.Policy), nil)
+		return p.jwt(ctx, a.JWT)
 	case a.TokenFile != "":
 		p.add("manual", "token file "+a.TokenFile, "run Vault Agent with an auth method whose role has token_policies="+p.admin.Policy, nil)
 	}
