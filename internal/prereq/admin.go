@@ -60,6 +60,22 @@ type VaultAdmin struct {
 	Namespace      string `yaml:"namespace,omitempty"`
 	// JWT binds the jwt auth role (jwt auth only); without it bootstrap prints the manual step.
 	JWT *VaultJWT `yaml:"jwt,omitempty"`
+	// Kubernetes configures the kubernetes auth method (kubernetes auth only): the API server
+	// that reviews the service-account tokens. Without it bootstrap creates the role only.
+	Kubernetes *VaultKubernetes `yaml:"kubernetes,omitempty"`
+}
+
+// VaultKubernetes is the API server the kubernetes auth method asks to review tokens.
+type VaultKubernetes struct {
+	// Host is the API server's URL as Vault reaches it (kubernetes_host), e.g.
+	// https://kubernetes.default.svc or https://10.0.0.1:6443.
+	Host string `yaml:"host"`
+	// CA is the PEM file of the API server's CA (kubernetes_ca_cert).
+	CA string `yaml:"ca,omitempty"`
+	// TokenReviewerJWT is the token of a service account bound to the ClusterRole
+	// system:auth-delegator (token_reviewer_jwt); when unset Vault reviews each login with the
+	// logging-in token itself, which then needs system:auth-delegator.
+	TokenReviewerJWT provider.SecretRef `yaml:"tokenReviewerJWT,omitempty"`
 }
 
 // VaultJWT is what the jwt auth method trusts and the role requires of the token EIM presents.

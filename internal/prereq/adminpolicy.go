@@ -50,6 +50,7 @@ func VaultAdminPaths(spec *Spec, a *VaultAdmin) []VaultPath {
 		role(au.AppRole.Mount, a.Role, "approle")
 	case au.Kubernetes != nil:
 		role(au.Kubernetes.Mount, au.Kubernetes.Role, "kubernetes")
+		out = append(out, VaultPath{Path: "auth/" + strings.Trim(au.Kubernetes.Mount, "/") + "/config", Capabilities: rw, Why: "the kubernetes auth method's API server"})
 	case au.JWT != nil:
 		role(au.JWT.Mount, au.JWT.Role, "jwt")
 		out = append(out, VaultPath{Path: "auth/" + strings.Trim(au.JWT.Mount, "/") + "/config", Capabilities: rw, Why: "the jwt auth method's issuer"})

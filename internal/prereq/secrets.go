@@ -225,6 +225,9 @@ func (p *secretsPlanner) kubernetes(ctx context.Context, k *vault.Kubernetes) er
 	if err != nil {
 		return err
 	}
+	if err := p.kubernetesConfig(ctx, k.Mount, exists); err != nil {
+		return err
+	}
 	role := "auth/" + k.Mount + "/role/" + k.Role
 	var cur *api.Secret
 	if exists {
@@ -232,7 +235,7 @@ func (p *secretsPlanner) kubernetes(ctx context.Context, k *vault.Kubernetes) er
 			return err
 		}
 	}
-	if cur == nil || !hasPolicy(cur, p.admin.Policy) {
+	if cur == nil || !hasPolicy(cur, p.admin.Policy) || !kubeBound(cur, p.admin.ServiceAccount, p.admin.Namespace) {
 		p.add(createOrUpdate(cur), "kubernetes role "+k.Role, "token_policies="+p.admin.Policy, func(ctx context.Context) error {
 			_, err := p.c.Logical().WriteWithContext(ctx, role, map[string]any{"token_policies": []string{p.admin.Policy},
 				"bound_service_account_names": p.admin.ServiceAccount, "bound_service_account_namespaces": p.admin.Namespace})
