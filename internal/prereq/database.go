@@ -57,9 +57,11 @@ func (p *databasePlanner) plan(ctx context.Context) error {
 		return err
 	}
 	if c.Dynamic != nil {
-		return p.dynamic(ctx)
+		if err := p.dynamic(ctx); err != nil {
+			return err
+		}
 	}
-	return nil
+	return p.adminPrivileges(ctx)
 }
 
 func (p *databasePlanner) mysql() bool { return p.spec.Database.Dialect == "mysql" }
@@ -175,12 +177,18 @@ func (p *databasePlanner) database(ctx context.Context, owner, runtime string) e
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		p.add("create", "database "+name, "owner "+owner, func(ctx context.Context) error {
+			if err := p.becomeMember(ctx, owner); err != nil {
+				return err
+			}
 			return p.exec(ctx, []string{fmt.Sprintf("CREATE DATABASE %s OWNER %s", pgIdent(name), pgIdent(owner))})
 		})
 	case err != nil:
 		return err
 	case cur != owner:
 		p.add("update", "database "+name, "owner "+cur+" → "+owner, func(ctx context.Context) error {
+			if err := p.becomeMember(ctx, owner); err != nil {
+				return err
+			}
 			return p.exec(ctx, []string{fmt.Sprintf("ALTER DATABASE %s OWNER TO %s", pgIdent(name), pgIdent(owner))})
 		})
 	}
@@ -202,7 +210,8 @@ func (p *databasePlanner) pgSchema(ctx context.Context, exists bool, name, owner
 		if err != nil {
 			return err
 		}
-		if cur == owner && !public {
+		// PostgreSQL 15 and later: public belongs to pg_database_owner, i.e. the database's owner.
+		if (cur == owner || cur == "pg_database_owner") && !public {
 			return nil
 		}
 	}
