@@ -337,3 +337,86 @@ func TestBootstrapDynamicCredentials(t *testing.T) {
 		AND pg_has_role(usename, $2, 'MEMBER')`, b.database, b.runtime).Scan(&issued))
 	assert.Positive(t, issued, "eim serve is connected as users the engine issued")
 }
+
+// masterUser creates a user of Keycloak's master realm holding only the master realm roles
+// given, deleted when the test ends, and returns its name and password.
+func (b *bootBed) masterUser(t *testing.T, roles ...string) (string, string) {
+	t.Helper()
+	name, pw := strings.ToLower(testenv.Unique(t, "kcboot")), "pw-"+uuid.NewString()
+	call := func(method, p string, body, out any) {
+		raw, _ := json.Marshal(body)
+		req, err := http.NewRequest(method, b.kc.BaseURL+"/admin/realms/master"+p, bytes.NewReader(raw))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+b.kc.AdminToken(t))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Less(t, resp.StatusCode, 300, "%s %s", method, p)
+		if out != nil {
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
+		}
+	}
+	call(http.MethodPost, "/users", map[string]any{"username": name, "enabled": true,
+		"credentials": []any{map[string]any{"type": "password", "value": pw, "temporary": false}}}, nil)
+	var users []struct {
+		ID string `json:"id"`
+	}
+	call(http.MethodGet, "/users?exact=true&username="+name, nil, &users)
+	require.Len(t, users, 1)
+	t.Cleanup(func() { call(http.MethodDelete, "/users/"+users[0].ID, nil, nil) })
+	var reps []map[string]any
+	for _, r := range roles {
+		var rep map[string]any
+		call(http.MethodGet, "/roles/"+r, nil, &rep)
+		reps = append(reps, rep)
+	}
+	if len(reps) > 0 {
+		call(http.MethodPost, "/users/"+users[0].ID+"/role-mappings/realm", reps, nil)
+	}
+	return name, pw
+}
+
+// TestBootstrapIdentityLeastAdmin bootstraps Keycloak as a master-realm user that holds only
+// the role docs/bootstrap.md documents, create-realm (Keycloak makes the creator of a realm its
+// administrator), not the master admin: it succeeds, and a second run plans nothing. Without
+// create-realm bootstrap fails naming that role and the kcadm.sh command that grants it.
+func TestBootstrapIdentityLeastAdmin(t *testing.T) {
+	b := newBootBed(t, "postgres", "all")
+	_, out, err := b.bootstrap(t, "secrets") // the admin client's secret goes to Vault
+	require.NoError(t, err, out)
+	useAdmin := func(user, pw string) {
+		raw, err := os.ReadFile(b.admin)
+		require.NoError(t, err)
+		lines := strings.SplitN(string(raw), "\n", 2)
+		require.NoError(t, os.WriteFile(b.admin, []byte("keycloak: {user: "+user+", password: {env: EIM_TEST_KC_ADMIN_PASSWORD}}\n"+lines[1]), 0o600))
+		t.Setenv("EIM_TEST_KC_ADMIN_PASSWORD", pw)
+	}
+
+	useAdmin(b.masterUser(t))
+	plan, out, err := b.bootstrap(t, "identity")
+	require.Error(t, err, out)
+	assert.Contains(t, err.Error(), "create-realm")
+	assert.Contains(t, err.Error(), "kcadm.sh add-roles -r master")
+	assert.False(t, plan.Applied)
+	assert.False(t, b.state(t)["realm"])
+
+	useAdmin(b.masterUser(t, "create-realm"))
+	plan, out, err = b.bootstrap(t, "identity")
+	require.NoError(t, err, out)
+	assert.True(t, plan.Applied)
+	st := b.state(t)
+	assert.True(t, st["realm"])
+	assert.True(t, st["project group"])
+	plan, out, err = b.bootstrap(t, "identity")
+	require.NoError(t, err, out)
+	assert.Empty(t, plan.Steps, "a second run is a no-op: %s", out)
+	rep := runDoctor(t, b.config, 0)
+	var failed []string
+	for _, f := range rep.Failed() {
+		if f.Target == "identity" {
+			failed = append(failed, f.Check+"/"+f.Subject)
+		}
+	}
+	assert.Empty(t, failed, "the admin client it made holds its roles: %s", tableOf(rep))
+}
