@@ -336,6 +336,9 @@ func TestBootstrapDynamicCredentials(t *testing.T) {
 	require.NoError(t, b.dbAdmin.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND usename LIKE 'v-%'
 		AND pg_has_role(usename, $2, 'MEMBER')`, b.database, b.runtime).Scan(&issued))
 	assert.Positive(t, issued, "eim serve is connected as users the engine issued")
+	rep := runDoctor(t, b.config, 0)
+	assert.Empty(t, rep.Failed(), "%s", tableOf(rep))
+	assert.Contains(t, tableOf(rep), "privileges", "the runtime role's grants are checked")
 }
 
 // masterUser creates a user of Keycloak's master realm holding only the master realm roles

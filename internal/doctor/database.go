@@ -47,7 +47,7 @@ func (d *databaseCheck) run(ctx context.Context) []Finding {
 		return d.c.findings
 	}
 	defer admin.Close()
-	if c.User != "" {
+	if c.User != "" || c.Grantee() != "" { // with dynamic credentials: the role the issued users are members of
 		d.rls(ctx, admin, c.Grantee(), owner)
 		if runtimeOK || !d.mysql() {
 			d.privileges(ctx, admin, c.Grantee())
