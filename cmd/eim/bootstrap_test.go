@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/internal/doctor"
 	"github.com/eim-byoi/eim/internal/prereq"
 	"github.com/eim-byoi/eim/test/proc"
 	"github.com/eim-byoi/eim/test/testenv"
@@ -339,6 +340,13 @@ func TestBootstrapDynamicCredentials(t *testing.T) {
 	rep := runDoctor(t, b.config, 0)
 	assert.Empty(t, rep.Failed(), "%s", tableOf(rep))
 	assert.Contains(t, tableOf(rep), "privileges", "the runtime role's grants are checked")
+	var checked []string
+	for _, f := range rep.Findings {
+		if f.Status == doctor.OK && (f.Check == "dynamic" || strings.HasPrefix(f.Subject, "runtime (issued by")) {
+			checked = append(checked, f.Target+"/"+f.Check)
+		}
+	}
+	assert.Equal(t, []string{"secrets/dynamic", "database/auth"}, checked, "doctor logs in with credentials it had issued: %s", tableOf(rep))
 }
 
 // masterUser creates a user of Keycloak's master realm holding only the master realm roles

@@ -140,20 +140,22 @@ func Run(ctx context.Context, spec *prereq.Spec, o Options) *Report {
 	r := &Report{Modules: spec.Modules}
 	prereq.ResolveLocal(ctx, spec.Config)
 	var refs refResolver
+	var dyn *issued
 	if spec.Vault != nil {
 		v := &vaultCheck{spec: spec, o: &o}
 		found := v.run(ctx) // also when secrets is not a target: the others' references resolve through it
+		defer v.close(ctx)  // after the database check: revoking the token drops the issued user
 		if o.wants("secrets") {
 			r.Findings = append(r.Findings, found...)
 		}
-		refs = v.refs
+		refs, dyn = v.refs, v.issued
 	}
 	if o.wants("identity") && (spec.Identity != nil || spec.OIDC != nil) {
 		k := &identityCheck{spec: spec, o: &o, refs: refs}
 		r.Findings = append(r.Findings, k.run(ctx)...)
 	}
 	if o.wants("database") && spec.Database != nil {
-		d := &databaseCheck{spec: spec, o: &o, refs: refs}
+		d := &databaseCheck{spec: spec, o: &o, refs: refs, issued: dyn}
 		r.Findings = append(r.Findings, d.run(ctx)...)
 	}
 	if o.wants(prereq.KindMessaging) && (spec.NATS != nil || spec.RabbitMQ != nil) {

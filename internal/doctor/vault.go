@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/vault/api"
@@ -37,6 +38,14 @@ type vaultCheck struct {
 	refs refResolver
 	// revoke is set when the check logged in: the token it obtained is revoked at the end.
 	revoke bool
+	client *api.Client
+	// issued are the dynamic database credentials read for the database check.
+	issued *issued
+}
+
+// issued are dynamic database credentials read from the secrets engine.
+type issued struct {
+	path, user, password string
 }
 
 func (v *vaultCheck) run(ctx context.Context) []Finding {
@@ -72,10 +81,40 @@ func (v *vaultCheck) run(ctx context.Context) []Finding {
 	v.c.ok("auth", method, "")
 	v.capabilities(ctx, client)
 	v.resolve(ctx, client)
-	if v.revoke {
-		_ = client.Auth().Token().RevokeSelfWithContext(ctx, "")
-	}
+	v.client = client
+	v.issue(ctx, client)
 	return v.c.findings
+}
+
+// close revokes the token the check logged in with, and with it the lease of the database
+// credentials it was issued; a configured token (not ours) is kept and the lease ends with
+// its TTL.
+func (v *vaultCheck) close(ctx context.Context) {
+	if v.client != nil && v.revoke {
+		_ = v.client.Auth().Token().RevokeSelfWithContext(ctx, "")
+	}
+}
+
+// issue reads dynamic database credentials as eim serve would, for the database check's login.
+func (v *vaultCheck) issue(ctx context.Context, c *api.Client) {
+	d := v.spec.Database
+	if d == nil || d.Common.Dynamic == nil {
+		return
+	}
+	path := d.Common.Dynamic.Path
+	s, err := c.Logical().ReadWithContext(ctx, path)
+	if err == nil && (s == nil || s.Data == nil) {
+		err = fmt.Errorf("no credentials at %s", path)
+	}
+	if err != nil {
+		v.c.fail("dynamic", path, err.Error(), "check the database secrets engine's role and connection at "+path+
+			" (`eim bootstrap database` creates them) and that EIM's policy reads it")
+		return
+	}
+	user, _ := s.Data["username"].(string)
+	pw, _ := s.Data["password"].(string)
+	v.issued = &issued{path: path, user: user, password: pw}
+	v.c.ok("dynamic", path, "issued user "+user+" (lease "+strconv.Itoa(s.LeaseDuration)+"s)")
 }
 
 func (v *vaultCheck) skipRest(why string) []Finding {
