@@ -17,14 +17,15 @@ func newBootstrap() *cobra.Command {
 	var dryRun, adminPolicy bool
 	var projects []string
 	cmd := &cobra.Command{
-		Use:       "bootstrap <identity|secrets|database|all>",
-		Short:     "Create the realm roles, clients, Vault policy and auth role, database and roles EIM needs",
+		Use:       "bootstrap <identity|secrets|database|messaging|all>",
+		Short:     "Create the realm roles, clients, Vault policy and auth role, database roles and broker user EIM needs",
 		ValidArgs: append(prereq.Targets(), "all"),
-		Long: `Read the customer's Keycloak, Vault/OpenBao and PostgreSQL/MySQL with the administrator
+		Long: `Read the customer's Keycloak, Vault/OpenBao, PostgreSQL/MySQL and RabbitMQ with the administrator
 credentials of --admin and create what the modules eim.yaml enables need, changing only what
 differs: a second run plans nothing. --dry-run prints the plan and changes nothing; --output
 writes it as JSON. Generated secrets go to where eim.yaml's references point (Vault KV or a
-file of mode 0600) and are never printed. For a generic OIDC provider it prints the manual steps.
+file of mode 0600) and are never printed. For a generic OIDC provider and for NATS it prints the
+manual steps.
 See docs/bootstrap.md for the privileges each administrator needs.`,
 		Args: cobra.MatchAll(cobra.ExactArgs(1), cobra.OnlyValidArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/eim-byoi/eim/internal/doctor"
 	"github.com/eim-byoi/eim/internal/prereq"
 	"github.com/eim-byoi/eim/test/proc"
 	"github.com/eim-byoi/eim/test/testenv"
@@ -39,9 +40,16 @@ type bootBed struct {
 	pgURL                            func(string) string
 	proxy                            string // host:port of a TLS proxy in front of OpenBao
 	project                          string // a project whose legacy roles bootstrap creates
+	dbMount                          string // with dynamic credentials: the database secrets engine's mount
 }
 
-func newBootBed(t *testing.T, dialect, target string) *bootBed {
+// withDynamic makes the bed's runtime credentials dynamic: issued by a database secrets engine
+// at a mount of the test's own, as members of the runtime role.
+func withDynamic(t *testing.T) func(*bootBed) {
+	return func(b *bootBed) { b.dbMount = testenv.Unique(t, "dbeng") }
+}
+
+func newBootBed(t *testing.T, dialect, target string, opts ...func(*bootBed)) *bootBed {
 	t.Helper()
 	b := &bootBed{dir: t.TempDir(), dialect: dialect, target: target, kc: testenv.Keycloak(t),
 		realm: testenv.Unique(t, "boot"), kvMount: testenv.Unique(t, "kv"), transit: testenv.Unique(t, "transit"),
@@ -53,6 +61,9 @@ func newBootBed(t *testing.T, dialect, target string) *bootBed {
 	require.NoError(t, err)
 	c.SetToken(ob.RootToken)
 	b.bao = c
+	for _, o := range opts {
+		o(b)
+	}
 	b.openDBAdmin(t)
 	t.Cleanup(func() { b.cleanup(t) })
 	b.writeFiles(t)
@@ -128,6 +139,12 @@ providers:
       migration: {user: %[13]s, password: {file: %[6]s/db-owner-password}}
       tls: {mode: disable}
 `, b.kc.BaseURL, b.realm, b.baoAddr, b.approle, b.roleID, b.dir, b.kvMount, b.transit, b.dialect, port, b.database, b.runtime, b.owner)
+	if b.dbMount != "" {
+		cfg = strings.Replace(cfg, "      user: "+b.runtime+"\n      password: {secret: \"eim/database#runtime\"}\n",
+			"      dynamic: {path: "+b.dbMount+"/creds/eim}\n      runtimeRole: "+b.runtime+"\n", 1)
+		cfg = strings.Replace(cfg, "      transit: {mount: "+b.transit+", key: eim}\n",
+			"      transit: {mount: "+b.transit+", key: eim}\n      dynamicPrefixes: ["+b.dbMount+"/]\n", 1)
+	}
 	require.NoError(t, os.WriteFile(b.config, []byte(cfg), 0o600))
 	b.admin = filepath.Join(b.dir, "admin.yaml")
 	admin := fmt.Sprintf(`keycloak: {user: %s, password: {env: EIM_TEST_KC_ADMIN_PASSWORD}}
@@ -149,8 +166,10 @@ func (b *bootBed) cleanup(t *testing.T) {
 	if resp, err := http.DefaultClient.Do(req); err == nil {
 		resp.Body.Close()
 	}
-	for _, m := range []string{b.kvMount, b.transit} {
-		_ = b.bao.Sys().UnmountWithContext(ctx, m)
+	for _, m := range []string{b.dbMount, b.kvMount, b.transit} { // the database engine first: it drops the users it issued
+		if m != "" {
+			_ = b.bao.Sys().UnmountWithContext(ctx, m)
+		}
 	}
 	_ = b.bao.Sys().DisableAuthWithContext(ctx, b.approle)
 	_ = b.bao.Sys().DeletePolicyWithContext(ctx, b.policy)
@@ -162,7 +181,7 @@ func (b *bootBed) cleanup(t *testing.T) {
 		return
 	}
 	_, _ = b.dbAdmin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+b.database+`" WITH (FORCE)`)
-	for _, u := range []string{b.runtime, b.owner} {
+	for _, u := range []string{b.runtime, b.runtime + "_vault", b.owner} {
 		_, _ = b.dbAdmin.ExecContext(ctx, `DROP ROLE IF EXISTS "`+u+`"`)
 	}
 }
@@ -275,4 +294,140 @@ func assertNoSecrets(t *testing.T, b *bootBed, out string) {
 	kv, err := b.bao.KVv2(b.kvMount).Get(context.Background(), "eim/database")
 	require.NoError(t, err)
 	assert.NotContains(t, out, kv.Data["runtime"])
+}
+
+// TestBootstrapDynamicCredentials bootstraps PostgreSQL with dynamic runtime credentials:
+// besides the database and the migration role, bootstrap creates the runtime role (NOLOGIN),
+// the role OpenBao's database secrets engine logs in as (its password rotated away at once), the
+// engine's mount, connection and role. A second run plans nothing, and `eim serve` reaches
+// /readyz with credentials the engine issued, members of the runtime role; no static runtime
+// password exists anywhere.
+func TestBootstrapDynamicCredentials(t *testing.T) {
+	b := newBootBed(t, "postgres", "all", withDynamic(t))
+	plan, out, err := b.bootstrap(t, "all")
+	require.NoError(t, err, out)
+	var objects []string
+	for _, s := range plan.Steps {
+		objects = append(objects, s.Object)
+		if strings.Contains(s.Object, "/config/") {
+			assert.Contains(t, s.SecretTo, "known to Vault only")
+		}
+	}
+	assert.Contains(t, objects, "database secrets engine at "+b.dbMount)
+	assert.Contains(t, objects, "role "+b.runtime)
+	assert.Contains(t, objects, "database engine role "+b.dbMount+"/roles/eim")
+	assert.NotContains(t, out, "manual")
+
+	plan, out, err = b.bootstrap(t, "all")
+	require.NoError(t, err, out)
+	assert.Empty(t, plan.Steps, "a second run is a no-op: %s", out)
+
+	var login bool
+	require.NoError(t, b.dbAdmin.QueryRow("SELECT rolcanlogin FROM pg_roles WHERE rolname = $1", b.runtime).Scan(&login))
+	assert.False(t, login, "only the issued users log in")
+	kv, err := b.bao.KVv2(b.kvMount).Get(context.Background(), "eim/database")
+	if err == nil {
+		assert.NotContains(t, kv.Data, "runtime", "no static runtime password")
+	}
+
+	p := proc.Start(t, buildEIM(t), filepath.Join(b.dir, "data"), serveEnv(filepath.Join(b.dir, "data")), "serve", "--config", b.config)
+	code, body := p.Get("/readyz", "")
+	require.Equal(t, http.StatusOK, code, body)
+	var issued int
+	require.NoError(t, b.dbAdmin.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = $1 AND usename LIKE 'v-%'
+		AND pg_has_role(usename, $2, 'MEMBER')`, b.database, b.runtime).Scan(&issued))
+	assert.Positive(t, issued, "eim serve is connected as users the engine issued")
+	rep := runDoctor(t, b.config, 0)
+	assert.Empty(t, rep.Failed(), "%s", tableOf(rep))
+	assert.Contains(t, tableOf(rep), "privileges", "the runtime role's grants are checked")
+	var checked []string
+	for _, f := range rep.Findings {
+		if f.Status == doctor.OK && (f.Check == "dynamic" || strings.HasPrefix(f.Subject, "runtime (issued by")) {
+			checked = append(checked, f.Target+"/"+f.Check)
+		}
+	}
+	assert.Equal(t, []string{"secrets/dynamic", "database/auth"}, checked, "doctor logs in with credentials it had issued: %s", tableOf(rep))
+}
+
+// masterUser creates a user of Keycloak's master realm holding only the master realm roles
+// given, deleted when the test ends, and returns its name and password.
+func (b *bootBed) masterUser(t *testing.T, roles ...string) (string, string) {
+	t.Helper()
+	name, pw := strings.ToLower(testenv.Unique(t, "kcboot")), "pw-"+uuid.NewString()
+	call := func(method, p string, body, out any) {
+		raw, _ := json.Marshal(body)
+		req, err := http.NewRequest(method, b.kc.BaseURL+"/admin/realms/master"+p, bytes.NewReader(raw))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+b.kc.AdminToken(t))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		require.Less(t, resp.StatusCode, 300, "%s %s", method, p)
+		if out != nil {
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(out))
+		}
+	}
+	call(http.MethodPost, "/users", map[string]any{"username": name, "enabled": true,
+		"credentials": []any{map[string]any{"type": "password", "value": pw, "temporary": false}}}, nil)
+	var users []struct {
+		ID string `json:"id"`
+	}
+	call(http.MethodGet, "/users?exact=true&username="+name, nil, &users)
+	require.Len(t, users, 1)
+	t.Cleanup(func() { call(http.MethodDelete, "/users/"+users[0].ID, nil, nil) })
+	var reps []map[string]any
+	for _, r := range roles {
+		var rep map[string]any
+		call(http.MethodGet, "/roles/"+r, nil, &rep)
+		reps = append(reps, rep)
+	}
+	if len(reps) > 0 {
+		call(http.MethodPost, "/users/"+users[0].ID+"/role-mappings/realm", reps, nil)
+	}
+	return name, pw
+}
+
+// TestBootstrapIdentityLeastAdmin bootstraps Keycloak as a master-realm user that holds only
+// the role docs/bootstrap.md documents, create-realm (Keycloak makes the creator of a realm its
+// administrator), not the master admin: it succeeds, and a second run plans nothing. Without
+// create-realm bootstrap fails naming that role and the kcadm.sh command that grants it.
+func TestBootstrapIdentityLeastAdmin(t *testing.T) {
+	b := newBootBed(t, "postgres", "all")
+	_, out, err := b.bootstrap(t, "secrets") // the admin client's secret goes to Vault
+	require.NoError(t, err, out)
+	useAdmin := func(user, pw string) {
+		raw, err := os.ReadFile(b.admin)
+		require.NoError(t, err)
+		lines := strings.SplitN(string(raw), "\n", 2)
+		require.NoError(t, os.WriteFile(b.admin, []byte("keycloak: {user: "+user+", password: {env: EIM_TEST_KC_ADMIN_PASSWORD}}\n"+lines[1]), 0o600))
+		t.Setenv("EIM_TEST_KC_ADMIN_PASSWORD", pw)
+	}
+
+	useAdmin(b.masterUser(t))
+	plan, out, err := b.bootstrap(t, "identity")
+	require.Error(t, err, out)
+	assert.Contains(t, err.Error(), "create-realm")
+	assert.Contains(t, err.Error(), "kcadm.sh add-roles -r master")
+	assert.False(t, plan.Applied)
+	assert.False(t, b.state(t)["realm"])
+
+	useAdmin(b.masterUser(t, "create-realm"))
+	plan, out, err = b.bootstrap(t, "identity")
+	require.NoError(t, err, out)
+	assert.True(t, plan.Applied)
+	st := b.state(t)
+	assert.True(t, st["realm"])
+	assert.True(t, st["project group"])
+	plan, out, err = b.bootstrap(t, "identity")
+	require.NoError(t, err, out)
+	assert.Empty(t, plan.Steps, "a second run is a no-op: %s", out)
+	rep := runDoctor(t, b.config, 0)
+	var failed []string
+	for _, f := range rep.Failed() {
+		if f.Target == "identity" {
+			failed = append(failed, f.Check+"/"+f.Subject)
+		}
+	}
+	assert.Empty(t, failed, "the admin client it made holds its roles: %s", tableOf(rep))
 }

@@ -20,6 +20,8 @@ type databaseCheck struct {
 	o    *Options
 	refs refResolver
 	c    collector
+	// issued are the dynamic credentials the secrets check read; nil without dynamic.
+	issued *issued
 }
 
 func (d *databaseCheck) mysql() bool { return d.spec.Database.Dialect == "mysql" }
@@ -33,7 +35,7 @@ func (d *databaseCheck) run(ctx context.Context) []Finding {
 		d.c.skip("auth", c.Host, "the server is not reachable securely")
 		return d.c.findings
 	}
-	runtimeOK := d.login(ctx, "runtime", c.User, &c.Password)
+	runtimeOK := d.runtimeLogin(ctx)
 	owner := c.User
 	var admin *sql.DB
 	if m := c.Migration; m != nil {
@@ -47,7 +49,7 @@ func (d *databaseCheck) run(ctx context.Context) []Finding {
 		return d.c.findings
 	}
 	defer admin.Close()
-	if c.User != "" {
+	if c.User != "" || c.Grantee() != "" { // with dynamic credentials: the role the issued users are members of
 		d.rls(ctx, admin, c.Grantee(), owner)
 		if runtimeOK || !d.mysql() {
 			d.privileges(ctx, admin, c.Grantee())
@@ -57,6 +59,25 @@ func (d *databaseCheck) run(ctx context.Context) []Finding {
 	}
 	d.schema(ctx, runtimeOK)
 	return d.c.findings
+}
+
+// runtimeLogin checks the runtime login: the configured user, or with dynamic credentials a
+// user the secrets engine issued (a member of runtimeRole).
+func (d *databaseCheck) runtimeLogin(ctx context.Context) bool {
+	c := d.spec.Database.Common
+	if c.Dynamic == nil || d.issued == nil {
+		return d.login(ctx, "runtime", c.User, &c.Password)
+	}
+	subject := "runtime (issued by " + d.issued.path + ")"
+	db, err := d.spec.Database.OpenSQL(ctx, d.issued.user, d.issued.password, c.Database)
+	if err != nil {
+		d.c.fail("auth", subject, err.Error(), "check the connection_url and creation statements of the engine role at "+d.issued.path+
+			" (`eim bootstrap database` creates them)")
+		return false
+	}
+	db.Close()
+	d.c.ok("auth", subject, "as "+d.issued.user)
+	return true
 }
 
 // login checks that user logs in with the password at ref.

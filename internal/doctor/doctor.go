@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -33,7 +34,7 @@ const (
 
 // Finding is the outcome of one check.
 type Finding struct {
-	// Target is identity, secrets or database.
+	// Target is identity, secrets, database or messaging.
 	Target string `json:"target"`
 	// Check is dns, reach, tls, discovery, auth, audience, permissions, clock, rls,
 	// privileges or schema.
@@ -98,7 +99,7 @@ func oneLine(s string) string {
 
 // Options tune a run.
 type Options struct {
-	// Targets limits the run to identity, secrets and/or database; all when empty.
+	// Targets limits the run to identity, secrets, database and/or messaging; all when empty.
 	Targets []string
 	// Now is the local clock; time.Now when nil.
 	Now func() time.Time
@@ -106,6 +107,8 @@ type Options struct {
 	MaxSkew time.Duration
 	// CertMinValidity is how long a server certificate must stay valid; 30 days when zero.
 	CertMinValidity time.Duration
+	// Resolver looks host names up; net.DefaultResolver when nil.
+	Resolver *net.Resolver
 	// SchemaStatus reports the database's schema versions against this binary's migrations
 	// (process.MigrateDB with statusOnly); the schema check is skipped when nil.
 	SchemaStatus func(ctx context.Context) ([]storage.SchemaStatus, error)
@@ -114,6 +117,9 @@ type Options struct {
 func (o *Options) defaults() {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Resolver == nil {
+		o.Resolver = net.DefaultResolver
 	}
 	if o.MaxSkew == 0 {
 		o.MaxSkew = 30 * time.Second
@@ -128,27 +134,33 @@ func (o *Options) wants(target string) bool {
 }
 
 // Run checks everything spec needs and returns the findings: secrets first (the other
-// providers' credentials may be references into it), then identity and database.
+// providers' credentials may be references into it), then identity, database and messaging.
 func Run(ctx context.Context, spec *prereq.Spec, o Options) *Report {
 	o.defaults()
 	r := &Report{Modules: spec.Modules}
 	prereq.ResolveLocal(ctx, spec.Config)
 	var refs refResolver
+	var dyn *issued
 	if spec.Vault != nil {
 		v := &vaultCheck{spec: spec, o: &o}
 		found := v.run(ctx) // also when secrets is not a target: the others' references resolve through it
+		defer v.close(ctx)  // after the database check: revoking the token drops the issued user
 		if o.wants("secrets") {
 			r.Findings = append(r.Findings, found...)
 		}
-		refs = v.refs
+		refs, dyn = v.refs, v.issued
 	}
 	if o.wants("identity") && (spec.Identity != nil || spec.OIDC != nil) {
 		k := &identityCheck{spec: spec, o: &o, refs: refs}
 		r.Findings = append(r.Findings, k.run(ctx)...)
 	}
 	if o.wants("database") && spec.Database != nil {
-		d := &databaseCheck{spec: spec, o: &o, refs: refs}
+		d := &databaseCheck{spec: spec, o: &o, refs: refs, issued: dyn}
 		r.Findings = append(r.Findings, d.run(ctx)...)
+	}
+	if o.wants(prereq.KindMessaging) && (spec.NATS != nil || spec.RabbitMQ != nil) {
+		b := &brokerCheck{spec: spec, o: &o, refs: refs}
+		r.Findings = append(r.Findings, b.run(ctx)...)
 	}
 	return r
 }

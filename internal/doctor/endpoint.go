@@ -30,14 +30,14 @@ type endpoint struct {
 func (e endpoint) check(ctx context.Context, c *collector, o *Options) bool {
 	addr := net.JoinHostPort(e.host, e.port)
 	if net.ParseIP(e.host) == nil {
-		ips, err := net.DefaultResolver.LookupHost(ctx, e.host)
+		ips, err := o.Resolver.LookupHost(ctx, e.host)
 		if err != nil {
 			c.fail("dns", e.host, err.Error(), "make "+e.host+" resolvable from this host (DNS record or /etc/hosts), or fix the host name in eim.yaml")
 			return false
 		}
 		c.ok("dns", e.host, strings.Join(ips, ", "))
 	}
-	d := net.Dialer{Timeout: 5 * time.Second}
+	d := net.Dialer{Timeout: 5 * time.Second, Resolver: o.Resolver}
 	conn, err := d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		c.fail("reach", addr, err.Error(), "open the network path (firewall, security group, service) from this host to "+addr+", or fix the port in eim.yaml")

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/vault/api"
@@ -37,6 +38,14 @@ type vaultCheck struct {
 	refs refResolver
 	// revoke is set when the check logged in: the token it obtained is revoked at the end.
 	revoke bool
+	client *api.Client
+	// issued are the dynamic database credentials read for the database check.
+	issued *issued
+}
+
+// issued are dynamic database credentials read from the secrets engine.
+type issued struct {
+	path, user, password string
 }
 
 func (v *vaultCheck) run(ctx context.Context) []Finding {
@@ -72,10 +81,40 @@ func (v *vaultCheck) run(ctx context.Context) []Finding {
 	v.c.ok("auth", method, "")
 	v.capabilities(ctx, client)
 	v.resolve(ctx, client)
-	if v.revoke {
-		_ = client.Auth().Token().RevokeSelfWithContext(ctx, "")
-	}
+	v.client = client
+	v.issue(ctx, client)
 	return v.c.findings
+}
+
+// close revokes the token the check logged in with, and with it the lease of the database
+// credentials it was issued; a configured token (not ours) is kept and the lease ends with
+// its TTL.
+func (v *vaultCheck) close(ctx context.Context) {
+	if v.client != nil && v.revoke {
+		_ = v.client.Auth().Token().RevokeSelfWithContext(ctx, "")
+	}
+}
+
+// issue reads dynamic database credentials as eim serve would, for the database check's login.
+func (v *vaultCheck) issue(ctx context.Context, c *api.Client) {
+	d := v.spec.Database
+	if d == nil || d.Common.Dynamic == nil {
+		return
+	}
+	path := d.Common.Dynamic.Path
+	s, err := c.Logical().ReadWithContext(ctx, path)
+	if err == nil && (s == nil || s.Data == nil) {
+		err = fmt.Errorf("no credentials at %s", path)
+	}
+	if err != nil {
+		v.c.fail("dynamic", path, err.Error(), "check the database secrets engine's role and connection at "+path+
+			" (`eim bootstrap database` creates them) and that EIM's policy reads it")
+		return
+	}
+	user, _ := s.Data["username"].(string)
+	pw, _ := s.Data["password"].(string)
+	v.issued = &issued{path: path, user: user, password: pw}
+	v.c.ok("dynamic", path, "issued user "+user+" (lease "+strconv.Itoa(s.LeaseDuration)+"s)")
 }
 
 func (v *vaultCheck) skipRest(why string) []Finding {
@@ -114,8 +153,13 @@ func (v *vaultCheck) login(ctx context.Context, c *api.Client) (string, string, 
 		}
 		c.SetToken(s.Auth.ClientToken)
 		v.revoke = true
+	case a.Kubernetes != nil || a.JWT != nil:
+		method, fix, err := v.jwtLogin(ctx, c)
+		if err != nil {
+			return method, fix, err
+		}
 	default:
-		return "login", "", nil // kubernetes and jwt logins need the workload's token: checked by eim serve
+		return "login", "", nil
 	}
 	if _, err := c.Auth().Token().LookupSelfWithContext(ctx); err != nil {
 		return "token", "issue EIM a valid token with its policy" + boot, err
@@ -230,4 +274,32 @@ func (k kvReader) ReadSecret(ctx context.Context, path, key string) ([]byte, err
 		return nil, provider.Errorf(provider.NotFound, "secret %s has no key %s", path, key)
 	}
 	return []byte(v), nil
+}
+
+// jwtLogin logs in with the workload's token file (kubernetes or jwt auth), as eim serve does;
+// run doctor where eim serve runs (the token file is the pod's).
+func (v *vaultCheck) jwtLogin(ctx context.Context, c *api.Client) (method, fix string, err error) {
+	a := v.spec.Vault.Auth
+	typ, mount, role, file := "jwt", "", "", ""
+	if k := a.Kubernetes; k != nil {
+		typ, mount, role, file = "kubernetes", k.Mount, k.Role, k.TokenFile
+	} else {
+		mount, role, file = a.JWT.Mount, a.JWT.Role, a.JWT.TokenFile
+	}
+	method = typ + " " + mount + " role " + role
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		return method, "run doctor where eim serve runs, with the token file " + file + " (projected service-account token or the IdP's JWT)", err
+	}
+	s, err := c.Logical().WriteWithContext(ctx, "auth/"+mount+"/login", map[string]any{"role": role, "jwt": strings.TrimSpace(string(raw))})
+	if err == nil && (s == nil || s.Auth == nil) {
+		err = fmt.Errorf("the login returned no token")
+	}
+	if err != nil {
+		return method, "check that auth/" + mount + "/role/" + role + " binds this token's issuer, audience and subject (service account and namespace for kubernetes) " +
+			"and that the token in " + file + " is current (`eim bootstrap secrets` creates the role)", err
+	}
+	c.SetToken(s.Auth.ClientToken)
+	v.revoke = true
+	return method, "", nil
 }

@@ -24,6 +24,9 @@ type Admin struct {
 	// Database is a database superuser (PostgreSQL: CREATEDB and CREATEROLE suffice; MySQL:
 	// CREATE USER, CREATE and GRANT OPTION).
 	Database *DatabaseAdmin `yaml:"database,omitempty"`
+	// RabbitMQ is a RabbitMQ administrator of the management API (providers.messaging is
+	// rabbitmq); NATS needs none (bootstrap prints its manual step).
+	RabbitMQ *RabbitMQAdmin `yaml:"rabbitmq,omitempty"`
 	// SecretsDir receives generated secrets whose reference in eim.yaml is {env: VAR}, one file
 	// of mode 0600 each; ./eim-secrets when unset.
 	SecretsDir string `yaml:"secretsDir,omitempty"`
@@ -55,6 +58,40 @@ type VaultAdmin struct {
 	// ServiceAccount and Namespace bind the Kubernetes auth role (kubernetes auth only).
 	ServiceAccount string `yaml:"serviceAccount,omitempty"`
 	Namespace      string `yaml:"namespace,omitempty"`
+	// JWT binds the jwt auth role (jwt auth only); without it bootstrap prints the manual step.
+	JWT *VaultJWT `yaml:"jwt,omitempty"`
+	// Kubernetes configures the kubernetes auth method (kubernetes auth only): the API server
+	// that reviews the service-account tokens. Without it bootstrap creates the role only.
+	Kubernetes *VaultKubernetes `yaml:"kubernetes,omitempty"`
+}
+
+// VaultKubernetes is the API server the kubernetes auth method asks to review tokens.
+type VaultKubernetes struct {
+	// Host is the API server's URL as Vault reaches it (kubernetes_host), e.g.
+	// https://kubernetes.default.svc or https://10.0.0.1:6443.
+	Host string `yaml:"host"`
+	// CA is the PEM file of the API server's CA (kubernetes_ca_cert).
+	CA string `yaml:"ca,omitempty"`
+	// TokenReviewerJWT is the token of a service account bound to the ClusterRole
+	// system:auth-delegator (token_reviewer_jwt); when unset Vault reviews each login with the
+	// logging-in token itself, which then needs system:auth-delegator.
+	TokenReviewerJWT provider.SecretRef `yaml:"tokenReviewerJWT,omitempty"`
+}
+
+// VaultJWT is what the jwt auth method trusts and the role requires of the token EIM presents.
+type VaultJWT struct {
+	// Issuer is the OIDC issuer whose keys Vault discovers (oidc_discovery_url, bound_issuer);
+	// providers.identity's issuer when unset.
+	Issuer string `yaml:"issuer,omitempty"`
+	// CA is the PEM file of the CA of the issuer's TLS certificate when the system roots do not
+	// hold it (oidc_discovery_ca_pem).
+	CA string `yaml:"ca,omitempty"`
+	// Audience is the audience the token carries (bound_audiences); providers.identity's first
+	// audience when unset.
+	Audience string `yaml:"audience,omitempty"`
+	// Subject is the token's sub claim (bound_subject), e.g. the id of the service-account user
+	// of EIM's Keycloak client (required).
+	Subject string `yaml:"subject"`
 }
 
 // DatabaseAdmin is a database administrator's login.
@@ -66,6 +103,9 @@ type DatabaseAdmin struct {
 	// Database is the database the administrator connects to: postgres (PostgreSQL) or none
 	// (MySQL) when unset.
 	Database string `yaml:"database,omitempty"`
+	// VaultUser is the role Vault's database secrets engine logs in as to create the runtime
+	// users when database.dynamic is set (PostgreSQL); <runtimeRole>_vault when unset.
+	VaultUser string `yaml:"vaultUser,omitempty"`
 }
 
 // LoadAdmin reads the admin file strictly and resolves its references from the environment

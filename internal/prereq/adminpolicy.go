@@ -28,6 +28,13 @@ func VaultAdminPaths(spec *Spec, a *VaultAdmin) []VaultPath {
 		out = append(out, VaultPath{Path: "sys/mounts/" + tm, Capabilities: []string{"create", "update"}, Why: "mount the transit engine"},
 			VaultPath{Path: tm + "/keys/" + t.Key, Capabilities: rw, Why: "the transit key"})
 	}
+	if n, ok := spec.Dynamic(nil); ok && spec.Database.Dialect == "postgres" {
+		c := n.Mount + "/config/" + n.Role
+		out = append(out, VaultPath{Path: "sys/mounts/" + n.Mount, Capabilities: []string{"create", "update"}, Why: "mount the database secrets engine"},
+			VaultPath{Path: c, Capabilities: rw, Why: "the engine's connection to the database"},
+			VaultPath{Path: n.Mount + "/roles/" + n.Role, Capabilities: rw, Why: "the engine's role issuing the runtime users"},
+			VaultPath{Path: n.Mount + "/rotate-root/" + n.Role, Capabilities: []string{"update"}, Why: "rotate the manager's password away"})
+	}
 	au := v.Auth
 	role := func(mount, name, typ string) {
 		base := "auth/" + strings.Trim(mount, "/") + "/role/" + name
@@ -43,6 +50,10 @@ func VaultAdminPaths(spec *Spec, a *VaultAdmin) []VaultPath {
 		role(au.AppRole.Mount, a.Role, "approle")
 	case au.Kubernetes != nil:
 		role(au.Kubernetes.Mount, au.Kubernetes.Role, "kubernetes")
+		out = append(out, VaultPath{Path: "auth/" + strings.Trim(au.Kubernetes.Mount, "/") + "/config", Capabilities: rw, Why: "the kubernetes auth method's API server"})
+	case au.JWT != nil:
+		role(au.JWT.Mount, au.JWT.Role, "jwt")
+		out = append(out, VaultPath{Path: "auth/" + strings.Trim(au.JWT.Mount, "/") + "/config", Capabilities: rw, Why: "the jwt auth method's issuer"})
 	case au.Token != nil:
 		out = append(out, VaultPath{Path: "auth/token/create-orphan", Capabilities: []string{"update", "sudo"}, Why: "issue EIM's token"},
 			VaultPath{Path: "auth/token/lookup", Capabilities: []string{"update"}, Why: "check the token at the reference"})

@@ -13,8 +13,8 @@ import (
 )
 
 // Targets returns what `eim bootstrap` accepts besides all, in the order all runs them: secrets
-// first (the other steps store generated secrets there), then identity and database.
-func Targets() []string { return []string{"secrets", "identity", "database"} }
+// first (the other steps store generated secrets there), then identity, database and messaging.
+func Targets() []string { return []string{"secrets", "identity", "database", KindMessaging} }
 
 // Options are the inputs of one bootstrap run.
 type Options struct {
@@ -103,6 +103,8 @@ func planTarget(ctx context.Context, spec *Spec, o Options, sk *sink, t string, 
 		p := &identityPlanner{planner: planner{provider: t}, spec: spec, kc: kc, sink: sk, projectIDs: o.Projects}
 		err = p.plan(ctx)
 		return p.steps, err
+	case KindMessaging:
+		return planBroker(ctx, spec, o, sk)
 	default:
 		if spec.Database == nil {
 			return nil, nil
@@ -154,4 +156,20 @@ func ResolveLocal(ctx context.Context, cfg any) {
 			_ = ref.Resolve(ctx, src)
 		}
 	})
+}
+
+func planBroker(ctx context.Context, spec *Spec, o Options, sk *sink) ([]Step, error) {
+	if spec.NATS == nil && spec.RabbitMQ == nil {
+		return nil, nil
+	}
+	if spec.RabbitMQ != nil && o.Admin.RabbitMQ == nil {
+		return nil, needAdmin("rabbitmq", "providers.messaging is rabbitmq")
+	}
+	hc := o.HTTPClient
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	p := &brokerPlanner{planner: planner{provider: KindMessaging}, spec: spec, admin: o.Admin.RabbitMQ, hc: hc, sink: sk}
+	err := p.plan(ctx)
+	return p.steps, err
 }

@@ -33,9 +33,9 @@ type login struct {
 func (p *databasePlanner) plan(ctx context.Context) error {
 	d := p.spec.Database
 	c := d.Common
-	if c.Dynamic != nil || c.IAM != nil {
-		p.add("manual", "runtime role", "dynamic and IAM credentials are issued outside bootstrap: create the role "+
-			c.Grantee()+" with the grants below and let Vault's database engine (or RDS IAM) log in as its members", nil)
+	if c.IAM != nil {
+		p.add("manual", "runtime role", "IAM credentials are issued outside bootstrap: create the role "+
+			c.Grantee()+" with the grants below and let RDS IAM log in as its members", nil)
 	}
 	var logins []login
 	if m := c.Migration; m != nil {
@@ -53,7 +53,15 @@ func (p *databasePlanner) plan(ctx context.Context) error {
 	if c.Migration != nil {
 		owner = c.Migration.User
 	}
-	return p.database(ctx, owner, c.Grantee())
+	if err := p.database(ctx, owner, c.Grantee()); err != nil {
+		return err
+	}
+	if c.Dynamic != nil {
+		if err := p.dynamic(ctx); err != nil {
+			return err
+		}
+	}
+	return p.adminPrivileges(ctx)
 }
 
 func (p *databasePlanner) mysql() bool { return p.spec.Database.Dialect == "mysql" }
@@ -169,12 +177,18 @@ func (p *databasePlanner) database(ctx context.Context, owner, runtime string) e
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		p.add("create", "database "+name, "owner "+owner, func(ctx context.Context) error {
+			if err := p.becomeMember(ctx, owner); err != nil {
+				return err
+			}
 			return p.exec(ctx, []string{fmt.Sprintf("CREATE DATABASE %s OWNER %s", pgIdent(name), pgIdent(owner))})
 		})
 	case err != nil:
 		return err
 	case cur != owner:
 		p.add("update", "database "+name, "owner "+cur+" → "+owner, func(ctx context.Context) error {
+			if err := p.becomeMember(ctx, owner); err != nil {
+				return err
+			}
 			return p.exec(ctx, []string{fmt.Sprintf("ALTER DATABASE %s OWNER TO %s", pgIdent(name), pgIdent(owner))})
 		})
 	}
@@ -196,7 +210,8 @@ func (p *databasePlanner) pgSchema(ctx context.Context, exists bool, name, owner
 		if err != nil {
 			return err
 		}
-		if cur == owner && !public {
+		// PostgreSQL 15 and later: public belongs to pg_database_owner, i.e. the database's owner.
+		if (cur == owner || cur == "pg_database_owner") && !public {
 			return nil
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/eim-byoi/eim/internal/prereq"
+	natsbroker "github.com/eim-byoi/eim/providers/messaging/nats"
+	"github.com/eim-byoi/eim/providers/messaging/rabbitmq"
 )
 
 // PolicyHCL renders the least-privilege policy of the paths a Spec derives.
@@ -16,4 +18,22 @@ func ExamplePolicyHCL() {
 	// path "secret/data/eim/keycloak" {
 	//   capabilities = ["read"]
 	// }
+}
+
+// RabbitMQFix is the command that gives EIM's RabbitMQ user every permission it needs: the
+// exchange and the queues named after it, nothing else of the vhost.
+func ExampleRabbitMQFix() {
+	c := rabbitmq.NewConfig()
+	c.URL, c.Username, c.Exchange = "amqps://rabbitmq.example.com:5671/edge", "eim", "eim"
+	fmt.Println(prereq.RabbitMQFix(c))
+	// Output:
+	// rabbitmqctl set_permissions -p 'edge' 'eim' '^eim(\..*)?$' '^eim(\..*)?$' '^eim(\..*)?$'
+}
+
+// NATSPermissions is the permissions block of EIM's NATS user in the server's configuration.
+func ExampleNATSPermissions() {
+	c := natsbroker.NewConfig()
+	fmt.Println(prereq.NATSPermissions(c))
+	// Output:
+	// permissions: { publish: { allow: ["$JS.API.STREAM.INFO.EIM", "$JS.API.STREAM.CREATE.EIM", "eim.>", "$JS.API.CONSUMER.CREATE.EIM.>", "$JS.API.CONSUMER.INFO.EIM.>", "$JS.API.CONSUMER.MSG.NEXT.EIM.>", "$JS.ACK.EIM.>"] }, subscribe: { allow: ["_INBOX.>"] } }
 }

@@ -74,6 +74,10 @@ func (k *kcAdmin) createRealm(ctx context.Context, realm string) (http.Header, e
 		return nil, provider.WithCode(provider.Unavailable, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusForbidden || resp.StatusCode == http.StatusUnauthorized {
+		return nil, provider.Errorf(provider.PermissionDenied, "create realm %s: %s: the Keycloak administrator lacks the master realm's role create-realm "+
+			"(fix: kcadm.sh add-roles -r master --uusername <the administrator> --rolename create-realm, or create the realm and use an administrator of it)", realm, resp.Status)
+	}
 	if resp.StatusCode != http.StatusCreated {
 		return nil, provider.Errorf(provider.FailedPrecondition, "create realm %s: %s", realm, resp.Status)
 	}

@@ -100,9 +100,7 @@ func (p *secretsPlanner) auth(ctx context.Context, v *vault.Config) error {
 	case a.Kubernetes != nil:
 		return p.kubernetes(ctx, a.Kubernetes)
 	case a.JWT != nil:
-		p.add("manual", "jwt role "+a.JWT.Role, fmt.Sprintf("bao auth enable -path=%s jwt; bao write auth/%s/config oidc_discovery_url=<your issuer>; "+
-			"bao write auth/%s/role/%s role_type=jwt user_claim=sub bound_audiences=<aud> token_policies=%s",
-			a.JWT.Mount, a.JWT.Mount, a.JWT.Mount, a.JWT.Role, p.admin.Policy), nil)
+		return p.jwt(ctx, a.JWT)
 	case a.TokenFile != "":
 		p.add("manual", "token file "+a.TokenFile, "run Vault Agent with an auth method whose role has token_policies="+p.admin.Policy, nil)
 	}
@@ -227,6 +225,9 @@ func (p *secretsPlanner) kubernetes(ctx context.Context, k *vault.Kubernetes) er
 	if err != nil {
 		return err
 	}
+	if err := p.kubernetesConfig(ctx, k.Mount, exists); err != nil {
+		return err
+	}
 	role := "auth/" + k.Mount + "/role/" + k.Role
 	var cur *api.Secret
 	if exists {
@@ -234,7 +235,7 @@ func (p *secretsPlanner) kubernetes(ctx context.Context, k *vault.Kubernetes) er
 			return err
 		}
 	}
-	if cur == nil || !hasPolicy(cur, p.admin.Policy) {
+	if cur == nil || !hasPolicy(cur, p.admin.Policy) || !kubeBound(cur, p.admin.ServiceAccount, p.admin.Namespace) {
 		p.add(createOrUpdate(cur), "kubernetes role "+k.Role, "token_policies="+p.admin.Policy, func(ctx context.Context) error {
 			_, err := p.c.Logical().WriteWithContext(ctx, role, map[string]any{"token_policies": []string{p.admin.Policy},
 				"bound_service_account_names": p.admin.ServiceAccount, "bound_service_account_namespaces": p.admin.Namespace})

@@ -7,6 +7,8 @@ import (
 
 	"github.com/eim-byoi/eim/providers/identity/keycloak"
 	"github.com/eim-byoi/eim/providers/identity/oidc"
+	natsbroker "github.com/eim-byoi/eim/providers/messaging/nats"
+	"github.com/eim-byoi/eim/providers/messaging/rabbitmq"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets/vault"
 	"github.com/eim-byoi/eim/providers/storage/mysql"
@@ -55,10 +57,12 @@ func modulePermissions() map[string]map[string][]string {
 // provider configurations and the permissions.
 type Spec struct {
 	Modules     []string
-	Identity    *keycloak.Config // nil unless providers.identity is keycloak
-	OIDC        *oidc.Config     // nil unless providers.identity is oidc: bootstrap prints manual steps
-	Vault       *vault.Config    // nil unless providers.secrets is vault
-	Database    *Database        // nil unless providers.database is postgres or mysql
+	Identity    *keycloak.Config   // nil unless providers.identity is keycloak
+	OIDC        *oidc.Config       // nil unless providers.identity is oidc: bootstrap prints manual steps
+	Vault       *vault.Config      // nil unless providers.secrets is vault
+	Database    *Database          // nil unless providers.database is postgres or mysql
+	NATS        *natsbroker.Config // nil unless providers.messaging is nats
+	RabbitMQ    *rabbitmq.Config   // nil unless providers.messaging is rabbitmq
 	Config      *config.Config
 	Permissions []Permission
 }
@@ -104,6 +108,10 @@ func (s *Spec) typed(cfg *config.Config) {
 			s.Database = &Database{Dialect: "postgres", Common: &c.Common}
 		case *mysql.Config:
 			s.Database = &Database{Dialect: "mysql", Common: &c.Common}
+		case *natsbroker.Config:
+			s.NATS = c
+		case *rabbitmq.Config:
+			s.RabbitMQ = c
 		}
 	}
 }
@@ -148,6 +156,13 @@ func (s *Spec) permissions(mods []module.Descriptor) []Permission {
 				}
 			case kind == KindStorage && s.Database != nil:
 				add(kind, "runtime tables", m.Name, acts...)
+			}
+		}
+	}
+	for _, m := range mods {
+		if slices.Contains(m.Uses, KindMessaging) {
+			for _, g := range s.BrokerGrants() {
+				add(KindMessaging, g.Object, m.Name, g.Action)
 			}
 		}
 	}

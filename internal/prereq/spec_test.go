@@ -111,3 +111,43 @@ func TestVaultPathsOfOOB(t *testing.T) {
 		assert.NotContains(t, paths(s), "kv/data/eim/oob/*", s.Modules)
 	}
 }
+
+// TestBrokerPermissionsFromTheModuleGraph checks that the broker grants appear in the
+// permission table for the modules that use messaging (inventory, in every profile), with the
+// subjects of the nats block or the exchange and queues of the rabbitmq block.
+func TestBrokerPermissionsFromTheModuleGraph(t *testing.T) {
+	for _, tc := range []struct {
+		name, block string
+		want        []prereq.Permission
+	}{
+		{"nats", "  messaging:\n    type: nats\n    config: {url: \"nats://n:4222\", username: eim, password: {secret: \"eim/nats#pw\"}, stream: S, subjectPrefix: \"e.\"}\n",
+			[]prereq.Permission{
+				{Kind: prereq.KindMessaging, Object: "_INBOX.>", Actions: []string{"subscribe"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "$JS.API.STREAM.INFO.S", Actions: []string{"publish"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "$JS.API.STREAM.CREATE.S", Actions: []string{"publish"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "e.>", Actions: []string{"publish"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "$JS.API.CONSUMER.CREATE.S.>", Actions: []string{"publish"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "$JS.API.CONSUMER.INFO.S.>", Actions: []string{"publish"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "$JS.API.CONSUMER.MSG.NEXT.S.>", Actions: []string{"publish"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "$JS.ACK.S.>", Actions: []string{"publish"}, Modules: []string{"inventory"}},
+			}},
+		{"rabbitmq", "  messaging:\n    type: rabbitmq\n    config: {url: \"amqp://r:5672/v\", username: eim, password: {secret: \"eim/rmq#pw\"}, exchange: ex}\n",
+			[]prereq.Permission{
+				{Kind: prereq.KindMessaging, Object: "exchange ex", Actions: []string{"configure", "read", "write"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "queues ex.*", Actions: []string{"configure", "write", "read"}, Modules: []string{"inventory"}},
+			}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, target := range []string{"all", "day2", "onboarding"} {
+				var got []prereq.Permission
+				for _, p := range derive(t, target, tc.block).Permissions {
+					if p.Kind == prereq.KindMessaging {
+						got = append(got, p)
+					}
+				}
+				assert.Equal(t, tc.want, got, target)
+			}
+		})
+	}
+	assert.Equal(t, `^ex(\..*)?$`, prereq.RabbitMQPattern(derive(t, "all", "  messaging:\n    type: rabbitmq\n    config: {url: \"amqp://r:5672/v\", username: eim, password: {secret: \"eim/rmq#pw\"}, exchange: ex}\n").RabbitMQ))
+}

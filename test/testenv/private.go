@@ -175,3 +175,30 @@ func PrivateNATS(t TB) *Private {
 	t.Cleanup(func() { s.Stop(t) })
 	return s
 }
+
+// PrivateNATSWithAuth starts a NATS server with JetStream of the test's own whose configuration
+// file holds authorization (the text of an authorization { ... } block: users and their
+// permissions), to test what a user with given permissions may do. User and Password are empty:
+// the users are the block's. Stop is SIGTERM.
+func PrivateNATSWithAuth(t TB, authorization string) *Private {
+	t.Helper()
+	dir := privateDir(t, "")
+	s := &Private{Name: "nats", Port: FreePort(t), Dir: dir}
+	conf := filepath.Join(dir, "nats.conf")
+	text := fmt.Sprintf("listen: %q\njetstream { store_dir: %q }\nauthorization {\n%s\n}\n",
+		net.JoinHostPort(Host, strconv.Itoa(s.Port)), filepath.Join(dir, "js"), authorization)
+	if err := os.WriteFile(conf, []byte(text), 0o600); err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	s.start = func() *exec.Cmd { return exec.Command("nats-server", "-c", conf) }
+	s.stop = func(cmd *exec.Cmd) error {
+		if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			return err
+		}
+		_ = cmd.Wait()
+		return nil
+	}
+	s.Start(t)
+	t.Cleanup(func() { s.Stop(t) })
+	return s
+}
