@@ -51,6 +51,7 @@ func suite() map[string]func(t *testing.T, b *bed) {
 		"BadInputWritesNothing":   testBadInput,
 		"TenantIsolation":         testTenantIsolation,
 		"UniqueKeysAndFind":       testUniqueKeys,
+		"KeysFollowUpdates":       testKeysFollowUpdates,
 		"ChangeLog":               testChangeLog,
 		"HostsSummary":            testHostsSummary,
 		"InheritedMetadataTotals": testInherited,
@@ -480,6 +481,44 @@ func testUniqueKeys(t *testing.T, b *bed) {
 	assert.Equal(t, provider.InvalidArgument, code(err))
 	_, err = b.client.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: ten, Kind: kindHost, Key: "uuid", Value: "nope"})
 	assert.Equal(t, provider.NotFound, code(err))
+}
+
+// testKeysFollowUpdates: an update that changes no key (a status) keeps the host findable by
+// its key, one that changes the key moves it, and every write answers the revision stored and
+// logged.
+func testKeysFollowUpdates(t *testing.T, b *bed) {
+	ctx := context.Background()
+	ten := tenant(t)
+	const uuid, uuid2 = "5a0f7f8e-3c1b-4c6e-9d1a-2b3c4d5e6f70", "5a0f7f8e-3c1b-4c6e-9d1a-2b3c4d5e6f71"
+	id := create(t, b, ten, host(&computev1.HostResource{Name: "a", Uuid: uuid})).GetResource().GetHost().GetResourceId()
+	update := func(h *computev1.HostResource, paths ...string) int64 {
+		t.Helper()
+		got, err := b.client.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: ten, ResourceId: id, Resource: host(h),
+			FieldMask: &fieldmaskpb.FieldMask{Paths: paths}})
+		require.NoError(t, err)
+		stored, err := b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: id})
+		require.NoError(t, err)
+		assert.Equal(t, stored.GetStored().GetRevision(), got.GetStored().GetRevision(), "the answer's revision is the stored one")
+		_, cur, err := changes(b, ten, 0)
+		require.NoError(t, err)
+		assert.Equal(t, cur, got.GetStored().GetRevision(), "the write is the tenant's last change")
+		return got.GetStored().GetRevision()
+	}
+	find := func(v string) (string, error) {
+		found, err := b.client.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: ten, Kind: kindHost, Key: "uuid", Value: v})
+		return found.GetStored().GetResource().GetHost().GetResourceId(), err
+	}
+	r1 := update(&computev1.HostResource{HostStatus: "Running"}, "host_status")
+	got, err := find(uuid)
+	require.NoError(t, err, "a status update keeps the key")
+	assert.Equal(t, id, got)
+	r2 := update(&computev1.HostResource{Uuid: uuid2}, "uuid")
+	assert.Greater(t, r2, r1)
+	_, err = find(uuid)
+	assert.Equal(t, provider.NotFound, code(err), "the old key is gone")
+	got, err = find(uuid2)
+	require.NoError(t, err)
+	assert.Equal(t, id, got)
 }
 
 func changes(b *bed, ten string, after int64) ([]*inventoryv1.Change, int64, error) {

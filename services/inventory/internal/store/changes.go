@@ -59,6 +59,26 @@ func (s *Store) bump(ctx context.Context, tx *storage.Tx, tenant string) (int64,
 	return rev, err
 }
 
+// stamp increments the tenant's revision and writes it into resource id, in one statement on
+// PostgreSQL (one round trip under the tenant's row lock), and returns it.
+func (s *Store) stamp(ctx context.Context, tx *storage.Tx, tenant, id string) (int64, error) {
+	if s.d.Dialect != storage.Postgres {
+		rev, err := s.bump(ctx, tx, tenant)
+		if err != nil {
+			return 0, err
+		}
+		_, err = tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET revision = ? WHERE resource_id = ?"), rev, id)
+		return rev, err
+	}
+	var rev int64
+	err := tx.QueryRowContext(ctx, "WITH r AS (UPDATE inv_revisions SET revision = revision + 1 WHERE tenant_id = $1 RETURNING revision) "+
+		"UPDATE inv_resources t SET revision = r.revision FROM r WHERE t.resource_id = $2 RETURNING t.revision", tenant, id).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errNoTenantRow
+	}
+	return rev, err
+}
+
 // errNoTenantRow means the tenant's revision row disappeared after ensureTenant (the tenant was
 // deleted meanwhile).
 var errNoTenantRow = provider.Errorf(provider.FailedPrecondition, "the tenant has no revision row: it was deleted")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -47,9 +48,9 @@ func (s *Store) Create(ctx context.Context, tenant string, res *inventoryv1.Reso
 			}
 			var err error
 			out, err = s.write(ctx, tx, written{tenant: tenant, kind: k, id: id, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_CREATED},
-				func(rev, now int64) error {
+				func(now int64) error {
 					_, err := tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_resources (tenant_id, resource_id, kind, name, revision, created_us, updated_us, body)"+
-						" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), tenant, id, k.Name, nameOf(msg), rev, now, now, string(body))
+						" VALUES (?, ?, ?, ?, 0, ?, ?, ?)"), tenant, id, k.Name, nameOf(msg), now, now, string(body))
 					return err
 				})
 			return err
@@ -241,7 +242,7 @@ func (s *Store) Update(ctx context.Context, tenant, id string, res *inventoryv1.
 		if expected != 0 && cur.revision != expected {
 			return stale(id, expected, cur.revision)
 		}
-		k, msg, err := s.merged(cur, res, mask)
+		k, msg, before, err := s.merged(cur, res, mask)
 		if err != nil {
 			return err
 		}
@@ -249,17 +250,22 @@ func (s *Store) Update(ctx context.Context, tenant, id string, res *inventoryv1.
 			return err
 		}
 		refs := k.RefIDs(msg)
-		if err := s.checkRefs(ctx, tx, k, id, refs); err != nil {
-			return err
+		// A write that changes no reference and no key (a status, say) leaves their rows as they
+		// are: the references were checked when they were written.
+		same := before.equal(indexesOf(k, msg, refs))
+		if !same {
+			if err := s.checkRefs(ctx, tx, k, id, refs); err != nil {
+				return err
+			}
 		}
 		body, err := k.Body(msg, refs)
 		if err != nil {
 			return err
 		}
-		out, err = s.write(ctx, tx, written{tenant: tenant, kind: k, id: id, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED},
-			func(rev, now int64) error {
-				_, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, revision = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
-					nameOf(msg), rev, now, string(body), id)
+		out, err = s.write(ctx, tx, written{tenant: tenant, kind: k, id: id, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED, indexed: same},
+			func(now int64) error {
+				_, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
+					nameOf(msg), now, string(body), id)
 				return err
 			})
 		return err
@@ -275,54 +281,89 @@ type written struct {
 	msg    proto.Message
 	refs   map[string][]string
 	op     inventoryv1.Operation
+	// indexed: the reference and key rows are those of the resource already.
+	indexed bool
 }
 
 // write runs what every create and update does in tx around its own statement (stmt, given
-// the new revision and the time): the tenant's revision, the reference and key rows, the change
-// log and its event, and the resource read back.
-func (s *Store) write(ctx context.Context, tx *storage.Tx, w written, stmt func(rev, now int64) error) (*inventoryv1.Stored, error) {
-	rev, err := s.bump(ctx, tx, w.tenant)
+// the time, which leaves the revision alone): the reference and key rows, the resource read
+// back, and last the tenant's revision, stamped on the resource, with the change log and its
+// event. The tenant's revision row lock orders all of the tenant's writes; taken last, it is
+// held for the few statements up to the commit only, so the tenant's writes overlap in
+// everything else.
+func (s *Store) write(ctx context.Context, tx *storage.Tx, w written, stmt func(now int64) error) (*inventoryv1.Stored, error) {
+	if err := stmt(s.now().UnixMicro()); err != nil {
+		return nil, err
+	}
+	if !w.indexed {
+		if err := s.writeIndexes(ctx, tx, w.tenant, w.kind, w.id, w.msg, w.refs); err != nil {
+			return nil, err
+		}
+	}
+	out, err := s.get(ctx, tx, w.id)
 	if err != nil {
 		return nil, err
 	}
-	if err := stmt(rev, s.now().UnixMicro()); err != nil {
+	rev, err := s.stamp(ctx, tx, w.tenant, w.id)
+	if err != nil {
 		return nil, err
 	}
-	if err := s.writeIndexes(ctx, tx, w.tenant, w.kind, w.id, w.msg, w.refs); err != nil {
-		return nil, err
-	}
+	out.Revision = rev
 	if err := s.record(ctx, tx, change(w.tenant, rev, w.kind, w.id, w.op)); err != nil {
 		return nil, err
 	}
-	return s.get(ctx, tx, w.id)
+	return out, nil
 }
 
 // merged returns the stored resource cur with the fields of mask taken from res.
-func (s *Store) merged(cur row, res *inventoryv1.Resource, mask []string) (*model.Kind, proto.Message, error) {
+// The stored resource's index rows (see indexesOf) come with it, as they were before the merge.
+func (s *Store) merged(cur row, res *inventoryv1.Resource, mask []string) (*model.Kind, proto.Message, indexes, error) {
 	k, ok := s.table.Named(cur.kind)
 	if !ok {
-		return nil, nil, provider.Errorf(provider.Internal, "resource %s has unknown kind %q", cur.id, cur.kind)
+		return nil, nil, indexes{}, provider.Errorf(provider.Internal, "resource %s has unknown kind %q", cur.id, cur.kind)
 	}
 	nk, in, err := s.kindOf(res)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, indexes{}, err
 	}
 	if nk != k {
-		return nil, nil, provider.Errorf(provider.NotFound, "resource %q not found among the %s resources: it is a %s", cur.id, nk.Name, k.Name)
+		return nil, nil, indexes{}, provider.Errorf(provider.NotFound, "resource %q not found among the %s resources: it is a %s", cur.id, nk.Name, k.Name)
 	}
 	msg, err := k.Decode(cur.id, cur.body)
 	if err != nil {
-		return nil, nil, provider.Errorf(provider.Internal, "resource %s: stored body does not decode: %v", cur.id, err)
+		return nil, nil, indexes{}, provider.Errorf(provider.Internal, "resource %s: stored body does not decode: %v", cur.id, err)
 	}
+	before := indexesOf(k, msg, k.RefIDs(msg))
 	if len(mask) == 0 {
 		mask = storedFields(k)
 	}
 	for _, path := range mask {
 		if err := applyPath(k, msg.ProtoReflect(), in.ProtoReflect(), path); err != nil {
-			return nil, nil, err
+			return nil, nil, indexes{}, err
 		}
 	}
-	return k, msg, nil
+	return k, msg, before, nil
+}
+
+// indexes are what a resource's reference and key rows are made of: the ids it references, by
+// reference, and its unique keys' values, in k.Unique's order.
+type indexes struct {
+	refs map[string][]string
+	keys []string
+}
+
+func indexesOf(k *model.Kind, msg proto.Message, refs map[string][]string) indexes {
+	m := msg.ProtoReflect()
+	keys := make([]string, len(k.Unique))
+	for i, key := range k.Unique {
+		keys[i] = m.Get(m.Descriptor().Fields().ByName(protoreflect.Name(key))).String()
+	}
+	return indexes{refs: refs, keys: keys}
+}
+
+// equal reports whether the index rows of a and b are the same.
+func (a indexes) equal(b indexes) bool {
+	return slices.Equal(a.keys, b.keys) && maps.EqualFunc(a.refs, b.refs, slices.Equal)
 }
 
 // storedFields lists the top-level fields of k a full replacement (PUT) takes: every stored
