@@ -68,6 +68,23 @@ func (s *Server) UpdateResource(ctx context.Context, req *inventoryv1.UpdateReso
 	return &inventoryv1.UpdateResourceResponse{Stored: st}, nil
 }
 
+// UpdateResources applies several updates of one tenant in one transaction.
+func (s *Server) UpdateResources(ctx context.Context, req *inventoryv1.UpdateResourcesRequest) (*inventoryv1.UpdateResourcesResponse, error) {
+	changes := make([]store.Change, len(req.GetUpdates()))
+	for i, u := range req.GetUpdates() {
+		if u.GetTenantId() != "" && u.GetTenantId() != req.GetTenantId() {
+			return nil, provider.GRPCError(provider.Errorf(provider.InvalidArgument,
+				"updates[%d].tenant_id: %q is not the request's tenant: batch the updates of one tenant, or leave it empty", i, u.GetTenantId()))
+		}
+		changes[i] = store.Change{ID: u.GetResourceId(), Resource: u.GetResource(), Mask: u.GetFieldMask().GetPaths(), Expected: u.GetExpectedRevision()}
+	}
+	st, err := s.store.UpdateBatch(ctx, req.GetTenantId(), changes)
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.UpdateResourcesResponse{Stored: st}, nil
+}
+
 // DeleteResource deletes a resource and what goes with it.
 func (s *Server) DeleteResource(ctx context.Context, req *inventoryv1.DeleteResourceRequest) (*inventoryv1.DeleteResourceResponse, error) {
 	cascaded, err := s.store.Delete(ctx, req.GetTenantId(), req.GetResourceId(), req.GetExpectedRevision(), req.GetKind())

@@ -52,6 +52,7 @@ func suite() map[string]func(t *testing.T, b *bed) {
 		"TenantIsolation":         testTenantIsolation,
 		"UniqueKeysAndFind":       testUniqueKeys,
 		"KeysFollowUpdates":       testKeysFollowUpdates,
+		"BatchedUpdates":          testBatchedUpdates,
 		"ChangeLog":               testChangeLog,
 		"HostsSummary":            testHostsSummary,
 		"InheritedMetadataTotals": testInherited,
@@ -519,6 +520,63 @@ func testKeysFollowUpdates(t *testing.T, b *bed) {
 	got, err = find(uuid2)
 	require.NoError(t, err)
 	assert.Equal(t, id, got)
+}
+
+// testBatchedUpdates: UpdateResources applies its updates in one transaction with consecutive
+// revisions, logged in order (a resource updated twice keeps the later revision), and a batch
+// with one failing update writes nothing.
+func testBatchedUpdates(t *testing.T, b *bed) {
+	ctx := context.Background()
+	ten := tenant(t)
+	a := create(t, b, ten, host(&computev1.HostResource{Name: "a"})).GetResource().GetHost().GetResourceId()
+	c := create(t, b, ten, host(&computev1.HostResource{Name: "c"})).GetResource().GetHost().GetResourceId()
+	_, mark, err := changes(b, ten, 0)
+	require.NoError(t, err)
+	status := func(id, st string) *inventoryv1.UpdateResourceRequest {
+		return &inventoryv1.UpdateResourceRequest{ResourceId: id, Resource: host(&computev1.HostResource{HostStatus: st}),
+			FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"host_status"}}}
+	}
+	resp, err := b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten,
+		Updates: []*inventoryv1.UpdateResourceRequest{status(a, "Booting"), status(c, "Running"), status(a, "Running")}})
+	require.NoError(t, err)
+	require.Len(t, resp.GetStored(), 3)
+	var revs []int64
+	for _, st := range resp.GetStored() {
+		revs = append(revs, st.GetRevision())
+	}
+	assert.Equal(t, []int64{mark + 1, mark + 2, mark + 3}, revs, "consecutive revisions, in order")
+	assert.Equal(t, "Booting", resp.GetStored()[0].GetResource().GetHost().GetHostStatus())
+	ch, cur, err := changes(b, ten, mark)
+	require.NoError(t, err)
+	require.Len(t, ch, 3)
+	assert.Equal(t, mark+3, cur)
+	for i, id := range []string{a, c, a} {
+		assert.Equal(t, id, ch[i].GetResourceId())
+		assert.Equal(t, mark+int64(i)+1, ch[i].GetRevision())
+	}
+	for id, want := range map[string]int64{a: mark + 3, c: mark + 2} {
+		got, err := b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: id})
+		require.NoError(t, err)
+		assert.Equal(t, want, got.GetStored().GetRevision(), "a resource keeps the revision of its last update")
+		assert.Equal(t, "Running", got.GetStored().GetResource().GetHost().GetHostStatus())
+	}
+
+	_, err = b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten,
+		Updates: []*inventoryv1.UpdateResourceRequest{status(a, "Error"), status("host-0000000f", "Error")}})
+	assert.Equal(t, provider.NotFound, code(err))
+	got, err := b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: a})
+	require.NoError(t, err)
+	assert.Equal(t, "Running", got.GetStored().GetResource().GetHost().GetHostStatus(), "a failed batch writes nothing")
+	_, cur2, err := changes(b, ten, 0)
+	require.NoError(t, err)
+	assert.Equal(t, cur, cur2, "a failed batch logs nothing")
+
+	other := status(a, "Error")
+	other.TenantId = tenant(t)
+	_, err = b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten, Updates: []*inventoryv1.UpdateResourceRequest{other}})
+	assert.Equal(t, provider.InvalidArgument, code(err))
+	_, err = b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten})
+	assert.Equal(t, provider.InvalidArgument, code(err))
 }
 
 func changes(b *bed, ten string, after int64) ([]*inventoryv1.Change, int64, error) {

@@ -235,42 +235,53 @@ func (s *Store) Update(ctx context.Context, tenant, id string, res *inventoryv1.
 	}
 	var out *inventoryv1.Stored
 	err := s.inTenant(ctx, tenant, func(tx *storage.Tx) error {
-		cur, err := s.current(ctx, tx, id)
+		w, st, err := s.update(ctx, tx, tenant, Change{ID: id, Resource: res, Mask: mask, Expected: expected})
 		if err != nil {
 			return err
 		}
-		if expected != 0 && cur.revision != expected {
-			return stale(id, expected, cur.revision)
-		}
-		k, msg, before, err := s.merged(cur, res, mask)
-		if err != nil {
-			return err
-		}
-		if err := s.validate(k, msg); err != nil {
-			return err
-		}
-		refs := k.RefIDs(msg)
-		// A write that changes no reference and no key (a status, say) leaves their rows as they
-		// are: the references were checked when they were written.
-		same := before.equal(indexesOf(k, msg, refs))
-		if !same {
-			if err := s.checkRefs(ctx, tx, k, id, refs); err != nil {
-				return err
-			}
-		}
-		body, err := k.Body(msg, refs)
-		if err != nil {
-			return err
-		}
-		out, err = s.write(ctx, tx, written{tenant: tenant, kind: k, id: id, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED, indexed: same},
-			func(now int64) error {
-				_, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
-					nameOf(msg), now, string(body), id)
-				return err
-			})
-		return err
+		out = st
+		return s.commit(ctx, tx, tenant, []written{w}, []*inventoryv1.Stored{out})
 	})
 	return out, err
+}
+
+// update applies one update in tx, all but its revision (see commit), and returns what it wrote
+// and the resource as it is now.
+func (s *Store) update(ctx context.Context, tx *storage.Tx, tenant string, c Change) (written, *inventoryv1.Stored, error) {
+	cur, err := s.current(ctx, tx, c.ID)
+	if err != nil {
+		return written{}, nil, err
+	}
+	if c.Expected != 0 && cur.revision != c.Expected {
+		return written{}, nil, stale(c.ID, c.Expected, cur.revision)
+	}
+	k, msg, before, err := s.merged(cur, c.Resource, c.Mask)
+	if err != nil {
+		return written{}, nil, err
+	}
+	if err := s.validate(k, msg); err != nil {
+		return written{}, nil, err
+	}
+	refs := k.RefIDs(msg)
+	// A write that changes no reference and no key (a status, say) leaves their rows as they
+	// are: the references were checked when they were written.
+	same := before.equal(indexesOf(k, msg, refs))
+	if !same {
+		if err := s.checkRefs(ctx, tx, k, c.ID, refs); err != nil {
+			return written{}, nil, err
+		}
+	}
+	body, err := k.Body(msg, refs)
+	if err != nil {
+		return written{}, nil, err
+	}
+	w := written{tenant: tenant, kind: k, id: c.ID, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED, indexed: same}
+	st, err := s.apply(ctx, tx, w, func(now int64) error {
+		_, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
+			nameOf(msg), now, string(body), c.ID)
+		return err
+	})
+	return w, st, err
 }
 
 // written is one resource a create or an update writes.
@@ -285,13 +296,18 @@ type written struct {
 	indexed bool
 }
 
-// write runs what every create and update does in tx around its own statement (stmt, given
-// the time, which leaves the revision alone): the reference and key rows, the resource read
-// back, and last the tenant's revision, stamped on the resource, with the change log and its
-// event. The tenant's revision row lock orders all of the tenant's writes; taken last, it is
-// held for the few statements up to the commit only, so the tenant's writes overlap in
-// everything else.
+// write runs what every create does in tx around its own statement: see apply and commit.
 func (s *Store) write(ctx context.Context, tx *storage.Tx, w written, stmt func(now int64) error) (*inventoryv1.Stored, error) {
+	out, err := s.apply(ctx, tx, w, stmt)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.commit(ctx, tx, w.tenant, []written{w}, []*inventoryv1.Stored{out})
+}
+
+// apply runs the statement of a create or an update (stmt, given the time, which leaves the
+// revision alone), writes the reference and key rows and reads the resource back.
+func (s *Store) apply(ctx context.Context, tx *storage.Tx, w written, stmt func(now int64) error) (*inventoryv1.Stored, error) {
 	if err := stmt(s.now().UnixMicro()); err != nil {
 		return nil, err
 	}
@@ -300,19 +316,30 @@ func (s *Store) write(ctx context.Context, tx *storage.Tx, w written, stmt func(
 			return nil, err
 		}
 	}
-	out, err := s.get(ctx, tx, w.id)
+	return s.get(ctx, tx, w.id)
+}
+
+// commit ends the writes of a transaction: it takes the tenant's next revisions, one per write
+// in order, stamps them on the resources (and on out, the resources read back) and records the
+// changes with their events. The tenant's revision row lock orders all of the tenant's writes;
+// taken last, it is held for the few statements up to the commit only, so the tenant's writes
+// overlap in everything else.
+func (s *Store) commit(ctx context.Context, tx *storage.Tx, tenant string, ws []written, out []*inventoryv1.Stored) error {
+	ids := make([]string, len(ws))
+	for i, w := range ws {
+		ids[i] = w.id
+	}
+	last, err := s.stamp(ctx, tx, tenant, ids)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	rev, err := s.stamp(ctx, tx, w.tenant, w.id)
-	if err != nil {
-		return nil, err
+	first := last - int64(len(ws)) + 1
+	changes := make([]*inventoryv1.Change, len(ws))
+	for i, w := range ws {
+		out[i].Revision = first + int64(i)
+		changes[i] = change(tenant, out[i].Revision, w.kind, w.id, w.op)
 	}
-	out.Revision = rev
-	if err := s.record(ctx, tx, change(w.tenant, rev, w.kind, w.id, w.op)); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return s.record(ctx, tx, changes...)
 }
 
 // merged returns the stored resource cur with the fields of mask taken from res.
@@ -569,7 +596,7 @@ func (s *Store) deleteOne(ctx context.Context, tx *storage.Tx, tenant string, t 
 	if _, err := tx.ExecContext(ctx, s.d.Rebind("DELETE FROM inv_resources WHERE resource_id = ?"), t.id); err != nil {
 		return err
 	}
-	rev, err := s.bump(ctx, tx, tenant)
+	rev, err := s.bump(ctx, tx, tenant, 1)
 	if err != nil {
 		return err
 	}
