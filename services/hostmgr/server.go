@@ -231,7 +231,8 @@ func (s *Server) writeHostStatus(ctx context.Context, h *host, st Status, expect
 func (s *Server) hostStatusRequest(h *host, st Status, expected int64) *inventoryv1.UpdateResourceRequest {
 	res := &computev1.HostResource{HostStatus: st.Text, HostStatusIndicator: st.Indicator, HostStatusTimestamp: uint32(s.o.Now().Unix())}
 	return &inventoryv1.UpdateResourceRequest{TenantId: h.key.tenant, ResourceId: h.id,
-		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: res}}, FieldMask: hostStatusMask, ExpectedRevision: expected}
+		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: res}}, FieldMask: hostStatusMask, ExpectedRevision: expected,
+		RevisionOnly: true}
 }
 
 // instanceRequest writes the node agent's instance fields.
@@ -239,7 +240,8 @@ func (s *Server) instanceRequest(h *host, f instanceFields) *inventoryv1.UpdateR
 	res := &computev1.InstanceResource{CurrentState: f.state, InstanceStatus: f.status.Text, InstanceStatusIndicator: f.status.Indicator,
 		InstanceStatusTimestamp: uint32(s.o.Now().Unix()), InstanceStatusDetail: f.detail}
 	return &inventoryv1.UpdateResourceRequest{TenantId: h.key.tenant, ResourceId: h.instanceID,
-		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Instance{Instance: res}}, FieldMask: instanceMask}
+		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Instance{Instance: res}}, FieldMask: instanceMask,
+		RevisionOnly: true}
 }
 
 // The fields the status writes change (shared, never modified).
@@ -279,7 +281,8 @@ func (s *Server) writeSystemInfo(ctx context.Context, tenant, guid string, patch
 		return nil
 	}
 	got, err := s.writes.update(ctx, tenant, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: h.id,
-		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: patch}}, FieldMask: &fieldmaskpb.FieldMask{Paths: mask}})
+		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: patch}}, FieldMask: &fieldmaskpb.FieldMask{Paths: mask},
+		RevisionOnly: true})
 	if err != nil {
 		return s.writeFailed(h, "write the system information", err, false)
 	}

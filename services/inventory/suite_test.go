@@ -571,6 +571,23 @@ func testBatchedUpdates(t *testing.T, b *bed) {
 	require.NoError(t, err)
 	assert.Equal(t, cur, cur2, "a failed batch logs nothing")
 
+	// revision_only answers the revision alone, in a batch or not; the write is made all the same.
+	only := status(a, "Booting")
+	only.RevisionOnly = true
+	resp, err = b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten, Updates: []*inventoryv1.UpdateResourceRequest{only}})
+	require.NoError(t, err)
+	assert.Equal(t, cur+1, resp.GetStored()[0].GetRevision())
+	assert.Nil(t, resp.GetStored()[0].GetResource(), "no resource read back")
+	only.TenantId, only.Resource = ten, host(&computev1.HostResource{HostStatus: "Running"})
+	single, err := b.client.UpdateResource(ctx, only)
+	require.NoError(t, err)
+	assert.Equal(t, cur+2, single.GetStored().GetRevision())
+	assert.Nil(t, single.GetStored().GetResource())
+	got, err = b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: a})
+	require.NoError(t, err)
+	assert.Equal(t, cur+2, got.GetStored().GetRevision())
+	assert.Equal(t, "Running", got.GetStored().GetResource().GetHost().GetHostStatus())
+
 	other := status(a, "Error")
 	other.TenantId = tenant(t)
 	_, err = b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten, Updates: []*inventoryv1.UpdateResourceRequest{other}})

@@ -11,13 +11,15 @@ import (
 // MaxBatch bounds the updates of one UpdateBatch.
 const MaxBatch = 1000
 
-// Change is one update of a batch: the fields of Mask taken from Resource into resource ID,
-// optionally only when it is still at revision Expected (see Update).
+// Change is one update: the fields of Mask taken from Resource into resource ID, optionally
+// only when it is still at revision Expected; RevisionOnly answers the new revision alone,
+// without reading the resource back.
 type Change struct {
-	ID       string
-	Resource *inventoryv1.Resource
-	Mask     []string
-	Expected int64
+	ID           string
+	Resource     *inventoryv1.Resource
+	Mask         []string
+	Expected     int64
+	RevisionOnly bool
 }
 
 // UpdateBatch applies the updates of one tenant in one transaction, in order: all of them or,

@@ -227,15 +227,15 @@ func stale(id string, expected, actual int64) error {
 	return provider.Errorf(provider.Aborted, "resource %q is at revision %d, not %d: read it again and retry", id, actual, expected)
 }
 
-// Update changes resource id: the fields of mask are taken from res (all stored fields when mask
-// is empty), optionally only when the resource is still at revision expected.
-func (s *Store) Update(ctx context.Context, tenant, id string, res *inventoryv1.Resource, mask []string, expected int64) (*inventoryv1.Stored, error) {
+// Update applies c: the fields of c.Mask are taken from c.Resource (all stored fields when the
+// mask is empty), optionally only when the resource is still at revision c.Expected.
+func (s *Store) Update(ctx context.Context, tenant string, c Change) (*inventoryv1.Stored, error) {
 	if err := s.ensureTenant(ctx, tenant); err != nil {
 		return nil, err
 	}
 	var out *inventoryv1.Stored
 	err := s.inTenant(ctx, tenant, func(tx *storage.Tx) error {
-		w, st, err := s.update(ctx, tx, tenant, Change{ID: id, Resource: res, Mask: mask, Expected: expected})
+		w, st, err := s.update(ctx, tx, tenant, c)
 		if err != nil {
 			return err
 		}
@@ -275,7 +275,8 @@ func (s *Store) update(ctx context.Context, tx *storage.Tx, tenant string, c Cha
 	if err != nil {
 		return written{}, nil, err
 	}
-	w := written{tenant: tenant, kind: k, id: c.ID, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED, indexed: same}
+	w := written{tenant: tenant, kind: k, id: c.ID, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED, indexed: same,
+		revisionOnly: c.RevisionOnly}
 	st, err := s.apply(ctx, tx, w, func(now int64) error {
 		_, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
 			nameOf(msg), now, string(body), c.ID)
@@ -294,6 +295,8 @@ type written struct {
 	op     inventoryv1.Operation
 	// indexed: the reference and key rows are those of the resource already.
 	indexed bool
+	// revisionOnly: the resource is not read back (see Change).
+	revisionOnly bool
 }
 
 // write runs what every create does in tx around its own statement: see apply and commit.
@@ -315,6 +318,9 @@ func (s *Store) apply(ctx context.Context, tx *storage.Tx, w written, stmt func(
 		if err := s.writeIndexes(ctx, tx, w.tenant, w.kind, w.id, w.msg, w.refs); err != nil {
 			return nil, err
 		}
+	}
+	if w.revisionOnly {
+		return &inventoryv1.Stored{}, nil
 	}
 	return s.get(ctx, tx, w.id)
 }

@@ -1689,8 +1689,12 @@ type UpdateResourceRequest struct {
 	// When not zero, the update applies only if the resource is still at this revision; otherwise
 	// it fails with ABORTED.
 	ExpectedRevision int64 `protobuf:"varint,5,opt,name=expected_revision,json=expectedRevision,proto3" json:"expected_revision,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// When true, the answer's stored resource carries only its new revision, not the resource
+	// read back: for writers that need nothing else (the southbound managers' status writes),
+	// it spares the read and its expansion.
+	RevisionOnly  bool `protobuf:"varint,6,opt,name=revision_only,json=revisionOnly,proto3" json:"revision_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateResourceRequest) Reset() {
@@ -1756,6 +1760,13 @@ func (x *UpdateResourceRequest) GetExpectedRevision() int64 {
 		return x.ExpectedRevision
 	}
 	return 0
+}
+
+func (x *UpdateResourceRequest) GetRevisionOnly() bool {
+	if x != nil {
+		return x.RevisionOnly
+	}
+	return false
 }
 
 // UpdateResourceResponse is the updated resource.
@@ -2460,7 +2471,7 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\x15ListResourcesResponse\x126\n" +
 	"\tresources\x18\x01 \x03(\v2\x18.eim.inventory.v1.StoredR\tresources\x12%\n" +
 	"\x0etotal_elements\x18\x02 \x01(\x05R\rtotalElements\x12\x19\n" +
-	"\bhas_next\x18\x03 \x01(\bR\ahasNext\"\xf5\x01\n" +
+	"\bhas_next\x18\x03 \x01(\bR\ahasNext\"\x9a\x02\n" +
 	"\x15UpdateResourceRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x1f\n" +
 	"\vresource_id\x18\x02 \x01(\tR\n" +
@@ -2468,7 +2479,8 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\bresource\x18\x03 \x01(\v2\x1a.eim.inventory.v1.ResourceR\bresource\x129\n" +
 	"\n" +
 	"field_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskR\tfieldMask\x12+\n" +
-	"\x11expected_revision\x18\x05 \x01(\x03R\x10expectedRevision\"J\n" +
+	"\x11expected_revision\x18\x05 \x01(\x03R\x10expectedRevision\x12#\n" +
+	"\rrevision_only\x18\x06 \x01(\bR\frevisionOnly\"J\n" +
 	"\x16UpdateResourceResponse\x120\n" +
 	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\"x\n" +
 	"\x16UpdateResourcesRequest\x12\x1b\n" +

@@ -3471,6 +3471,8 @@ func (m *UpdateResourceRequest) validate(all bool) error {
 
 	// no validation rules for ExpectedRevision
 
+	// no validation rules for RevisionOnly
+
 	if len(errors) > 0 {
 		return UpdateResourceRequestMultiError(errors)
 	}
