@@ -8,12 +8,16 @@ import (
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 )
 
-// Batching of the status writes (group commit): a write is sent at once when none of its
-// tenant is in flight; the writes that arrive meanwhile wait for it and then go together, in
-// one UpdateResources transaction, up to maxBatch. A caller is answered once its own write has
-// committed: a status change is never acknowledged before it is in the inventory.
+// Batching of the status writes (group commit): a write is sent at once while fewer than
+// maxFlushes calls of its tenant are in flight; the writes that arrive while maxFlushes are
+// queue, and each call that ends takes up to maxBatch of them into one UpdateResources
+// transaction. So writes go one by one, in parallel, while the inventory keeps up, and in
+// batches (fewer transactions, one revision lock for many) when it does not. A caller is
+// answered once its own write has committed: a status change is never acknowledged before it
+// is in the inventory.
 const (
-	maxBatch = 256
+	maxFlushes = 8
+	maxBatch   = 32
 	// flushTimeout bounds one batch's call (its callers may have given up already: their writes
 	// still go, as the agents would send them again).
 	flushTimeout = 30 * time.Second
@@ -29,8 +33,8 @@ type batcher struct {
 }
 
 type writeQueue struct {
-	pending []*pendingWrite
-	running bool
+	pending  []*pendingWrite
+	flushing int // calls in flight
 }
 
 // pendingWrite is one update and, once written, its result.
@@ -61,10 +65,12 @@ func (b *batcher) update(ctx context.Context, tenant string, reqs ...*inventoryv
 		b.queues[tenant] = q
 	}
 	q.pending = append(q.pending, ws...)
-	lead := !q.running
-	q.running = true
+	start := q.flushing < maxFlushes
+	if start {
+		q.flushing++
+	}
 	b.mu.Unlock()
-	if lead {
+	if start {
 		go b.drain(tenant, q)
 	}
 	out := make([]*inventoryv1.Stored, len(ws))
@@ -88,8 +94,9 @@ func (b *batcher) drain(tenant string, q *writeQueue) {
 		b.mu.Lock()
 		n := min(len(q.pending), maxBatch)
 		if n == 0 {
-			q.running = false
-			delete(b.queues, tenant)
+			if q.flushing--; q.flushing == 0 {
+				delete(b.queues, tenant)
+			}
 			b.mu.Unlock()
 			return
 		}

@@ -21,13 +21,12 @@ import (
 	"github.com/eim-byoi/eim/test/dbtest"
 )
 
-// gated is the real inventory whose first write waits until release is closed, recording the
-// number of updates of every write call.
+// gated is the real inventory whose writes wait until release is closed (each signals entered,
+// while it has room), recording the number of updates of every write call.
 type gated struct {
 	inventoryv1.InventoryServiceClient
 	entered chan struct{}
 	release chan struct{}
-	once    sync.Once
 	mu      sync.Mutex
 	calls   []int
 }
@@ -36,7 +35,11 @@ func (g *gated) wait(n int) {
 	g.mu.Lock()
 	g.calls = append(g.calls, n)
 	g.mu.Unlock()
-	g.once.Do(func() { close(g.entered); <-g.release })
+	select {
+	case g.entered <- struct{}{}:
+	default:
+	}
+	<-g.release
 }
 
 func (g *gated) UpdateResource(ctx context.Context, in *inventoryv1.UpdateResourceRequest, opts ...grpc.CallOption) (*inventoryv1.UpdateResourceResponse, error) {
@@ -49,17 +52,17 @@ func (g *gated) UpdateResources(ctx context.Context, in *inventoryv1.UpdateResou
 	return g.InventoryServiceClient.UpdateResources(ctx, in, opts...)
 }
 
-// TestBatcherGroupsWritesAndLosesNone: the writes of a tenant that arrive while one is in
-// flight go together in one UpdateResources once it is done, every caller gets its own
-// result, every write is in the inventory, and a write that fails (its host is gone) fails
-// alone.
+// TestBatcherGroupsWritesAndLosesNone: writes go one by one while fewer than maxFlushes are in
+// flight; those that arrive while maxFlushes are go together in one UpdateResources once one
+// is done; every caller gets its own result, every write is in the inventory, and a write that
+// fails (its host is gone) fails alone.
 func TestBatcherGroupsWritesAndLosesNone(t *testing.T) {
-	db := dbtest.Open(t, "sqlite", kinds.DatabaseSchemas(inventory.Schema())...)
+	db := dbtest.Open(t, "postgres", kinds.DatabaseSchemas(inventory.Schema())...)
 	m, err := inventory.Factory(module.Deps{Set: kinds.Set{Storage: db}})
 	require.NoError(t, err)
 	inv := m.(module.InventoryProvider).InventoryClient()
 	ctx := context.Background()
-	const tenant, n = "batch-tenant", 20
+	const tenant, n = "batch-tenant", maxFlushes + 20
 	ids := make([]string, n)
 	for i := range ids {
 		got, err := inv.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: tenant,
@@ -73,7 +76,7 @@ func TestBatcherGroupsWritesAndLosesNone(t *testing.T) {
 			Resource:  &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: &computev1.HostResource{HostStatus: "Running"}}},
 			FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"host_status"}}}
 	}
-	g := &gated{InventoryServiceClient: inv, entered: make(chan struct{}), release: make(chan struct{})}
+	g := &gated{InventoryServiceClient: inv, entered: make(chan struct{}, maxFlushes), release: make(chan struct{})}
 	b := newBatcher(g, nil)
 
 	results := make([]error, len(ids))
@@ -88,21 +91,28 @@ func TestBatcherGroupsWritesAndLosesNone(t *testing.T) {
 			}
 		})
 	}
-	run(0)
-	<-g.entered // the first write is in flight: the others queue behind it
-	for i := 1; i < len(ids); i++ {
+	for i := range maxFlushes {
 		run(i)
 	}
+	for range maxFlushes {
+		<-g.entered // maxFlushes writes are in flight, each alone: the others queue behind them
+	}
+	for i := maxFlushes; i < len(ids); i++ {
+		run(i)
+	}
+	queued := len(ids) - maxFlushes
 	require.Eventually(t, func() bool {
 		b.mu.Lock()
 		defer b.mu.Unlock()
-		return len(b.queues[tenant].pending) == len(ids)-1
+		return len(b.queues[tenant].pending) == queued
 	}, 20*time.Second, 10*time.Millisecond) // waits for the goroutines to queue: no timing is asserted
 	close(g.release)
 	wg.Wait()
 
-	// The batch with the missing host failed as a whole: its writes went one by one.
-	assert.Equal(t, append([]int{1, len(ids) - 1}, slicesOf(1, len(ids)-1)...), g.calls)
+	// The queued writes went as one batch, which failed as a whole (the missing host): then one
+	// by one.
+	want := append(append(slicesOf(1, maxFlushes), queued), slicesOf(1, queued)...)
+	assert.Equal(t, want, g.calls)
 	seen := map[int64]bool{}
 	for i, id := range ids[:n] {
 		require.NoError(t, results[i], id)
