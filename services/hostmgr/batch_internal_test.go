@@ -93,9 +93,7 @@ func TestBatcherGroupsWritesAndLosesNone(t *testing.T) {
 	}
 	for i := range maxFlushes {
 		run(i)
-	}
-	for range maxFlushes {
-		<-g.entered // maxFlushes writes are in flight, each alone: the others queue behind them
+		<-g.entered // write i is in flight, alone (nothing else was queued): the next starts its own call
 	}
 	for i := maxFlushes; i < len(ids); i++ {
 		run(i)
