@@ -83,6 +83,10 @@ type Listen struct {
 	// other processes call this one's gRPC API over the network, as the modules of a split
 	// deployment call its inventory (their inventory.tls verifies it). Unset, plaintext.
 	GRPCTLS ServerTLS `yaml:"grpcTLS,omitempty"`
+	// Debug is an optional loopback host:port serving Go's profiles (/debug/pprof/: CPU, heap,
+	// goroutine, mutex and block) for diagnosing the running process; empty (the default)
+	// serves none. Setting it also samples mutex contention and blocking (a small cost).
+	Debug string `yaml:"debug,omitempty"`
 }
 
 // Log configures the structured log written to standard error.

@@ -120,6 +120,7 @@ func TestLoadProblems(t *testing.T) {
 		}},
 		{"telemetry http endpoint is a URL", "telemetry: {enabled: true, protocol: http, endpoint: '127.0.0.1:4318'}", nil, []string{
 			`telemetry.endpoint: "127.0.0.1:4318" is not an http(s) URL`}},
+		{"debug listener on loopback only", "listen: {debug: '0.0.0.0:6060'}", nil, []string{`listen.debug: "0.0.0.0:6060" is not a loopback address`}},
 		{"same listen address", "listen: {http: ':80', grpc: ':80'}", nil, []string{"listen.grpc: is the same address as listen.http"}},
 		{"secrets provider cannot use itself", "providers: {secrets: {store: {type: x, config: {}}}}", nil, []string{"no secrets adapter is built"}},
 		{"secrets needs a type", "providers: {secrets: {keeper: {config: {}}}}", nil, []string{"providers.secrets.keeper.type: is required"}},

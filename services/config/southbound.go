@@ -30,6 +30,11 @@ type Southbound struct {
 	// "<project id>_<agentRole>" with the legacy claims, or as a role together with a tenant
 	// claim (providers.identity claims.tenants); default en-agent-rw.
 	AgentRole string `yaml:"agentRole"`
+	// MaxInFlight bounds the agents' calls handled at once (default 128; 0: no bound). A call
+	// finding none free waits at most 1s, then is refused UNAVAILABLE and the agent sends it
+	// again: under overload the calls handled finish within the agents' deadlines instead of all
+	// of them queuing past them.
+	MaxInFlight int `yaml:"maxInFlight"`
 }
 
 // ServerTLS is a server's certificate and private key, as secret references.
@@ -49,11 +54,12 @@ const (
 	DefaultProjectHeader     = "activeprojectid"
 	DefaultAgentRole         = "en-agent-rw"
 	DefaultTLSReload         = provider.Duration(time.Minute)
+	DefaultMaxInFlight       = 128
 )
 
 func defaultSouthbound() Southbound {
 	return Southbound{Address: DefaultSouthboundAddress, ProjectHeader: DefaultProjectHeader, AgentRole: DefaultAgentRole,
-		TLS: ServerTLS{ReloadInterval: DefaultTLSReload}}
+		TLS: ServerTLS{ReloadInterval: DefaultTLSReload}, MaxInFlight: DefaultMaxInFlight}
 }
 
 // Generated reports whether the listener's certificate is generated locally (tls.cert unset).
@@ -72,6 +78,7 @@ func (s Southbound) validate(v *provider.Validation) {
 	s.TLS.validate(v, "southbound.tls", "or neither to generate a local CA")
 	v.Required("southbound.projectHeader", s.ProjectHeader, "name the metadata key, e.g. "+DefaultProjectHeader)
 	v.Required("southbound.agentRole", s.AgentRole, "name the agents' project role, e.g. "+DefaultAgentRole)
+	v.Check(s.MaxInFlight >= 0, "southbound.maxInFlight", "is negative", "use 0 (no bound) or more, e.g. 128")
 }
 
 // validate checks a server certificate block at path: cert and key set together, a sane reload

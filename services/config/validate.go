@@ -28,6 +28,7 @@ func (c *Config) Validate() error {
 	v.Check(c.Listen.HTTP != c.Listen.GRPC || portOf(c.Listen.HTTP) == "0", "listen.grpc",
 		"is the same address as listen.http", "give the gRPC listener its own port")
 	c.Listen.GRPCTLS.validate(&v, "listen.grpcTLS", "or neither to serve plaintext")
+	validateDebug(&v, c.Listen.Debug)
 	v.Required("dataDir", c.DataDir, "set a directory the process may write, e.g. /var/lib/eim")
 	v.Check(slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level), "log.level",
 		fmt.Sprintf("%q is not a log level", c.Log.Level), "use debug, info, warn or error")
@@ -68,6 +69,19 @@ func validateAddr(v *provider.Validation, field, addr string) {
 	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
 		v.Add(field, fmt.Sprintf("port %q is not a number from 0 to 65535", port), "use a numeric port")
 	}
+}
+
+// validateDebug checks listen.debug: empty, or a loopback host:port (the profiles show the
+// process's memory, so they are never served to the network).
+func validateDebug(v *provider.Validation, addr string) {
+	if addr == "" {
+		return
+	}
+	validateAddr(v, "listen.debug", addr)
+	host, _, _ := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
+	v.Check(host == "localhost" || (ip != nil && ip.IsLoopback()), "listen.debug",
+		fmt.Sprintf("%q is not a loopback address: the profiles show the process's memory", addr), `use e.g. "127.0.0.1:6060", or leave it empty`)
 }
 
 func portOf(addr string) string {

@@ -86,7 +86,7 @@ func TestRegisterWithInstances(t *testing.T) {
 	token := func(context.Context, string) (string, error) { return tok, nil }
 	fleet := edgesim.NewFleet(3, []edgesim.Tenant{{Name: name}}, t.Name())
 
-	reg := edgesim.Registration{APIURL: api.URL, Token: token, Instances: true, OSWait: 300 * time.Millisecond}
+	reg := edgesim.Registration{APIURL: api.URL, Token: token, Instances: true, OSWait: 2 * time.Second} // a missing profile is waited for that long: room for a busy machine
 	_, err = edgesim.Register(t.Context(), reg, fleet)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "has no OS resource for the instances: run the osresource module")

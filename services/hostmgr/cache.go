@@ -85,7 +85,7 @@ func (h *host) seen(rev int64) bool {
 // cache holds the hosts the agents called about, by key and by resource id (the host's and
 // its instance's), and per tenant the change-log revision read up to.
 type cache struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex // read-locked on the calls' paths, which only look up
 	hosts   map[hostKey]*host
 	byID    map[string]*host
 	cursors map[string]int64
@@ -97,9 +97,15 @@ func newCache() *cache {
 
 // get returns the host of k, adding an empty (stale) one when there is none.
 func (c *cache) get(k hostKey) *host {
+	c.mu.RLock()
+	h, ok := c.hosts[k]
+	c.mu.RUnlock()
+	if ok {
+		return h
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	h, ok := c.hosts[k]
+	h, ok = c.hosts[k]
 	if !ok {
 		h = &host{key: k}
 		h.stale.Store(true)
@@ -110,8 +116,8 @@ func (c *cache) get(k hostKey) *host {
 
 // follows reports whether the tenant's change log is followed already.
 func (c *cache) follows(tenant string) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	_, ok := c.cursors[tenant]
 	return ok
 }
@@ -214,8 +220,8 @@ func (c *cache) staleTenantLocked(tenant string) {
 
 // all returns the cached hosts.
 func (c *cache) all() []*host {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	out := make([]*host, 0, len(c.hosts))
 	for _, h := range c.hosts {
 		out = append(out, h)
@@ -225,8 +231,8 @@ func (c *cache) all() []*host {
 
 // tenants returns the tenants with cached hosts and the revision each was read up to.
 func (c *cache) tenants() map[string]int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	out := make(map[string]int64, len(c.cursors))
 	for t, rev := range c.cursors {
 		out[t] = rev
@@ -235,7 +241,7 @@ func (c *cache) tenants() map[string]int64 {
 }
 
 func (c *cache) size() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.mu.RLock()
+	defer c.mu.RUnlock()
 	return len(c.hosts)
 }

@@ -43,8 +43,9 @@ type Options struct {
 // state a heartbeat is compared with, so that a heartbeat changing nothing writes nothing.
 type Server struct {
 	pb.UnimplementedHostmgrServer
-	o     Options
-	cache *cache
+	o      Options
+	cache  *cache
+	writes *batcher
 }
 
 var _ pb.HostmgrServer = (*Server)(nil)
@@ -60,7 +61,7 @@ func New(o Options) *Server {
 	if o.Metrics == nil {
 		o.Metrics, _ = NewMetrics(nil)
 	}
-	s := &Server{o: o, cache: newCache()}
+	s := &Server{o: o, cache: newCache(), writes: newBatcher(o.Inventory, nil)}
 	o.Metrics.bind(s.cache)
 	return s
 }
@@ -133,20 +134,30 @@ func (s *Server) heartbeatOnce(ctx context.Context, tenant, guid string, st Stat
 	}
 	defer h.mu.Unlock()
 	h.lastSeen, h.lost = s.o.Now(), false
-	wrote := false
+	var (
+		reqs  []*inventoryv1.UpdateResourceRequest
+		after []func(rev int64)
+	)
 	if !h.updating && h.status.Text != st.Text {
-		if err := s.writeHostStatus(ctx, h, st, 0, writeHostStatus); err != nil {
-			return err
-		}
-		wrote = true
+		reqs = append(reqs, s.hostStatusRequest(h, st, 0))
+		after = append(after, func(rev int64) { h.status = st; h.wrote(rev); s.o.Metrics.wrote(writeHostStatus) })
 	}
 	if inst != nil && h.instanceID != "" && *inst != h.instance {
-		if err := s.writeInstance(ctx, h, *inst); err != nil {
-			return err
-		}
-		wrote = true
+		f := *inst
+		reqs = append(reqs, s.instanceRequest(h, f))
+		after = append(after, func(rev int64) { h.instance = f; h.wrote(rev); s.o.Metrics.wrote(writeInstance) })
 	}
-	s.o.Metrics.heartbeat(wrote)
+	if len(reqs) > 0 {
+		// The host's status and its instance's go in one transaction, batched with other hosts'.
+		got, err := s.writes.update(ctx, tenant, reqs...)
+		if err != nil {
+			return s.writeFailed(h, "write the status", err, false)
+		}
+		for i, f := range after {
+			f(got[i].GetRevision())
+		}
+	}
+	s.o.Metrics.heartbeat(len(reqs) > 0)
 	return nil
 }
 
@@ -206,10 +217,7 @@ func (s *Server) read(ctx context.Context, h *host) error {
 // writeHostStatus writes st as the host's status, only if the host is still at revision
 // expected when it is not zero; what labels the write in the metrics.
 func (s *Server) writeHostStatus(ctx context.Context, h *host, st Status, expected int64, what string) error {
-	res := &computev1.HostResource{HostStatus: st.Text, HostStatusIndicator: st.Indicator, HostStatusTimestamp: uint32(s.o.Now().Unix())}
-	got, err := s.o.Inventory.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: h.key.tenant, ResourceId: h.id,
-		Resource:  &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: res}},
-		FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"host_status", "host_status_indicator", "host_status_timestamp"}}, ExpectedRevision: expected})
+	got, err := s.o.Inventory.UpdateResource(ctx, s.hostStatusRequest(h, st, expected))
 	if err != nil {
 		return s.writeFailed(h, "write the host status", err, expected != 0)
 	}
@@ -219,22 +227,29 @@ func (s *Server) writeHostStatus(ctx context.Context, h *host, st Status, expect
 	return nil
 }
 
-// writeInstance writes the node agent's instance fields.
-func (s *Server) writeInstance(ctx context.Context, h *host, f instanceFields) error {
+// hostStatusRequest writes st as the host's status (see writeHostStatus).
+func (s *Server) hostStatusRequest(h *host, st Status, expected int64) *inventoryv1.UpdateResourceRequest {
+	res := &computev1.HostResource{HostStatus: st.Text, HostStatusIndicator: st.Indicator, HostStatusTimestamp: uint32(s.o.Now().Unix())}
+	return &inventoryv1.UpdateResourceRequest{TenantId: h.key.tenant, ResourceId: h.id,
+		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: res}}, FieldMask: hostStatusMask, ExpectedRevision: expected,
+		RevisionOnly: true}
+}
+
+// instanceRequest writes the node agent's instance fields.
+func (s *Server) instanceRequest(h *host, f instanceFields) *inventoryv1.UpdateResourceRequest {
 	res := &computev1.InstanceResource{CurrentState: f.state, InstanceStatus: f.status.Text, InstanceStatusIndicator: f.status.Indicator,
 		InstanceStatusTimestamp: uint32(s.o.Now().Unix()), InstanceStatusDetail: f.detail}
-	got, err := s.o.Inventory.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: h.key.tenant, ResourceId: h.instanceID,
-		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Instance{Instance: res}},
-		FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"current_state", "instance_status", "instance_status_indicator",
-			"instance_status_timestamp", "instance_status_detail"}}})
-	if err != nil {
-		return s.writeFailed(h, "write the instance status", err, false)
-	}
-	h.instance = f
-	h.wrote(got.GetStored().GetRevision())
-	s.o.Metrics.wrote(writeInstance)
-	return nil
+	return &inventoryv1.UpdateResourceRequest{TenantId: h.key.tenant, ResourceId: h.instanceID,
+		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Instance{Instance: res}}, FieldMask: instanceMask,
+		RevisionOnly: true}
 }
+
+// The fields the status writes change (shared, never modified).
+var (
+	hostStatusMask = &fieldmaskpb.FieldMask{Paths: []string{"host_status", "host_status_indicator", "host_status_timestamp"}}
+	instanceMask   = &fieldmaskpb.FieldMask{Paths: []string{"current_state", "instance_status", "instance_status_indicator",
+		"instance_status_timestamp", "instance_status_detail"}}
+)
 
 // systemInfo writes the reported hardware into the host unless it equals the last report
 // written.
@@ -265,13 +280,14 @@ func (s *Server) writeSystemInfo(ctx context.Context, tenant, guid string, patch
 		s.o.Metrics.systemInfo(false)
 		return nil
 	}
-	got, err := s.o.Inventory.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: h.id,
-		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: patch}}, FieldMask: &fieldmaskpb.FieldMask{Paths: mask}})
+	got, err := s.writes.update(ctx, tenant, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: h.id,
+		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: patch}}, FieldMask: &fieldmaskpb.FieldMask{Paths: mask},
+		RevisionOnly: true})
 	if err != nil {
 		return s.writeFailed(h, "write the system information", err, false)
 	}
 	h.sysinfo, h.hasSysinfo = digest, true
-	h.wrote(got.GetStored().GetRevision())
+	h.wrote(got[0].GetRevision())
 	s.o.Metrics.wrote(writeSystemInfo)
 	s.o.Metrics.systemInfo(true)
 	return nil

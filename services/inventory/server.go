@@ -61,11 +61,34 @@ func (s *Server) ListResources(ctx context.Context, req *inventoryv1.ListResourc
 
 // UpdateResource changes a resource.
 func (s *Server) UpdateResource(ctx context.Context, req *inventoryv1.UpdateResourceRequest) (*inventoryv1.UpdateResourceResponse, error) {
-	st, err := s.store.Update(ctx, req.GetTenantId(), req.GetResourceId(), req.GetResource(), req.GetFieldMask().GetPaths(), req.GetExpectedRevision())
+	st, err := s.store.Update(ctx, req.GetTenantId(), changeOf(req))
 	if err != nil {
 		return nil, provider.GRPCError(err)
 	}
 	return &inventoryv1.UpdateResourceResponse{Stored: st}, nil
+}
+
+// UpdateResources applies several updates of one tenant in one transaction.
+func (s *Server) UpdateResources(ctx context.Context, req *inventoryv1.UpdateResourcesRequest) (*inventoryv1.UpdateResourcesResponse, error) {
+	changes := make([]store.Change, len(req.GetUpdates()))
+	for i, u := range req.GetUpdates() {
+		if u.GetTenantId() != "" && u.GetTenantId() != req.GetTenantId() {
+			return nil, provider.GRPCError(provider.Errorf(provider.InvalidArgument,
+				"updates[%d].tenant_id: %q is not the request's tenant: batch the updates of one tenant, or leave it empty", i, u.GetTenantId()))
+		}
+		changes[i] = changeOf(u)
+	}
+	st, err := s.store.UpdateBatch(ctx, req.GetTenantId(), changes)
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	return &inventoryv1.UpdateResourcesResponse{Stored: st}, nil
+}
+
+// changeOf is the store's form of an update.
+func changeOf(u *inventoryv1.UpdateResourceRequest) store.Change {
+	return store.Change{ID: u.GetResourceId(), Resource: u.GetResource(), Mask: u.GetFieldMask().GetPaths(), Expected: u.GetExpectedRevision(),
+		RevisionOnly: u.GetRevisionOnly()}
 }
 
 // DeleteResource deletes a resource and what goes with it.

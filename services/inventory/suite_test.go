@@ -51,6 +51,8 @@ func suite() map[string]func(t *testing.T, b *bed) {
 		"BadInputWritesNothing":   testBadInput,
 		"TenantIsolation":         testTenantIsolation,
 		"UniqueKeysAndFind":       testUniqueKeys,
+		"KeysFollowUpdates":       testKeysFollowUpdates,
+		"BatchedUpdates":          testBatchedUpdates,
 		"ChangeLog":               testChangeLog,
 		"HostsSummary":            testHostsSummary,
 		"InheritedMetadataTotals": testInherited,
@@ -480,6 +482,118 @@ func testUniqueKeys(t *testing.T, b *bed) {
 	assert.Equal(t, provider.InvalidArgument, code(err))
 	_, err = b.client.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: ten, Kind: kindHost, Key: "uuid", Value: "nope"})
 	assert.Equal(t, provider.NotFound, code(err))
+}
+
+// testKeysFollowUpdates: an update that changes no key (a status) keeps the host findable by
+// its key, one that changes the key moves it, and every write answers the revision stored and
+// logged.
+func testKeysFollowUpdates(t *testing.T, b *bed) {
+	ctx := context.Background()
+	ten := tenant(t)
+	const uuid, uuid2 = "5a0f7f8e-3c1b-4c6e-9d1a-2b3c4d5e6f70", "5a0f7f8e-3c1b-4c6e-9d1a-2b3c4d5e6f71"
+	id := create(t, b, ten, host(&computev1.HostResource{Name: "a", Uuid: uuid})).GetResource().GetHost().GetResourceId()
+	update := func(h *computev1.HostResource, paths ...string) int64 {
+		t.Helper()
+		got, err := b.client.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: ten, ResourceId: id, Resource: host(h),
+			FieldMask: &fieldmaskpb.FieldMask{Paths: paths}})
+		require.NoError(t, err)
+		stored, err := b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: id})
+		require.NoError(t, err)
+		assert.Equal(t, stored.GetStored().GetRevision(), got.GetStored().GetRevision(), "the answer's revision is the stored one")
+		_, cur, err := changes(b, ten, 0)
+		require.NoError(t, err)
+		assert.Equal(t, cur, got.GetStored().GetRevision(), "the write is the tenant's last change")
+		return got.GetStored().GetRevision()
+	}
+	find := func(v string) (string, error) {
+		found, err := b.client.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: ten, Kind: kindHost, Key: "uuid", Value: v})
+		return found.GetStored().GetResource().GetHost().GetResourceId(), err
+	}
+	r1 := update(&computev1.HostResource{HostStatus: "Running"}, "host_status")
+	got, err := find(uuid)
+	require.NoError(t, err, "a status update keeps the key")
+	assert.Equal(t, id, got)
+	r2 := update(&computev1.HostResource{Uuid: uuid2}, "uuid")
+	assert.Greater(t, r2, r1)
+	_, err = find(uuid)
+	assert.Equal(t, provider.NotFound, code(err), "the old key is gone")
+	got, err = find(uuid2)
+	require.NoError(t, err)
+	assert.Equal(t, id, got)
+}
+
+// testBatchedUpdates: UpdateResources applies its updates in one transaction with consecutive
+// revisions, logged in order (a resource updated twice keeps the later revision), and a batch
+// with one failing update writes nothing.
+func testBatchedUpdates(t *testing.T, b *bed) {
+	ctx := context.Background()
+	ten := tenant(t)
+	a := create(t, b, ten, host(&computev1.HostResource{Name: "a"})).GetResource().GetHost().GetResourceId()
+	c := create(t, b, ten, host(&computev1.HostResource{Name: "c"})).GetResource().GetHost().GetResourceId()
+	_, mark, err := changes(b, ten, 0)
+	require.NoError(t, err)
+	status := func(id, st string) *inventoryv1.UpdateResourceRequest {
+		return &inventoryv1.UpdateResourceRequest{ResourceId: id, Resource: host(&computev1.HostResource{HostStatus: st}),
+			FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"host_status"}}}
+	}
+	resp, err := b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten,
+		Updates: []*inventoryv1.UpdateResourceRequest{status(a, "Booting"), status(c, "Running"), status(a, "Running")}})
+	require.NoError(t, err)
+	require.Len(t, resp.GetStored(), 3)
+	var revs []int64
+	for _, st := range resp.GetStored() {
+		revs = append(revs, st.GetRevision())
+	}
+	assert.Equal(t, []int64{mark + 1, mark + 2, mark + 3}, revs, "consecutive revisions, in order")
+	assert.Equal(t, "Booting", resp.GetStored()[0].GetResource().GetHost().GetHostStatus())
+	ch, cur, err := changes(b, ten, mark)
+	require.NoError(t, err)
+	require.Len(t, ch, 3)
+	assert.Equal(t, mark+3, cur)
+	for i, id := range []string{a, c, a} {
+		assert.Equal(t, id, ch[i].GetResourceId())
+		assert.Equal(t, mark+int64(i)+1, ch[i].GetRevision())
+	}
+	for id, want := range map[string]int64{a: mark + 3, c: mark + 2} {
+		got, err := b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: id})
+		require.NoError(t, err)
+		assert.Equal(t, want, got.GetStored().GetRevision(), "a resource keeps the revision of its last update")
+		assert.Equal(t, "Running", got.GetStored().GetResource().GetHost().GetHostStatus())
+	}
+
+	_, err = b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten,
+		Updates: []*inventoryv1.UpdateResourceRequest{status(a, "Error"), status("host-0000000f", "Error")}})
+	assert.Equal(t, provider.NotFound, code(err))
+	got, err := b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: a})
+	require.NoError(t, err)
+	assert.Equal(t, "Running", got.GetStored().GetResource().GetHost().GetHostStatus(), "a failed batch writes nothing")
+	_, cur2, err := changes(b, ten, 0)
+	require.NoError(t, err)
+	assert.Equal(t, cur, cur2, "a failed batch logs nothing")
+
+	// revision_only answers the revision alone, in a batch or not; the write is made all the same.
+	only := status(a, "Booting")
+	only.RevisionOnly = true
+	resp, err = b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten, Updates: []*inventoryv1.UpdateResourceRequest{only}})
+	require.NoError(t, err)
+	assert.Equal(t, cur+1, resp.GetStored()[0].GetRevision())
+	assert.Nil(t, resp.GetStored()[0].GetResource(), "no resource read back")
+	only.TenantId, only.Resource = ten, host(&computev1.HostResource{HostStatus: "Running"})
+	single, err := b.client.UpdateResource(ctx, only)
+	require.NoError(t, err)
+	assert.Equal(t, cur+2, single.GetStored().GetRevision())
+	assert.Nil(t, single.GetStored().GetResource())
+	got, err = b.client.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: ten, ResourceId: a})
+	require.NoError(t, err)
+	assert.Equal(t, cur+2, got.GetStored().GetRevision())
+	assert.Equal(t, "Running", got.GetStored().GetResource().GetHost().GetHostStatus())
+
+	other := status(a, "Error")
+	other.TenantId = tenant(t)
+	_, err = b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten, Updates: []*inventoryv1.UpdateResourceRequest{other}})
+	assert.Equal(t, provider.InvalidArgument, code(err))
+	_, err = b.client.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: ten})
+	assert.Equal(t, provider.InvalidArgument, code(err))
 }
 
 func changes(b *bed, ten string, after int64) ([]*inventoryv1.Change, int64, error) {

@@ -62,7 +62,7 @@ func (s *Server) advanceRun(ctx context.Context, tenant string, in *maintmgrv1.U
 		paths = append(paths, "end_time")
 	}
 	_, err = s.inv.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: open.GetResourceId(),
-		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_OsUpdateRun{OsUpdateRun: upd}}, FieldMask: &fieldmaskpb.FieldMask{Paths: paths}})
+		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_OsUpdateRun{OsUpdateRun: upd}}, FieldMask: &fieldmaskpb.FieldMask{Paths: paths}, RevisionOnly: true})
 	if err == nil {
 		s.metrics.runs.WithLabelValues(map[bool]string{true: "closed", false: "updated"}[closes]).Inc()
 	}

@@ -2,9 +2,7 @@ package maintenance
 
 import (
 	"context"
-	"hash/fnv"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -41,8 +39,8 @@ type Server struct {
 	metrics *metrics
 	now     func() time.Time
 	// hosts serializes the polls of one host in this process, so that two concurrent polls
-	// cannot both open a run; striped by a hash of tenant and GUID.
-	hosts [64]sync.Mutex
+	// cannot both open a run.
+	hosts *hostLocks
 	views *views
 }
 
@@ -66,7 +64,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews()}, nil
+	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews(), hosts: newHostLocks()}, nil
 }
 
 // PlatformUpdateStatus records the update status the agent reports for its host and answers
@@ -104,9 +102,7 @@ func (s *Server) platformUpdateStatus(ctx context.Context, in *maintmgrv1.Platfo
 // status, one poll of a host at a time; a host written to is read again at its next poll.
 func (s *Server) lookupAndRecord(ctx context.Context, tenant string, tv *tenantView, in *maintmgrv1.PlatformUpdateStatusRequest) (*target, error) {
 	guid := in.GetHostGuid()
-	mu := s.hostLock(tenant, guid)
-	mu.Lock()
-	defer mu.Unlock()
+	defer s.hosts.lock(tenant, guid)()
 	h := tv.target(guid)
 	s.metrics.lookup("host", h != nil)
 	if h == nil {
@@ -126,13 +122,6 @@ func (s *Server) lookupAndRecord(ctx context.Context, tenant string, tv *tenantV
 		return nil, provider.Errorf(provider.Unavailable, "the update status of host %s was not recorded, send it again: %v", in.GetHostGuid(), err)
 	}
 	return h, nil
-}
-
-// hostLock returns the lock of the host's stripe.
-func (s *Server) hostLock(tenant, guid string) *sync.Mutex {
-	h := fnv.New32a()
-	_, _ = h.Write([]byte(tenant + "/" + guid))
-	return &s.hosts[h.Sum32()%uint32(len(s.hosts))]
 }
 
 // target is the host a poll is about: the host, its instance (with its OS and update policy).

@@ -242,7 +242,7 @@ func (s *Server) writeInstance(ctx context.Context, tenant string, inst *compute
 		paths = append(paths, "existing_cves")
 	}
 	_, err := s.inv.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: inst.GetResourceId(),
-		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Instance{Instance: upd}}, FieldMask: &fieldmaskpb.FieldMask{Paths: paths}})
+		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Instance{Instance: upd}}, FieldMask: &fieldmaskpb.FieldMask{Paths: paths}, RevisionOnly: true})
 	if err == nil && c.statusNeeded {
 		s.metrics.statusChanges.WithLabelValues(c.label).Inc()
 	}

@@ -5,6 +5,8 @@ package fleet_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -142,6 +144,9 @@ func measure(t *testing.T, s *server, cfg benchConfig, n int, profile bool) poin
 		prof = make(chan []string, 1)
 		go func() { prof <- perfProfile(s, min(cfg.profile, cfg.duration), cfg.rampUp) }()
 	}
+	if dir := os.Getenv("FLEET_PPROF"); dir != "" {
+		go s.pprofProfiles(t, filepath.Join(dir, fmt.Sprintf("%s-%d", s.backend, n)), min(cfg.profile, cfg.duration), cfg.rampUp)
+	}
 	sum := s.simulate(t, f, simOptions{duration: cfg.duration, rampUp: cfg.rampUp, heartbeat: cfg.heartbeat, poll: cfg.poll, connections: 4})
 	wall := time.Since(t0).Seconds()
 	p.ServerCPUSeconds, p.RSSMiB = s.cpuSeconds(t)-cpu0, float64(s.rssBytes(t))/(1<<20)
@@ -192,6 +197,38 @@ func perfProfile(s *server, d, after time.Duration) []string {
 		}
 	}
 	return top
+}
+
+// pprofProfiles saves the server's goroutine dump, heap, mutex, block and CPU profiles (listen.debug)
+// into dir, the CPU profile over d after waiting for the ramp-up (FLEET_PPROF=dir): `go tool pprof`
+// reads them with the binary.
+func (s *server) pprofProfiles(t *testing.T, dir string, d, after time.Duration) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("pprof: %v", err)
+		return
+	}
+	time.Sleep(after)
+	get := func(name, query string) {
+		resp, err := http.Get("http://" + s.debug + "/debug/pprof/" + query)
+		if err != nil {
+			t.Logf("pprof %s: %v", name, err)
+			return
+		}
+		defer resp.Body.Close()
+		raw, err := io.ReadAll(resp.Body)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(dir, name), raw, 0o644)
+		}
+		if err != nil {
+			t.Logf("pprof %s: %v", name, err)
+		}
+	}
+	get("goroutine.txt", "goroutine?debug=2")
+	get("cpu.pprof", fmt.Sprintf("profile?seconds=%d", int(d.Seconds())))
+	get("mutex.pprof", "mutex")
+	get("block.pprof", "block")
+	get("heap.pprof", "heap")
+	get("goroutine-end.txt", "goroutine?debug=1")
 }
 
 // environment describes the machine and the moment of the run.

@@ -38,6 +38,7 @@ type server struct {
 	bin, dir, backend string
 	env               []string
 	http, grpc, sb    string
+	debug             string // listen.debug (FLEET_PPROF), "" when off
 	cmd               *exec.Cmd
 	logFile           string
 	exited            chan struct{}
@@ -74,6 +75,10 @@ func startServer(t testing.TB, bin, backend string) *server {
 	s := &server{bin: bin, dir: t.TempDir(), backend: backend, http: freePort(t), grpc: freePort(t), sb: freePort(t), exited: make(chan struct{})}
 	s.env = append(os.Environ(), "EIM_DATADIR="+s.dir, "EIM_LISTEN_HTTP="+s.http, "EIM_LISTEN_GRPC="+s.grpc,
 		"EIM_SOUTHBOUND_ADDRESS="+s.sb, "EIM_LOG_LEVEL=warn")
+	if os.Getenv("FLEET_PPROF") != "" {
+		s.debug = freePort(t)
+		s.env = append(s.env, "EIM_LISTEN_DEBUG="+s.debug)
+	}
 	if backend == "postgres" {
 		s.env = append(s.env, "EIM_CONFIG="+s.postgresConfig(t))
 	}

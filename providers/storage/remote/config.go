@@ -109,7 +109,7 @@ func Defaults(port int) Common {
 		Port: port,
 		TLS:  provider.TLS{Mode: provider.TLSVerifyFull},
 		Pool: Pool{
-			MaxOpen: 20, MaxIdle: 10,
+			MaxOpen: 20, MaxIdle: 20, // idle = open: under load a smaller idle pool closes and reopens connections (a SCRAM handshake and a server process each)
 			MaxLifetime: provider.Duration(30 * time.Minute), MaxIdleTime: provider.Duration(5 * time.Minute),
 		},
 		ConnectTimeout: provider.Duration(10 * time.Second),

@@ -49,6 +49,13 @@ func Run(ctx context.Context, o RunOptions) error {
 	if err != nil {
 		return err
 	}
+	dbg, err := serveDebug(o.Config.Listen.Debug, o.Logger)
+	if err != nil {
+		_ = httpLn.Close()
+		_ = grpcLn.Close()
+		return err
+	}
+	defer dbg.stop(ctx)
 	srv := newServer(o.Logger, o.Redactor, o.Version, o.Config.Telemetry.Enabled)
 	srv.serveHTTP(httpLn)
 	o.Logger.Info("listening", "http", httpLn.Addr().String(), "grpc", grpcLn.Addr().String(), "target", o.Config.Target)

@@ -30,6 +30,7 @@ func (a *App) newSouthbound(ctx context.Context, opts Options, mods []module.Des
 	go cert.Follow(a.lifetime, sb.TLS.ReloadInterval.Std(), a.log)
 	a.south = southbound.New(cert, sb.ProjectHeader, sb.Plaintext != "",
 		grpcServerOptions(opts.Deps.Metrics, "southbound", opts.Config.Telemetry.Enabled)...)
+	a.south.Limit(sb.MaxInFlight)
 	if a.set.Identity != nil { // checkModuleNeeds made sure an identity provider is open
 		a.south.Bind(a.set.Identity)
 	}

@@ -21,6 +21,7 @@ type Server struct {
 	auth       *authenticator
 	services   []string
 	public     map[string]bool // written while modules register, read-only once Serve has begun
+	admit      *admission      // set before Serve; nil admits every call
 }
 
 var _ grpc.ServiceRegistrar = (*Server)(nil)
@@ -41,6 +42,10 @@ func New(cert *Certificate, projectHeader string, plaintext bool, opts ...grpc.S
 // provider is open, before the listeners serve. Until then every authenticated call is
 // Unavailable.
 func (s *Server) Bind(v identity.TokenVerifier) { s.auth.bind(v) }
+
+// Limit bounds the calls handled at once to maxInFlight (0: no bound): a call finding none
+// free waits at most QueueWait, then is refused Unavailable. Call it before Serve.
+func (s *Server) Limit(maxInFlight int) { s.admit = newAdmission(maxInFlight) }
 
 // RegisterService registers a service whose every method requires a verified token.
 func (s *Server) RegisterService(desc *grpc.ServiceDesc, impl any) {
@@ -102,10 +107,15 @@ func (s *Server) Stop(ctx context.Context) {
 func (s *Server) isPublic(method string) bool { return s.public[method] }
 
 func (s *Server) unary(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+	leave, err := s.admit.enter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer leave()
 	if s.isPublic(info.FullMethod) {
 		return h(ctx, req)
 	}
-	ctx, err := s.auth.authenticate(ctx)
+	ctx, err = s.auth.authenticate(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"google.golang.org/protobuf/proto"
@@ -44,10 +45,10 @@ func (s *Store) ensureTenant(ctx context.Context, tenant string) error {
 	return nil
 }
 
-// bump increments the tenant's revision and returns it. The row lock it takes orders the
+// bump adds n to the tenant's revision and returns it. The row lock it takes orders the
 // tenant's writes, so revisions follow commit order and the change log has no gaps.
-func (s *Store) bump(ctx context.Context, tx *storage.Tx, tenant string) (int64, error) {
-	res, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_revisions SET revision = revision + 1 WHERE tenant_id = ?"), tenant)
+func (s *Store) bump(ctx context.Context, tx *storage.Tx, tenant string, n int64) (int64, error) {
+	res, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_revisions SET revision = revision + ? WHERE tenant_id = ?"), n, tenant)
 	if err != nil {
 		return 0, err
 	}
@@ -59,27 +60,85 @@ func (s *Store) bump(ctx context.Context, tx *storage.Tx, tenant string) (int64,
 	return rev, err
 }
 
+// stamp takes the tenant's next len(ids) revisions and writes them into the resources ids (the
+// i-th id gets the i-th revision; a resource named twice, the later one), in one statement on
+// PostgreSQL (one round trip under the tenant's row lock), and returns the last.
+func (s *Store) stamp(ctx context.Context, tx *storage.Tx, tenant string, ids []string) (int64, error) {
+	n := int64(len(ids))
+	last := map[string]int64{} // id → its offset from the first revision
+	order := make([]string, 0, len(ids))
+	for i, id := range ids {
+		if _, ok := last[id]; !ok {
+			order = append(order, id)
+		}
+		last[id] = int64(i)
+	}
+	if s.d.Dialect != storage.Postgres {
+		rev, err := s.bump(ctx, tx, tenant, n)
+		if err != nil {
+			return 0, err
+		}
+		for _, id := range order {
+			if _, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET revision = ? WHERE resource_id = ?"), rev-n+1+last[id], id); err != nil {
+				return 0, err
+			}
+		}
+		return rev, nil
+	}
+	args := []any{tenant, n}
+	values := make([]string, len(order))
+	for i, id := range order {
+		args = append(args, id)
+		values[i] = fmt.Sprintf("($%d, %d)", len(args), last[id])
+	}
+	var rev int64
+	err := tx.QueryRowContext(ctx, "WITH r AS (UPDATE inv_revisions SET revision = revision + $2 WHERE tenant_id = $1 RETURNING revision), "+
+		"u AS (UPDATE inv_resources t SET revision = r.revision - $2 + 1 + v.off FROM r, (VALUES "+strings.Join(values, ", ")+") AS v(id, off) "+
+		"WHERE t.resource_id = v.id) SELECT revision FROM r", args...).Scan(&rev)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, errNoTenantRow
+	}
+	return rev, err
+}
+
 // errNoTenantRow means the tenant's revision row disappeared after ensureTenant (the tenant was
 // deleted meanwhile).
 var errNoTenantRow = provider.Errorf(provider.FailedPrecondition, "the tenant has no revision row: it was deleted")
 
-// record writes the change to the change log and its event to the outbox, in tx.
-func (s *Store) record(ctx context.Context, tx *storage.Tx, c *inventoryv1.Change) error {
+// record writes the changes to the change log (one statement) and their events to the outbox,
+// in tx, in order.
+func (s *Store) record(ctx context.Context, tx *storage.Tx, cs ...*inventoryv1.Change) error {
 	now := s.now()
-	c.ChangeTime = timestamppb.New(now)
-	k, _ := s.table.Of(c.GetKind())
-	if _, err := tx.ExecContext(ctx, s.d.Rebind(
-		"INSERT INTO inv_changes (tenant_id, revision, kind, resource_id, operation, changed_us) VALUES (?, ?, ?, ?, ?, ?)"),
-		c.GetTenantId(), c.GetRevision(), k.Name, c.GetResourceId(), int(c.GetOperation()), now.UnixMicro()); err != nil {
+	args := make([]any, 0, 6*len(cs))
+	msgs := make([]messaging.Message, len(cs))
+	topics := make([]string, len(cs))
+	for i, c := range cs {
+		c.ChangeTime = timestamppb.New(now)
+		k, _ := s.table.Of(c.GetKind())
+		args = append(args, c.GetTenantId(), c.GetRevision(), k.Name, c.GetResourceId(), int(c.GetOperation()), now.UnixMicro())
+		payload, err := proto.Marshal(c)
+		if err != nil {
+			return err
+		}
+		topics[i] = Topic(k.Name, c.GetOperation())
+		msgs[i] = messaging.Message{Key: c.GetResourceId(), Payload: payload, Headers: map[string]string{"content-type": EventContentType}}
+	}
+	rows := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?), ", len(cs)), ", ")
+	if _, err := tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_changes (tenant_id, revision, kind, resource_id, operation, changed_us) VALUES "+rows), args...); err != nil {
 		return err
 	}
-	payload, err := proto.Marshal(c)
-	if err != nil {
-		return err
+	// One append per run of changes of the same topic, so that the events keep their order.
+	for i := 0; i < len(cs); {
+		j := i + 1
+		for j < len(cs) && topics[j] == topics[i] {
+			j++
+		}
+		if err := outbox.Append(ctx, s.db, tx, topics[i], msgs[i:j]...); err != nil {
+			return err
+		}
+		i = j
 	}
-	return outbox.Append(ctx, s.db, tx, Topic(k.Name, c.GetOperation()), messaging.Message{
-		Key: c.GetResourceId(), Payload: payload, Headers: map[string]string{"content-type": EventContentType},
-	})
+	return nil
 }
 
 // change builds the change record of one write.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -47,9 +48,9 @@ func (s *Store) Create(ctx context.Context, tenant string, res *inventoryv1.Reso
 			}
 			var err error
 			out, err = s.write(ctx, tx, written{tenant: tenant, kind: k, id: id, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_CREATED},
-				func(rev, now int64) error {
+				func(now int64) error {
 					_, err := tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_resources (tenant_id, resource_id, kind, name, revision, created_us, updated_us, body)"+
-						" VALUES (?, ?, ?, ?, ?, ?, ?, ?)"), tenant, id, k.Name, nameOf(msg), rev, now, now, string(body))
+						" VALUES (?, ?, ?, ?, 0, ?, ?, ?)"), tenant, id, k.Name, nameOf(msg), now, now, string(body))
 					return err
 				})
 			return err
@@ -226,45 +227,62 @@ func stale(id string, expected, actual int64) error {
 	return provider.Errorf(provider.Aborted, "resource %q is at revision %d, not %d: read it again and retry", id, actual, expected)
 }
 
-// Update changes resource id: the fields of mask are taken from res (all stored fields when mask
-// is empty), optionally only when the resource is still at revision expected.
-func (s *Store) Update(ctx context.Context, tenant, id string, res *inventoryv1.Resource, mask []string, expected int64) (*inventoryv1.Stored, error) {
+// Update applies c: the fields of c.Mask are taken from c.Resource (all stored fields when the
+// mask is empty), optionally only when the resource is still at revision c.Expected.
+func (s *Store) Update(ctx context.Context, tenant string, c Change) (*inventoryv1.Stored, error) {
 	if err := s.ensureTenant(ctx, tenant); err != nil {
 		return nil, err
 	}
 	var out *inventoryv1.Stored
 	err := s.inTenant(ctx, tenant, func(tx *storage.Tx) error {
-		cur, err := s.current(ctx, tx, id)
+		w, st, err := s.update(ctx, tx, tenant, c)
 		if err != nil {
 			return err
 		}
-		if expected != 0 && cur.revision != expected {
-			return stale(id, expected, cur.revision)
-		}
-		k, msg, err := s.merged(cur, res, mask)
-		if err != nil {
-			return err
-		}
-		if err := s.validate(k, msg); err != nil {
-			return err
-		}
-		refs := k.RefIDs(msg)
-		if err := s.checkRefs(ctx, tx, k, id, refs); err != nil {
-			return err
-		}
-		body, err := k.Body(msg, refs)
-		if err != nil {
-			return err
-		}
-		out, err = s.write(ctx, tx, written{tenant: tenant, kind: k, id: id, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED},
-			func(rev, now int64) error {
-				_, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, revision = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
-					nameOf(msg), rev, now, string(body), id)
-				return err
-			})
-		return err
+		out = st
+		return s.commit(ctx, tx, tenant, []written{w}, []*inventoryv1.Stored{out})
 	})
 	return out, err
+}
+
+// update applies one update in tx, all but its revision (see commit), and returns what it wrote
+// and the resource as it is now.
+func (s *Store) update(ctx context.Context, tx *storage.Tx, tenant string, c Change) (written, *inventoryv1.Stored, error) {
+	cur, err := s.current(ctx, tx, c.ID)
+	if err != nil {
+		return written{}, nil, err
+	}
+	if c.Expected != 0 && cur.revision != c.Expected {
+		return written{}, nil, stale(c.ID, c.Expected, cur.revision)
+	}
+	k, msg, before, err := s.merged(cur, c.Resource, c.Mask)
+	if err != nil {
+		return written{}, nil, err
+	}
+	if err := s.validate(k, msg); err != nil {
+		return written{}, nil, err
+	}
+	refs := k.RefIDs(msg)
+	// A write that changes no reference and no key (a status, say) leaves their rows as they
+	// are: the references were checked when they were written.
+	same := before.equal(indexesOf(k, msg, refs))
+	if !same {
+		if err := s.checkRefs(ctx, tx, k, c.ID, refs); err != nil {
+			return written{}, nil, err
+		}
+	}
+	body, err := k.Body(msg, refs)
+	if err != nil {
+		return written{}, nil, err
+	}
+	w := written{tenant: tenant, kind: k, id: c.ID, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED, indexed: same,
+		revisionOnly: c.RevisionOnly}
+	st, err := s.apply(ctx, tx, w, func(now int64) error {
+		_, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
+			nameOf(msg), now, string(body), c.ID)
+		return err
+	})
+	return w, st, err
 }
 
 // written is one resource a create or an update writes.
@@ -275,54 +293,110 @@ type written struct {
 	msg    proto.Message
 	refs   map[string][]string
 	op     inventoryv1.Operation
+	// indexed: the reference and key rows are those of the resource already.
+	indexed bool
+	// revisionOnly: the resource is not read back (see Change).
+	revisionOnly bool
 }
 
-// write runs what every create and update does in tx around its own statement (stmt, given
-// the new revision and the time): the tenant's revision, the reference and key rows, the change
-// log and its event, and the resource read back.
-func (s *Store) write(ctx context.Context, tx *storage.Tx, w written, stmt func(rev, now int64) error) (*inventoryv1.Stored, error) {
-	rev, err := s.bump(ctx, tx, w.tenant)
+// write runs what every create does in tx around its own statement: see apply and commit.
+func (s *Store) write(ctx context.Context, tx *storage.Tx, w written, stmt func(now int64) error) (*inventoryv1.Stored, error) {
+	out, err := s.apply(ctx, tx, w, stmt)
 	if err != nil {
 		return nil, err
 	}
-	if err := stmt(rev, s.now().UnixMicro()); err != nil {
+	return out, s.commit(ctx, tx, w.tenant, []written{w}, []*inventoryv1.Stored{out})
+}
+
+// apply runs the statement of a create or an update (stmt, given the time, which leaves the
+// revision alone), writes the reference and key rows and reads the resource back.
+func (s *Store) apply(ctx context.Context, tx *storage.Tx, w written, stmt func(now int64) error) (*inventoryv1.Stored, error) {
+	if err := stmt(s.now().UnixMicro()); err != nil {
 		return nil, err
 	}
-	if err := s.writeIndexes(ctx, tx, w.tenant, w.kind, w.id, w.msg, w.refs); err != nil {
-		return nil, err
+	if !w.indexed {
+		if err := s.writeIndexes(ctx, tx, w.tenant, w.kind, w.id, w.msg, w.refs); err != nil {
+			return nil, err
+		}
 	}
-	if err := s.record(ctx, tx, change(w.tenant, rev, w.kind, w.id, w.op)); err != nil {
-		return nil, err
+	if w.revisionOnly {
+		return &inventoryv1.Stored{}, nil
 	}
 	return s.get(ctx, tx, w.id)
 }
 
+// commit ends the writes of a transaction: it takes the tenant's next revisions, one per write
+// in order, stamps them on the resources (and on out, the resources read back) and records the
+// changes with their events. The tenant's revision row lock orders all of the tenant's writes;
+// taken last, it is held for the few statements up to the commit only, so the tenant's writes
+// overlap in everything else.
+func (s *Store) commit(ctx context.Context, tx *storage.Tx, tenant string, ws []written, out []*inventoryv1.Stored) error {
+	ids := make([]string, len(ws))
+	for i, w := range ws {
+		ids[i] = w.id
+	}
+	last, err := s.stamp(ctx, tx, tenant, ids)
+	if err != nil {
+		return err
+	}
+	first := last - int64(len(ws)) + 1
+	changes := make([]*inventoryv1.Change, len(ws))
+	for i, w := range ws {
+		out[i].Revision = first + int64(i)
+		changes[i] = change(tenant, out[i].Revision, w.kind, w.id, w.op)
+	}
+	return s.record(ctx, tx, changes...)
+}
+
 // merged returns the stored resource cur with the fields of mask taken from res.
-func (s *Store) merged(cur row, res *inventoryv1.Resource, mask []string) (*model.Kind, proto.Message, error) {
+// The stored resource's index rows (see indexesOf) come with it, as they were before the merge.
+func (s *Store) merged(cur row, res *inventoryv1.Resource, mask []string) (*model.Kind, proto.Message, indexes, error) {
 	k, ok := s.table.Named(cur.kind)
 	if !ok {
-		return nil, nil, provider.Errorf(provider.Internal, "resource %s has unknown kind %q", cur.id, cur.kind)
+		return nil, nil, indexes{}, provider.Errorf(provider.Internal, "resource %s has unknown kind %q", cur.id, cur.kind)
 	}
 	nk, in, err := s.kindOf(res)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, indexes{}, err
 	}
 	if nk != k {
-		return nil, nil, provider.Errorf(provider.NotFound, "resource %q not found among the %s resources: it is a %s", cur.id, nk.Name, k.Name)
+		return nil, nil, indexes{}, provider.Errorf(provider.NotFound, "resource %q not found among the %s resources: it is a %s", cur.id, nk.Name, k.Name)
 	}
 	msg, err := k.Decode(cur.id, cur.body)
 	if err != nil {
-		return nil, nil, provider.Errorf(provider.Internal, "resource %s: stored body does not decode: %v", cur.id, err)
+		return nil, nil, indexes{}, provider.Errorf(provider.Internal, "resource %s: stored body does not decode: %v", cur.id, err)
 	}
+	before := indexesOf(k, msg, k.RefIDs(msg))
 	if len(mask) == 0 {
 		mask = storedFields(k)
 	}
 	for _, path := range mask {
 		if err := applyPath(k, msg.ProtoReflect(), in.ProtoReflect(), path); err != nil {
-			return nil, nil, err
+			return nil, nil, indexes{}, err
 		}
 	}
-	return k, msg, nil
+	return k, msg, before, nil
+}
+
+// indexes are what a resource's reference and key rows are made of: the ids it references, by
+// reference, and its unique keys' values, in k.Unique's order.
+type indexes struct {
+	refs map[string][]string
+	keys []string
+}
+
+func indexesOf(k *model.Kind, msg proto.Message, refs map[string][]string) indexes {
+	m := msg.ProtoReflect()
+	keys := make([]string, len(k.Unique))
+	for i, key := range k.Unique {
+		keys[i] = m.Get(m.Descriptor().Fields().ByName(protoreflect.Name(key))).String()
+	}
+	return indexes{refs: refs, keys: keys}
+}
+
+// equal reports whether the index rows of a and b are the same.
+func (a indexes) equal(b indexes) bool {
+	return slices.Equal(a.keys, b.keys) && maps.EqualFunc(a.refs, b.refs, slices.Equal)
 }
 
 // storedFields lists the top-level fields of k a full replacement (PUT) takes: every stored
@@ -528,7 +602,7 @@ func (s *Store) deleteOne(ctx context.Context, tx *storage.Tx, tenant string, t 
 	if _, err := tx.ExecContext(ctx, s.d.Rebind("DELETE FROM inv_resources WHERE resource_id = ?"), t.id); err != nil {
 		return err
 	}
-	rev, err := s.bump(ctx, tx, tenant)
+	rev, err := s.bump(ctx, tx, tenant, 1)
 	if err != nil {
 		return err
 	}

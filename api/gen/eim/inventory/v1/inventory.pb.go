@@ -1689,8 +1689,12 @@ type UpdateResourceRequest struct {
 	// When not zero, the update applies only if the resource is still at this revision; otherwise
 	// it fails with ABORTED.
 	ExpectedRevision int64 `protobuf:"varint,5,opt,name=expected_revision,json=expectedRevision,proto3" json:"expected_revision,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// When true, the answer's stored resource carries only its new revision, not the resource
+	// read back: for writers that need nothing else (the southbound managers' status writes),
+	// it spares the read and its expansion.
+	RevisionOnly  bool `protobuf:"varint,6,opt,name=revision_only,json=revisionOnly,proto3" json:"revision_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *UpdateResourceRequest) Reset() {
@@ -1758,6 +1762,13 @@ func (x *UpdateResourceRequest) GetExpectedRevision() int64 {
 	return 0
 }
 
+func (x *UpdateResourceRequest) GetRevisionOnly() bool {
+	if x != nil {
+		return x.RevisionOnly
+	}
+	return false
+}
+
 // UpdateResourceResponse is the updated resource.
 type UpdateResourceResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1804,6 +1815,107 @@ func (x *UpdateResourceResponse) GetStored() *Stored {
 	return nil
 }
 
+// UpdateResourcesRequest is several updates of one tenant.
+type UpdateResourcesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant (project id) of every update: an update naming another tenant is INVALID_ARGUMENT.
+	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// The updates, applied in order (at most 1000).
+	Updates       []*UpdateResourceRequest `protobuf:"bytes,2,rep,name=updates,proto3" json:"updates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateResourcesRequest) Reset() {
+	*x = UpdateResourcesRequest{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateResourcesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateResourcesRequest) ProtoMessage() {}
+
+func (x *UpdateResourcesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateResourcesRequest.ProtoReflect.Descriptor instead.
+func (*UpdateResourcesRequest) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *UpdateResourcesRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *UpdateResourcesRequest) GetUpdates() []*UpdateResourceRequest {
+	if x != nil {
+		return x.Updates
+	}
+	return nil
+}
+
+// UpdateResourcesResponse is the updated resources.
+type UpdateResourcesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The resources after the updates, in the order of the updates.
+	Stored        []*Stored `protobuf:"bytes,1,rep,name=stored,proto3" json:"stored,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateResourcesResponse) Reset() {
+	*x = UpdateResourcesResponse{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateResourcesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateResourcesResponse) ProtoMessage() {}
+
+func (x *UpdateResourcesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateResourcesResponse.ProtoReflect.Descriptor instead.
+func (*UpdateResourcesResponse) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *UpdateResourcesResponse) GetStored() []*Stored {
+	if x != nil {
+		return x.Stored
+	}
+	return nil
+}
+
 // DeleteResourceRequest deletes a resource.
 type DeleteResourceRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1821,7 +1933,7 @@ type DeleteResourceRequest struct {
 
 func (x *DeleteResourceRequest) Reset() {
 	*x = DeleteResourceRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1833,7 +1945,7 @@ func (x *DeleteResourceRequest) String() string {
 func (*DeleteResourceRequest) ProtoMessage() {}
 
 func (x *DeleteResourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1846,7 +1958,7 @@ func (x *DeleteResourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResourceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteResourceRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{23}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DeleteResourceRequest) GetTenantId() string {
@@ -1888,7 +2000,7 @@ type DeleteResourceResponse struct {
 
 func (x *DeleteResourceResponse) Reset() {
 	*x = DeleteResourceResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1900,7 +2012,7 @@ func (x *DeleteResourceResponse) String() string {
 func (*DeleteResourceResponse) ProtoMessage() {}
 
 func (x *DeleteResourceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1913,7 +2025,7 @@ func (x *DeleteResourceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResourceResponse.ProtoReflect.Descriptor instead.
 func (*DeleteResourceResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{24}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *DeleteResourceResponse) GetCascaded() []string {
@@ -1945,7 +2057,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1957,7 +2069,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1970,7 +2082,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{25}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *Change) GetTenantId() string {
@@ -2030,7 +2142,7 @@ type ListChangesRequest struct {
 
 func (x *ListChangesRequest) Reset() {
 	*x = ListChangesRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2042,7 +2154,7 @@ func (x *ListChangesRequest) String() string {
 func (*ListChangesRequest) ProtoMessage() {}
 
 func (x *ListChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2055,7 +2167,7 @@ func (x *ListChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListChangesRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{26}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ListChangesRequest) GetTenantId() string {
@@ -2092,7 +2204,7 @@ type ListChangesResponse struct {
 
 func (x *ListChangesResponse) Reset() {
 	*x = ListChangesResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2104,7 +2216,7 @@ func (x *ListChangesResponse) String() string {
 func (*ListChangesResponse) ProtoMessage() {}
 
 func (x *ListChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2117,7 +2229,7 @@ func (x *ListChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListChangesResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{27}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ListChangesResponse) GetChanges() []*Change {
@@ -2147,7 +2259,7 @@ type GetHostsSummaryRequest struct {
 
 func (x *GetHostsSummaryRequest) Reset() {
 	*x = GetHostsSummaryRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2159,7 +2271,7 @@ func (x *GetHostsSummaryRequest) String() string {
 func (*GetHostsSummaryRequest) ProtoMessage() {}
 
 func (x *GetHostsSummaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2172,7 +2284,7 @@ func (x *GetHostsSummaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostsSummaryRequest.ProtoReflect.Descriptor instead.
 func (*GetHostsSummaryRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{28}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetHostsSummaryRequest) GetTenantId() string {
@@ -2206,7 +2318,7 @@ type GetHostsSummaryResponse struct {
 
 func (x *GetHostsSummaryResponse) Reset() {
 	*x = GetHostsSummaryResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2218,7 +2330,7 @@ func (x *GetHostsSummaryResponse) String() string {
 func (*GetHostsSummaryResponse) ProtoMessage() {}
 
 func (x *GetHostsSummaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2231,7 +2343,7 @@ func (x *GetHostsSummaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostsSummaryResponse.ProtoReflect.Descriptor instead.
 func (*GetHostsSummaryResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{29}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *GetHostsSummaryResponse) GetTotal() uint32 {
@@ -2359,7 +2471,7 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\x15ListResourcesResponse\x126\n" +
 	"\tresources\x18\x01 \x03(\v2\x18.eim.inventory.v1.StoredR\tresources\x12%\n" +
 	"\x0etotal_elements\x18\x02 \x01(\x05R\rtotalElements\x12\x19\n" +
-	"\bhas_next\x18\x03 \x01(\bR\ahasNext\"\xf5\x01\n" +
+	"\bhas_next\x18\x03 \x01(\bR\ahasNext\"\x9a\x02\n" +
 	"\x15UpdateResourceRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x1f\n" +
 	"\vresource_id\x18\x02 \x01(\tR\n" +
@@ -2367,9 +2479,15 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\bresource\x18\x03 \x01(\v2\x1a.eim.inventory.v1.ResourceR\bresource\x129\n" +
 	"\n" +
 	"field_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskR\tfieldMask\x12+\n" +
-	"\x11expected_revision\x18\x05 \x01(\x03R\x10expectedRevision\"J\n" +
+	"\x11expected_revision\x18\x05 \x01(\x03R\x10expectedRevision\x12#\n" +
+	"\rrevision_only\x18\x06 \x01(\bR\frevisionOnly\"J\n" +
 	"\x16UpdateResourceResponse\x120\n" +
-	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\"\xb6\x01\n" +
+	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\"x\n" +
+	"\x16UpdateResourcesRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12A\n" +
+	"\aupdates\x18\x02 \x03(\v2'.eim.inventory.v1.UpdateResourceRequestR\aupdates\"K\n" +
+	"\x17UpdateResourcesResponse\x120\n" +
+	"\x06stored\x18\x01 \x03(\v2\x18.eim.inventory.v1.StoredR\x06stored\"\xb6\x01\n" +
 	"\x15DeleteResourceRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x12\x1f\n" +
 	"\vresource_id\x18\x02 \x01(\tR\n" +
@@ -2428,14 +2546,15 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\x15OPERATION_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11OPERATION_CREATED\x10\x01\x12\x15\n" +
 	"\x11OPERATION_UPDATED\x10\x02\x12\x15\n" +
-	"\x11OPERATION_DELETED\x10\x032\x80\n" +
+	"\x11OPERATION_DELETED\x10\x032\xe8\n" +
 	"\n" +
 	"\x10InventoryService\x12c\n" +
 	"\x0eCreateResource\x12'.eim.inventory.v1.CreateResourceRequest\x1a(.eim.inventory.v1.CreateResourceResponse\x12Z\n" +
 	"\vGetResource\x12$.eim.inventory.v1.GetResourceRequest\x1a%.eim.inventory.v1.GetResourceResponse\x12]\n" +
 	"\fFindResource\x12%.eim.inventory.v1.FindResourceRequest\x1a&.eim.inventory.v1.FindResourceResponse\x12`\n" +
 	"\rListResources\x12&.eim.inventory.v1.ListResourcesRequest\x1a'.eim.inventory.v1.ListResourcesResponse\x12c\n" +
-	"\x0eUpdateResource\x12'.eim.inventory.v1.UpdateResourceRequest\x1a(.eim.inventory.v1.UpdateResourceResponse\x12c\n" +
+	"\x0eUpdateResource\x12'.eim.inventory.v1.UpdateResourceRequest\x1a(.eim.inventory.v1.UpdateResourceResponse\x12f\n" +
+	"\x0fUpdateResources\x12(.eim.inventory.v1.UpdateResourcesRequest\x1a).eim.inventory.v1.UpdateResourcesResponse\x12c\n" +
 	"\x0eDeleteResource\x12'.eim.inventory.v1.DeleteResourceRequest\x1a(.eim.inventory.v1.DeleteResourceResponse\x12Z\n" +
 	"\vListChanges\x12$.eim.inventory.v1.ListChangesRequest\x1a%.eim.inventory.v1.ListChangesResponse\x12f\n" +
 	"\x0fGetHostsSummary\x12(.eim.inventory.v1.GetHostsSummaryRequest\x1a).eim.inventory.v1.GetHostsSummaryResponse\x12`\n" +
@@ -2459,7 +2578,7 @@ func file_eim_inventory_v1_inventory_proto_rawDescGZIP() []byte {
 }
 
 var file_eim_inventory_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_eim_inventory_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_eim_inventory_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
 var file_eim_inventory_v1_inventory_proto_goTypes = []any{
 	(ResourceKind)(0),                           // 0: eim.inventory.v1.ResourceKind
 	(Operation)(0),                              // 1: eim.inventory.v1.Operation
@@ -2486,61 +2605,63 @@ var file_eim_inventory_v1_inventory_proto_goTypes = []any{
 	(*ListResourcesResponse)(nil),               // 22: eim.inventory.v1.ListResourcesResponse
 	(*UpdateResourceRequest)(nil),               // 23: eim.inventory.v1.UpdateResourceRequest
 	(*UpdateResourceResponse)(nil),              // 24: eim.inventory.v1.UpdateResourceResponse
-	(*DeleteResourceRequest)(nil),               // 25: eim.inventory.v1.DeleteResourceRequest
-	(*DeleteResourceResponse)(nil),              // 26: eim.inventory.v1.DeleteResourceResponse
-	(*Change)(nil),                              // 27: eim.inventory.v1.Change
-	(*ListChangesRequest)(nil),                  // 28: eim.inventory.v1.ListChangesRequest
-	(*ListChangesResponse)(nil),                 // 29: eim.inventory.v1.ListChangesResponse
-	(*GetHostsSummaryRequest)(nil),              // 30: eim.inventory.v1.GetHostsSummaryRequest
-	(*GetHostsSummaryResponse)(nil),             // 31: eim.inventory.v1.GetHostsSummaryResponse
-	(*timestamppb.Timestamp)(nil),               // 32: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),               // 33: google.protobuf.FieldMask
-	(*v1.RegionResource)(nil),                   // 34: resources.location.v1.RegionResource
-	(*v1.SiteResource)(nil),                     // 35: resources.location.v1.SiteResource
-	(*v11.ProviderResource)(nil),                // 36: resources.provider.v1.ProviderResource
-	(*v12.HostResource)(nil),                    // 37: resources.compute.v1.HostResource
-	(*v12.InstanceResource)(nil),                // 38: resources.compute.v1.InstanceResource
-	(*v13.OperatingSystemResource)(nil),         // 39: resources.os.v1.OperatingSystemResource
-	(*v12.WorkloadResource)(nil),                // 40: resources.compute.v1.WorkloadResource
-	(*v12.WorkloadMember)(nil),                  // 41: resources.compute.v1.WorkloadMember
-	(*v14.LocalAccountResource)(nil),            // 42: resources.localaccount.v1.LocalAccountResource
-	(*v15.CustomConfigResource)(nil),            // 43: resources.customconfig.v1.CustomConfigResource
-	(*v16.SingleScheduleResource)(nil),          // 44: resources.schedule.v1.SingleScheduleResource
-	(*v16.RepeatedScheduleResource)(nil),        // 45: resources.schedule.v1.RepeatedScheduleResource
-	(*v12.OSUpdatePolicy)(nil),                  // 46: resources.compute.v1.OSUpdatePolicy
-	(*v12.OSUpdateRun)(nil),                     // 47: resources.compute.v1.OSUpdateRun
-	(*v17.TelemetryLogsGroupResource)(nil),      // 48: resources.telemetry.v1.TelemetryLogsGroupResource
-	(*v17.TelemetryMetricsGroupResource)(nil),   // 49: resources.telemetry.v1.TelemetryMetricsGroupResource
-	(*v17.TelemetryLogsProfileResource)(nil),    // 50: resources.telemetry.v1.TelemetryLogsProfileResource
-	(*v17.TelemetryMetricsProfileResource)(nil), // 51: resources.telemetry.v1.TelemetryMetricsProfileResource
+	(*UpdateResourcesRequest)(nil),              // 25: eim.inventory.v1.UpdateResourcesRequest
+	(*UpdateResourcesResponse)(nil),             // 26: eim.inventory.v1.UpdateResourcesResponse
+	(*DeleteResourceRequest)(nil),               // 27: eim.inventory.v1.DeleteResourceRequest
+	(*DeleteResourceResponse)(nil),              // 28: eim.inventory.v1.DeleteResourceResponse
+	(*Change)(nil),                              // 29: eim.inventory.v1.Change
+	(*ListChangesRequest)(nil),                  // 30: eim.inventory.v1.ListChangesRequest
+	(*ListChangesResponse)(nil),                 // 31: eim.inventory.v1.ListChangesResponse
+	(*GetHostsSummaryRequest)(nil),              // 32: eim.inventory.v1.GetHostsSummaryRequest
+	(*GetHostsSummaryResponse)(nil),             // 33: eim.inventory.v1.GetHostsSummaryResponse
+	(*timestamppb.Timestamp)(nil),               // 34: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),               // 35: google.protobuf.FieldMask
+	(*v1.RegionResource)(nil),                   // 36: resources.location.v1.RegionResource
+	(*v1.SiteResource)(nil),                     // 37: resources.location.v1.SiteResource
+	(*v11.ProviderResource)(nil),                // 38: resources.provider.v1.ProviderResource
+	(*v12.HostResource)(nil),                    // 39: resources.compute.v1.HostResource
+	(*v12.InstanceResource)(nil),                // 40: resources.compute.v1.InstanceResource
+	(*v13.OperatingSystemResource)(nil),         // 41: resources.os.v1.OperatingSystemResource
+	(*v12.WorkloadResource)(nil),                // 42: resources.compute.v1.WorkloadResource
+	(*v12.WorkloadMember)(nil),                  // 43: resources.compute.v1.WorkloadMember
+	(*v14.LocalAccountResource)(nil),            // 44: resources.localaccount.v1.LocalAccountResource
+	(*v15.CustomConfigResource)(nil),            // 45: resources.customconfig.v1.CustomConfigResource
+	(*v16.SingleScheduleResource)(nil),          // 46: resources.schedule.v1.SingleScheduleResource
+	(*v16.RepeatedScheduleResource)(nil),        // 47: resources.schedule.v1.RepeatedScheduleResource
+	(*v12.OSUpdatePolicy)(nil),                  // 48: resources.compute.v1.OSUpdatePolicy
+	(*v12.OSUpdateRun)(nil),                     // 49: resources.compute.v1.OSUpdateRun
+	(*v17.TelemetryLogsGroupResource)(nil),      // 50: resources.telemetry.v1.TelemetryLogsGroupResource
+	(*v17.TelemetryMetricsGroupResource)(nil),   // 51: resources.telemetry.v1.TelemetryMetricsGroupResource
+	(*v17.TelemetryLogsProfileResource)(nil),    // 52: resources.telemetry.v1.TelemetryLogsProfileResource
+	(*v17.TelemetryMetricsProfileResource)(nil), // 53: resources.telemetry.v1.TelemetryMetricsProfileResource
 }
 var file_eim_inventory_v1_inventory_proto_depIdxs = []int32{
-	32, // 0: eim.inventory.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	32, // 1: eim.inventory.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	34, // 0: eim.inventory.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	34, // 1: eim.inventory.v1.Project.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 2: eim.inventory.v1.CreateProjectResponse.project:type_name -> eim.inventory.v1.Project
 	2,  // 3: eim.inventory.v1.GetProjectResponse.project:type_name -> eim.inventory.v1.Project
 	2,  // 4: eim.inventory.v1.ListProjectsResponse.projects:type_name -> eim.inventory.v1.Project
 	2,  // 5: eim.inventory.v1.UpdateProjectRequest.project:type_name -> eim.inventory.v1.Project
-	33, // 6: eim.inventory.v1.UpdateProjectRequest.field_mask:type_name -> google.protobuf.FieldMask
+	35, // 6: eim.inventory.v1.UpdateProjectRequest.field_mask:type_name -> google.protobuf.FieldMask
 	2,  // 7: eim.inventory.v1.UpdateProjectResponse.project:type_name -> eim.inventory.v1.Project
-	34, // 8: eim.inventory.v1.Resource.region:type_name -> resources.location.v1.RegionResource
-	35, // 9: eim.inventory.v1.Resource.site:type_name -> resources.location.v1.SiteResource
-	36, // 10: eim.inventory.v1.Resource.provider:type_name -> resources.provider.v1.ProviderResource
-	37, // 11: eim.inventory.v1.Resource.host:type_name -> resources.compute.v1.HostResource
-	38, // 12: eim.inventory.v1.Resource.instance:type_name -> resources.compute.v1.InstanceResource
-	39, // 13: eim.inventory.v1.Resource.os:type_name -> resources.os.v1.OperatingSystemResource
-	40, // 14: eim.inventory.v1.Resource.workload:type_name -> resources.compute.v1.WorkloadResource
-	41, // 15: eim.inventory.v1.Resource.workload_member:type_name -> resources.compute.v1.WorkloadMember
-	42, // 16: eim.inventory.v1.Resource.local_account:type_name -> resources.localaccount.v1.LocalAccountResource
-	43, // 17: eim.inventory.v1.Resource.custom_config:type_name -> resources.customconfig.v1.CustomConfigResource
-	44, // 18: eim.inventory.v1.Resource.single_schedule:type_name -> resources.schedule.v1.SingleScheduleResource
-	45, // 19: eim.inventory.v1.Resource.repeated_schedule:type_name -> resources.schedule.v1.RepeatedScheduleResource
-	46, // 20: eim.inventory.v1.Resource.os_update_policy:type_name -> resources.compute.v1.OSUpdatePolicy
-	47, // 21: eim.inventory.v1.Resource.os_update_run:type_name -> resources.compute.v1.OSUpdateRun
-	48, // 22: eim.inventory.v1.Resource.telemetry_logs_group:type_name -> resources.telemetry.v1.TelemetryLogsGroupResource
-	49, // 23: eim.inventory.v1.Resource.telemetry_metrics_group:type_name -> resources.telemetry.v1.TelemetryMetricsGroupResource
-	50, // 24: eim.inventory.v1.Resource.telemetry_logs_profile:type_name -> resources.telemetry.v1.TelemetryLogsProfileResource
-	51, // 25: eim.inventory.v1.Resource.telemetry_metrics_profile:type_name -> resources.telemetry.v1.TelemetryMetricsProfileResource
+	36, // 8: eim.inventory.v1.Resource.region:type_name -> resources.location.v1.RegionResource
+	37, // 9: eim.inventory.v1.Resource.site:type_name -> resources.location.v1.SiteResource
+	38, // 10: eim.inventory.v1.Resource.provider:type_name -> resources.provider.v1.ProviderResource
+	39, // 11: eim.inventory.v1.Resource.host:type_name -> resources.compute.v1.HostResource
+	40, // 12: eim.inventory.v1.Resource.instance:type_name -> resources.compute.v1.InstanceResource
+	41, // 13: eim.inventory.v1.Resource.os:type_name -> resources.os.v1.OperatingSystemResource
+	42, // 14: eim.inventory.v1.Resource.workload:type_name -> resources.compute.v1.WorkloadResource
+	43, // 15: eim.inventory.v1.Resource.workload_member:type_name -> resources.compute.v1.WorkloadMember
+	44, // 16: eim.inventory.v1.Resource.local_account:type_name -> resources.localaccount.v1.LocalAccountResource
+	45, // 17: eim.inventory.v1.Resource.custom_config:type_name -> resources.customconfig.v1.CustomConfigResource
+	46, // 18: eim.inventory.v1.Resource.single_schedule:type_name -> resources.schedule.v1.SingleScheduleResource
+	47, // 19: eim.inventory.v1.Resource.repeated_schedule:type_name -> resources.schedule.v1.RepeatedScheduleResource
+	48, // 20: eim.inventory.v1.Resource.os_update_policy:type_name -> resources.compute.v1.OSUpdatePolicy
+	49, // 21: eim.inventory.v1.Resource.os_update_run:type_name -> resources.compute.v1.OSUpdateRun
+	50, // 22: eim.inventory.v1.Resource.telemetry_logs_group:type_name -> resources.telemetry.v1.TelemetryLogsGroupResource
+	51, // 23: eim.inventory.v1.Resource.telemetry_metrics_group:type_name -> resources.telemetry.v1.TelemetryMetricsGroupResource
+	52, // 24: eim.inventory.v1.Resource.telemetry_logs_profile:type_name -> resources.telemetry.v1.TelemetryLogsProfileResource
+	53, // 25: eim.inventory.v1.Resource.telemetry_metrics_profile:type_name -> resources.telemetry.v1.TelemetryMetricsProfileResource
 	13, // 26: eim.inventory.v1.Stored.resource:type_name -> eim.inventory.v1.Resource
 	13, // 27: eim.inventory.v1.CreateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
 	14, // 28: eim.inventory.v1.CreateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
@@ -2551,44 +2672,48 @@ var file_eim_inventory_v1_inventory_proto_depIdxs = []int32{
 	0,  // 33: eim.inventory.v1.ListResourcesRequest.kind:type_name -> eim.inventory.v1.ResourceKind
 	14, // 34: eim.inventory.v1.ListResourcesResponse.resources:type_name -> eim.inventory.v1.Stored
 	13, // 35: eim.inventory.v1.UpdateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
-	33, // 36: eim.inventory.v1.UpdateResourceRequest.field_mask:type_name -> google.protobuf.FieldMask
+	35, // 36: eim.inventory.v1.UpdateResourceRequest.field_mask:type_name -> google.protobuf.FieldMask
 	14, // 37: eim.inventory.v1.UpdateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	0,  // 38: eim.inventory.v1.DeleteResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
-	0,  // 39: eim.inventory.v1.Change.kind:type_name -> eim.inventory.v1.ResourceKind
-	1,  // 40: eim.inventory.v1.Change.operation:type_name -> eim.inventory.v1.Operation
-	32, // 41: eim.inventory.v1.Change.change_time:type_name -> google.protobuf.Timestamp
-	27, // 42: eim.inventory.v1.ListChangesResponse.changes:type_name -> eim.inventory.v1.Change
-	15, // 43: eim.inventory.v1.InventoryService.CreateResource:input_type -> eim.inventory.v1.CreateResourceRequest
-	17, // 44: eim.inventory.v1.InventoryService.GetResource:input_type -> eim.inventory.v1.GetResourceRequest
-	19, // 45: eim.inventory.v1.InventoryService.FindResource:input_type -> eim.inventory.v1.FindResourceRequest
-	21, // 46: eim.inventory.v1.InventoryService.ListResources:input_type -> eim.inventory.v1.ListResourcesRequest
-	23, // 47: eim.inventory.v1.InventoryService.UpdateResource:input_type -> eim.inventory.v1.UpdateResourceRequest
-	25, // 48: eim.inventory.v1.InventoryService.DeleteResource:input_type -> eim.inventory.v1.DeleteResourceRequest
-	28, // 49: eim.inventory.v1.InventoryService.ListChanges:input_type -> eim.inventory.v1.ListChangesRequest
-	30, // 50: eim.inventory.v1.InventoryService.GetHostsSummary:input_type -> eim.inventory.v1.GetHostsSummaryRequest
-	3,  // 51: eim.inventory.v1.InventoryService.CreateProject:input_type -> eim.inventory.v1.CreateProjectRequest
-	5,  // 52: eim.inventory.v1.InventoryService.GetProject:input_type -> eim.inventory.v1.GetProjectRequest
-	7,  // 53: eim.inventory.v1.InventoryService.ListProjects:input_type -> eim.inventory.v1.ListProjectsRequest
-	9,  // 54: eim.inventory.v1.InventoryService.UpdateProject:input_type -> eim.inventory.v1.UpdateProjectRequest
-	11, // 55: eim.inventory.v1.InventoryService.DeleteProject:input_type -> eim.inventory.v1.DeleteProjectRequest
-	16, // 56: eim.inventory.v1.InventoryService.CreateResource:output_type -> eim.inventory.v1.CreateResourceResponse
-	18, // 57: eim.inventory.v1.InventoryService.GetResource:output_type -> eim.inventory.v1.GetResourceResponse
-	20, // 58: eim.inventory.v1.InventoryService.FindResource:output_type -> eim.inventory.v1.FindResourceResponse
-	22, // 59: eim.inventory.v1.InventoryService.ListResources:output_type -> eim.inventory.v1.ListResourcesResponse
-	24, // 60: eim.inventory.v1.InventoryService.UpdateResource:output_type -> eim.inventory.v1.UpdateResourceResponse
-	26, // 61: eim.inventory.v1.InventoryService.DeleteResource:output_type -> eim.inventory.v1.DeleteResourceResponse
-	29, // 62: eim.inventory.v1.InventoryService.ListChanges:output_type -> eim.inventory.v1.ListChangesResponse
-	31, // 63: eim.inventory.v1.InventoryService.GetHostsSummary:output_type -> eim.inventory.v1.GetHostsSummaryResponse
-	4,  // 64: eim.inventory.v1.InventoryService.CreateProject:output_type -> eim.inventory.v1.CreateProjectResponse
-	6,  // 65: eim.inventory.v1.InventoryService.GetProject:output_type -> eim.inventory.v1.GetProjectResponse
-	8,  // 66: eim.inventory.v1.InventoryService.ListProjects:output_type -> eim.inventory.v1.ListProjectsResponse
-	10, // 67: eim.inventory.v1.InventoryService.UpdateProject:output_type -> eim.inventory.v1.UpdateProjectResponse
-	12, // 68: eim.inventory.v1.InventoryService.DeleteProject:output_type -> eim.inventory.v1.DeleteProjectResponse
-	56, // [56:69] is the sub-list for method output_type
-	43, // [43:56] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	23, // 38: eim.inventory.v1.UpdateResourcesRequest.updates:type_name -> eim.inventory.v1.UpdateResourceRequest
+	14, // 39: eim.inventory.v1.UpdateResourcesResponse.stored:type_name -> eim.inventory.v1.Stored
+	0,  // 40: eim.inventory.v1.DeleteResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	0,  // 41: eim.inventory.v1.Change.kind:type_name -> eim.inventory.v1.ResourceKind
+	1,  // 42: eim.inventory.v1.Change.operation:type_name -> eim.inventory.v1.Operation
+	34, // 43: eim.inventory.v1.Change.change_time:type_name -> google.protobuf.Timestamp
+	29, // 44: eim.inventory.v1.ListChangesResponse.changes:type_name -> eim.inventory.v1.Change
+	15, // 45: eim.inventory.v1.InventoryService.CreateResource:input_type -> eim.inventory.v1.CreateResourceRequest
+	17, // 46: eim.inventory.v1.InventoryService.GetResource:input_type -> eim.inventory.v1.GetResourceRequest
+	19, // 47: eim.inventory.v1.InventoryService.FindResource:input_type -> eim.inventory.v1.FindResourceRequest
+	21, // 48: eim.inventory.v1.InventoryService.ListResources:input_type -> eim.inventory.v1.ListResourcesRequest
+	23, // 49: eim.inventory.v1.InventoryService.UpdateResource:input_type -> eim.inventory.v1.UpdateResourceRequest
+	25, // 50: eim.inventory.v1.InventoryService.UpdateResources:input_type -> eim.inventory.v1.UpdateResourcesRequest
+	27, // 51: eim.inventory.v1.InventoryService.DeleteResource:input_type -> eim.inventory.v1.DeleteResourceRequest
+	30, // 52: eim.inventory.v1.InventoryService.ListChanges:input_type -> eim.inventory.v1.ListChangesRequest
+	32, // 53: eim.inventory.v1.InventoryService.GetHostsSummary:input_type -> eim.inventory.v1.GetHostsSummaryRequest
+	3,  // 54: eim.inventory.v1.InventoryService.CreateProject:input_type -> eim.inventory.v1.CreateProjectRequest
+	5,  // 55: eim.inventory.v1.InventoryService.GetProject:input_type -> eim.inventory.v1.GetProjectRequest
+	7,  // 56: eim.inventory.v1.InventoryService.ListProjects:input_type -> eim.inventory.v1.ListProjectsRequest
+	9,  // 57: eim.inventory.v1.InventoryService.UpdateProject:input_type -> eim.inventory.v1.UpdateProjectRequest
+	11, // 58: eim.inventory.v1.InventoryService.DeleteProject:input_type -> eim.inventory.v1.DeleteProjectRequest
+	16, // 59: eim.inventory.v1.InventoryService.CreateResource:output_type -> eim.inventory.v1.CreateResourceResponse
+	18, // 60: eim.inventory.v1.InventoryService.GetResource:output_type -> eim.inventory.v1.GetResourceResponse
+	20, // 61: eim.inventory.v1.InventoryService.FindResource:output_type -> eim.inventory.v1.FindResourceResponse
+	22, // 62: eim.inventory.v1.InventoryService.ListResources:output_type -> eim.inventory.v1.ListResourcesResponse
+	24, // 63: eim.inventory.v1.InventoryService.UpdateResource:output_type -> eim.inventory.v1.UpdateResourceResponse
+	26, // 64: eim.inventory.v1.InventoryService.UpdateResources:output_type -> eim.inventory.v1.UpdateResourcesResponse
+	28, // 65: eim.inventory.v1.InventoryService.DeleteResource:output_type -> eim.inventory.v1.DeleteResourceResponse
+	31, // 66: eim.inventory.v1.InventoryService.ListChanges:output_type -> eim.inventory.v1.ListChangesResponse
+	33, // 67: eim.inventory.v1.InventoryService.GetHostsSummary:output_type -> eim.inventory.v1.GetHostsSummaryResponse
+	4,  // 68: eim.inventory.v1.InventoryService.CreateProject:output_type -> eim.inventory.v1.CreateProjectResponse
+	6,  // 69: eim.inventory.v1.InventoryService.GetProject:output_type -> eim.inventory.v1.GetProjectResponse
+	8,  // 70: eim.inventory.v1.InventoryService.ListProjects:output_type -> eim.inventory.v1.ListProjectsResponse
+	10, // 71: eim.inventory.v1.InventoryService.UpdateProject:output_type -> eim.inventory.v1.UpdateProjectResponse
+	12, // 72: eim.inventory.v1.InventoryService.DeleteProject:output_type -> eim.inventory.v1.DeleteProjectResponse
+	59, // [59:73] is the sub-list for method output_type
+	45, // [45:59] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_eim_inventory_v1_inventory_proto_init() }
@@ -2622,7 +2747,7 @@ func file_eim_inventory_v1_inventory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_eim_inventory_v1_inventory_proto_rawDesc), len(file_eim_inventory_v1_inventory_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   30,
+			NumMessages:   32,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

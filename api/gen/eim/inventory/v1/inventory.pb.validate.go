@@ -3471,6 +3471,8 @@ func (m *UpdateResourceRequest) validate(all bool) error {
 
 	// no validation rules for ExpectedRevision
 
+	// no validation rules for RevisionOnly
+
 	if len(errors) > 0 {
 		return UpdateResourceRequestMultiError(errors)
 	}
@@ -3681,6 +3683,280 @@ var _ interface {
 	Cause() error
 	ErrorName() string
 } = UpdateResourceResponseValidationError{}
+
+// Validate checks the field values on UpdateResourcesRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *UpdateResourcesRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on UpdateResourcesRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// UpdateResourcesRequestMultiError, or nil if none found.
+func (m *UpdateResourcesRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *UpdateResourcesRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for TenantId
+
+	for idx, item := range m.GetUpdates() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, UpdateResourcesRequestValidationError{
+						field:  fmt.Sprintf("Updates[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, UpdateResourcesRequestValidationError{
+						field:  fmt.Sprintf("Updates[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return UpdateResourcesRequestValidationError{
+					field:  fmt.Sprintf("Updates[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	if len(errors) > 0 {
+		return UpdateResourcesRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// UpdateResourcesRequestMultiError is an error wrapping multiple validation
+// errors returned by UpdateResourcesRequest.ValidateAll() if the designated
+// constraints aren't met.
+type UpdateResourcesRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m UpdateResourcesRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m UpdateResourcesRequestMultiError) AllErrors() []error { return m }
+
+// UpdateResourcesRequestValidationError is the validation error returned by
+// UpdateResourcesRequest.Validate if the designated constraints aren't met.
+type UpdateResourcesRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e UpdateResourcesRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e UpdateResourcesRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e UpdateResourcesRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e UpdateResourcesRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e UpdateResourcesRequestValidationError) ErrorName() string {
+	return "UpdateResourcesRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e UpdateResourcesRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sUpdateResourcesRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = UpdateResourcesRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = UpdateResourcesRequestValidationError{}
+
+// Validate checks the field values on UpdateResourcesResponse with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *UpdateResourcesResponse) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on UpdateResourcesResponse with the
+// rules defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// UpdateResourcesResponseMultiError, or nil if none found.
+func (m *UpdateResourcesResponse) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *UpdateResourcesResponse) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	for idx, item := range m.GetStored() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, UpdateResourcesResponseValidationError{
+						field:  fmt.Sprintf("Stored[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, UpdateResourcesResponseValidationError{
+						field:  fmt.Sprintf("Stored[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return UpdateResourcesResponseValidationError{
+					field:  fmt.Sprintf("Stored[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	if len(errors) > 0 {
+		return UpdateResourcesResponseMultiError(errors)
+	}
+
+	return nil
+}
+
+// UpdateResourcesResponseMultiError is an error wrapping multiple validation
+// errors returned by UpdateResourcesResponse.ValidateAll() if the designated
+// constraints aren't met.
+type UpdateResourcesResponseMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m UpdateResourcesResponseMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m UpdateResourcesResponseMultiError) AllErrors() []error { return m }
+
+// UpdateResourcesResponseValidationError is the validation error returned by
+// UpdateResourcesResponse.Validate if the designated constraints aren't met.
+type UpdateResourcesResponseValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e UpdateResourcesResponseValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e UpdateResourcesResponseValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e UpdateResourcesResponseValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e UpdateResourcesResponseValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e UpdateResourcesResponseValidationError) ErrorName() string {
+	return "UpdateResourcesResponseValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e UpdateResourcesResponseValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sUpdateResourcesResponse.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = UpdateResourcesResponseValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = UpdateResourcesResponseValidationError{}
 
 // Validate checks the field values on DeleteResourceRequest with the rules
 // defined in the proto definition for this message. If any rules are

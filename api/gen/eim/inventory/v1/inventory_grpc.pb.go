@@ -29,6 +29,7 @@ const (
 	InventoryService_FindResource_FullMethodName    = "/eim.inventory.v1.InventoryService/FindResource"
 	InventoryService_ListResources_FullMethodName   = "/eim.inventory.v1.InventoryService/ListResources"
 	InventoryService_UpdateResource_FullMethodName  = "/eim.inventory.v1.InventoryService/UpdateResource"
+	InventoryService_UpdateResources_FullMethodName = "/eim.inventory.v1.InventoryService/UpdateResources"
 	InventoryService_DeleteResource_FullMethodName  = "/eim.inventory.v1.InventoryService/DeleteResource"
 	InventoryService_ListChanges_FullMethodName     = "/eim.inventory.v1.InventoryService/ListChanges"
 	InventoryService_GetHostsSummary_FullMethodName = "/eim.inventory.v1.InventoryService/GetHostsSummary"
@@ -57,6 +58,10 @@ type InventoryServiceClient interface {
 	// UpdateResource replaces (PUT) or merges (PATCH) the fields of the mask, optionally only if the
 	// resource is still at an expected revision.
 	UpdateResource(ctx context.Context, in *UpdateResourceRequest, opts ...grpc.CallOption) (*UpdateResourceResponse, error)
+	// UpdateResources applies several updates of one tenant in one transaction, in order: all of
+	// them or, when one fails, none (its error is the answer's). Each is an UpdateResource; the
+	// changes get consecutive revisions. The southbound managers batch agents' status writes with it.
+	UpdateResources(ctx context.Context, in *UpdateResourcesRequest, opts ...grpc.CallOption) (*UpdateResourcesResponse, error)
 	// DeleteResource deletes a resource, applying the reference rules of its kind.
 	DeleteResource(ctx context.Context, in *DeleteResourceRequest, opts ...grpc.CallOption) (*DeleteResourceResponse, error)
 	// ListChanges returns the tenant's changes after a revision, in commit order: how a subscriber
@@ -129,6 +134,16 @@ func (c *inventoryServiceClient) UpdateResource(ctx context.Context, in *UpdateR
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(UpdateResourceResponse)
 	err := c.cc.Invoke(ctx, InventoryService_UpdateResource_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) UpdateResources(ctx context.Context, in *UpdateResourcesRequest, opts ...grpc.CallOption) (*UpdateResourcesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateResourcesResponse)
+	err := c.cc.Invoke(ctx, InventoryService_UpdateResources_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -233,6 +248,10 @@ type InventoryServiceServer interface {
 	// UpdateResource replaces (PUT) or merges (PATCH) the fields of the mask, optionally only if the
 	// resource is still at an expected revision.
 	UpdateResource(context.Context, *UpdateResourceRequest) (*UpdateResourceResponse, error)
+	// UpdateResources applies several updates of one tenant in one transaction, in order: all of
+	// them or, when one fails, none (its error is the answer's). Each is an UpdateResource; the
+	// changes get consecutive revisions. The southbound managers batch agents' status writes with it.
+	UpdateResources(context.Context, *UpdateResourcesRequest) (*UpdateResourcesResponse, error)
 	// DeleteResource deletes a resource, applying the reference rules of its kind.
 	DeleteResource(context.Context, *DeleteResourceRequest) (*DeleteResourceResponse, error)
 	// ListChanges returns the tenant's changes after a revision, in commit order: how a subscriber
@@ -275,6 +294,9 @@ func (UnimplementedInventoryServiceServer) ListResources(context.Context, *ListR
 }
 func (UnimplementedInventoryServiceServer) UpdateResource(context.Context, *UpdateResourceRequest) (*UpdateResourceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateResource not implemented")
+}
+func (UnimplementedInventoryServiceServer) UpdateResources(context.Context, *UpdateResourcesRequest) (*UpdateResourcesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateResources not implemented")
 }
 func (UnimplementedInventoryServiceServer) DeleteResource(context.Context, *DeleteResourceRequest) (*DeleteResourceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteResource not implemented")
@@ -407,6 +429,24 @@ func _InventoryService_UpdateResource_Handler(srv interface{}, ctx context.Conte
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(InventoryServiceServer).UpdateResource(ctx, req.(*UpdateResourceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_UpdateResources_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateResourcesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).UpdateResources(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_UpdateResources_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).UpdateResources(ctx, req.(*UpdateResourcesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -581,6 +621,10 @@ var InventoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateResource",
 			Handler:    _InventoryService_UpdateResource_Handler,
+		},
+		{
+			MethodName: "UpdateResources",
+			Handler:    _InventoryService_UpdateResources_Handler,
 		},
 		{
 			MethodName: "DeleteResource",

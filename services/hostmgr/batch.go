@@ -1,0 +1,139 @@
+package hostmgr
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
+)
+
+// Batching of the status writes (group commit): a write is sent at once while fewer than
+// maxFlushes calls of its tenant are in flight; the writes that arrive while maxFlushes are
+// queue, and each call that ends takes up to maxBatch of them into one UpdateResources
+// transaction. So writes go one by one, in parallel, while the inventory keeps up, and in
+// batches (fewer transactions, one revision lock for many) when it does not. A caller is
+// answered once its own write has committed: a status change is never acknowledged before it
+// is in the inventory.
+const (
+	maxFlushes = 8
+	maxBatch   = 32
+	// flushTimeout bounds one batch's call (its callers may have given up already: their writes
+	// still go, as the agents would send them again).
+	flushTimeout = 30 * time.Second
+)
+
+// batcher queues the writes of each tenant.
+type batcher struct {
+	inv    inventoryv1.InventoryServiceClient
+	mu     sync.Mutex
+	queues map[string]*writeQueue
+	// batches counts the UpdateResources calls and their updates (metrics, tests).
+	observe func(updates int)
+}
+
+type writeQueue struct {
+	pending  []*pendingWrite
+	flushing int // calls in flight
+}
+
+// pendingWrite is one update and, once written, its result.
+type pendingWrite struct {
+	ctx  context.Context
+	req  *inventoryv1.UpdateResourceRequest
+	done chan struct{}
+	got  *inventoryv1.Stored
+	err  error
+}
+
+func newBatcher(inv inventoryv1.InventoryServiceClient, observe func(int)) *batcher {
+	return &batcher{inv: inv, queues: map[string]*writeQueue{}, observe: observe}
+}
+
+// update writes reqs (all of tenant) and returns the resources after them, in order; the error
+// is the first failed write's (each is written on its own when a batch fails, so that one
+// write's failure is not another's).
+func (b *batcher) update(ctx context.Context, tenant string, reqs ...*inventoryv1.UpdateResourceRequest) ([]*inventoryv1.Stored, error) {
+	ws := make([]*pendingWrite, len(reqs))
+	for i, r := range reqs {
+		ws[i] = &pendingWrite{ctx: ctx, req: r, done: make(chan struct{})}
+	}
+	b.mu.Lock()
+	q := b.queues[tenant]
+	if q == nil {
+		q = &writeQueue{}
+		b.queues[tenant] = q
+	}
+	q.pending = append(q.pending, ws...)
+	start := q.flushing < maxFlushes
+	if start {
+		q.flushing++
+	}
+	b.mu.Unlock()
+	if start {
+		go b.drain(tenant, q)
+	}
+	out := make([]*inventoryv1.Stored, len(ws))
+	for i, w := range ws {
+		select {
+		case <-w.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		if w.err != nil {
+			return nil, w.err
+		}
+		out[i] = w.got
+	}
+	return out, nil
+}
+
+// drain writes the tenant's queue, a batch at a time, until it is empty.
+func (b *batcher) drain(tenant string, q *writeQueue) {
+	for {
+		b.mu.Lock()
+		n := min(len(q.pending), maxBatch)
+		if n == 0 {
+			if q.flushing--; q.flushing == 0 {
+				delete(b.queues, tenant)
+			}
+			b.mu.Unlock()
+			return
+		}
+		batch := q.pending[:n:n]
+		q.pending = q.pending[n:]
+		b.mu.Unlock()
+		b.flush(tenant, batch)
+	}
+}
+
+// flush writes batch: in one call, or each on its own when there is one or the call failed.
+func (b *batcher) flush(tenant string, batch []*pendingWrite) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), flushTimeout)
+	defer cancel()
+	defer func() {
+		for _, w := range batch {
+			close(w.done)
+		}
+	}()
+	if b.observe != nil {
+		b.observe(len(batch))
+	}
+	if len(batch) > 1 {
+		reqs := make([]*inventoryv1.UpdateResourceRequest, len(batch))
+		for i, w := range batch {
+			reqs[i] = w.req
+		}
+		resp, err := b.inv.UpdateResources(ctx, &inventoryv1.UpdateResourcesRequest{TenantId: tenant, Updates: reqs})
+		if err == nil && len(resp.GetStored()) == len(batch) {
+			for i, w := range batch {
+				w.got = resp.GetStored()[i]
+			}
+			return
+		}
+	}
+	for _, w := range batch {
+		resp, err := b.inv.UpdateResource(ctx, w.req)
+		w.got, w.err = resp.GetStored(), err
+	}
+}
