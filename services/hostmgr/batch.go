@@ -3,7 +3,11 @@ package hostmgr
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 )
@@ -30,6 +34,9 @@ type batcher struct {
 	queues map[string]*writeQueue
 	// batches counts the UpdateResources calls and their updates (metrics, tests).
 	observe func(updates int)
+	// single is set once the inventory answered UpdateResources Unimplemented (an inventory
+	// of release 0.2.0, docs/upgrade.md): every write then goes on its own.
+	single atomic.Bool
 }
 
 type writeQueue struct {
@@ -119,7 +126,7 @@ func (b *batcher) flush(tenant string, batch []*pendingWrite) {
 	if b.observe != nil {
 		b.observe(len(batch))
 	}
-	if len(batch) > 1 {
+	if len(batch) > 1 && !b.single.Load() {
 		reqs := make([]*inventoryv1.UpdateResourceRequest, len(batch))
 		for i, w := range batch {
 			reqs[i] = w.req
@@ -130,6 +137,9 @@ func (b *batcher) flush(tenant string, batch []*pendingWrite) {
 				w.got = resp.GetStored()[i]
 			}
 			return
+		}
+		if status.Code(err) == codes.Unimplemented {
+			b.single.Store(true)
 		}
 	}
 	for _, w := range batch {
