@@ -27,7 +27,12 @@ func writeReliability(t *testing.T, plan faultPlan, rows []faultRow) {
 	if !*update {
 		return
 	}
-	require.Len(t, rows, len(faultScenarios(plan)), "every scenario ran: the table is written for a whole run only")
+	require.Empty(t, os.Getenv(faultsStackEnv), "the table is written for a whole run only, not with %s", faultsStackEnv)
+	want := 0
+	for _, st := range faultStacks(plan) {
+		want += len(st.scenarios(plan))
+	}
+	require.Len(t, rows, want, "every scenario ran: the table is written for a whole run only")
 	var b strings.Builder
 	fmt.Fprintf(&b, `# Reliability: whole-stack faults under load
 
@@ -52,13 +57,13 @@ Running afterwards (must be every node); *ready s*: fault's end to `+"`/readyz`"
 restart); *failed during / after*: writes, southbound calls and token fetches failed, sent during the fault
 (expected) and after the recovery (must be 0).
 
-| scenario | fault | writes acked / present / unacked rows | dup | events delivered | heartbeats sent / acked | hosts running | ready s | failed during / after | passed |
-|---|---|---|---|---|---|---|---|---|---|
+| stack | scenario | fault | writes acked / present / unacked rows | dup | events delivered | heartbeats sent / acked | hosts running | ready s | failed during / after | passed |
+|---|---|---|---|---|---|---|---|---|---|---|
 `, time.Now().UTC().Format("2006-01-02 15:04"), plan.form, runtime.NumCPU(), runtime.GOARCH, plan.nodes, plan.heartbeat,
 		plan.writeEvery, plan.warm, plan.settle)
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %d / %d / %d | %d | %d | %d / %d | %d / %d | %.1f | %d / **%d** | %s |\n",
-			r.Scenario, r.Fault, r.Acked, r.Present, r.Unacked, r.Duplicates, r.Delivered, r.HeartbeatsSent, r.HeartbeatsAcked,
+		fmt.Fprintf(&b, "| %s | %s | %s | %d / %d / %d | %d | %d | %d / %d | %d / %d | %.1f | %d / **%d** | %s |\n",
+			r.Stack, r.Scenario, r.Fault, r.Acked, r.Present, r.Unacked, r.Duplicates, r.Delivered, r.HeartbeatsSent, r.HeartbeatsAcked,
 			r.HostsRunning, r.Nodes, r.ReadyAfter.Seconds(), r.FailedDuring, r.FailedAfter, yesNo(r.Passed))
 	}
 	b.WriteString(reliabilityGaps)
