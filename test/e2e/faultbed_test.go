@@ -31,10 +31,10 @@ type faultBed struct {
 	pgAdmin          *dbtest.Postgres
 	db               dbtest.Database
 	// bao is the OpenBao of the stack (nil without a secrets backend).
-	bao *faultBao
-	pgProxy          *faultproxy.Proxy
-	p                *proc.Process
-	id               issuer
+	bao     *faultBao
+	pgProxy *faultproxy.Proxy
+	p       *proc.Process
+	id      issuer
 	// kc is the stack's Keycloak (nil with the embedded issuer).
 	kc *faultKeycloak
 	// restartTook is how long the last restart of the process took to /readyz 200 (kill scenario).

@@ -19,7 +19,7 @@ import (
 // faultRow is one scenario's counts: a row of docs/reliability.md.
 type faultRow struct {
 	Stack, Scenario, Fault string
-	Nodes           int
+	Nodes                  int
 	// Attempted, Acked and AckedAfter count the writer's creates: sent, acknowledged (200 with
 	// an id), acknowledged after the recovery.
 	Attempted, Acked, AckedAfter int

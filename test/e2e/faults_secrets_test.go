@@ -39,7 +39,9 @@ func allFaultStacks() []faultStack {
 			scenarios: func(plan faultPlan) []faultScenario { return append(kv(plan), keycloakRotationScenario()) }},
 		{name: "embedded issuer + OpenBao (KV password) + PostgreSQL + NATS", secrets: secretsKV, forms: []string{"short"}, scenarios: kv},
 		{name: "embedded issuer + OpenBao (dynamic credentials) + PostgreSQL + NATS", secrets: secretsDynamic, forms: []string{"short", "long"},
-			scenarios: func(faultPlan) []faultScenario { return []faultScenario{dynamicRotationScenario(), baoRestartScenario()} }},
+			scenarios: func(faultPlan) []faultScenario {
+				return []faultScenario{dynamicRotationScenario(), baoRestartScenario()}
+			}},
 	}
 }
 
