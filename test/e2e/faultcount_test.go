@@ -27,7 +27,8 @@ type faultRow struct {
 	// present that were never acknowledged (their answer lost in the fault); Duplicates the
 	// names listed more than once.
 	Present, Unacked, Duplicates int
-	// Delivered counts the acknowledged writes whose created event is in the broker's stream.
+	// Delivered counts the acknowledged writes whose created event is in the broker's stream
+	// (-1: no broker to count in).
 	Delivered int
 	// HeartbeatsSent and HeartbeatsAcked are the nodes' heartbeats over the scenario;
 	// HostsRunning the hosts the API shows Running afterwards.
@@ -85,7 +86,10 @@ func (r *faultRow) count(t *testing.T, b *faultBed, l *faultLoad, w *writer, dur
 		}
 	}
 	r.Unacked = len(listed) - r.Present
-	r.Delivered = delivered(t, b, acked)
+	r.Delivered = -1 // not applicable: the in-memory bus of the embedded defaults is the process's own
+	if b.nats != nil {
+		r.Delivered = delivered(t, b, acked)
+	}
 }
 
 // awaitRunning waits (up to two minutes, while the nodes heartbeat) until the API shows every
@@ -125,6 +129,9 @@ func callErrors(s *edgesim.Summary) int64 {
 // delivered counts the acknowledged writes whose created event reached the broker's stream,
 // waiting (up to a minute) for the outbox to relay the ones committed while the broker was down.
 func delivered(t *testing.T, b *faultBed, acked map[string]string) int {
+	if b.rabbit != nil {
+		return rabbitDelivered(t, b, acked)
+	}
 	nc, err := nats.Connect("nats://"+b.nats.Addr(), nats.UserInfo(b.nats.User, b.nats.Password))
 	require.NoError(t, err)
 	defer nc.Close()
@@ -179,7 +186,9 @@ func (r *faultRow) assert(t *testing.T) {
 	assert.Equal(t, r.Acked, r.Present, "every acknowledged write is present")
 	assert.Zero(t, r.Duplicates, "no resource is duplicated")
 	assert.LessOrEqual(t, r.Unacked, r.Attempted-r.Acked, "a row never acknowledged is one whose answer failed")
-	assert.Equal(t, r.Acked, r.Delivered, "every acknowledged write's event is delivered to the broker")
+	if r.Delivered >= 0 {
+		assert.Equal(t, r.Acked, r.Delivered, "every acknowledged write's event is delivered to the broker")
+	}
 	assert.Equal(t, r.Nodes, r.HostsRunning, "every node's heartbeats are recorded")
 	assert.Positive(t, r.AckedAfter, "writes succeed after the recovery")
 	assert.Zero(t, r.FailedAfter, "no request fails after the recovery (last write error: %s)", r.LastError)

@@ -18,6 +18,11 @@ type faultStack struct {
 	name     string
 	secrets  secretsMode
 	identity identityMode
+	// embedded runs eim on the embedded defaults (SQLite, the in-memory bus, the embedded issuer,
+	// local secrets): no backend of its own to restart.
+	embedded bool
+	// mariaRabbit runs eim on MariaDB and RabbitMQ (the embedded issuer, no secrets backend).
+	mariaRabbit bool
 	// forms are the forms (short, long) the stack runs in.
 	forms []string
 	// scenarios are the faults run in turn on the stack's deployment.
@@ -25,7 +30,8 @@ type faultStack struct {
 }
 
 // faultsStackEnv selects the stacks whose name contains its value, whatever the form (a
-// partial run: -update refuses to write the table then).
+// partial run: -update refuses to write the table then); "all" runs every stack of the matrix,
+// at the form's sizes (the generated table then has every row).
 const faultsStackEnv = "E2E_FAULTS_STACK"
 
 // allFaultStacks is the matrix. Keycloak runs in the long form only: its starts (a JVM, the
@@ -42,6 +48,10 @@ func allFaultStacks() []faultStack {
 			scenarios: func(faultPlan) []faultScenario {
 				return []faultScenario{dynamicRotationScenario(), baoRestartScenario()}
 			}},
+		{name: "MariaDB + RabbitMQ", mariaRabbit: true, forms: []string{"long"},
+			scenarios: func(faultPlan) []faultScenario { return mariaRabbitScenarios() }},
+		{name: "embedded defaults (SQLite, in-memory bus, embedded issuer, local secrets)", embedded: true, forms: []string{"short", "long"},
+			scenarios: func(faultPlan) []faultScenario { return []faultScenario{eimRestartScenario()} }},
 	}
 }
 
@@ -50,11 +60,21 @@ func faultStacks(plan faultPlan) []faultStack {
 	var out []faultStack
 	only := os.Getenv(faultsStackEnv)
 	for _, st := range allFaultStacks() {
-		if (only != "" && strings.Contains(st.name, only)) || (only == "" && slices.Contains(st.forms, plan.form)) {
+		if only == "all" || (only != "" && strings.Contains(st.name, only)) || (only == "" && slices.Contains(st.forms, plan.form)) {
 			out = append(out, st)
 		}
 	}
 	return out
+}
+
+// eimRestartScenario stops eim cleanly (SIGTERM: it drains) and starts it again on the same
+// data. On the embedded defaults it is the one fault that applies: SQLite and the in-memory bus
+// are part of the process, there is no database or broker to restart or cut off.
+func eimRestartScenario() faultScenario {
+	return faultScenario{name: "eim stopped (SIGTERM) and started", inject: func(t *testing.T, b *faultBed, _ faultPlan) string {
+		b.restartTook = b.restart(t)
+		return "SIGTERM (drain), start on the same data"
+	}}
 }
 
 // baoRestartScenario restarts OpenBao (SIGTERM, down for the broker's time, start and unseal)

@@ -104,6 +104,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 	plan := planFaults()
 	bin := proc.Build(t)
 	var rows []faultRow
+	require.NotEmpty(t, faultStacks(plan), "a stack to run (%s selects by name)", faultsStackEnv)
 	for _, stack := range faultStacks(plan) {
 		t.Run(strings.ReplaceAll(stack.name, " ", "_"), func(t *testing.T) {
 			b := newFaultBed(t, bin, stack)

@@ -2,8 +2,12 @@ package testenv_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -36,4 +40,35 @@ func TestPrivateKeycloak(t *testing.T) {
 	kc.Start(t)
 	kc.Server.Admin(t, http.MethodGet, "/roles/"+role, nil, http.StatusOK)
 	require.NotEmpty(t, kc.Server.ClientCredentialsToken(t, kc.Server.ClientID, kc.Server.ClientSecret))
+}
+
+// TestPrivateMariaDB: the private MariaDB keeps a database across a restart.
+func TestPrivateMariaDB(t *testing.T) {
+	p := testenv.PrivateMariaDB(t)
+	m := p.MariaDB()
+	ctx := context.Background()
+	_, err := m.SQL(ctx, "eim", "CREATE TABLE kept (v INT); INSERT INTO kept VALUES (1)")
+	require.NoError(t, err)
+	p.Stop(t)
+	p.Start(t)
+	out, err := m.SQL(ctx, "eim", "SELECT v FROM kept")
+	require.NoError(t, err)
+	assert.Equal(t, "1", out)
+}
+
+// TestPrivateRabbitMQ: the private RabbitMQ accepts its user's AMQP connections, again after a
+// restart.
+func TestPrivateRabbitMQ(t *testing.T) {
+	r := testenv.PrivateRabbitMQ(t)
+	dial := func() error {
+		c, err := amqp.Dial(fmt.Sprintf("amqp://%s:%s@%s/", r.User, r.Password, r.Addr()))
+		if err != nil {
+			return err
+		}
+		return c.Close()
+	}
+	require.NoError(t, dial())
+	r.Stop(t)
+	r.Start(t)
+	require.Eventually(t, func() bool { return dial() == nil }, time.Minute, 200*time.Millisecond)
 }
