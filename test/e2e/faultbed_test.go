@@ -57,13 +57,6 @@ const (
 
 func newFaultBed(t *testing.T, bin string, stack faultStack) *faultBed {
 	b := &faultBed{t: t, stack: stack, bin: bin, dir: t.TempDir()}
-	if stack.embedded {
-		b.env = proc.Env(b.dir, "EIM_LISTEN_HTTP=127.0.0.1:"+strconv.Itoa(testenv.FreePort(t)),
-			"EIM_SOUTHBOUND_ADDRESS=127.0.0.1:"+strconv.Itoa(testenv.FreePort(t)), "EIM_TARGET=all")
-		b.id = &embedded{bin: b.bin, env: b.env}
-		b.start(t)
-		return b
-	}
 	if stack.mariaRabbit {
 		return newMariaRabbitBed(t, b)
 	}
@@ -115,15 +108,6 @@ func (b *faultBed) start(_ *testing.T) time.Duration {
 	b.p = proc.Start(b.t, b.bin, b.dir, b.env, "serve")
 	b.p.AwaitSouthbound(b.t)
 	return time.Since(begin)
-}
-
-// restart stops the process cleanly (SIGTERM, its drain), keeps its log and starts it again on
-// the same data; it returns how long the start took.
-func (b *faultBed) restart(t *testing.T) time.Duration {
-	log, err := b.p.Stop(t)
-	require.NoError(t, err, "eim exits 0 on SIGTERM")
-	b.logs = append(b.logs, log)
-	return b.start(t)
 }
 
 // kill kills the process at once (SIGKILL) and keeps its log.

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,14 +58,10 @@ Load: `+"`eim edge-sim`"+`'s simulator with %d nodes in two projects (heartbeat 
 The faults happen in turn on the stack's deployment; each scenario runs the load for %s, injects the fault,
 waits for `+"`/readyz`"+` 200, then runs the load again for %s: nothing sent after the recovery may fail.
 
-Forms: the short form (`+"`make test`"+`) runs the OpenBao stacks with the embedded issuer and the embedded
-defaults; the long form (`+"`make e2e-faults`"+`, 1,000 nodes, faults longer than every timeout) runs every
+Forms: the short form (`+"`make test`"+`) runs the OpenBao stacks with the embedded issuer; the long form (`+"`make e2e-faults`"+`, 1,000 nodes, faults longer than every timeout) runs every
 stack: Keycloak + OpenBao (KV) + PostgreSQL + NATS with every scenario (Keycloak's start takes about two minutes
-on the shared 2-core machine, too long for `+"`make test`"+`), the dynamic credentials, MariaDB + RabbitMQ and
-the embedded defaults. `+"`"+faultsStackEnv+"=all`"+` runs every stack at the short form's sizes.
-On the embedded defaults only the restart of eim applies: SQLite and the in-memory bus are part of the
-process (no database or broker to restart or cut off), and the in-memory bus's events cannot be counted
-from outside (*events delivered* n/a).
+on the shared 2-core machine, too long for `+"`make test`"+`), the dynamic credentials and MariaDB + RabbitMQ.
+`+"`"+faultsStackEnv+"=all`"+` runs every stack at the short form's sizes.
 
 Columns: *writes acked / present / unacked rows*: creates acknowledged to the client (200 with an id), of
 those found by a listing afterwards (must be equal), rows present whose answer was lost in the fault (at most
@@ -82,8 +77,8 @@ restart); *failed during / after*: writes, southbound calls and token fetches fa
 `, time.Now().UTC().Format("2006-01-02 15:04"), plan.form, matrixNote(), runtime.NumCPU(), runtime.GOARCH, stackNames(plan), plan.nodes, plan.heartbeat,
 		plan.writeEvery, plan.warm, plan.settle)
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| %s | %s | %s | %d / %d / %d | %d | %s | %d / %d | %d / %d | %.1f | %d / **%d** | %s |\n",
-			r.Stack, r.Scenario, r.Fault, r.Acked, r.Present, r.Unacked, r.Duplicates, deliveredText(r.Delivered), r.HeartbeatsSent, r.HeartbeatsAcked,
+		fmt.Fprintf(&b, "| %s | %s | %s | %d / %d / %d | %d | %d | %d / %d | %d / %d | %.1f | %d / **%d** | %s |\n",
+			r.Stack, r.Scenario, r.Fault, r.Acked, r.Present, r.Unacked, r.Duplicates, r.Delivered, r.HeartbeatsSent, r.HeartbeatsAcked,
 			r.HostsRunning, r.Nodes, r.ReadyAfter.Seconds(), r.FailedDuring, r.FailedAfter, yesNo(r.Passed))
 	}
 	b.WriteString(reliabilityGaps)
@@ -108,23 +103,22 @@ const reliabilityGaps = `
   runs that failed, mostly DeadlineExceeded) still fail after ` + "`/readyz`" + ` is 200; 3 short runs of 10 failed
   so on the busy 2-core machine. The SIGKILL scenario therefore runs in the long form (` + "`make e2e-faults`" + `)
   only, where it fails on this until the cause is found; no acknowledged write was lost in any run.
-- Matrix rows 2 and 3: MariaDB + RabbitMQ (private MariaDB and RabbitMQ servers to restart, and counting the
-  events in a RabbitMQ queue) and the embedded defaults (SQLite, in-memory messaging, embedded issuer: there
-  the eim restart applies; a database restart or network cut does not, SQLite being a file of the process).
+- Matrix row 3, the embedded defaults (SQLite, in-memory bus, embedded issuer, local secrets): only a restart
+  of eim applies there (SQLite and the in-memory bus are part of the process: a database restart or network
+  cut does not apply, and the bus's events cannot be counted from outside). A first attempt failed before any
+  fault: registering the fleet's instances found no OS resource in the new project within 30 s, while by
+  hand the osresource module of the same binary on the same defaults reconciled a new project at once; not
+  investigated yet, so the row is not in the matrix.
+- The network cut to PostgreSQL failed 1 of 5 short runs (3 edge-node calls DeadlineExceeded after
+  ` + "`/readyz`" + ` was 200). A candidate cause is the fault proxy: a connection accepted while it blackholes stays
+  dead after the cut ends (a healed partition would complete it), so a pool slot may hang up to the connect
+  timeout; not confirmed.
 - Keycloak's old signing key is made passive (it signs nothing more; tokens it signed verify until they
   expire, Keycloak's rotation procedure), not deleted while the load's tokens are still in use.
 - The OpenBao restart is a clean one (SIGTERM, sealed again, unsealed by the test); an OpenBao that stays
   sealed is not a scenario.
 - Tenant isolation end to end across REST and gRPC.
 `
-
-// deliveredText is a row's events delivered, n/a when there is no broker to count in.
-func deliveredText(n int) string {
-	if n < 0 {
-		return "n/a (in-memory bus)"
-	}
-	return strconv.Itoa(n)
-}
 
 // matrixNote says when the run had every stack of the matrix at the form's sizes.
 func matrixNote() string {

@@ -18,9 +18,6 @@ type faultStack struct {
 	name     string
 	secrets  secretsMode
 	identity identityMode
-	// embedded runs eim on the embedded defaults (SQLite, the in-memory bus, the embedded issuer,
-	// local secrets): no backend of its own to restart.
-	embedded bool
 	// mariaRabbit runs eim on MariaDB and RabbitMQ (the embedded issuer, no secrets backend).
 	mariaRabbit bool
 	// forms are the forms (short, long) the stack runs in.
@@ -50,8 +47,6 @@ func allFaultStacks() []faultStack {
 			}},
 		{name: "MariaDB + RabbitMQ", mariaRabbit: true, forms: []string{"long"},
 			scenarios: func(faultPlan) []faultScenario { return mariaRabbitScenarios() }},
-		{name: "embedded defaults (SQLite, in-memory bus, embedded issuer, local secrets)", embedded: true, forms: []string{"short", "long"},
-			scenarios: func(faultPlan) []faultScenario { return []faultScenario{eimRestartScenario()} }},
 	}
 }
 
@@ -65,16 +60,6 @@ func faultStacks(plan faultPlan) []faultStack {
 		}
 	}
 	return out
-}
-
-// eimRestartScenario stops eim cleanly (SIGTERM: it drains) and starts it again on the same
-// data. On the embedded defaults it is the one fault that applies: SQLite and the in-memory bus
-// are part of the process, there is no database or broker to restart or cut off.
-func eimRestartScenario() faultScenario {
-	return faultScenario{name: "eim stopped (SIGTERM) and started", inject: func(t *testing.T, b *faultBed, _ faultPlan) string {
-		b.restartTook = b.restart(t)
-		return "SIGTERM (drain), start on the same data"
-	}}
 }
 
 // baoRestartScenario restarts OpenBao (SIGTERM, down for the broker's time, start and unseal)

@@ -109,8 +109,25 @@ ui = false
 	t.Cleanup(func() { s.Stop(t) })
 	s.initialize(t)
 	s.unseal(t)
-	if err := s.Root(t).Sys().Mount("secret", &api.MountInput{Type: "kv", Options: map[string]string{"version": "2"}}); err != nil {
+	root := s.Root(t)
+	if err := root.Sys().Mount("secret", &api.MountInput{Type: "kv", Options: map[string]string{"version": "2"}}); err != nil {
 		t.Fatalf("testenv: mount kv-v2 on private openbao: %v", err)
+	}
+	// A new KV version 2 mount upgrades itself for a moment first (writes answer 400 meanwhile).
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	for {
+		_, err := root.KVv2("secret").Put(ctx, "testenv-probe", map[string]any{"ready": "yes"})
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("testenv: the KV mount of the private openbao takes no write within 60s: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := root.KVv2("secret").DeleteMetadata(ctx, "testenv-probe"); err != nil {
+		t.Fatalf("testenv: %v", err)
 	}
 	return s
 }
