@@ -58,9 +58,11 @@ Load: `+"`eim edge-sim`"+`'s simulator with %d nodes in two projects (heartbeat 
 The faults happen in turn on the stack's deployment; each scenario runs the load for %s, injects the fault,
 waits for `+"`/readyz`"+` 200, then runs the load again for %s: nothing sent after the recovery may fail.
 
-Forms: the short form (`+"`make test`"+`) runs the OpenBao stacks with the embedded issuer; the long form (`+"`make e2e-faults`"+`, 1,000 nodes, faults longer than every timeout) runs every
-stack: Keycloak + OpenBao (KV) + PostgreSQL + NATS with every scenario (Keycloak's start takes about two minutes
-on the shared 2-core machine, too long for `+"`make test`"+`), the dynamic credentials and MariaDB + RabbitMQ.
+Forms: the short form (`+"`make test`"+`) runs the OpenBao (KV password) stack with the embedded issuer (the
+dynamic credentials are also tested by `+"`TestStorageDynamicCredentials*`"+` in services/internal/bootstrap).
+The long form (`+"`make e2e-faults`"+`, 1,000 nodes, faults longer than every timeout) runs every stack:
+Keycloak + OpenBao (KV) + PostgreSQL + NATS with every scenario (Keycloak's start takes about two minutes on
+the shared 2-core machine, too long for `+"`make test`"+`), the dynamic credentials and MariaDB + RabbitMQ.
 `+"`"+faultsStackEnv+"=all`"+` runs every stack at the short form's sizes.
 
 Columns: *writes acked / present / unacked rows*: creates acknowledged to the client (200 with an id), of

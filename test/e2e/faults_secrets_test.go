@@ -31,8 +31,9 @@ type faultStack struct {
 // at the form's sizes (the generated table then has every row).
 const faultsStackEnv = "E2E_FAULTS_STACK"
 
-// allFaultStacks is the matrix. Keycloak runs in the long form only: its starts (a JVM, the
-// realm import) take about two minutes on the shared 2-core machine, its restart one more.
+// allFaultStacks is the matrix. The short form (make test, whose e2e package has 20 minutes for
+// every test) runs one stack; Keycloak runs in the long form only: its starts (a JVM, the realm
+// import) take about two minutes on the shared 2-core machine, its restart one more.
 func allFaultStacks() []faultStack {
 	kv := func(plan faultPlan) []faultScenario {
 		return append(faultScenarios(plan), baoRestartScenario(), staticRotationScenario())
@@ -41,7 +42,7 @@ func allFaultStacks() []faultStack {
 		{name: "Keycloak + OpenBao (KV password) + PostgreSQL + NATS", secrets: secretsKV, identity: identityKeycloak, forms: []string{"long"},
 			scenarios: func(plan faultPlan) []faultScenario { return append(kv(plan), keycloakRotationScenario()) }},
 		{name: "embedded issuer + OpenBao (KV password) + PostgreSQL + NATS", secrets: secretsKV, forms: []string{"short"}, scenarios: kv},
-		{name: "embedded issuer + OpenBao (dynamic credentials) + PostgreSQL + NATS", secrets: secretsDynamic, forms: []string{"short", "long"},
+		{name: "embedded issuer + OpenBao (dynamic credentials) + PostgreSQL + NATS", secrets: secretsDynamic, forms: []string{"long"},
 			scenarios: func(faultPlan) []faultScenario {
 				return []faultScenario{dynamicRotationScenario(), baoRestartScenario()}
 			}},
