@@ -111,7 +111,7 @@ const reliabilityGaps = `
   fault: registering the fleet's instances found no OS resource in the new project within 30 s, while by
   hand the osresource module of the same binary on the same defaults reconciled a new project at once; not
   investigated yet, so the row is not in the matrix.
-- The network cut to PostgreSQL failed 1 of 5 short runs (3 edge-node calls DeadlineExceeded after
+- The network cut to PostgreSQL failed 1 of 10 short runs (two -count=5 series) (3 edge-node calls DeadlineExceeded after
   ` + "`/readyz`" + ` was 200). A candidate cause is the fault proxy: a connection accepted while it blackholes stays
   dead after the cut ends (a healed partition would complete it), so a pool slot may hang up to the connect
   timeout; not confirmed.
