@@ -33,6 +33,14 @@ type LeaseRenewer interface {
 	RenewLease(ctx context.Context, lease Lease, increment time.Duration) (Lease, error)
 }
 
+// LeaseLossNotifier is implemented by store drivers whose leases can all end at once before
+// their time: Vault and OpenBao revoke every lease a token obtained when the token is revoked.
+// LeasesLost delivers a value each time that happened (the driver found its token revoked and
+// logged in again); every leased secret is then read anew at once instead of being renewed.
+type LeaseLossNotifier interface {
+	LeasesLost() <-chan struct{}
+}
+
 // KeeperDriver is what a keeper adapter implements. Decrypt of tampered or foreign ciphertext
 // fails with InvalidArgument.
 type KeeperDriver interface {

@@ -24,11 +24,57 @@ type tracker struct {
 	mu      sync.Mutex
 	entries map[string]*entry
 	closed  bool
+	done    chan struct{} // closed by close
 	wg      sync.WaitGroup
 }
 
 func newTracker(s *Store, refresh time.Duration) *tracker {
-	return &tracker{s: s, refresh: refresh, log: slog.New(slog.DiscardHandler), entries: map[string]*entry{}}
+	t := &tracker{s: s, refresh: refresh, log: slog.New(slog.DiscardHandler), entries: map[string]*entry{}, done: make(chan struct{})}
+	if n, ok := s.d.(LeaseLossNotifier); ok {
+		t.wg.Add(1)
+		go t.followLoss(n.LeasesLost())
+	}
+	return t
+}
+
+// followLoss re-reads every leased secret at once each time the driver lost its leases, until
+// the tracker closes.
+func (t *tracker) followLoss(lost <-chan struct{}) {
+	defer t.wg.Done()
+	for {
+		select {
+		case <-t.done:
+			return
+		case _, ok := <-lost:
+			if !ok {
+				return
+			}
+			t.leasesLost()
+		}
+	}
+}
+
+// leasesLost marks every leased entry for a new read (its lease cannot be renewed: it is
+// gone) and wakes its refresh loop.
+func (t *tracker) leasesLost() {
+	t.mu.Lock()
+	var leased []*entry
+	for _, e := range t.entries {
+		if e.pinned && e.running {
+			leased = append(leased, e)
+		}
+	}
+	t.mu.Unlock()
+	for _, e := range leased {
+		e.mu.Lock()
+		e.reread = true
+		e.mu.Unlock()
+		t.log.Warn("the secrets backend revoked its leases; reading the leased secret anew", "name", e.name)
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // entry is one tracked secret. Fields under tracker.mu: refs, pinned, running. Fields under
@@ -182,6 +228,7 @@ func (t *tracker) close() {
 		return
 	}
 	t.closed = true
+	close(t.done)
 	entries := t.entries
 	t.entries = map[string]*entry{}
 	for _, e := range entries {

@@ -31,7 +31,13 @@ import (
 // creates is deleted when the test ends.
 func Keycloak(t testing.TB) Identity {
 	t.Helper()
-	kc := testenv.Keycloak(t)
+	return KeycloakAt(t, testenv.Keycloak(t))
+}
+
+// KeycloakAt is Keycloak on another server with the test realm, e.g. a Keycloak of the test's
+// own (testenv.PrivateKeycloak).
+func KeycloakAt(t testing.TB, kc *testenv.KeycloakServer) Identity {
+	t.Helper()
 	cfg := keycloak.NewConfig()
 	cfg.Issuer, cfg.Audiences, cfg.ClockSkew = kc.IssuerURL(), []string{kc.Audience}, provider.Duration(ClockSkew)
 	p, err := identity.Open(context.Background(), keycloak.Name, cfg, identity.Env{})

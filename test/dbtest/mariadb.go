@@ -19,7 +19,13 @@ type MariaDB struct {
 // NewMariaDB connects to the test-bed MariaDB as its administrative user.
 func NewMariaDB(t testenv.TB) *MariaDB {
 	t.Helper()
-	srv := testenv.MariaDB(t)
+	return OnMariaDB(t, testenv.MariaDB(t))
+}
+
+// OnMariaDB connects as the administrative user to srv: the test bed's server, or one of the
+// test's own (testenv.Private.MariaDB).
+func OnMariaDB(t testenv.TB, srv *testenv.MariaDBServer) *MariaDB {
+	t.Helper()
 	admin, err := sql.Open("mysql", srv.DSN(""))
 	if err != nil {
 		t.Fatalf("dbtest: %v", err)

@@ -26,14 +26,25 @@ type faultBed struct {
 	t                *testing.T
 	bin, dir, config string
 	env              []string
+	stack            faultStack
 	pg, nats         *testenv.Private
-	pgProxy          *faultproxy.Proxy
-	p                *proc.Process
-	id               *embedded
+	pgAdmin          *dbtest.Postgres
+	db               dbtest.Database
+	// bao is the OpenBao of the stack (nil without a secrets backend).
+	bao     *faultBao
+	pgProxy *faultproxy.Proxy
+	p       *proc.Process
+	id      issuer
+	// kc is the stack's Keycloak (nil with the embedded issuer).
+	kc *faultKeycloak
 	// restartTook is how long the last restart of the process took to /readyz 200 (kill scenario).
 	restartTook time.Duration
 	// secrets are every secret value the run uses (scanned for in the logs).
 	secrets []string
+	// maria and rabbit are the MariaDB and RabbitMQ servers of the MariaDB + RabbitMQ stack
+	// (the database reached through pgProxy there), rabbitSeen its created events.
+	maria, rabbit *testenv.Private
+	rabbitSeen    map[string]bool
 	// logs are the logs of the processes that ended (restarts), the running one's added at the end.
 	logs []string
 }
@@ -44,29 +55,48 @@ const (
 	faultPrefix = "faults."
 )
 
-func newFaultBed(t *testing.T) *faultBed {
-	b := &faultBed{t: t, bin: proc.Build(t), dir: t.TempDir(), pg: testenv.PrivatePostgres(t), nats: testenv.PrivateNATS(t)}
+func newFaultBed(t *testing.T, bin string, stack faultStack) *faultBed {
+	b := &faultBed{t: t, stack: stack, bin: bin, dir: t.TempDir()}
+	if stack.mariaRabbit {
+		return newMariaRabbitBed(t, b)
+	}
+	b.pg, b.nats = testenv.PrivatePostgres(t), testenv.PrivateNATS(t)
 	var err error
 	b.pgProxy, err = faultproxy.New(b.pg.Addr())
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = b.pgProxy.Close() })
 	f := files{t: t, dir: b.dir}
-	db := dbtest.OnServer(t, b.pg.Postgres(t)).Fresh(t)
+	b.pgAdmin = dbtest.OnServer(t, b.pg.Postgres(t))
+	b.db = b.pgAdmin.Fresh(t)
 	_, portText, err := net.SplitHostPort(b.pgProxy.Addr())
 	require.NoError(t, err)
 	port, err := strconv.Atoi(portText)
 	require.NoError(t, err)
+	var providers string
+	switch stack.secrets {
+	case secretsNone:
+		providers = f.database("postgres", "127.0.0.1", port, b.db)
+	default:
+		b.bao = newFaultBao(t, b, port)
+		providers = b.bao.providers(t, b, port)
+	}
+	if stack.identity == identityKeycloak {
+		b.kc = newFaultKeycloak(t, b)
+		providers += b.kc.provider(f)
+	}
 	b.config = f.write("eim.yaml", fmt.Sprintf(`target: all
 providers:
 %s  messaging:
     type: nats
     config: {url: %q, username: %s, password: {file: %s}, stream: %s, subjectPrefix: %s}
-`, f.database("postgres", "127.0.0.1", port, db), "nats://"+b.nats.Addr(), b.nats.User,
+`, providers, "nats://"+b.nats.Addr(), b.nats.User,
 		f.write("nats-password", b.nats.Password), faultStream, faultPrefix))
-	b.secrets = []string{b.pg.Password, b.nats.Password, db.Runtime.Password, db.Migration.Password}
+	b.secrets = append(b.secrets, b.pg.Password, b.nats.Password, b.db.Runtime.Password, b.db.Migration.Password)
 	b.env = proc.Env(b.dir, "EIM_LISTEN_HTTP=127.0.0.1:"+strconv.Itoa(testenv.FreePort(t)),
 		"EIM_SOUTHBOUND_ADDRESS=127.0.0.1:"+strconv.Itoa(testenv.FreePort(t)), "EIM_CONFIG="+b.config)
-	b.id = &embedded{bin: b.bin, env: b.env}
+	if b.kc == nil {
+		b.id = &embedded{bin: b.bin, env: b.env}
+	}
 	b.start(t)
 	return b
 }

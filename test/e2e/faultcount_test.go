@@ -18,8 +18,8 @@ import (
 
 // faultRow is one scenario's counts: a row of docs/reliability.md.
 type faultRow struct {
-	Scenario, Fault string
-	Nodes           int
+	Stack, Scenario, Fault string
+	Nodes                  int
 	// Attempted, Acked and AckedAfter count the writer's creates: sent, acknowledged (200 with
 	// an id), acknowledged after the recovery.
 	Attempted, Acked, AckedAfter int
@@ -125,6 +125,9 @@ func callErrors(s *edgesim.Summary) int64 {
 // delivered counts the acknowledged writes whose created event reached the broker's stream,
 // waiting (up to a minute) for the outbox to relay the ones committed while the broker was down.
 func delivered(t *testing.T, b *faultBed, acked map[string]string) int {
+	if b.rabbit != nil {
+		return rabbitDelivered(t, b, acked)
+	}
 	nc, err := nats.Connect("nats://"+b.nats.Addr(), nats.UserInfo(b.nats.User, b.nats.Password))
 	require.NoError(t, err)
 	defer nc.Close()

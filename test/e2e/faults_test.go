@@ -13,6 +13,7 @@ import (
 
 	"github.com/eim-byoi/eim/services/edgesim"
 	"github.com/eim-byoi/eim/test/conformance/faultproxy"
+	"github.com/eim-byoi/eim/test/proc"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -45,6 +46,8 @@ func planFaults() faultPlan {
 type faultScenario struct {
 	name   string
 	inject func(t *testing.T, b *faultBed, plan faultPlan) string
+	// check, when set, asserts what holds for this scenario besides what holds for all.
+	check func(t *testing.T, r faultRow)
 }
 
 // faultScenarios are the scenarios of a form. The SIGKILL scenario runs in the long form only: after
@@ -99,16 +102,27 @@ type faultLoad struct {
 // docs/reliability.md.
 func TestFaultsUnderLoad(t *testing.T) {
 	plan := planFaults()
-	b := newFaultBed(t)
-	load := startLoad(t, b, plan)
+	bin := proc.Build(t)
 	var rows []faultRow
-	for i, sc := range faultScenarios(plan) {
-		rows = append(rows, runScenario(t, b, load, plan, i+1, sc))
+	require.NotEmpty(t, faultStacks(plan), "a stack to run (%s selects by name)", faultsStackEnv)
+	for _, stack := range faultStacks(plan) {
+		t.Run(strings.ReplaceAll(stack.name, " ", "_"), func(t *testing.T) {
+			b := newFaultBed(t, bin, stack)
+			load := startLoad(t, b, plan)
+			for i, sc := range stack.scenarios(plan) {
+				row := runScenario(t, b, load, plan, i+1, sc)
+				row.Stack = stack.name
+				rows = append(rows, row)
+				if t.Failed() {
+					break
+				}
+			}
+			scanSecrets(t, b)
+		})
 		if t.Failed() {
 			break
 		}
 	}
-	scanSecrets(t, b)
 	writeReliability(t, plan, rows)
 }
 
@@ -177,6 +191,9 @@ func runScenario(t *testing.T, b *faultBed, l *faultLoad, plan faultPlan, index 
 		w.halt()
 		row.count(t, b, l, w, sumDuring, sumAfter)
 		row.assert(t)
+		if sc.check != nil {
+			sc.check(t, row)
+		}
 		ok = !t.Failed()
 	})
 	row.Passed = ok

@@ -25,6 +25,8 @@ type Private struct {
 	User, Password string
 	// Dir holds its data (and its log, Dir/server.log).
 	Dir string
+	// Wait bounds how long Start waits for the port to accept connections (60s when 0).
+	Wait time.Duration
 
 	start func() *exec.Cmd
 	stop  func(cmd *exec.Cmd) error
@@ -55,13 +57,17 @@ func (s *Private) Start(t TB) {
 		t.Fatalf("testenv: start private %s: %v", s.Name, err)
 	}
 	s.cmd = cmd
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	wait := s.Wait
+	if wait <= 0 {
+		wait = 60 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
 	check := tcpCheck(s.Addr())
 	for check(ctx) != nil {
 		if ctx.Err() != nil {
 			log, _ := os.ReadFile(filepath.Join(s.Dir, "server.log"))
-			t.Fatalf("testenv: private %s not listening on %s within 60s:\n%s", s.Name, s.Addr(), log)
+			t.Fatalf("testenv: private %s not listening on %s within %s:\n%s", s.Name, s.Addr(), wait, log)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

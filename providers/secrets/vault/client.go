@@ -40,6 +40,9 @@ type client struct {
 	granted   time.Time
 	relogin   bool // renewing again would not extend the token enough: log in instead
 
+	// lost receives a value when the token was found revoked and a new one obtained: the
+	// leases the old token held are gone with it (LeasesLost).
+	lost      chan struct{}
 	stop      chan struct{}
 	wake      chan struct{}
 	done      chan struct{}
@@ -72,7 +75,8 @@ func newClient(cfg *Config, log *slog.Logger) (*client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &client{api: ac, cfg: cfg, auth: am, log: log, stop: make(chan struct{}), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	c := &client{api: ac, cfg: cfg, auth: am, log: log, lost: make(chan struct{}, 1), stop: make(chan struct{}), wake: make(chan struct{}, 1),
+		done: make(chan struct{})}
 	go c.maintain()
 	return c, nil
 }
@@ -142,7 +146,15 @@ func (c *client) reloginAfterInvalid(ctx context.Context) error {
 			"the token is no longer valid (revoked or expired) and auth.token cannot log in again: use tokenFile, appRole, kubernetes or jwt")
 	}
 	c.log.Warn("vault token is no longer valid; logging in again", "method", c.auth.name())
-	return c.loginLocked(ctx)
+	if err := c.loginLocked(ctx); err != nil {
+		return err
+	}
+	// The server revoked the leases of the old token with it (dynamic database users dropped).
+	select {
+	case c.lost <- struct{}{}:
+	default:
+	}
+	return nil
 }
 
 // CheckHealth logs in if needed and looks the token up: one round trip once logged in.

@@ -159,6 +159,10 @@ func (s *store) RenewLease(ctx context.Context, l secrets.Lease, increment time.
 // As exposes the *api.Client.
 func (s *store) As(target any) bool { return s.c.As(target) }
 
+// LeasesLost implements secrets.LeaseLossNotifier: a value arrives each time the token was
+// found revoked and a new one obtained, the leases of the old one being gone with it.
+func (s *store) LeasesLost() <-chan struct{} { return s.c.lost }
+
 // binaryKey marks a value stored as base64 because it is not UTF-8: {"base64": "..."}.
 const binaryKey = "base64"
 

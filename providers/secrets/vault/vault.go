@@ -26,11 +26,12 @@ const Name = "vault"
 
 // Interface guards: the adapter's types implement the kind's driver interfaces.
 var (
-	_ secrets.StoreDriver  = (*store)(nil)
-	_ secrets.Lister       = (*store)(nil)
-	_ secrets.LeaseRenewer = (*store)(nil)
-	_ secrets.KeeperDriver = (*keeper)(nil)
-	_ secrets.Conn         = (*client)(nil)
+	_ secrets.StoreDriver       = (*store)(nil)
+	_ secrets.Lister            = (*store)(nil)
+	_ secrets.LeaseRenewer      = (*store)(nil)
+	_ secrets.LeaseLossNotifier = (*store)(nil)
+	_ secrets.KeeperDriver      = (*keeper)(nil)
+	_ secrets.Conn              = (*client)(nil)
 )
 
 func init() { provider.Register(secrets.Registry, Name, NewConfig, open) }
