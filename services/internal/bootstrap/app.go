@@ -32,6 +32,7 @@ type Options struct {
 	Graph    *module.Graph
 	Modules  map[string]module.Factory // the modules built into this binary
 	Deps     module.Deps               // listeners and telemetry shared with the modules
+	Startup  *Startup                  // follows the start (the listeners' answers while starting); may be nil
 	Levels   *logging.Levels           // the levels Logger was made with; nil: modules log at Logger's
 	Schemas  []storage.Schema          // the modules' tables, applied after the storage kind opens
 	// LookupEnv and ReadFile resolve env and file secret references; os.LookupEnv and
@@ -99,10 +100,15 @@ func newApp(log *slog.Logger) *App {
 }
 
 func (a *App) start(ctx context.Context, opts Options, mods []module.Descriptor) error {
+	names := make([]string, len(mods))
+	for i, m := range mods {
+		names[i] = m.Name
+	}
+	opts.Startup.modules(names)
 	if err := a.openProviders(ctx, opts); err != nil {
 		return err
 	}
-	if err := mountHandlers(opts.Deps.HTTP, a.providers); err != nil {
+	if err := mountHandlers(opts.Deps.HTTP, opts.Startup, a.providers); err != nil {
 		return err
 	}
 	if err := a.waitHealthy(ctx); err != nil {
