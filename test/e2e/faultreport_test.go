@@ -61,6 +61,7 @@ restart); *failed during / after*: writes, southbound calls and token fetches fa
 			r.Scenario, r.Fault, r.Acked, r.Present, r.Unacked, r.Duplicates, r.Delivered, r.HeartbeatsSent, r.HeartbeatsAcked,
 			r.HostsRunning, r.Nodes, r.ReadyAfter.Seconds(), r.FailedDuring, r.FailedAfter, yesNo(r.Passed))
 	}
+	b.WriteString(reliabilityRecovery)
 	b.WriteString(reliabilityGaps)
 	require.NoError(t, os.WriteFile(filepath.Clean(reliabilityDoc), []byte(b.String()), 0o644))
 }
@@ -69,15 +70,10 @@ restart); *failed during / after*: writes, southbound calls and token fetches fa
 const reliabilityGaps = `
 ## Not covered yet
 
-- **Open defect:** after the ` + "`eim`" + ` process is SIGKILLed and restarted, a few edge-node calls (4–14 in the
-  runs that failed, mostly DeadlineExceeded) still fail after ` + "`/readyz`" + ` is 200; 3 short runs of 10 failed
-  so on the busy 2-core machine. The SIGKILL scenario therefore runs in the long form (` + "`make e2e-faults`" + `)
-  only, where it fails on this until the cause is found; no acknowledged write was lost in any run.
 - MariaDB + RabbitMQ and embedded-defaults rows of the matrix (only PostgreSQL + NATS runs).
 - Keycloak and OpenBao: the run uses the embedded identity issuer and no secrets backend; OpenBao
   restart with token revocation, Keycloak restart with signing-key rotation and database password rotation
   (static and Vault dynamic credentials) are not scenarios yet.
-- Tenant isolation end to end across REST and gRPC.
 `
 
 func yesNo(b bool) string {
