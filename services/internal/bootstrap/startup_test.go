@@ -107,7 +107,9 @@ func TestGRPCHandoff(t *testing.T) {
 	}
 }
 
-type healthServing struct{ healthpb.UnimplementedHealthServer }
+type healthServing struct {
+	healthpb.UnimplementedHealthServer
+}
 
 func (healthServing) Check(context.Context, *healthpb.HealthCheckRequest) (*healthpb.HealthCheckResponse, error) {
 	return &healthpb.HealthCheckResponse{Status: healthpb.HealthCheckResponse_SERVING}, nil
