@@ -14,11 +14,12 @@ type handoff struct {
 	// back holds the connections a view received as it was being closed, for the next view.
 	back chan net.Conn
 	errs chan error
+	done chan struct{} // closed with the last view: a connection no view takes is closed
 }
 
 // newHandoff starts accepting on ln.
 func newHandoff(ln net.Listener) *handoff {
-	h := &handoff{ln: ln, conns: make(chan net.Conn), back: make(chan net.Conn, 64), errs: make(chan error, 1)}
+	h := &handoff{ln: ln, conns: make(chan net.Conn), back: make(chan net.Conn, 64), errs: make(chan error, 1), done: make(chan struct{})}
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -27,7 +28,11 @@ func newHandoff(ln net.Listener) *handoff {
 				close(h.conns)
 				return
 			}
-			h.conns <- c
+			select {
+			case h.conns <- c:
+			case <-h.done:
+				_ = c.Close()
+			}
 		}
 	}()
 	return h
@@ -83,6 +88,7 @@ func (v *view) Close() error {
 	v.once.Do(func() {
 		close(v.closed)
 		if v.last {
+			close(v.h.done)
 			err = v.h.ln.Close()
 		}
 	})
