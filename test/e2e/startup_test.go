@@ -165,7 +165,7 @@ func probeStartup(t *testing.T, probe *startupProbe, httpAddr, grpcAddr, southAd
 		_, err = sbc.UpdateInstanceStateStatusByHostGUID(ctx, &hostmgr.UpdateInstanceStateStatusByHostGUIDRequest{})
 		probe.record("grpc southbound", grpcAnswer(err))
 		cancel()
-		time.Sleep(10 * time.Millisecond)
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 

@@ -73,11 +73,7 @@ type namedModule struct {
 // opened so far is closed again, in reverse order, and the error says what failed.
 func Start(ctx context.Context, opts Options) (*App, error) {
 	cfg := opts.Config
-	var remote []module.ResolveOption
-	if cfg.Inventory.Address != "" {
-		remote = append(remote, module.Remote(module.Inventory))
-	}
-	mods, err := opts.Graph.Resolve(cfg.Target, func(n string) bool { return opts.Modules[n] != nil }, remote...)
+	mods, err := resolve(cfg, opts.Graph, opts.Modules)
 	if err != nil {
 		return nil, err
 	}
@@ -94,17 +90,31 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	return a, nil
 }
 
+// resolve returns the modules of cfg's target that this process runs, in start order.
+func resolve(cfg *config.Config, g *module.Graph, built map[string]module.Factory) ([]module.Descriptor, error) {
+	var remote []module.ResolveOption
+	if cfg.Inventory.Address != "" {
+		remote = append(remote, module.Remote(module.Inventory))
+	}
+	return g.Resolve(cfg.Target, func(n string) bool { return built[n] != nil }, remote...)
+}
+
+// moduleNames returns the names of mods.
+func moduleNames(mods []module.Descriptor) []string {
+	names := make([]string, len(mods))
+	for i, m := range mods {
+		names[i] = m.Name
+	}
+	return names
+}
+
 func newApp(log *slog.Logger) *App {
 	lifetime, end := context.WithCancel(context.Background())
 	return &App{log: log, lifetime: lifetime, end: end}
 }
 
 func (a *App) start(ctx context.Context, opts Options, mods []module.Descriptor) error {
-	names := make([]string, len(mods))
-	for i, m := range mods {
-		names[i] = m.Name
-	}
-	opts.Startup.modules(names)
+	opts.Startup.modules(moduleNames(mods))
 	if err := a.openProviders(ctx, opts); err != nil {
 		return err
 	}

@@ -50,6 +50,9 @@ func Run(ctx context.Context, o RunOptions) error {
 		return err
 	}
 	srv := newServer(o.Logger, o.Redactor, o.Version, o.Config.Telemetry.Enabled)
+	if mods, err := resolve(o.Config, o.Graph, o.Modules); err == nil { // else Start reports it
+		srv.startup.modules(moduleNames(mods)) // the first answers name them
+	}
 	srv.serveHTTP(httpLn)
 	grpcLn = srv.answerWhileStarting(grpcLn, !o.Config.Listen.GRPCTLS.Cert.IsZero())
 	o.Logger.Info("listening", "http", httpLn.Addr().String(), "grpc", grpcLn.Addr().String(), "target", o.Config.Target)
