@@ -109,7 +109,10 @@ func (h *projects) get(w http.ResponseWriter, r *http.Request, name string, stat
 		return
 	}
 	resp, err := h.inv.GetProject(r.Context(), &inventoryv1.GetProjectRequest{NameOrId: name})
-	if err == nil && !p.Has("", resp.GetProject().GetId()) && !holds(p, roleProjectRead) {
+	hidden := err == nil && !p.Has("", resp.GetProject().GetId()) && !holds(p, roleProjectRead)
+	if hidden || provider.CodeOf(err) == provider.NotFound {
+		// Another tenant's project and one that does not exist get the same answer, without the
+		// storage's wording: the answer tells nothing of the projects the caller cannot see.
 		err = provider.Errorf(provider.NotFound, "project %q not found", name)
 	}
 	if err != nil {

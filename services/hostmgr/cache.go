@@ -41,6 +41,9 @@ type host struct {
 	lost       bool      // marked No Connection since the last heartbeat
 	sysinfo    [32]byte  // digest of the last system info written
 	hasSysinfo bool
+	// stored is the host as last read, until a system info report was compared with it
+	// (holdsSystemInfo); nil once hasSysinfo.
+	stored *computev1.HostResource
 }
 
 // fill sets h from the host as the inventory returned it at revision rev.
@@ -58,6 +61,9 @@ func (h *host) fill(r *computev1.HostResource, rev int64, now time.Time) {
 	h.updating = inst.GetUpdateStatusIndicator() == statusv1.StatusIndication_STATUS_INDICATION_IN_PROGRESS
 	h.readAt = now
 	h.readRev.Store(rev)
+	if !h.hasSysinfo {
+		h.stored = r
+	}
 	h.ownMu.Lock()
 	h.own = h.own[:0]
 	h.ownMu.Unlock()

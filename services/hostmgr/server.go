@@ -121,6 +121,12 @@ func (s *Server) Heartbeat(ctx context.Context, tenant string, in *pb.UpdateInst
 	return provider.GRPCError(s.heartbeat(ctx, tenant, in.GetHostGuid(), hostStatusOfInstance(in.GetInstanceStatus()), inst))
 }
 
+// SystemInfo is the hardware report of host in.HostGuid in tenant, as UpdateHostSystemInfoByGUID
+// handles it once the caller's project is known: for tests and embedding.
+func (s *Server) SystemInfo(ctx context.Context, tenant string, in *pb.UpdateHostSystemInfoByGUIDRequest) error {
+	return provider.GRPCError(s.systemInfo(ctx, tenant, in.GetHostGuid(), in.GetSystemInfo()))
+}
+
 // heartbeat marks the host seen and writes its status, and its instance's fields when inst is
 // not nil, where they changed.
 func (s *Server) heartbeat(ctx context.Context, tenant, guid string, st Status, inst *instanceFields) error {
@@ -274,6 +280,10 @@ func (s *Server) writeSystemInfo(ctx context.Context, tenant, guid string, patch
 		return err
 	}
 	defer h.mu.Unlock()
+	if !h.hasSysinfo && holdsSystemInfo(h.stored, patch, mask) {
+		h.sysinfo, h.hasSysinfo = digest, true // the inventory holds it already (written before a restart)
+	}
+	h.stored = nil
 	if (h.hasSysinfo && h.sysinfo == digest) || len(mask) == 0 {
 		// The same report again, or one with nothing the host keeps (node-agent's kubeconfig
 		// only): no write. An empty mask would be a full replacement of the host.

@@ -83,6 +83,7 @@ restart); *failed during / after*: writes, southbound calls and token fetches fa
 			r.Stack, r.Scenario, r.Fault, r.Acked, r.Present, r.Unacked, r.Duplicates, r.Delivered, r.HeartbeatsSent, r.HeartbeatsAcked,
 			r.HostsRunning, r.Nodes, r.ReadyAfter.Seconds(), r.FailedDuring, r.FailedAfter, yesNo(r.Passed))
 	}
+	b.WriteString(reliabilityRecovery)
 	b.WriteString(reliabilityGaps)
 	require.NoError(t, os.WriteFile(filepath.Clean(reliabilityDoc), []byte(b.String()), 0o644))
 }
@@ -101,10 +102,6 @@ const reliabilityGaps = `
 
 ## Not covered yet
 
-- **Open defect:** after the ` + "`eim`" + ` process is SIGKILLed and restarted, a few edge-node calls (4–14 in the
-  runs that failed, mostly DeadlineExceeded) still fail after ` + "`/readyz`" + ` is 200; 3 short runs of 10 failed
-  so on the busy 2-core machine. The SIGKILL scenario therefore runs in the long form (` + "`make e2e-faults`" + `)
-  only, where it fails on this until the cause is found; no acknowledged write was lost in any run.
 - Matrix row 3, the embedded defaults (SQLite, in-memory bus, embedded issuer, local secrets): only a restart
   of eim applies there (SQLite and the in-memory bus are part of the process: a database restart or network
   cut does not apply, and the bus's events cannot be counted from outside). A first attempt failed before any

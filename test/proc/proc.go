@@ -54,6 +54,7 @@ type Process struct {
 	DataDir string
 
 	cmd   *exec.Cmd
+	args  []string
 	lines chan string
 	logs  []string
 	done  chan struct{}
@@ -64,7 +65,17 @@ type Process struct {
 // when the test ends.
 func Start(t testing.TB, bin, dataDir string, env []string, args ...string) *Process {
 	t.Helper()
-	p := &Process{DataDir: dataDir, lines: make(chan string, 1<<16), done: make(chan struct{})}
+	p := Launch(t, bin, dataDir, env, args...)
+	p.awaitReady(t, args)
+	return p
+}
+
+// Launch runs bin with args and env (see Env) and returns at once, before the process listens:
+// for tests of the process's answers while it starts. AwaitReady waits for /readyz 200 (as
+// Start does). The process is killed when the test ends.
+func Launch(t testing.TB, bin, dataDir string, env []string, args ...string) *Process {
+	t.Helper()
+	p := &Process{DataDir: dataDir, lines: make(chan string, 1<<16), done: make(chan struct{}), args: args}
 	p.cmd = exec.Command(bin, args...)
 	p.cmd.Env = env
 	stderr, err := p.cmd.StderrPipe()
@@ -72,8 +83,14 @@ func Start(t testing.TB, bin, dataDir string, env []string, args ...string) *Pro
 	require.NoError(t, p.cmd.Start())
 	t.Cleanup(func() { p.Kill() })
 	go p.read(stderr)
-	p.awaitReady(t, args)
 	return p
+}
+
+// AwaitReady reads the log (learning the listeners' addresses) until /readyz answers 200,
+// failing the test with the log if the process exits first or is not ready within ReadyWithin.
+func (p *Process) AwaitReady(t testing.TB) {
+	t.Helper()
+	p.awaitReady(t, p.args)
 }
 
 func (p *Process) read(r io.Reader) {

@@ -32,6 +32,7 @@ type Options struct {
 	Graph    *module.Graph
 	Modules  map[string]module.Factory // the modules built into this binary
 	Deps     module.Deps               // listeners and telemetry shared with the modules
+	Startup  *Startup                  // follows the start (the listeners' answers while starting); may be nil
 	Levels   *logging.Levels           // the levels Logger was made with; nil: modules log at Logger's
 	Schemas  []storage.Schema          // the modules' tables, applied after the storage kind opens
 	// LookupEnv and ReadFile resolve env and file secret references; os.LookupEnv and
@@ -72,11 +73,7 @@ type namedModule struct {
 // opened so far is closed again, in reverse order, and the error says what failed.
 func Start(ctx context.Context, opts Options) (*App, error) {
 	cfg := opts.Config
-	var remote []module.ResolveOption
-	if cfg.Inventory.Address != "" {
-		remote = append(remote, module.Remote(module.Inventory))
-	}
-	mods, err := opts.Graph.Resolve(cfg.Target, func(n string) bool { return opts.Modules[n] != nil }, remote...)
+	mods, err := resolve(cfg, opts.Graph, opts.Modules)
 	if err != nil {
 		return nil, err
 	}
@@ -93,16 +90,35 @@ func Start(ctx context.Context, opts Options) (*App, error) {
 	return a, nil
 }
 
+// resolve returns the modules of cfg's target that this process runs, in start order.
+func resolve(cfg *config.Config, g *module.Graph, built map[string]module.Factory) ([]module.Descriptor, error) {
+	var remote []module.ResolveOption
+	if cfg.Inventory.Address != "" {
+		remote = append(remote, module.Remote(module.Inventory))
+	}
+	return g.Resolve(cfg.Target, func(n string) bool { return built[n] != nil }, remote...)
+}
+
+// moduleNames returns the names of mods.
+func moduleNames(mods []module.Descriptor) []string {
+	names := make([]string, len(mods))
+	for i, m := range mods {
+		names[i] = m.Name
+	}
+	return names
+}
+
 func newApp(log *slog.Logger) *App {
 	lifetime, end := context.WithCancel(context.Background())
 	return &App{log: log, lifetime: lifetime, end: end}
 }
 
 func (a *App) start(ctx context.Context, opts Options, mods []module.Descriptor) error {
+	opts.Startup.modules(moduleNames(mods))
 	if err := a.openProviders(ctx, opts); err != nil {
 		return err
 	}
-	if err := mountHandlers(opts.Deps.HTTP, a.providers); err != nil {
+	if err := mountHandlers(opts.Deps.HTTP, opts.Startup, a.providers); err != nil {
 		return err
 	}
 	if err := a.waitHealthy(ctx); err != nil {

@@ -74,7 +74,7 @@ func TestMountHandlers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			mux := http.NewServeMux()
 			mux.HandleFunc("GET /healthz", func(http.ResponseWriter, *http.Request) {})
-			err := mountHandlers(mux, tt.opened)
+			err := mountHandlers(mux, nil, tt.opened)
 			if tt.wantErr == "" {
 				assert.NoError(t, err)
 				return
@@ -82,5 +82,5 @@ func TestMountHandlers(t *testing.T) {
 			assert.ErrorContains(t, err, tt.wantErr)
 		})
 	}
-	assert.NoError(t, mountHandlers(nil, []namedProvider{{kind: "identity", p: mounter{"/oidc/"}}}), "no mux: nothing to mount")
+	assert.NoError(t, mountHandlers(nil, nil, []namedProvider{{kind: "identity", p: mounter{"/oidc/"}}}), "no mux: nothing to mount")
 }

@@ -53,9 +53,11 @@ func (a *App) startModules(ctx context.Context, opts Options, deps module.Deps, 
 	}
 	for _, nm := range built {
 		a.log.Info("starting module", "module", nm.name)
+		opts.Startup.starting(nm.name)
 		if err := nm.m.Start(ctx); err != nil {
 			return fmt.Errorf("start module %s: %w", nm.name, err)
 		}
+		opts.Startup.started(nm.name)
 		a.modules = append(a.modules, nm)
 	}
 	return nil

@@ -14,8 +14,8 @@ type HTTPMounter interface {
 
 // mountHandlers mounts the HTTP endpoints of the opened providers on mux (nil: nothing to
 // mount on, as for `eim conformance`). A pattern that conflicts with one already registered
-// is an error, not a panic.
-func mountHandlers(mux *http.ServeMux, opened []namedProvider) (err error) {
+// is an error, not a panic. The providers' endpoints serve while the modules start (st).
+func mountHandlers(mux *http.ServeMux, st *Startup, opened []namedProvider) (err error) {
 	if mux == nil {
 		return nil
 	}
@@ -31,6 +31,7 @@ func mountHandlers(mux *http.ServeMux, opened []namedProvider) (err error) {
 		if err := handle(mux, pattern, h); err != nil {
 			return fmt.Errorf("mount the %s provider's endpoints at %q: %w", o.kind, pattern, err)
 		}
+		st.serveWhileStarting(pattern)
 	}
 	return nil
 }

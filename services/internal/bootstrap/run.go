@@ -57,11 +57,15 @@ func Run(ctx context.Context, o RunOptions) error {
 	}
 	defer dbg.stop(ctx)
 	srv := newServer(o.Logger, o.Redactor, o.Version, o.Config.Telemetry.Enabled)
+	if mods, err := resolve(o.Config, o.Graph, o.Modules); err == nil { // else Start reports it
+		srv.startup.modules(moduleNames(mods)) // the first answers name them
+	}
 	srv.serveHTTP(httpLn)
+	grpcLn = srv.answerWhileStarting(grpcLn, !o.Config.Listen.GRPCTLS.Cert.IsZero())
 	o.Logger.Info("listening", "http", httpLn.Addr().String(), "grpc", grpcLn.Addr().String(), "target", o.Config.Target)
 	app, err := Start(ctx, Options{
 		Config: o.Config, Logger: o.Logger, Redactor: o.Redactor, Kinds: o.Kinds, Graph: o.Graph, Modules: o.Modules, Levels: o.Levels,
-		Deps: module.Deps{Metrics: srv.metrics, HTTP: srv.mux, GRPC: srv.grpc},
+		Deps: module.Deps{Metrics: srv.metrics, HTTP: srv.mux, GRPC: srv.grpc}, Startup: srv.startup,
 	})
 	if err != nil {
 		shutdownServer(srv, o.Config)
@@ -82,6 +86,7 @@ func Run(ctx context.Context, o RunOptions) error {
 		_ = app.Shutdown(context.Background())
 		return fmt.Errorf("startup: %w", err)
 	}
+	srv.startup.finish()
 	srv.serveGRPC(grpcServed)
 	sb := app.Southbound()
 	if sb != nil {

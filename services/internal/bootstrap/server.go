@@ -33,6 +33,11 @@ type server struct {
 	metrics  *prometheus.Registry
 	ready    prometheus.Gauge
 	app      atomic.Pointer[App]
+	// startup answers the requests to the modules while they start (503, gRPC Unavailable).
+	startup *Startup
+	// starting is the gRPC server of the listener until the modules are started (nil once
+	// handed over, or when the listener serves TLS).
+	starting *grpc.Server
 }
 
 // newServer builds the servers; with traced, every HTTP request and gRPC call gets a span.
@@ -46,6 +51,7 @@ func newServer(log *slog.Logger, r *logging.Redactor, version string, traced boo
 		grpc:     grpc.NewServer(opts...),
 		health:   health.NewServer(),
 		metrics:  reg,
+		startup:  &Startup{},
 	}
 	s.ready = prometheus.NewGauge(prometheus.GaugeOpts{Name: "eim_ready", Help: "1 when every provider and module is healthy."})
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "eim_build_info", Help: "Build of the running binary.",
@@ -57,9 +63,12 @@ func newServer(log *slog.Logger, r *logging.Redactor, version string, traced boo
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics, promhttp.HandlerOpts{Registry: s.metrics}))
-	var h http.Handler = s.mux
+	for _, p := range []string{"GET /healthz", "GET /readyz", "GET /metrics"} {
+		s.startup.serveWhileStarting(p)
+	}
+	h := s.startup.gate(s.mux)
 	if traced {
-		h = telemetry.HTTPHandler(s.mux)
+		h = telemetry.HTTPHandler(h)
 	}
 	s.http = &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	return s
@@ -102,9 +111,26 @@ func (s *server) serveHTTP(ln net.Listener) {
 	}()
 }
 
-// serveGRPC serves gRPC on ln until stop. It starts once the modules have registered their
-// services, which gRPC requires before serving.
+// answerWhileStarting serves ln with the startup server (every call Unavailable, naming the
+// modules still starting) and returns the listener the real gRPC server takes over (serveGRPC).
+// With tls (listen.grpcTLS), whose certificate is read once the providers are open, nothing
+// answers before and ln is returned as it is.
+func (s *server) answerWhileStarting(ln net.Listener, tls bool) net.Listener {
+	if tls {
+		return ln
+	}
+	h := newHandoff(ln)
+	starting := s.startup.grpcServer()
+	s.starting = starting
+	first := h.next(false)
+	go func() { _ = starting.Serve(first) }()
+	return h.next(true)
+}
+
+// serveGRPC serves gRPC on ln until stop, after the startup server's last calls. It starts
+// once the modules have registered their services, which gRPC requires before serving.
 func (s *server) serveGRPC(ln net.Listener) {
+	s.stopStarting()
 	go func() {
 		if err := s.grpc.Serve(ln); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
 			s.log.Error("grpc server stopped", "error", err)
@@ -118,8 +144,18 @@ func (s *server) setApp(a *App) {
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 }
 
+// stopStarting stops the startup gRPC server: its clients are told to go away and reconnect
+// (to the real server, on the same listener).
+func (s *server) stopStarting() {
+	if s.starting != nil {
+		s.starting.GracefulStop()
+		s.starting = nil
+	}
+}
+
 // stop turns readiness off, then stops both servers gracefully within ctx.
 func (s *server) stop(ctx context.Context) {
+	s.stopStarting()
 	s.health.Shutdown()
 	s.ready.Set(0)
 	done := make(chan struct{})
