@@ -114,7 +114,7 @@ func chartValues(t Tree, in Format, enabled map[string]bool) Tree {
 		out[m] = block
 	}
 	global := Tree{"image": Tree{"pullPolicy": "IfNotPresent"}, "ingress": Tree{},
-		"tracing": Tree{"enabled": false}, "metrics": Tree{"enabled": false}}
+		"telemetry": Tree{"enabled": false}, "metrics": Tree{"enabled": false}}
 	if in == ChartValues {
 		global = merge(global, subtree(t, "global"))
 	}

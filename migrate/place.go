@@ -179,8 +179,8 @@ func chartOnly(path string) string {
 		return path + " is the chart's Kubernetes service account, which Vault's Kubernetes auth binds to its role: without Kubernetes, give the secrets provider another way to log in" + keep
 	case strings.HasPrefix(path, "global.metrics"):
 		return "eim serve always serves /metrics on listen.http" + keep
-	case strings.HasPrefix(path, "global.tracing"):
-		return "it has no tracing setting yet" + keep
+	case strings.HasPrefix(path, "global.telemetry"):
+		return "it is the telemetry block of eim.yaml: set it there" + keep
 	case strings.HasPrefix(path, "global.secretMounts"):
 		return "the chart mounts Secrets: without it, put the files where the references point" + keep
 	case len(p) >= 2 && slices.Contains(moduleOrder(), p[0]) && slices.Contains([]string{"replicaCount", "resources"}, p[1]):

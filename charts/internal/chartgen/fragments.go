@@ -32,7 +32,7 @@ const deploymentJSON = `{
     "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "value": {"type": "string"}, "valueFrom": {"type": "object"}}, "additionalProperties": false}}
 }`
 
-// globalJSON is the schema of global, less startup and southbound (from eim.yaml's schema).
+// globalJSON is the schema of global, less startup, telemetry and southbound (from eim.yaml's schema).
 const globalJSON = `{
   "type": "object",
   "description": "settings every module shares: image, service account, Secrets, exposure, policies",
@@ -91,10 +91,6 @@ const globalJSON = `{
       "enabled": {"type": "boolean"},
       "parentRefs": {"type": "array", "items": {"type": "object"}},
       "southboundParentRefs": {"type": "array", "items": {"type": "object"}, "description": "the passthrough listener(s) of the southbound TLSRoutes; default parentRefs"}
-    }},
-    "tracing": {"type": "object", "additionalProperties": false, "properties": {
-      "enabled": {"type": "boolean"},
-      "endpoint": {"type": "string", "description": "the OTLP/HTTP collector, set as OTEL_EXPORTER_OTLP_ENDPOINT"}
     }},
     "metrics": {"type": "object", "additionalProperties": false, "properties": {
       "enabled": {"type": "boolean", "description": "modules always serve /metrics on port http; enabled with serviceMonitor.enabled renders a ServiceMonitor"},
