@@ -178,8 +178,8 @@ func logLevel(v string) string {
 // account and the Secrets to mount.
 func (b *builder) global() Tree {
 	out := Tree{
-		"image":   b.image(),
-		"ingress": b.ingress(),
+		"image":     b.image(),
+		"ingress":   b.ingress(),
 		"telemetry": telemetry(b.f.anyTrue(factTracingEnabled), b.f.str(factTracingEndpoint)),
 		"metrics":   Tree{"enabled": b.f.anyTrue(factMetricsEnabled)},
 	}
