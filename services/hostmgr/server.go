@@ -213,7 +213,7 @@ func (s *Server) writeHostStatus(ctx context.Context, h *host, st Status, expect
 	if err != nil {
 		return s.writeFailed(h, "write the host status", err, expected != 0)
 	}
-	h.status = st
+	h.setStatus(st)
 	h.wrote(got.GetStored().GetRevision())
 	s.o.Metrics.wrote(what)
 	return nil

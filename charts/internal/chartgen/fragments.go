@@ -98,6 +98,15 @@ const globalJSON = `{
         "enabled": {"type": "boolean"},
         "interval": {"type": "string"},
         "labels": {"type": "object", "additionalProperties": {"type": "string"}}
+      }},
+      "dashboards": {"type": "object", "additionalProperties": false, "description": "the Grafana dashboards of files/dashboards as ConfigMaps labelled grafana_dashboard: \"1\" (the Grafana sidecar loads them); umbrella chart only", "properties": {
+        "enabled": {"type": "boolean"},
+        "folder": {"type": "string", "description": "the grafana_folder annotation (the sidecar's folder)"},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}}
+      }},
+      "prometheusRule": {"type": "object", "additionalProperties": false, "description": "the alert rules of files/alerts/eim.rules.yaml as a PrometheusRule (Prometheus Operator); umbrella chart only", "properties": {
+        "enabled": {"type": "boolean"},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "e.g. the label your Prometheus' ruleSelector matches"}
       }}
     }},
     "networkPolicy": {"type": "object", "additionalProperties": false, "properties": {
