@@ -49,6 +49,7 @@ func TestObservability(t *testing.T) {
 	}
 	last := r.scrapes[len(r.scrapes)-1]
 	t.Run("promlint", func(t *testing.T) { checkPromlint(t, last) })
+	t.Run("values", func(t *testing.T) { checkValues(t, parseMap(t, last)) })
 	t.Run("dashboards", func(t *testing.T) { checkDashboards(t, r.scrapes) })
 	t.Run("alert rules", func(t *testing.T) { checkAlertRules(t, r, obsHealthySamples) })
 }
@@ -152,3 +153,35 @@ var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
 
 // promQL parses PromQL as a default Prometheus server does (no experimental features).
 func promQL() parser.Parser { return parser.NewParser(parser.Options{}) }
+
+// checkValues: the run's metrics say what happened: every simulated host runs, the agents'
+// repeated tokens are answered from the cache, events were published and acknowledged, the
+// broker password's lease has most of its hour left, and every component is healthy.
+func checkValues(t *testing.T, fams map[string]*dto.MetricFamily) {
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		min    float64
+	}{
+		{"eim_hostmgr_hosts", map[string]string{"status": "running"}, obsNodes},
+		{"eim_identity_token_cache_requests_total", map[string]string{"result": "hit"}, 1},
+		{"eim_identity_jwks_refreshes_total", map[string]string{"outcome": "ok"}, 1},
+		{"eim_messaging_publish_duration_seconds", map[string]string{"adapter": "nats", "outcome": "ok"}, 1},
+		{"eim_messaging_deliveries_total", map[string]string{"adapter": "nats", "outcome": "acked"}, 1},
+		{"eim_messaging_delivery_lag_seconds", map[string]string{"adapter": "nats"}, 1},
+		{"eim_secrets_lease_remaining_seconds", nil, 1800},
+		{"eim_maintenance_os_update_runs_total", map[string]string{"op": "closed"}, 1},
+		{"eim_ready", nil, 1},
+	} {
+		v, ok := value(fams, c.name, c.labels)
+		assert.True(t, ok, "%s%v is exported", c.name, c.labels)
+		assert.GreaterOrEqual(t, v, c.min, "%s%v", c.name, c.labels)
+	}
+	running, _ := value(fams, "eim_hostmgr_hosts", map[string]string{"status": "running"})
+	assert.EqualValues(t, obsNodes, running, "the simulated hosts run")
+	remaining, _ := value(fams, "eim_secrets_lease_remaining_seconds", nil)
+	assert.LessOrEqual(t, remaining, 3600.0, "the lease of the broker password (ttl 1h)")
+	for _, m := range fams["eim_component_healthy"].GetMetric() {
+		assert.Equal(t, 1.0, m.GetGauge().GetValue(), "%v is healthy", m.GetLabel())
+	}
+}
