@@ -15,11 +15,15 @@ const (
 )
 
 // latencyBuckets are the buckets of the publish and acknowledgement histograms, in seconds.
-var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
+func latencyBuckets() []float64 {
+	return []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5}
+}
 
 // lagBuckets are the buckets of the delivery lag histogram, in seconds: from a message on the
 // heels of its write to one that waited out a broker outage.
-var lagBuckets = []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600}
+func lagBuckets() []float64 {
+	return []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600}
+}
 
 // busMetrics are the measurements every adapter gets from the portable Bus. Labels are
 // bounded: the adapter, the consumer group (a module's fixed name) and fixed outcomes; never a
@@ -35,13 +39,13 @@ func newBusMetrics() *busMetrics {
 	return &busMetrics{
 		publish: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "eim_messaging_publish_duration_seconds",
 			Help:    "Time a publish took until the broker had stored the messages (its publish acknowledgement), by adapter and outcome (ok, error).",
-			Buckets: latencyBuckets}, []string{"adapter", "outcome"}),
+			Buckets: latencyBuckets()}, []string{"adapter", "outcome"}),
 		ack: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "eim_messaging_ack_duration_seconds",
 			Help:    "Time a consumer's acknowledgement of a handled message took at the broker, by adapter and consumer group.",
-			Buckets: latencyBuckets}, []string{"adapter", "group"}),
+			Buckets: latencyBuckets()}, []string{"adapter", "group"}),
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "eim_messaging_delivery_lag_seconds",
 			Help:    "Consumer lag: age of a message when it was delivered to a handler (since its id was made, at outbox write or publish), by adapter and consumer group.",
-			Buckets: lagBuckets}, []string{"adapter", "group"}),
+			Buckets: lagBuckets()}, []string{"adapter", "group"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "eim_messaging_deliveries_total",
 			Help: "Messages delivered to handlers, by adapter, consumer group and outcome (acked, retried, dead_lettered)."},
 			[]string{"adapter", "group", "outcome"}),

@@ -127,15 +127,20 @@ func observe[T any](s *Server, rpc string, h func() (T, error)) (T, error) {
 	return out, err
 }
 
-// hostStatusLabels maps the host statuses the legacy host manager writes to their label.
-var hostStatusLabels = map[string]string{HostRunning.Text: "running", HostBooting.Text: "booting", HostError.Text: "error",
-	HostNoConnection.Text: "no_connection", HostUnknown.Text: "unknown", "": "unknown"}
-
-// statusLabel is the status label of a host status text: one of a fixed set, other for a text
-// another writer set.
+// statusLabel is the status label of a host status text: the host statuses the legacy host
+// manager writes, other for a text another writer set.
 func statusLabel(text string) string {
-	if l, ok := hostStatusLabels[text]; ok {
-		return l
+	switch text {
+	case HostRunning.Text:
+		return "running"
+	case HostBooting.Text:
+		return "booting"
+	case HostError.Text:
+		return "error"
+	case HostNoConnection.Text:
+		return "no_connection"
+	case HostUnknown.Text, "":
+		return "unknown"
 	}
 	return "other"
 }
