@@ -74,13 +74,14 @@ deps-stop:
 ## check: formatting, vet, the import lint (services never import an adapter nor another module's
 ## internals; providers never import an adapter outside the adapters), buf lint of our protos,
 ## buf breaking against the previous release (release/previous) and api/gen current with api/proto (needs
-## make deps: the protobuf toolchain)
+## make deps: the protobuf toolchain), and promtool check rules on the alert rules the charts ship
 check: proto-lint proto-breaking
 	@unformatted=$$(gofmt -l $$(git ls-files --cached --others --exclude-standard '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -count=1 -run TestRepository ./internal/importlint
 	$(GO) test -count=1 -run '^TestGenerated|^TestLegacyProtos|^TestLegacyOpenAPI' ./api
+	.tools/bin/promtool check rules charts/eim/files/alerts/eim.rules.yaml
 
 ## generate: the configuration descriptions (services/config/descriptions_gen.go) from the doc comments of the
 ## configuration types, then the configuration tables of docs/providers from them

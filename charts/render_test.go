@@ -193,7 +193,7 @@ func validateConfig(t *testing.T, bin, config string) {
 }
 
 // validateManifests checks manifest files against the Kubernetes OpenAPI schemas (strict: an
-// unknown field fails). Objects of custom resources (ServiceMonitor, Gateway API routes) have
+// unknown field fails). Objects of custom resources (ServiceMonitor, PrometheusRule, Gateway API routes) have
 // no schema there: each must be one the chart is known to render.
 func validateManifests(t *testing.T, files []string) {
 	t.Helper()
@@ -209,7 +209,7 @@ func validateManifests(t *testing.T, files []string) {
 			continue
 		}
 		known := false
-		for _, crd := range []string{"ServiceMonitor", "HTTPRoute", "TLSRoute"} {
+		for _, crd := range []string{"ServiceMonitor", "PrometheusRule", "HTTPRoute", "TLSRoute"} {
 			known = known || strings.Contains(l, "Couldn't find schema for kind "+crd+" ")
 		}
 		assert.True(t, known, "kubernetes-validate: %s", l)

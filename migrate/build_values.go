@@ -174,17 +174,14 @@ func logLevel(v string) string {
 	return "info"
 }
 
-// global builds the global block: image, ingress/TLS, tracing, metrics, proxy, service
+// global builds the global block: image, ingress/TLS, telemetry, metrics, proxy, service
 // account and the Secrets to mount.
 func (b *builder) global() Tree {
 	out := Tree{
-		"image":   b.image(),
-		"ingress": b.ingress(),
-		"tracing": Tree{"enabled": b.f.anyTrue(factTracingEnabled)},
-		"metrics": Tree{"enabled": b.f.anyTrue(factMetricsEnabled)},
-	}
-	if ep := b.f.str(factTracingEndpoint); ep != "" {
-		out["tracing"].(Tree)["endpoint"] = ep
+		"image":     b.image(),
+		"ingress":   b.ingress(),
+		"telemetry": telemetry(b.f.anyTrue(factTracingEnabled), b.f.str(factTracingEndpoint)),
+		"metrics":   Tree{"enabled": b.f.anyTrue(factMetricsEnabled)},
 	}
 	proxy := Tree{}
 	for k, fact := range map[string]string{"http": factProxyHTTP, "https": factProxyHTTPS, "noProxy": factProxyNo} {
@@ -266,4 +263,20 @@ func hostName(s string) string {
 		s = strings.TrimSuffix(inner, "`)")
 	}
 	return s
+}
+
+// telemetry is global.telemetry from the legacy tracing settings: the legacy traceURL is an
+// OTLP/HTTP collector (host:port), so protocol http with an http:// URL; on only when a module
+// traced and a collector is known (telemetry.endpoint is required when enabled).
+func telemetry(enabled bool, endpoint string) Tree {
+	out := Tree{"enabled": enabled && endpoint != ""}
+	if endpoint == "" {
+		return out
+	}
+	if !strings.Contains(endpoint, "://") {
+		endpoint = "http://" + endpoint
+	}
+	out["protocol"] = "http"
+	out["endpoint"] = endpoint
+	return out
 }

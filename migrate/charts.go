@@ -22,7 +22,7 @@ const (
 	whyProvisioning = "OS provisioning stack (Tinkerbell/DKAM/PXE): the BYO EIM modules onboard devices without it"
 	whyAMT          = "the Device Management Toolkit's own servers (MPS, RPS, KVM, SOL) of the legacy out-of-band stack: eim deploys none of them; its oob module drives the MPS and RPS you run (oob.mps, oob.rps)"
 	whyLOCA         = "Lenovo LOCA integration: not part of the BYO EIM modules"
-	whyTelemetry    = "telemetry profiles: the BYO EIM exports metrics and traces through global.metrics/global.tracing"
+	whyTelemetry    = "telemetry profiles: the BYO EIM exports metrics and traces through global.metrics/global.telemetry"
 )
 
 // legacyCharts returns every legacy infra chart by its chart name (the key under its umbrella).

@@ -85,7 +85,7 @@ postgresql-secrets: {host: '${DB_HOST}'}
 		got, _ := lookup(v, strings.Split(key, ".")...)
 		assert.True(t, strings.HasPrefix(got.(string), "NEEDS-INPUT: "), key)
 	}
-	assert.Equal(t, "otel.example.com:4318", lookupAny(v, "global", "tracing", "endpoint"), "host:port without a scheme is a sound host")
+	assert.Equal(t, "http://otel.example.com:4318", lookupAny(v, "global", "telemetry", "endpoint"), "host:port without a scheme is a sound host")
 }
 
 // TestIssuerPlaceholderClaimsOnlyWhatIsWritten: the issuer placeholder says the legacy realm

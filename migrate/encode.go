@@ -29,7 +29,7 @@ func keyOrder(p Path) []string {
 	case len(p) == 1 && slices.Contains(modules, p[0]):
 		return []string{"enabled", "replicaCount", "logLevel", "resources"}
 	case len(p) == 1 && p[0] == "global":
-		return []string{"image", "ingress", "tracing", "metrics", "proxy", "serviceAccount", "secretMounts"}
+		return []string{"image", "ingress", "telemetry", "metrics", "proxy", "serviceAccount", "secretMounts"}
 	}
 	return nil
 }

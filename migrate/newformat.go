@@ -10,7 +10,7 @@ import (
 
 // detectNewFormat reports whether t is already new-format values: chart values (target,
 // providers, tenancy, global and module blocks) or an eim.yaml (target, listen, dataDir, log,
-// startup, providers, tenancy, the modules' blocks). Either must have target or providers; any other top-level key
+// startup, providers, tenancy, telemetry, the modules' blocks). Either must have target or providers; any other top-level key
 // makes it legacy.
 func detectNewFormat(t Tree) (Format, bool) {
 	if _, ok := t["target"]; !ok {
@@ -20,7 +20,7 @@ func detectNewFormat(t Tree) (Format, bool) {
 	}
 	keys := slices.Collect(maps.Keys(t))
 	chart := append([]string{"target", "providers", "tenancy", "global"}, moduleOrder()...)
-	eim := []string{"target", "listen", "dataDir", "log", "startup", "providers", "tenancy"}
+	eim := []string{"target", "listen", "dataDir", "log", "startup", "providers", "tenancy", "telemetry"}
 	for m := range eimSettings() {
 		eim = append(eim, m)
 	}
@@ -80,6 +80,8 @@ func passThroughEntry(p Path, in, format Format) Entry {
 	switch {
 	case in == EIMConfig && key == "log.level":
 		e.To = "<module>.logLevel"
+	case in == EIMConfig && p[0] == "telemetry":
+		e.To = "global." + key
 	case in == EIMConfig && isEIMSetting(p):
 	case in == EIMConfig:
 		e = Entry{Key: key, Class: Dropped, Why: "charts/eim renders " + p[0] + " into eim.yaml itself: set it in the chart's values"}
@@ -114,9 +116,12 @@ func chartValues(t Tree, in Format, enabled map[string]bool) Tree {
 		out[m] = block
 	}
 	global := Tree{"image": Tree{"pullPolicy": "IfNotPresent"}, "ingress": Tree{},
-		"tracing": Tree{"enabled": false}, "metrics": Tree{"enabled": false}}
+		"telemetry": Tree{"enabled": false}, "metrics": Tree{"enabled": false}}
 	if in == ChartValues {
 		global = merge(global, subtree(t, "global"))
+	}
+	if tel := subtree(t, "telemetry"); in == EIMConfig && len(tel) > 0 {
+		global["telemetry"] = tel
 	}
 	out["global"] = global
 	return out

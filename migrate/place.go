@@ -157,6 +157,8 @@ func eimPath(chartPath string) (string, bool) {
 		return "target", true
 	case mod && len(p) == 2 && p[1] == "logLevel":
 		return "log.level", true
+	case p[0] == "global" && len(p) >= 2 && p[1] == "telemetry":
+		return strings.TrimPrefix(chartPath, "global."), true // the chart renders it as eim.yaml's telemetry
 	case isEIMSetting(p):
 		return chartPath, true
 	}
@@ -179,8 +181,6 @@ func chartOnly(path string) string {
 		return path + " is the chart's Kubernetes service account, which Vault's Kubernetes auth binds to its role: without Kubernetes, give the secrets provider another way to log in" + keep
 	case strings.HasPrefix(path, "global.metrics"):
 		return "eim serve always serves /metrics on listen.http" + keep
-	case strings.HasPrefix(path, "global.tracing"):
-		return "it has no tracing setting yet" + keep
 	case strings.HasPrefix(path, "global.secretMounts"):
 		return "the chart mounts Secrets: without it, put the files where the references point" + keep
 	case len(p) >= 2 && slices.Contains(moduleOrder(), p[0]) && slices.Contains([]string{"replicaCount", "resources"}, p[1]):

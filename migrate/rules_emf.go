@@ -34,7 +34,7 @@ func emfCatalog() map[string]string {
 		"cluster orchestration: not part of EIM": {
 			"capi-operator-pre", "capi-operator", "capi-providers-config", "cluster-manager", "cluster-connect-gateway",
 			"intel-infra-provider", "cluster-autoscaler"},
-		"the EMF observability stack: EIM exports metrics (global.metrics) and traces (global.tracing) to yours": {
+		"the EMF observability stack: EIM exports metrics (global.metrics) and traces (global.telemetry) to yours": {
 			"alerting-monitor", "edgenode-dashboards", "edgenode-observability", "orchestrator-dashboards", "orchestrator-observability",
 			"orchestrator-prometheus-agent", "kube-prometheus-stack", "prometheus-crd", "sre-exporter", "observability-tenant-controller",
 			"botkube", "audit", "k8s-metrics-server"},

@@ -74,7 +74,7 @@ func TestMappingRules(t *testing.T) {
 		{"resources", "apiv2", "resources: {limits: {cpu: 1}}", "api.resources", Tree{"limits": Tree{"cpu": 1}}, "infra-core.apiv2.resources.limits.cpu", Mapped},
 		{"log level", "host-manager", "globalLogLevel: debug", "hostmgr.logLevel", "debug", "infra-managers.host-manager.globalLogLevel", Mapped},
 		{"odd log level", "apiv2", "serviceArgsProxy: {globalLogLevel: silly}", "api.logLevel", "debug", "", ""},
-		{"tracing", "inventory", "inventory: {enableTracing: true, traceURL: 'otel:4318'}", "global.tracing", Tree{"enabled": true, "endpoint": "otel:4318"}, "", ""},
+		{"tracing", "inventory", "inventory: {enableTracing: true, traceURL: 'otel:4318'}", "global.telemetry", Tree{"enabled": true, "protocol": "http", "endpoint": "http://otel:4318"}, "", ""},
 		{"metrics", "maintenance-manager", "metrics: {enabled: true}", "global.metrics.enabled", true, "infra-managers.maintenance-manager.metrics.enabled", Mapped},
 		{"image registry and pull secrets", "infra-core", "global: {registry: {name: reg.example/, imagePullSecrets: [{name: pull}, {name: ''}]}}",
 			"global.image", Tree{"registry": "reg.example", "pullPolicy": "IfNotPresent", "pullSecrets": []any{Tree{"name": "pull"}}}, "", ""},

@@ -222,7 +222,7 @@ func migrate(l loaded, format Format, rep *Report, notes *[]string) (Tree, error
 }
 
 // eimConfig reduces chart values to an eim.yaml: target, the most verbose log level of the
-// enabled modules, the providers, tenancy and the modules' eim.yaml settings.
+// enabled modules, the providers, tenancy, telemetry and the modules' eim.yaml settings.
 func eimConfig(values Tree) Tree {
 	level := ""
 	for _, m := range moduleOrder() {
@@ -249,6 +249,9 @@ func eimConfig(values Tree) Tree {
 	}
 	if level != "" {
 		out["log"] = Tree{"level": level}
+	}
+	if tel := subtree(subtree(values, "global"), "telemetry"); len(tel) > 0 {
+		out["telemetry"] = tel // the chart's global.telemetry is eim.yaml's telemetry block
 	}
 	return out
 }

@@ -256,8 +256,8 @@ func TestPassThroughConvertsFormats(t *testing.T) {
 	assert.Equal(t, false, lookupAny(v, "onboarding", "enabled"))
 	assert.Equal(t, "warn", lookupAny(v, "api", "logLevel"))
 	back := translate(t, Input{Sources: []Source{{Name: "v.yaml", Data: res.Output}}}, EIMConfig)
-	assert.Equal(t, Tree{"target": "day2", "log": Tree{"level": "warn"}, "providers": Tree{"database": Tree{"type": "postgres", "config": Tree{"host": "h"}}}},
-		values(t, back.Output))
+	assert.Equal(t, Tree{"target": "day2", "log": Tree{"level": "warn"}, "providers": Tree{"database": Tree{"type": "postgres", "config": Tree{"host": "h"}}},
+		"telemetry": Tree{"enabled": false}}, values(t, back.Output), "the chart's default global.telemetry is eim.yaml's telemetry")
 	_, err := Translate(Input{Sources: []Source{{Name: "bad.yaml", Data: []byte("target: nonsense\n")}}}, ChartValues)
 	assert.ErrorContains(t, err, `unknown target "nonsense"`)
 }

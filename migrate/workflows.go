@@ -56,7 +56,7 @@ func workflows() []workflow {
 			"install the OS with your own tooling before onboarding; edge nodes the legacy stack provisioned keep their OS"},
 		{"Edge-node telemetry profiles", []component{{"telemetry-manager", "telemetry profiles for the edge-node agents"}},
 			"the target hands out no %s: the agents keep the collection settings they have",
-			"configure what the edge nodes collect in their own agent configuration; EIM's own metrics and traces go through global.metrics and global.tracing"},
+			"configure what the edge nodes collect in their own agent configuration; EIM's own metrics and traces go through global.metrics and global.telemetry"},
 		{"Attestation status", []component{{"attestationstatus-manager", "attestation status of the edge nodes"}},
 			"the target does not record the %s",
 			"take attestation results from your attestation service directly"},

@@ -83,8 +83,10 @@ type keyCache struct {
 	log         *slog.Logger
 	swapped     func(*keySnapshot) // called after each new key set is in place, if set
 
-	set     atomic.Pointer[keySnapshot]
-	fetches atomic.Int64
+	set      atomic.Pointer[keySnapshot]
+	fetches  atomic.Int64 // key-set fetches started
+	fetched  atomic.Int64 // key-set fetches that succeeded
+	failures atomic.Int64 // key-set fetches that failed
 
 	mu          sync.Mutex
 	seq         uint64    // fetches started so far; flight.seq numbers them
@@ -293,6 +295,11 @@ func (c *keyCache) run(f *flight) {
 	defer cancel()
 	c.fetches.Add(1)
 	set, algs, err := c.fetch(ctx)
+	if err != nil {
+		c.failures.Add(1)
+	} else {
+		c.fetched.Add(1)
+	}
 	if err == nil {
 		s := index(set, algs, c.now())
 		c.set.Store(s)

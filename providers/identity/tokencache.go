@@ -32,6 +32,7 @@ type tokenCache struct {
 	perShard int
 	maxTTL   time.Duration
 	hits     atomic.Int64
+	misses   atomic.Int64 // lookups that found no valid entry: the token was verified
 }
 
 type tokenShard struct {
@@ -68,12 +69,14 @@ func (c *tokenCache) get(sum [sha256.Size]byte, now time.Time) *Principal {
 	defer s.mu.Unlock()
 	el, ok := s.m[sum]
 	if !ok {
+		c.misses.Add(1)
 		return nil
 	}
 	e := el.Value.(*tokenEntry)
 	if !now.Before(e.until) {
 		s.lru.Remove(el)
 		delete(s.m, sum)
+		c.misses.Add(1)
 		return nil
 	}
 	s.lru.MoveToFront(el)

@@ -18,12 +18,17 @@ import (
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
-// swapSource is an in-process KeySource whose key set can be replaced.
+// swapSource is an in-process KeySource whose key set can be replaced, and which fails while
+// fail is set.
 type swapSource struct {
 	keys atomic.Pointer[[]jose.JSONWebKey]
+	fail atomic.Bool
 }
 
 func (s *swapSource) Metadata(context.Context) (*Metadata, error) {
+	if s.fail.Load() {
+		return nil, provider.Errorf(provider.Unavailable, "the issuer is down")
+	}
 	return &Metadata{Issuer: "https://issuer.test", TokenEndpoint: "https://issuer.test/token"}, nil
 }
 

@@ -29,7 +29,8 @@ type ClientCredentials struct {
 	// RefreshBefore: a cached token is replaced once less than the larger of RefreshBefore
 	// (default 10s) and a fifth of its lifetime remains.
 	RefreshBefore time.Duration
-	// HTTPClient makes the token requests; http.DefaultClient with a 30s timeout when nil.
+	// HTTPClient makes the token requests; when nil, one over http.DefaultTransport with a 30s
+	// timeout, traced (provider.TracedTransport).
 	HTTPClient *http.Client
 	// Insecure lets PerRPC credentials be sent without transport security (loopback tests).
 	Insecure bool
@@ -59,7 +60,8 @@ func NewTokenSource(c ClientCredentials) *TokenSource {
 		c.RefreshBefore = DefaultRefreshBefore
 	}
 	if c.HTTPClient == nil {
-		c.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		// a client span per token request made inside a trace (provider.TracedTransport)
+		c.HTTPClient = &http.Client{Timeout: 30 * time.Second, Transport: provider.TracedTransport(http.DefaultTransport)}
 	}
 	cfg := clientcredentials.Config{ClientID: c.ClientID, ClientSecret: c.Secret.Reveal(), TokenURL: c.TokenURL,
 		Scopes: c.Scopes, AuthStyle: oauth2.AuthStyleInHeader}

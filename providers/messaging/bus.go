@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/eim-byoi/eim/providers/provider"
 )
@@ -22,6 +23,7 @@ type Bus struct {
 	adapter string
 	drv     Driver
 	log     *slog.Logger
+	metrics *busMetrics
 
 	mu      sync.Mutex
 	subs    map[*Subscription]struct{}
@@ -37,7 +39,8 @@ func New(adapter string, d Driver, log *slog.Logger) *Bus {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Bus{adapter: adapter, drv: d, log: log.With("kind", Kind, "adapter", adapter), subs: map[*Subscription]struct{}{}}
+	return &Bus{adapter: adapter, drv: d, log: log.With("kind", Kind, "adapter", adapter), metrics: newBusMetrics(),
+		subs: map[*Subscription]struct{}{}}
 }
 
 // Adapter returns the name of the adapter behind the bus.
@@ -80,7 +83,10 @@ func (b *Bus) Publish(ctx context.Context, topic string, msgs ...Message) error 
 	if b.isClosed() {
 		return b.err(op, provider.Errorf(provider.FailedPrecondition, "the bus is closed"))
 	}
-	return b.err(op, b.drv.Publish(ctx, topic, out))
+	start := time.Now()
+	err := b.drv.Publish(ctx, topic, out)
+	b.metrics.published(b.adapter, start, err)
+	return b.err(op, err)
 }
 
 // Subscribe starts delivering the messages of topic for group to h and returns once the group

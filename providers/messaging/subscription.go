@@ -136,17 +136,30 @@ func (s *Subscription) process(d Delivery) {
 		s.deadLetter(ctx, d, m, fmt.Errorf("delivered %d times without being acknowledged: the consumer crashed or exceeded the acknowledgement deadline", m.Attempt-1))
 		return
 	}
+	if m.Attempt <= 1 {
+		s.bus.metrics.delivered(s.bus.adapter, s.group, m)
+	}
 	err := s.call(ctx, m)
 	switch {
 	case err == nil:
-		if aerr := d.Ack(ctx); aerr != nil {
-			s.bus.log.Warn("ack failed; the message will be redelivered", "topic", s.topic, "group", s.group, "id", m.ID, "error", aerr)
-		}
+		s.ack(ctx, d, m)
 	case m.Attempt >= s.o.maxDeliveries:
 		s.deadLetter(ctx, d, m, err)
 	default:
+		s.bus.metrics.settled(s.bus.adapter, s.group, outcomeRetried)
 		s.nack(ctx, d, m, provider.Backoff{Min: s.o.retryMin, Max: s.o.retryMax, Jitter: 0.2}.Delay(m.Attempt))
 	}
+}
+
+// ack acknowledges a handled message, timing the broker's round trip.
+func (s *Subscription) ack(ctx context.Context, d Delivery, m Message) {
+	start := time.Now()
+	if err := d.Ack(ctx); err != nil {
+		s.bus.log.Warn("ack failed; the message will be redelivered", "topic", s.topic, "group", s.group, "id", m.ID, "error", err)
+		return
+	}
+	s.bus.metrics.acked(s.bus.adapter, s.group, start)
+	s.bus.metrics.settled(s.bus.adapter, s.group, outcomeAcked)
 }
 
 // call runs the handler in the delivery's span, turning a panic into an error.
@@ -189,6 +202,7 @@ func (s *Subscription) deadLetter(ctx context.Context, d Delivery, m Message, ca
 		s.nack(ctx, d, m, s.o.retryMax)
 		return
 	}
+	s.bus.metrics.settled(s.bus.adapter, s.group, outcomeDeadLettered)
 	s.bus.log.Warn("message dead-lettered", "topic", s.topic, "group", s.group, "id", m.ID, "attempts", m.Attempt, "error", msg)
 	if err := d.Ack(ctx); err != nil {
 		s.bus.log.Warn("ack after dead-lettering failed", "topic", s.topic, "group", s.group, "id", m.ID, "error", err)

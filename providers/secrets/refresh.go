@@ -49,8 +49,10 @@ func (t *tracker) refreshOnce(e *entry) error {
 	ctx, cancel := context.WithTimeout(context.Background(), refreshTimeout)
 	defer cancel()
 	if err := t.renew(ctx, e); err == nil {
+		t.renewals.Add(1)
 		return nil
 	} else if !errors.Is(err, errNoRenew) {
+		t.renewFailures.Add(1)
 		t.log.Warn("secret lease renewal failed; reading the secret anew", "name", e.name, "error", err)
 	}
 	sec, err := t.s.d.Get(ctx, e.name)
@@ -64,6 +66,9 @@ func (t *tracker) refreshOnce(e *entry) error {
 	changed := sec.Version != e.sec.Version
 	e.sec, e.granted, e.ttl, e.reread = sec, time.Now(), sec.Lease.Duration, false
 	e.mu.Unlock()
+	if changed {
+		t.rotations.Add(1)
+	}
 	if changed && sec.Lease.Duration > 0 {
 		t.log.Info("leased secret read anew", "name", e.name, "leaseSeconds", int(sec.Lease.Duration.Seconds()))
 	}

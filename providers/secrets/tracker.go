@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -26,6 +27,10 @@ type tracker struct {
 	closed  bool
 	done    chan struct{} // closed by close
 	wg      sync.WaitGroup
+
+	rotations     atomic.Int64 // tracked secrets read anew with a new version
+	renewals      atomic.Int64 // lease renewals that succeeded
+	renewFailures atomic.Int64 // lease renewals that failed
 }
 
 func newTracker(s *Store, refresh time.Duration) *tracker {

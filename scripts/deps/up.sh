@@ -241,6 +241,7 @@ ensure_go_tools() {
 		"-X $HYDRA_MODULE/driver/config.Version=$HYDRA_VERSION"
 	build_go_tool local-kms . "$LOCALKMS_MODULE" "$LOCALKMS_VERSION"
 	build_go_tool otelcol . "$OTELCOL_MODULE" "$OTELCOL_VERSION"
+	build_go_tool promtool "$PROMTOOL_MODULE/cmd/promtool" "$PROMTOOL_MODULE" "$PROMTOOL_VERSION"
 	# helm's own Makefile stamps its version and the Kubernetes version of its client-go.
 	local kminor
 	kminor=$(awk '$1 == "k8s.io/client-go" { split($2, v, "."); print v[2] }' "$DEPS_DIR/tools/helm/go.mod")

@@ -44,12 +44,20 @@ type host struct {
 	// stored is the host as last read, until a system info report was compared with it
 	// (holdsSystemInfo); nil once hasSysinfo.
 	stored *computev1.HostResource
+	shown  atomic.Pointer[string] // status.Text, for the metrics (read without mu)
+}
+
+// setStatus sets h's status (under h.mu).
+func (h *host) setStatus(st Status) {
+	h.status = st
+	text := st.Text
+	h.shown.Store(&text)
 }
 
 // fill sets h from the host as the inventory returned it at revision rev.
 func (h *host) fill(r *computev1.HostResource, rev int64, now time.Time) {
 	h.id = r.GetResourceId()
-	h.status = Status{r.GetHostStatus(), r.GetHostStatusIndicator()}
+	h.setStatus(Status{r.GetHostStatus(), r.GetHostStatusIndicator()})
 	h.untrusted = r.GetCurrentState() == computev1.HostState_HOST_STATE_UNTRUSTED || r.GetDesiredState() == computev1.HostState_HOST_STATE_UNTRUSTED
 	if r.GetResourceId() != h.id {
 		h.hasSysinfo = false // a new host of that GUID (deleted and registered again)
@@ -242,6 +250,19 @@ func (c *cache) tenants() map[string]int64 {
 	out := make(map[string]int64, len(c.cursors))
 	for t, rev := range c.cursors {
 		out[t] = rev
+	}
+	return out
+}
+
+// byStatus counts the hosts whose status is known by their status label (see statusLabel).
+func (c *cache) byStatus() map[string]int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := map[string]int{}
+	for _, h := range c.hosts {
+		if t := h.shown.Load(); t != nil {
+			out[statusLabel(*t)]++
+		}
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package hostmgr
 
 import (
 	"errors"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"google.golang.org/grpc/status"
@@ -26,6 +27,7 @@ type Metrics struct {
 	writes     *prometheus.CounterVec
 	lookups    *prometheus.CounterVec
 	cached     prometheus.GaugeFunc
+	hosts      *hostsCollector
 	size       func() int
 }
 
@@ -51,8 +53,19 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		}
 		return float64(m.size())
 	})
+	m.hosts = &hostsCollector{desc: prometheus.NewDesc("eim_hostmgr_hosts",
+		"Hosts the host manager keeps in memory, by host status (running, booting, error, no_connection, unknown, other); not by tenant.",
+		[]string{"status"}, nil)}
 	if reg == nil {
 		return m, nil
+	}
+	var are prometheus.AlreadyRegisteredError
+	if err := reg.Register(m.hosts); errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(*hostsCollector); ok {
+			m.hosts = existing // the process's other host manager's: the last bound counts
+		}
+	} else if err != nil {
+		return nil, err
 	}
 	var err error
 	for _, c := range []**prometheus.CounterVec{&m.calls, &m.heartbeats, &m.sysinfo, &m.writes, &m.lookups} {
@@ -78,7 +91,11 @@ func register(reg prometheus.Registerer, c *prometheus.CounterVec) (*prometheus.
 	return c, err
 }
 
-func (m *Metrics) bind(c *cache) { m.size = c.size }
+func (m *Metrics) bind(c *cache) {
+	m.size = c.size
+	count := c.byStatus
+	m.hosts.count.Store(&count)
+}
 
 func (m *Metrics) heartbeat(wrote bool) { m.heartbeats.WithLabelValues(outcome(wrote)).Inc() }
 
@@ -108,4 +125,44 @@ func observe[T any](s *Server, rpc string, h func() (T, error)) (T, error) {
 	err = provider.GRPCError(err)
 	s.o.Metrics.calls.WithLabelValues(rpc, status.Code(err).String()).Inc()
 	return out, err
+}
+
+// statusLabel is the status label of a host status text: the host statuses the legacy host
+// manager writes, other for a text another writer set.
+func statusLabel(text string) string {
+	switch text {
+	case HostRunning.Text:
+		return "running"
+	case HostBooting.Text:
+		return "booting"
+	case HostError.Text:
+		return "error"
+	case HostNoConnection.Text:
+		return "no_connection"
+	case HostUnknown.Text, "":
+		return "unknown"
+	}
+	return "other"
+}
+
+// hostsCollector reports eim_hostmgr_hosts: the cached hosts counted by status at scrape time.
+type hostsCollector struct {
+	desc  *prometheus.Desc
+	count atomic.Pointer[func() map[string]int]
+}
+
+var _ prometheus.Collector = (*hostsCollector)(nil)
+
+// Describe sends the one metric's description.
+func (c *hostsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+// Collect counts the hosts by status; every status label is reported, 0 when none has it.
+func (c *hostsCollector) Collect(ch chan<- prometheus.Metric) {
+	counts := map[string]int{}
+	if f := c.count.Load(); f != nil {
+		counts = (*f)()
+	}
+	for _, l := range []string{"running", "booting", "error", "no_connection", "unknown", "other"} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[l]), l)
+	}
 }

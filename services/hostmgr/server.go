@@ -146,7 +146,7 @@ func (s *Server) heartbeatOnce(ctx context.Context, tenant, guid string, st Stat
 	)
 	if !h.updating && h.status.Text != st.Text {
 		reqs = append(reqs, s.hostStatusRequest(h, st, 0))
-		after = append(after, func(rev int64) { h.status = st; h.wrote(rev); s.o.Metrics.wrote(writeHostStatus) })
+		after = append(after, func(rev int64) { h.setStatus(st); h.wrote(rev); s.o.Metrics.wrote(writeHostStatus) })
 	}
 	if inst != nil && h.instanceID != "" && *inst != h.instance {
 		f := *inst
@@ -227,7 +227,7 @@ func (s *Server) writeHostStatus(ctx context.Context, h *host, st Status, expect
 	if err != nil {
 		return s.writeFailed(h, "write the host status", err, expected != 0)
 	}
-	h.status = st
+	h.setStatus(st)
 	h.wrote(got.GetStored().GetRevision())
 	s.o.Metrics.wrote(what)
 	return nil

@@ -2,61 +2,66 @@ package e2e_test
 
 import (
 	"bytes"
-	"context"
-	"io"
-	"net/http"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	"github.com/prometheus/prometheus/promql/parser"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-
-	"github.com/eim-byoi/eim/test/proc"
 )
 
 // perRequestForbidden are label names that would put an unbounded id on a series.
 var perRequestForbidden = []string{"host", "host_id", "hostid", "tenant", "tenant_id", "tenantid", "project",
-	"project_id", "projectid", "resource_id", "uuid", "path", "subject", "token"}
+	"project_id", "projectid", "resource_id", "uuid", "guid", "path", "subject", "token"}
 
-// TestMetricsArePromlintClean scrapes /metrics of a real `eim serve` after REST and gRPC
-// traffic: promlint finds no problem, the RED metrics of the API and of the gRPC server, the
-// database pool and the outbox backlog are there, and no series carries a host, tenant or other
-// unbounded id as a label.
-func TestMetricsArePromlintClean(t *testing.T) {
-	bin := proc.Build(t)
-	dir := t.TempDir()
-	env := proc.Env(dir, "EIM_TARGET=inventory,api,tenant")
-	p := proc.Start(t, bin, dir, env, "serve")
-	e := &embedded{bin: bin, env: env}
-	api := rest{base: "http://" + p.HTTP}
-	require.Equal(t, http.StatusOK, api.do(t, http.MethodPut, "/v1/projects/metered", e.admin(t), map[string]string{"description": "m"}, &map[string]any{}))
-	assert.Equal(t, http.StatusNotFound, api.do(t, http.MethodGet, "/v1/projects/absent", e.admin(t), nil, nil))
-	conn, err := grpc.NewClient(p.GRPC, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	require.NoError(t, err)
-	defer conn.Close()
-	_, err = healthpb.NewHealthClient(conn).Check(context.Background(), &healthpb.HealthCheckRequest{})
-	require.NoError(t, err)
+// exported are the families a run through every module must export.
+var exported = []string{"eim_api_requests_total", "eim_api_request_duration_seconds", "eim_grpc_server_handled_total",
+	"eim_grpc_server_handling_seconds", "go_sql_open_connections", "eim_outbox_pending_events", "eim_ready", "eim_component_healthy",
+	"eim_messaging_publish_duration_seconds", "eim_messaging_ack_duration_seconds", "eim_messaging_delivery_lag_seconds",
+	"eim_messaging_deliveries_total", "eim_identity_token_cache_requests_total", "eim_identity_token_cache_entries",
+	"eim_identity_jwks_refreshes_total", "eim_secrets_lease_remaining_seconds", "eim_secrets_credential_rotations_total",
+	"eim_secrets_lease_renewals_total", "eim_hostmgr_hosts", "eim_hostmgr_heartbeats_total", "eim_maintenance_os_update_runs_total"}
 
-	resp, err := http.Get("http://" + p.HTTP + "/metrics")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+// dashboardDir is where the Grafana dashboards the umbrella chart ships live.
+var dashboardDir = filepath.Join("..", "..", "charts", "eim", "files", "dashboards")
 
+// TestObservability runs a real `eim serve --target all` (SQLite, a private NATS, OpenBao, the
+// embedded identity provider) with a simulated fleet, so that REST calls, onboarding, heartbeats,
+// update polls and events reach every module, and checks what an operator's Prometheus and
+// Grafana would use: the scrape is promlint clean with bounded labels and has every family;
+// every dashboard expression parses and names only metrics the run exports; and the alert rules
+// evaluate as they should on the series of the run, the broker then stopped and the agents
+// silent (TestAlertRules' part).
+func TestObservability(t *testing.T) {
+	r := startObsRun(t)
+	for range obsHealthySamples {
+		r.scrape()
+		sleepScrape()
+	}
+	last := r.scrapes[len(r.scrapes)-1]
+	t.Run("promlint", func(t *testing.T) { checkPromlint(t, last) })
+	t.Run("values", func(t *testing.T) { checkValues(t, parseMap(t, last)) })
+	t.Run("dashboards", func(t *testing.T) { checkDashboards(t, r.scrapes) })
+	t.Run("alert rules", func(t *testing.T) { checkAlertRules(t, r, obsHealthySamples) })
+}
+
+// checkPromlint: no promlint problem, every family of a run through every module, and no label
+// named like an unbounded id.
+func checkPromlint(t *testing.T, body []byte) {
 	problems, err := promlint.NewWithMetricFamilies(parseFamilies(t, body)).Lint()
 	require.NoError(t, err)
 	assert.Empty(t, problems, "promlint")
-	families := parseFamilies(t, body)
-	names := make([]string, 0, len(families))
-	for _, f := range families {
+	names := []string{}
+	for _, f := range parseFamilies(t, body) {
 		names = append(names, f.GetName())
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
@@ -64,10 +69,72 @@ func TestMetricsArePromlintClean(t *testing.T) {
 			}
 		}
 	}
-	for _, want := range []string{"eim_api_requests_total", "eim_api_request_duration_seconds", "eim_grpc_server_handled_total",
-		"eim_grpc_server_handling_seconds", "go_sql_open_connections", "eim_outbox_pending_events", "eim_ready"} {
+	for _, want := range exported {
 		assert.True(t, slices.Contains(names, want), "%s is exported", want)
 	}
+}
+
+// grafanaVars replaces the Grafana variables of the dashboards' expressions by values PromQL
+// accepts, as Grafana does before it sends a query.
+var grafanaVars = strings.NewReplacer("$__rate_interval", "5m", "$__interval", "1m", "$__range", "1h", "$job", ".*", "${job}", ".*")
+
+// checkDashboards: every dashboard is JSON whose panels' expressions parse as PromQL and name
+// only metrics the run exported (a histogram's _bucket, _sum and _count by its family).
+func checkDashboards(t *testing.T, scrapes [][]byte) {
+	have := map[string]bool{}
+	for _, s := range scrapes {
+		for _, f := range parseFamilies(t, s) {
+			have[f.GetName()] = true
+		}
+	}
+	files, err := filepath.Glob(filepath.Join(dashboardDir, "*.json"))
+	require.NoError(t, err)
+	require.Len(t, files, 5)
+	for _, file := range files {
+		b, err := os.ReadFile(file)
+		require.NoError(t, err)
+		var d struct {
+			UID    string
+			Panels []struct {
+				Title   string
+				Targets []struct{ Expr string }
+			}
+		}
+		require.NoError(t, json.Unmarshal(b, &d), file)
+		require.NotEmpty(t, d.Panels, file)
+		for _, p := range d.Panels {
+			require.NotEmpty(t, p.Targets, "%s: %s has a query", file, p.Title)
+			for _, target := range p.Targets {
+				expr, err := promQL().ParseExpr(grafanaVars.Replace(target.Expr))
+				require.NoError(t, err, "%s: %s: %s", file, p.Title, target.Expr)
+				for _, name := range metricNames(expr) {
+					assert.True(t, have[family(name, have)], "%s: %s names %s, which the run did not export", file, p.Title, name)
+				}
+			}
+		}
+	}
+}
+
+// metricNames returns the metric names an expression selects.
+func metricNames(expr parser.Expr) []string {
+	var out []string
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		if vs, ok := n.(*parser.VectorSelector); ok {
+			out = append(out, vs.Name)
+		}
+		return nil
+	})
+	return out
+}
+
+// family maps a histogram's series name to its family when the family exists.
+func family(name string, have map[string]bool) string {
+	for _, suffix := range []string{"_bucket", "_sum", "_count"} {
+		if base, ok := strings.CutSuffix(name, suffix); ok && have[base] {
+			return base
+		}
+	}
+	return name
 }
 
 func parseFamilies(t *testing.T, body []byte) []*dto.MetricFamily {
@@ -79,4 +146,42 @@ func parseFamilies(t *testing.T, body []byte) []*dto.MetricFamily {
 		out = append(out, f)
 	}
 	return out
+}
+
+// labelName is what a Prometheus label name may be, for the series written to the rule tests.
+var labelName = regexp.MustCompile(`^[a-zA-Z_][a-zA-Z0-9_]*$`)
+
+// promQL parses PromQL as a default Prometheus server does (no experimental features).
+func promQL() parser.Parser { return parser.NewParser(parser.Options{}) }
+
+// checkValues: the run's metrics say what happened: every simulated host runs, the agents'
+// repeated tokens are answered from the cache, events were published and acknowledged, the
+// broker password's lease has most of its hour left, and every component is healthy.
+func checkValues(t *testing.T, fams map[string]*dto.MetricFamily) {
+	for _, c := range []struct {
+		name   string
+		labels map[string]string
+		min    float64
+	}{
+		{"eim_hostmgr_hosts", map[string]string{"status": "running"}, obsNodes},
+		{"eim_identity_token_cache_requests_total", map[string]string{"result": "hit"}, 1},
+		{"eim_identity_jwks_refreshes_total", map[string]string{"outcome": "ok"}, 1},
+		{"eim_messaging_publish_duration_seconds", map[string]string{"adapter": "nats", "outcome": "ok"}, 1},
+		{"eim_messaging_deliveries_total", map[string]string{"adapter": "nats", "outcome": "acked"}, 1},
+		{"eim_messaging_delivery_lag_seconds", map[string]string{"adapter": "nats"}, 1},
+		{"eim_secrets_lease_remaining_seconds", nil, 1800},
+		{"eim_maintenance_os_update_runs_total", map[string]string{"op": "closed"}, 1},
+		{"eim_ready", nil, 1},
+	} {
+		v, ok := value(fams, c.name, c.labels)
+		assert.True(t, ok, "%s%v is exported", c.name, c.labels)
+		assert.GreaterOrEqual(t, v, c.min, "%s%v", c.name, c.labels)
+	}
+	running, _ := value(fams, "eim_hostmgr_hosts", map[string]string{"status": "running"})
+	assert.EqualValues(t, obsNodes, running, "the simulated hosts run")
+	remaining, _ := value(fams, "eim_secrets_lease_remaining_seconds", nil)
+	assert.LessOrEqual(t, remaining, 3600.0, "the lease of the broker password (ttl 1h)")
+	for _, m := range fams["eim_component_healthy"].GetMetric() {
+		assert.Equal(t, 1.0, m.GetGauge().GetValue(), "%v is healthy", m.GetLabel())
+	}
 }

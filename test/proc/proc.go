@@ -206,6 +206,12 @@ func (p *Process) WaitFor(t testing.TB, s string, timeout time.Duration) {
 	}
 }
 
+// Signal sends sig to the process (e.g. SIGHUP: eim serve applies its log levels again).
+func (p *Process) Signal(t testing.TB, sig os.Signal) {
+	t.Helper()
+	require.NoError(t, p.cmd.Process.Signal(sig))
+}
+
 // Terminate sends SIGTERM and returns at once: the process drains and exits (see Wait).
 func (p *Process) Terminate(t testing.TB) {
 	t.Helper()

@@ -72,7 +72,8 @@ set, else the Service of this deployment's inventory.
 eim.config: the eim.yaml of one module's pods, as YAML: target = the module, listeners on every
 interface, the providers block and tenancy exactly as given, the module's own settings (the keys of
 its block in eim.yaml, from the generated graph), and for a module requiring the inventory the
-address of the inventory's Service. Nothing here is a secret: credentials are references.
+address of the inventory's Service, global.telemetry as the telemetry block (serviceName
+eim-<module> unless given). Nothing here is a secret: credentials are references.
 */}}
 {{- define "eim.config" -}}
 {{- $root := .root -}}
@@ -83,6 +84,11 @@ address of the inventory's Service. Nothing here is a secret: credentials are re
 {{- $_ := set $cfg "listen" (dict "http" ":8080" "grpc" ":9090") -}}
 {{- $_ = set $cfg "log" (dict "level" (default "info" $mv.logLevel) "format" (default "json" ($g.log | default dict).format)) -}}
 {{- with $g.startup -}}{{- $_ = set $cfg "startup" . -}}{{- end -}}
+{{- with $g.telemetry -}}
+{{- $tel := deepCopy . -}}
+{{- if not $tel.serviceName -}}{{- $_ = set $tel "serviceName" (printf "eim-%s" $d.name) -}}{{- end -}}
+{{- $_ = set $cfg "telemetry" $tel -}}
+{{- end -}}
 {{- with $root.Values.providers -}}{{- $_ = set $cfg "providers" . -}}{{- end -}}
 {{- with $root.Values.tenancy -}}{{- $_ = set $cfg "tenancy" . -}}{{- end -}}
 {{- if $d.configKey -}}

@@ -164,7 +164,7 @@ seccompProfile:
 {{- end -}}
 
 {{/*
-eim.env: the container's environment: proxies, tracing, credentials from Secrets
+eim.env: the container's environment: proxies, credentials from Secrets
 (global.secretEnv: name, secretName, key — referenced in eim.yaml as {env: NAME}) and the module's
 extraEnv. Values never come from here in clear: a Secret holds them.
 */}}
@@ -175,9 +175,6 @@ extraEnv. Values never come from here in clear: a Secret holds them.
 {{- if .http }}{{ $env = append $env (dict "name" "HTTP_PROXY" "value" .http) }}{{ end -}}
 {{- if .https }}{{ $env = append $env (dict "name" "HTTPS_PROXY" "value" .https) }}{{ end -}}
 {{- if .noProxy }}{{ $env = append $env (dict "name" "NO_PROXY" "value" .noProxy) }}{{ end -}}
-{{- end -}}
-{{- with $g.tracing -}}
-{{- if and .enabled .endpoint }}{{ $env = append $env (dict "name" "OTEL_EXPORTER_OTLP_ENDPOINT" "value" .endpoint) }}{{ end -}}
 {{- end -}}
 {{- range $g.secretEnv -}}
 {{- $env = append $env (dict "name" .name "valueFrom" (dict "secretKeyRef" (dict "name" .secretName "key" .key))) -}}

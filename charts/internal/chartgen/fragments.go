@@ -32,7 +32,7 @@ const deploymentJSON = `{
     "items": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "value": {"type": "string"}, "valueFrom": {"type": "object"}}, "additionalProperties": false}}
 }`
 
-// globalJSON is the schema of global, less startup and southbound (from eim.yaml's schema).
+// globalJSON is the schema of global, less startup, telemetry and southbound (from eim.yaml's schema).
 const globalJSON = `{
   "type": "object",
   "description": "settings every module shares: image, service account, Secrets, exposure, policies",
@@ -92,16 +92,21 @@ const globalJSON = `{
       "parentRefs": {"type": "array", "items": {"type": "object"}},
       "southboundParentRefs": {"type": "array", "items": {"type": "object"}, "description": "the passthrough listener(s) of the southbound TLSRoutes; default parentRefs"}
     }},
-    "tracing": {"type": "object", "additionalProperties": false, "properties": {
-      "enabled": {"type": "boolean"},
-      "endpoint": {"type": "string", "description": "the OTLP/HTTP collector, set as OTEL_EXPORTER_OTLP_ENDPOINT"}
-    }},
     "metrics": {"type": "object", "additionalProperties": false, "properties": {
       "enabled": {"type": "boolean", "description": "modules always serve /metrics on port http; enabled with serviceMonitor.enabled renders a ServiceMonitor"},
       "serviceMonitor": {"type": "object", "additionalProperties": false, "properties": {
         "enabled": {"type": "boolean"},
         "interval": {"type": "string"},
         "labels": {"type": "object", "additionalProperties": {"type": "string"}}
+      }},
+      "dashboards": {"type": "object", "additionalProperties": false, "description": "the Grafana dashboards of files/dashboards as ConfigMaps labelled grafana_dashboard: \"1\" (the Grafana sidecar loads them); umbrella chart only", "properties": {
+        "enabled": {"type": "boolean"},
+        "folder": {"type": "string", "description": "the grafana_folder annotation (the sidecar's folder)"},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}}
+      }},
+      "prometheusRule": {"type": "object", "additionalProperties": false, "description": "the alert rules of files/alerts/eim.rules.yaml as a PrometheusRule (Prometheus Operator); umbrella chart only", "properties": {
+        "enabled": {"type": "boolean"},
+        "labels": {"type": "object", "additionalProperties": {"type": "string"}, "description": "e.g. the label your Prometheus' ruleSelector matches"}
       }}
     }},
     "networkPolicy": {"type": "object", "additionalProperties": false, "properties": {

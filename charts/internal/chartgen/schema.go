@@ -11,7 +11,7 @@ import (
 
 // valuesSchema is the values.schema.json of every chart: target, providers and tenancy exactly as
 // in eim.yaml; global (image, service account, Secrets, exposure, policies, and the southbound and
-// startup blocks of eim.yaml); one block per module with its deployment keys and the keys of its
+// startup and telemetry blocks of eim.yaml); one block per module with its deployment keys and the keys of its
 // eim.yaml block. A module block accepts further keys (eim migrate carries legacy settings over
 // that this version may not have): the chart renders none of them and NOTES.txt lists them.
 func valuesSchema(g *module.Graph, cfg map[string]any) ([]byte, error) {
@@ -93,7 +93,7 @@ func deploymentSchema() map[string]any {
 	return s
 }
 
-// globalSchema is global: the keys of globalJSON, with startup and southbound from eim.yaml.
+// globalSchema is global: the keys of globalJSON, with startup, telemetry and southbound from eim.yaml.
 func globalSchema(cfg map[string]any) (map[string]any, error) {
 	var s map[string]any
 	if err := json.Unmarshal([]byte(globalJSON), &s); err != nil {
@@ -101,6 +101,9 @@ func globalSchema(cfg map[string]any) (map[string]any, error) {
 	}
 	props := s["properties"].(map[string]any)
 	props["startup"] = prop(cfg, "startup")
+	tel := maps.Clone(prop(cfg, "telemetry"))
+	tel["description"] = "the telemetry block of every module's eim.yaml (OpenTelemetry traces over OTLP); serviceName defaults to eim-<module>"
+	props["telemetry"] = tel
 	sb := maps.Clone(prop(cfg, "southbound"))
 	sbProps := maps.Clone(sb["properties"].(map[string]any))
 	delete(sbProps, "address")

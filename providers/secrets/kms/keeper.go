@@ -52,8 +52,9 @@ func openKeeper(ctx context.Context, cfg *Config) (*keeper, error) {
 const awsContextKey = "eim:key"
 
 func openAWS(ctx context.Context, cfg *Config) (*gcsecrets.Keeper, error) {
-	httpClient := &http.Client{Timeout: cfg.Timeout.Std(), Transport: &http.Transport{
-		Proxy: nil, DialContext: (&net.Dialer{Timeout: cfg.Timeout.Std()}).DialContext, MaxIdleConnsPerHost: 4}}
+	// Calls made inside a trace get a client span and carry the trace context (provider.TracedTransport).
+	httpClient := &http.Client{Timeout: cfg.Timeout.Std(), Transport: provider.TracedTransport(&http.Transport{
+		Proxy: nil, DialContext: (&net.Dialer{Timeout: cfg.Timeout.Std()}).DialContext, MaxIdleConnsPerHost: 4})}
 	var opts awskmsapi.Options
 	if cfg.AWS.AccessKeyID != nil {
 		opts = awskmsapi.Options{Region: cfg.AWS.Region, Credentials: credentials.NewStaticCredentialsProvider(

@@ -15,15 +15,39 @@ import (
 const scrapeTimeout = 2 * time.Second
 
 // registerProviderMetrics adds the providers' metrics to reg: the database pool's statistics
-// (go_sql_*, db_name primary) and the outbox backlog. A collector already registered (a second
-// start in one process) is kept.
+// (go_sql_*, db_name primary), the outbox backlog, and what each portable provider type meters
+// (its Collectors: messaging latency and lag, identity token cache and key-set refreshes,
+// secret leases and rotations). A collector already registered (a second start in one
+// process) is kept.
 func (a *App) registerProviderMetrics(reg prometheus.Registerer) {
-	if reg == nil || a.set.Storage == nil {
+	if reg == nil {
 		return
 	}
-	_ = reg.Register(collectors.NewDBStatsCollector(a.set.Storage.SQL(), "primary"))
-	_ = reg.Register(&backlogCollector{db: a.set.Storage, desc: prometheus.NewDesc("eim_outbox_pending_events",
-		"Events in the transactional outbox not yet published to the broker.", nil, nil)})
+	if a.set.Storage != nil {
+		_ = reg.Register(collectors.NewDBStatsCollector(a.set.Storage.SQL(), "primary"))
+		_ = reg.Register(&backlogCollector{db: a.set.Storage, desc: prometheus.NewDesc("eim_outbox_pending_events",
+			"Events in the transactional outbox not yet published to the broker.", nil, nil)})
+	}
+	var ms []metered
+	if a.set.Identity != nil {
+		ms = append(ms, a.set.Identity)
+	}
+	if a.set.Secrets != nil {
+		ms = append(ms, a.set.Secrets)
+	}
+	if a.set.Messaging != nil {
+		ms = append(ms, a.set.Messaging)
+	}
+	for _, m := range ms {
+		for _, c := range m.Collectors() {
+			_ = reg.Register(c)
+		}
+	}
+}
+
+// metered is a provider that meters itself.
+type metered interface {
+	Collectors() []prometheus.Collector
 }
 
 // backlogCollector reports eim_outbox_pending_events: the events written with a change and

@@ -155,8 +155,8 @@ func shutdownServer(srv *server, cfg *config.Config) {
 	srv.stop(ctx)
 }
 
-// followReadiness keeps the gRPC health status and the eim_ready gauge in step with the
-// process's readiness until ctx is done.
+// followReadiness keeps the gRPC health status and the eim_ready and eim_component_healthy
+// gauges in step with the process's readiness until ctx is done.
 func (s *server) followReadiness(ctx context.Context, app *App) {
 	t := time.NewTicker(readinessInterval)
 	defer t.Stop()
@@ -167,7 +167,11 @@ func (s *server) followReadiness(ctx context.Context, app *App) {
 		case <-t.C:
 		}
 		status := healthpb.HealthCheckResponse_NOT_SERVING
-		if rep := app.Readiness(ctx); rep.Ready {
+		rep := app.Readiness(ctx)
+		for _, c := range rep.Checks {
+			s.healthy.WithLabelValues(c.Name).Set(map[bool]float64{true: 1, false: 0}[c.Healthy])
+		}
+		if rep.Ready {
 			status = healthpb.HealthCheckResponse_SERVING
 			s.ready.Set(1)
 		} else {

@@ -32,6 +32,7 @@ type server struct {
 	health   *health.Server
 	metrics  *prometheus.Registry
 	ready    prometheus.Gauge
+	healthy  *prometheus.GaugeVec
 	app      atomic.Pointer[App]
 	// startup answers the requests to the modules while they start (503, gRPC Unavailable).
 	startup *Startup
@@ -57,7 +58,10 @@ func newServer(log *slog.Logger, r *logging.Redactor, version string, traced boo
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: "eim_build_info", Help: "Build of the running binary.",
 		ConstLabels: prometheus.Labels{"version": version}})
 	build.Set(1)
-	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), s.ready, build)
+	s.healthy = prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "eim_component_healthy",
+		Help: "1 when the provider or module named by component (provider/<kind>/<adapter>, module/<name>) passed its last health check, 0 when not."},
+		[]string{"component"})
+	s.metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), s.ready, s.healthy, build)
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_NOT_SERVING)
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	s.mux.HandleFunc("GET /healthz", s.healthz)

@@ -32,6 +32,7 @@ func messagingCases() []Case[MessagingHarness] {
 		{Name: "OrderedKeys", Run: msgCaseOrdered},
 		{Name: "GracefulDrain", Run: msgCaseDrain},
 		{Name: "TraceContext", Run: msgCaseTraceContext},
+		{Name: "Metrics", Run: msgCaseMetrics},
 	}
 }
 
