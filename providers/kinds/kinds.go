@@ -142,6 +142,11 @@ type Env struct {
 	// Lifetime ends when the process shuts down: background work a kind starts (following
 	// rotated credentials) stops with it.
 	Lifetime context.Context
+	// NoRelay opens messaging without the outbox relay: a command beside the serving process
+	// (eim token, doctor, conformance) may append events, and the serving process publishes
+	// them. With the memory adapter the bus is the process's own: a command's relay would mark
+	// the serving process's pending events sent into a bus nobody follows, and they would be lost.
+	NoRelay bool
 }
 
 // Log returns Logger, or a logger that discards.

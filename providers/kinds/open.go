@@ -103,8 +103,8 @@ func openIdentity(ctx context.Context, env *Env) (Opened, error) {
 }
 
 // openMessaging opens providers.messaging; with no block the embedded memory adapter serves.
-// When a database is open (migrated with the messaging schema), an outbox relay publishes the
-// events services append; it stops before the bus closes.
+// When a database is open (migrated with the messaging schema) and env.NoRelay is not set, an
+// outbox relay publishes the events services append; it stops before the bus closes.
 func openMessaging(ctx context.Context, env *Env) (Opened, error) {
 	k, _ := ByName(Messaging)
 	typ, cfg, ok := env.open(k)
@@ -116,7 +116,7 @@ func openMessaging(ctx context.Context, env *Env) (Opened, error) {
 	if err != nil {
 		return Opened{}, err
 	}
-	if db != nil {
+	if db != nil && !env.NoRelay {
 		relay := outbox.NewRelay(db, bus, outbox.RelayOptions{Logger: env.Log().With("component", "outbox")})
 		relay.Start()
 		bus.Adopt(relay)

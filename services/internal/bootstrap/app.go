@@ -39,6 +39,8 @@ type Options struct {
 	// os.ReadFile when nil.
 	LookupEnv func(string) (string, bool)
 	ReadFile  func(string) ([]byte, error)
+
+	noRelay bool // OpenProviders: a command beside the serving process (kinds.Env.NoRelay)
 }
 
 // App is a started process: its providers and modules.
@@ -195,9 +197,11 @@ func readFile(opts Options) func(string) ([]byte, error) {
 }
 
 // OpenProviders opens the configured providers as Start does, without waiting for health or
-// starting modules: `eim conformance` and `eim doctor` use it. The returned App closes them;
-// Providers lists them.
+// starting modules and without the outbox relay (the serving process publishes the events;
+// kinds.Env.NoRelay): `eim conformance`, `eim doctor` and `eim token` use it. The returned App
+// closes them; Providers lists them.
 func OpenProviders(ctx context.Context, opts Options) (*App, error) {
+	opts.noRelay = true
 	a := newApp(opts.Logger)
 	if err := a.openProviders(ctx, opts); err != nil {
 		a.rollback()

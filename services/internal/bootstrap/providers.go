@@ -41,7 +41,7 @@ func (a *App) open(ctx context.Context, opts Options, k kinds.Kind) error {
 	blocks := cfg.Providers.Blocks(k)
 	a.log.Info("opening provider", "kind", k.Name, "type", typeOf(blocks))
 	env := &kinds.Env{Blocks: blocks, DataDir: cfg.DataDir, HTTPAddr: cfg.Listen.HTTP, Logger: opts.Logger,
-		Schemas: opts.Schemas, Set: &a.set, Lifetime: a.lifetime}
+		Schemas: opts.Schemas, Set: &a.set, Lifetime: a.lifetime, NoRelay: opts.noRelay}
 	o, err := k.Open(ctx, env)
 	if err != nil {
 		return fmt.Errorf("open %s provider (providers.%s): %w", k.Name, k.Key, err)
