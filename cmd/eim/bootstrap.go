@@ -20,7 +20,7 @@ func newBootstrap() *cobra.Command {
 		Use:       "bootstrap <identity|secrets|database|messaging|all>",
 		Short:     "Create the realm roles, clients, Vault policy and auth role, database roles and broker user EIM needs",
 		ValidArgs: append(prereq.Targets(), "all"),
-		Long: `Read the customer's Keycloak, Vault/OpenBao, PostgreSQL/MySQL and RabbitMQ with the administrator
+		Long: `Read the customer's Keycloak, Vault/OpenBao, PostgreSQL/MySQL, RabbitMQ and Redis with the administrator
 credentials of --admin and create what the modules eim.yaml enables need, changing only what
 differs: a second run plans nothing. --dry-run prints the plan and changes nothing; --output
 writes it as JSON. Generated secrets go to where eim.yaml's references point (Vault KV or a

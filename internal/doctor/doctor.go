@@ -158,7 +158,7 @@ func Run(ctx context.Context, spec *prereq.Spec, o Options) *Report {
 		d := &databaseCheck{spec: spec, o: &o, refs: refs, issued: dyn}
 		r.Findings = append(r.Findings, d.run(ctx)...)
 	}
-	if o.wants(prereq.KindMessaging) && (spec.NATS != nil || spec.RabbitMQ != nil) {
+	if o.wants(prereq.KindMessaging) && (spec.NATS != nil || spec.RabbitMQ != nil || spec.Redis != nil) {
 		b := &brokerCheck{spec: spec, o: &o, refs: refs}
 		r.Findings = append(r.Findings, b.run(ctx)...)
 	}

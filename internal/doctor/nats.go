@@ -32,6 +32,8 @@ func (b *brokerCheck) run(ctx context.Context) []Finding {
 		b.nats(ctx, b.spec.NATS)
 	case b.spec.RabbitMQ != nil:
 		b.rabbitmq(ctx, b.spec.RabbitMQ)
+	case b.spec.Redis != nil:
+		b.redis(ctx, b.spec.Redis)
 	}
 	return b.c.findings
 }

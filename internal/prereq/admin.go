@@ -27,6 +27,9 @@ type Admin struct {
 	// RabbitMQ is a RabbitMQ administrator of the management API (providers.messaging is
 	// rabbitmq); NATS needs none (bootstrap prints its manual step).
 	RabbitMQ *RabbitMQAdmin `yaml:"rabbitmq,omitempty"`
+	// Redis is a Redis user allowed to manage ACL users (ACL GETUSER, SETUSER, DRYRUN, SAVE;
+	// CONFIG GET) when providers.messaging is redis.
+	Redis *RedisAdmin `yaml:"redis,omitempty"`
 	// SecretsDir receives generated secrets whose reference in eim.yaml is {env: VAR}, one file
 	// of mode 0600 each; ./eim-secrets when unset.
 	SecretsDir string `yaml:"secretsDir,omitempty"`

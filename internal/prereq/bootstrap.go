@@ -159,6 +159,12 @@ func ResolveLocal(ctx context.Context, cfg any) {
 }
 
 func planBroker(ctx context.Context, spec *Spec, o Options, sk *sink) ([]Step, error) {
+	if spec.Redis != nil {
+		if o.Admin.Redis == nil {
+			return nil, needAdmin("redis", "providers.messaging is redis")
+		}
+		return planRedis(ctx, spec.Redis, o.Admin.Redis, sk)
+	}
 	if spec.NATS == nil && spec.RabbitMQ == nil {
 		return nil, nil
 	}

@@ -13,7 +13,8 @@ import (
 // KindMessaging is the provider kind of a broker Permission.
 const KindMessaging = "messaging"
 
-// The actions of a broker Grant: NATS subject permissions and RabbitMQ vhost permissions.
+// The actions of a broker Grant: NATS subject permissions and RabbitMQ vhost permissions
+// (Redis ACL permissions: RedisCommand, RedisKeys).
 const (
 	NATSPublish       = "publish"
 	NATSSubscribe     = "subscribe"
@@ -23,12 +24,15 @@ const (
 )
 
 // Grant is one permission EIM's broker user needs: a NATS subject it publishes or subscribes
-// to, or a RabbitMQ configure/write/read permission on the exchange or on the queues.
+// to, a RabbitMQ configure/write/read permission on the exchange or on the queues, or a Redis
+// ACL command or key pattern.
 type Grant struct {
-	// Action is publish or subscribe (NATS), configure, write or read (RabbitMQ).
+	// Action is publish or subscribe (NATS), configure, write or read (RabbitMQ), command or
+	// keys (Redis).
 	Action string `json:"action"`
 	// Object is a NATS subject (wildcards as the server matches them), or for RabbitMQ
-	// "exchange <name>" or "queues <exchange>.*".
+	// "exchange <name>" or "queues <exchange>.*", or a Redis command (subcommand as
+	// command|sub) or key pattern (~prefix*).
 	Object string `json:"object"`
 	// Why names the adapter call that needs it.
 	Why string `json:"why"`
@@ -42,6 +46,8 @@ func (s *Spec) BrokerGrants() []Grant {
 		return NATSGrants(s.NATS)
 	case s.RabbitMQ != nil:
 		return RabbitMQGrants(s.RabbitMQ)
+	case s.Redis != nil:
+		return RedisGrants(s.Redis)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/eim-byoi/eim/providers/identity/oidc"
 	natsbroker "github.com/eim-byoi/eim/providers/messaging/nats"
 	"github.com/eim-byoi/eim/providers/messaging/rabbitmq"
+	redisbroker "github.com/eim-byoi/eim/providers/messaging/redis"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/providers/secrets/vault"
 	"github.com/eim-byoi/eim/providers/storage/mysql"
@@ -57,12 +58,13 @@ func modulePermissions() map[string]map[string][]string {
 // provider configurations and the permissions.
 type Spec struct {
 	Modules     []string
-	Identity    *keycloak.Config   // nil unless providers.identity is keycloak
-	OIDC        *oidc.Config       // nil unless providers.identity is oidc: bootstrap prints manual steps
-	Vault       *vault.Config      // nil unless providers.secrets is vault
-	Database    *Database          // nil unless providers.database is postgres or mysql
-	NATS        *natsbroker.Config // nil unless providers.messaging is nats
-	RabbitMQ    *rabbitmq.Config   // nil unless providers.messaging is rabbitmq
+	Identity    *keycloak.Config    // nil unless providers.identity is keycloak
+	OIDC        *oidc.Config        // nil unless providers.identity is oidc: bootstrap prints manual steps
+	Vault       *vault.Config       // nil unless providers.secrets is vault
+	Database    *Database           // nil unless providers.database is postgres or mysql
+	NATS        *natsbroker.Config  // nil unless providers.messaging is nats
+	RabbitMQ    *rabbitmq.Config    // nil unless providers.messaging is rabbitmq
+	Redis       *redisbroker.Config // nil unless providers.messaging is redis
 	Config      *config.Config
 	Permissions []Permission
 }
@@ -112,6 +114,8 @@ func (s *Spec) typed(cfg *config.Config) {
 			s.NATS = c
 		case *rabbitmq.Config:
 			s.RabbitMQ = c
+		case *redisbroker.Config:
+			s.Redis = c
 		}
 	}
 }
