@@ -26,8 +26,8 @@ func newDoctor() *cobra.Command {
 		Long: `Check, for each configured provider and the modules eim.yaml enables: DNS, reachability,
 TLS (chain, host name, expiry within 30 days), EIM's own logins, the permissions each module
 needs (Vault capabilities on every path, the Keycloak admin client's realm-management roles,
-the database runtime role's privileges and RLS, the broker user's NATS subject or RabbitMQ
-vhost permissions), the clock skew against the identity provider and the schema version. Each
+the database runtime role's privileges and RLS, the broker user's NATS subject, RabbitMQ
+vhost or Redis ACL permissions), the clock skew against the identity provider and the schema version. Each
 failure prints its fix; the exit code is non-zero on any failure. --target limits the checks to
 identity, secrets, database and/or messaging.`,
 		Args: cobra.NoArgs,
