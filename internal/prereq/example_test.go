@@ -2,10 +2,12 @@ package prereq_test
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/eim-byoi/eim/internal/prereq"
 	natsbroker "github.com/eim-byoi/eim/providers/messaging/nats"
 	"github.com/eim-byoi/eim/providers/messaging/rabbitmq"
+	redisbroker "github.com/eim-byoi/eim/providers/messaging/redis"
 )
 
 // PolicyHCL renders the least-privilege policy of the paths a Spec derives.
@@ -36,4 +38,14 @@ func ExampleNATSPermissions() {
 	fmt.Println(prereq.NATSPermissions(c))
 	// Output:
 	// permissions: { publish: { allow: ["$JS.API.STREAM.INFO.EIM", "$JS.API.STREAM.CREATE.EIM", "eim.>", "$JS.API.CONSUMER.CREATE.EIM.>", "$JS.API.CONSUMER.INFO.EIM.>", "$JS.API.CONSUMER.MSG.NEXT.EIM.>", "$JS.ACK.EIM.>"] }, subscribe: { allow: ["_INBOX.>"] } }
+}
+
+// RedisRules is the ACL of EIM's Redis user (bootstrap adds a generated password): the
+// commands of the redis adapter on its streams' keys, nothing else.
+func ExampleRedisRules() {
+	c := redisbroker.NewConfig()
+	c.Username = "eim"
+	fmt.Println("ACL SETUSER", prereq.RedisUser(c), strings.Join(prereq.RedisRules(c), " "))
+	// Output:
+	// ACL SETUSER eim on resetchannels -@all +client|setname +ping +xadd +xgroup|create +xreadgroup +xack +xautoclaim +xpending +xclaim ~eim:*
 }

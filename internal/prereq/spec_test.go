@@ -136,6 +136,20 @@ func TestBrokerPermissionsFromTheModuleGraph(t *testing.T) {
 				{Kind: prereq.KindMessaging, Object: "exchange ex", Actions: []string{"configure", "read", "write"}, Modules: []string{"inventory"}},
 				{Kind: prereq.KindMessaging, Object: "queues ex.*", Actions: []string{"configure", "write", "read"}, Modules: []string{"inventory"}},
 			}},
+		{"redis", "  messaging:\n    type: redis\n    config: {address: \"r:6379\", username: eim, password: {secret: \"eim/redis#pw\"}, keyPrefix: \"e*:\", db: 2}\n",
+			[]prereq.Permission{
+				{Kind: prereq.KindMessaging, Object: "client|setname", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "select", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "ping", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "xadd", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "xgroup|create", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "xreadgroup", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "xack", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "xautoclaim", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "xpending", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: "xclaim", Actions: []string{"command"}, Modules: []string{"inventory"}},
+				{Kind: prereq.KindMessaging, Object: `~e\*:*`, Actions: []string{"keys"}, Modules: []string{"inventory"}},
+			}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for _, target := range []string{"all", "day2", "onboarding"} {
