@@ -71,7 +71,8 @@ func TestMigrateValuesFiles(t *testing.T) {
 	var vars map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &vars), "a terraform.tfvars.json: %s", stdout)
 	assert.Equal(t, "inventory,hostmgr", vars["target"])
-	assert.Equal(t, map[string]any{"log": map[string]any{"level": "debug"}}, vars["config"])
+	assert.Equal(t, map[string]any{"log": map[string]any{"level": "debug"}, "telemetry": map[string]any{"enabled": false}}, vars["config"],
+		"the legacy values trace nothing: telemetry says off")
 
 	report := filepath.Join(dir, "r.md")
 	unknown := filepath.Join(dir, "u.yaml")
