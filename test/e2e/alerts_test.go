@@ -110,14 +110,27 @@ func checkAlertRules(t *testing.T, r *obsRun, healthy int) {
 	for a := range firing {
 		require.Contains(t, alerts, a, "the rules file has %s", a)
 	}
+	wanted := ruleFamilies(t, rules)
+	tests := append([]any{map[string]any{
+		"name":            "real run: healthy, then agents and broker stopped",
+		"interval":        "1m",
+		"input_series":    inputSeries(t, r.scrapes, wanted),
+		"alert_rule_test": cases,
+	}}, synthTests(t, r.scrapes[:healthy], alerts, wanted)...)
+	covered := map[string]bool{}
+	for a := range firing {
+		covered[a] = true
+	}
+	for _, c := range synthCases {
+		covered[c.alert] = true
+	}
+	for _, a := range alerts {
+		assert.True(t, covered[a], "%s is seen firing by a real or a synthetic case", a)
+	}
 	test := map[string]any{
 		"rule_files":          []string{filepath.Base(rules)},
 		"evaluation_interval": "1m",
-		"tests": []any{map[string]any{
-			"interval":        "1m",
-			"input_series":    inputSeries(t, r.scrapes, ruleFamilies(t, rules)),
-			"alert_rule_test": cases,
-		}},
+		"tests":               tests,
 	}
 	b, err := yaml.Marshal(test)
 	require.NoError(t, err)
