@@ -57,7 +57,8 @@ type ruleFile struct {
 // shipped rules on every scrape of the run (one scrape a minute: the real run is compressed in
 // time, its values are as scraped). At the end of the healthy part no alert fires; at the end
 // EIMBackendDown (the broker), EIMNotReady, EIMOutboxBacklogGrowing and EIMHeartbeatsMissing
-// fire and no other. promtool check rules accepts the file as shipped (annotation templates
+// fire and no other. Each other rule fires, alone, in a promtool test of its own whose input is
+// the healthy part continued by a synthetic tail (synthCases). promtool check rules accepts the file as shipped (annotation templates
 // included); the rule tests run on a copy without annotations, so that the expected alerts are
 // their labels.
 func checkAlertRules(t *testing.T, r *obsRun, healthy int) {
