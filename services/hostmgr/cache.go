@@ -267,6 +267,22 @@ func (c *cache) byStatus() map[string]int {
 	return out
 }
 
+// byTenant counts the hosts whose status is known by tenant and status label.
+func (c *cache) byTenant() map[string]map[string]int {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	out := map[string]map[string]int{}
+	for k, h := range c.hosts {
+		if t := h.shown.Load(); t != nil {
+			if out[k.tenant] == nil {
+				out[k.tenant] = map[string]int{}
+			}
+			out[k.tenant][statusLabel(*t)]++
+		}
+	}
+	return out
+}
+
 func (c *cache) size() int {
 	c.mu.RLock()
 	defer c.mu.RUnlock()

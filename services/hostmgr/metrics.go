@@ -1,7 +1,10 @@
 package hostmgr
 
 import (
+	"cmp"
 	"errors"
+	"maps"
+	"slices"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -54,8 +57,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 		return float64(m.size())
 	})
 	m.hosts = &hostsCollector{desc: prometheus.NewDesc("eim_hostmgr_hosts",
-		"Hosts the host manager keeps in memory, by host status (running, booting, error, no_connection, unknown, other); not by tenant.",
-		[]string{"status"}, nil)}
+		"Hosts the host manager keeps in memory, by host status (running, booting, error, no_connection, unknown, other).",
+		[]string{"status"}, nil),
+		tenantDesc: prometheus.NewDesc("eim_hostmgr_tenant_hosts",
+			"Hosts the host manager keeps in memory, by tenant and host status: the hostmgr.tenantMetrics tenants with the most hosts, the others summed as tenant=\"other\".",
+			[]string{"tenant", "status"}, nil)}
 	if reg == nil {
 		return m, nil
 	}
@@ -93,9 +99,14 @@ func register(reg prometheus.Registerer, c *prometheus.CounterVec) (*prometheus.
 
 func (m *Metrics) bind(c *cache) {
 	m.size = c.size
-	count := c.byStatus
+	count, byTenant := c.byStatus, c.byTenant
 	m.hosts.count.Store(&count)
+	m.hosts.byTenant.Store(&byTenant)
 }
+
+// ReportTenants makes eim_hostmgr_tenant_hosts report the n tenants with the most hosts (and
+// the others as tenant="other"); 0 reports none.
+func (m *Metrics) ReportTenants(n int) { m.hosts.tenants.Store(int64(max(n, 0))) }
 
 func (m *Metrics) heartbeat(wrote bool) { m.heartbeats.WithLabelValues(outcome(wrote)).Inc() }
 
@@ -145,16 +156,28 @@ func statusLabel(text string) string {
 	return "other"
 }
 
-// hostsCollector reports eim_hostmgr_hosts: the cached hosts counted by status at scrape time.
+// hostStatuses are the values of the status label.
+func hostStatuses() []string {
+	return []string{"running", "booting", "error", "no_connection", "unknown", "other"}
+}
+
+// otherTenants is the tenant label of the hosts of the tenants not reported one by one.
+const otherTenants = "other"
+
+// hostsCollector reports eim_hostmgr_hosts (the cached hosts counted by status at scrape time)
+// and, when tenants > 0, eim_hostmgr_tenant_hosts.
 type hostsCollector struct {
-	desc  *prometheus.Desc
-	count atomic.Pointer[func() map[string]int]
+	desc       *prometheus.Desc
+	tenantDesc *prometheus.Desc
+	count      atomic.Pointer[func() map[string]int]
+	byTenant   atomic.Pointer[func() map[string]map[string]int]
+	tenants    atomic.Int64
 }
 
 var _ prometheus.Collector = (*hostsCollector)(nil)
 
-// Describe sends the one metric's description.
-func (c *hostsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+// Describe sends the metrics' descriptions.
+func (c *hostsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc; ch <- c.tenantDesc }
 
 // Collect counts the hosts by status; every status label is reported, 0 when none has it.
 func (c *hostsCollector) Collect(ch chan<- prometheus.Metric) {
@@ -162,7 +185,45 @@ func (c *hostsCollector) Collect(ch chan<- prometheus.Metric) {
 	if f := c.count.Load(); f != nil {
 		counts = (*f)()
 	}
-	for _, l := range []string{"running", "booting", "error", "no_connection", "unknown", "other"} {
+	for _, l := range hostStatuses() {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(counts[l]), l)
 	}
+	n, f := int(c.tenants.Load()), c.byTenant.Load()
+	if n == 0 || f == nil {
+		return
+	}
+	for tenant, counts := range topTenants((*f)(), n) {
+		for _, l := range hostStatuses() {
+			ch <- prometheus.MustNewConstMetric(c.tenantDesc, prometheus.GaugeValue, float64(counts[l]), tenant, l)
+		}
+	}
+}
+
+// topTenants keeps the n tenants with the most hosts (ties by id) and sums the others under
+// otherTenants, which is always reported.
+func topTenants(byTenant map[string]map[string]int, n int) map[string]map[string]int {
+	total := func(m map[string]int) (t int) {
+		for _, v := range m {
+			t += v
+		}
+		return t
+	}
+	ids := slices.Collect(maps.Keys(byTenant))
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := cmp.Compare(total(byTenant[b]), total(byTenant[a])); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	out := map[string]map[string]int{otherTenants: {}}
+	for i, id := range ids {
+		if i < n && id != otherTenants {
+			out[id] = byTenant[id]
+			continue
+		}
+		for l, v := range byTenant[id] {
+			out[otherTenants][l] += v
+		}
+	}
+	return out
 }

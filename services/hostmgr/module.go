@@ -38,6 +38,7 @@ func Factory(deps module.Deps) (module.Module, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.ReportTenants(cfg.HostMgr.TenantMetrics)
 	s := New(Options{Inventory: deps.Inventory, Role: cfg.Southbound.AgentRole, HeartbeatInterval: cfg.HostMgr.HeartbeatInterval.Std(),
 		MissedHeartbeats: cfg.HostMgr.MissedHeartbeats, Logger: deps.Logger, Metrics: m})
 	deps.Southbound.RegisterService(&pb.Hostmgr_ServiceDesc, s)

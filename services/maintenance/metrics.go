@@ -15,6 +15,7 @@ type metrics struct {
 	statusChanges *prometheus.CounterVec // recorded status changes, by legacy status text
 	runs          *prometheus.CounterVec // OS update run writes: created, updated, closed
 	lookups       *prometheus.CounterVec // view lookups: what (host, schedules) × result (hit, read)
+	openRuns      *prometheus.GaugeVec   // open OS update runs by state (see runStates)
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -30,6 +31,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		lookups: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "eim_maintenance_lookups_total",
 			Help: "Hosts and schedules a poll needed: answered from the change-log-invalidated view (hit) or read from the inventory (read)."},
 			[]string{"what", "result"}),
+		openRuns: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "eim_maintenance_open_os_update_runs",
+			Help: "OS update runs open (no end time) by state (downloading, downloaded, updating), as the maintenance module last wrote them since it started."},
+			[]string{"state"}),
+	}
+	for _, st := range []string{stateDownloading, stateDownloaded, stateUpdating} {
+		m.openRuns.WithLabelValues(st)
 	}
 	if reg == nil {
 		return m, nil
@@ -42,6 +49,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	m.statusChanges, err = register(reg, m.statusChanges, err)
 	m.runs, err = register(reg, m.runs, err)
 	m.lookups, err = register(reg, m.lookups, err)
+	m.openRuns, err = register(reg, m.openRuns, err)
 	return m, err
 }
 

@@ -65,6 +65,7 @@ func (s *Server) advanceRun(ctx context.Context, tenant string, in *maintmgrv1.U
 		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_OsUpdateRun{OsUpdateRun: upd}}, FieldMask: &fieldmaskpb.FieldMask{Paths: paths}, RevisionOnly: true})
 	if err == nil {
 		s.metrics.runs.WithLabelValues(map[bool]string{true: "closed", false: "updated"}[closes]).Inc()
+		s.runs.set(tenant, t.inst.GetResourceId(), text)
 	}
 	return err
 }
@@ -99,6 +100,8 @@ func (s *Server) createRun(ctx context.Context, tenant string, in *maintmgrv1.Up
 		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_OsUpdateRun{OsUpdateRun: run}}})
 	if err == nil {
 		s.metrics.runs.WithLabelValues("created").Inc()
+		text, _, _, _ := runStatus(in.GetStatusType())
+		s.runs.set(tenant, t.inst.GetResourceId(), text)
 	}
 	return err
 }

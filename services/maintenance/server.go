@@ -42,6 +42,7 @@ type Server struct {
 	// cannot both open a run.
 	hosts *hostLocks
 	views *views
+	runs  *runStates
 }
 
 var _ maintmgrv1.MaintmgrServiceServer = (*Server)(nil)
@@ -64,7 +65,8 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews(), hosts: newHostLocks()}, nil
+	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews(), hosts: newHostLocks(),
+		runs: newRunStates(m.openRuns)}, nil
 }
 
 // PlatformUpdateStatus records the update status the agent reports for its host and answers

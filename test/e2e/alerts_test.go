@@ -57,7 +57,8 @@ type ruleFile struct {
 // shipped rules on every scrape of the run (one scrape a minute: the real run is compressed in
 // time, its values are as scraped). At the end of the healthy part no alert fires; at the end
 // EIMBackendDown (the broker), EIMNotReady, EIMOutboxBacklogGrowing and EIMHeartbeatsMissing
-// fire and no other. promtool check rules accepts the file as shipped (annotation templates
+// fire and no other. Each other rule fires, alone, in a promtool test of its own whose input is
+// the healthy part continued by a synthetic tail (synthCases). promtool check rules accepts the file as shipped (annotation templates
 // included); the rule tests run on a copy without annotations, so that the expected alerts are
 // their labels.
 func checkAlertRules(t *testing.T, r *obsRun, healthy int) {
@@ -110,14 +111,27 @@ func checkAlertRules(t *testing.T, r *obsRun, healthy int) {
 	for a := range firing {
 		require.Contains(t, alerts, a, "the rules file has %s", a)
 	}
+	wanted := ruleFamilies(t, rules)
+	tests := append([]any{map[string]any{
+		"name":            "real run: healthy, then agents and broker stopped",
+		"interval":        "1m",
+		"input_series":    inputSeries(t, r.scrapes, wanted),
+		"alert_rule_test": cases,
+	}}, synthTests(t, r.scrapes[:healthy], alerts, wanted)...)
+	covered := map[string]bool{}
+	for a := range firing {
+		covered[a] = true
+	}
+	for _, c := range synthCases {
+		covered[c.alert] = true
+	}
+	for _, a := range alerts {
+		assert.True(t, covered[a], "%s is seen firing by a real or a synthetic case", a)
+	}
 	test := map[string]any{
 		"rule_files":          []string{filepath.Base(rules)},
 		"evaluation_interval": "1m",
-		"tests": []any{map[string]any{
-			"interval":        "1m",
-			"input_series":    inputSeries(t, r.scrapes, ruleFamilies(t, rules)),
-			"alert_rule_test": cases,
-		}},
+		"tests":               tests,
 	}
 	b, err := yaml.Marshal(test)
 	require.NoError(t, err)

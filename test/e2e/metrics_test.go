@@ -3,12 +3,15 @@ package e2e_test
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil/promlint"
 	dto "github.com/prometheus/client_model/go"
@@ -29,7 +32,12 @@ var exported = []string{"eim_api_requests_total", "eim_api_request_duration_seco
 	"eim_messaging_publish_duration_seconds", "eim_messaging_ack_duration_seconds", "eim_messaging_delivery_lag_seconds",
 	"eim_messaging_deliveries_total", "eim_identity_token_cache_requests_total", "eim_identity_token_cache_entries",
 	"eim_identity_jwks_refreshes_total", "eim_secrets_lease_remaining_seconds", "eim_secrets_credential_rotations_total",
-	"eim_secrets_lease_renewals_total", "eim_hostmgr_hosts", "eim_hostmgr_heartbeats_total", "eim_maintenance_os_update_runs_total"}
+	"eim_secrets_lease_renewals_total", "eim_hostmgr_hosts", "eim_hostmgr_tenant_hosts", "eim_hostmgr_heartbeats_total", "eim_maintenance_os_update_runs_total",
+	"eim_maintenance_open_os_update_runs"}
+
+// tenantLabelled are the fleet gauges allowed a tenant label: one series per status for each of
+// at most hostmgr.tenantMetrics tenants and "other", never a per-request series.
+var tenantLabelled = map[string]bool{"eim_hostmgr_tenant_hosts": true}
 
 // dashboardDir is where the Grafana dashboards the umbrella chart ships live.
 var dashboardDir = filepath.Join("..", "..", "charts", "eim", "files", "dashboards")
@@ -49,7 +57,10 @@ func TestObservability(t *testing.T) {
 	}
 	last := r.scrapes[len(r.scrapes)-1]
 	t.Run("promlint", func(t *testing.T) { checkPromlint(t, last) })
-	t.Run("values", func(t *testing.T) { checkValues(t, parseMap(t, last)) })
+	t.Run("values", func(t *testing.T) {
+		checkValues(t, parseMap(t, last))
+		checkFleetGauges(t, r, parseMap(t, last))
+	})
 	t.Run("dashboards", func(t *testing.T) { checkDashboards(t, r.scrapes) })
 	t.Run("alert rules", func(t *testing.T) { checkAlertRules(t, r, obsHealthySamples) })
 }
@@ -65,6 +76,9 @@ func checkPromlint(t *testing.T, body []byte) {
 		names = append(names, f.GetName())
 		for _, m := range f.GetMetric() {
 			for _, l := range m.GetLabel() {
+				if tenantLabelled[f.GetName()] && l.GetName() == "tenant" {
+					continue
+				}
 				assert.NotContains(t, perRequestForbidden, l.GetName(), "%s has an unbounded label", f.GetName())
 			}
 		}
@@ -184,4 +198,63 @@ func checkValues(t *testing.T, fams map[string]*dto.MetricFamily) {
 	for _, m := range fams["eim_component_healthy"].GetMetric() {
 		assert.Equal(t, 1.0, m.GetGauge().GetValue(), "%v is healthy", m.GetLabel())
 	}
+}
+
+// checkFleetGauges: hosts by status per tenant report the fleet's tenant (hostmgr.tenantMetrics
+// 1) and "other", each with every status; the open OS update runs by state are at most one per
+// instance of the fleet.
+func checkFleetGauges(t *testing.T, r *obsRun, fams map[string]*dto.MetricFamily) {
+	tenant := r.tenant
+	byTenant := map[string]map[string]float64{}
+	for _, m := range fams["eim_hostmgr_tenant_hosts"].GetMetric() {
+		l := map[string]string{}
+		for _, p := range m.GetLabel() {
+			l[p.GetName()] = p.GetValue()
+		}
+		if byTenant[l["tenant"]] == nil {
+			byTenant[l["tenant"]] = map[string]float64{}
+		}
+		byTenant[l["tenant"]][l["status"]] = m.GetGauge().GetValue()
+	}
+	require.Len(t, byTenant, 2, "the one tenant reported and the others: %v", byTenant)
+	require.Contains(t, byTenant, tenant)
+	require.Contains(t, byTenant, "other")
+	assert.EqualValues(t, obsNodes, byTenant[tenant]["running"], "the fleet's hosts run")
+	for _, counts := range byTenant {
+		assert.Len(t, counts, 6, "every status is reported")
+	}
+	total, _ := value(fams, "eim_hostmgr_hosts", map[string]string{"status": "running"})
+	assert.Equal(t, total, byTenant[tenant]["running"]+byTenant["other"]["running"], "the tenants add up to the hosts")
+
+	for _, state := range []string{"downloading", "downloaded", "updating"} {
+		_, ok := value(fams, "eim_maintenance_open_os_update_runs", map[string]string{"state": state})
+		assert.True(t, ok, "open runs %s are reported", state)
+	}
+	// The agents go on updating while this runs: a scrape may fall between a run's write and
+	// its gauge's; some scrape shows them agree.
+	var open, created, closed float64
+	require.Eventually(t, func() bool {
+		fams := scrapeOnce(t, r)
+		open = 0
+		for _, state := range []string{"downloading", "downloaded", "updating"} {
+			v, _ := value(fams, "eim_maintenance_open_os_update_runs", map[string]string{"state": state})
+			require.GreaterOrEqual(t, v, 0.0, state)
+			open += v
+		}
+		created, _ = value(fams, "eim_maintenance_os_update_runs_total", map[string]string{"op": "created"})
+		closed, _ = value(fams, "eim_maintenance_os_update_runs_total", map[string]string{"op": "closed"})
+		return created-closed == open
+	}, time.Minute, 100*time.Millisecond, "the open runs are the runs created and not closed")
+	assert.LessOrEqual(t, open, float64(obsNodes), "at most one open run per instance")
+	assert.Positive(t, closed, "runs were closed")
+}
+
+// scrapeOnce reads /metrics without keeping it among the run's scrapes.
+func scrapeOnce(t *testing.T, r *obsRun) map[string]*dto.MetricFamily {
+	resp, err := http.Get("http://" + r.p.HTTP + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return parseMap(t, body)
 }

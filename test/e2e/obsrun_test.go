@@ -36,7 +36,8 @@ type obsRun struct {
 	api     rest
 	id      *embedded
 	admin   string
-	site    *site // the fleet's project
+	site    *site  // the fleet's project
+	tenant  string // its id
 	scrapes [][]byte
 
 	stop chan struct{}
@@ -54,7 +55,7 @@ func startObsRun(t *testing.T) *obsRun {
 	nats := testenv.PrivateNATS(t)
 	mount := kv1Mount(t, map[string]string{"password": nats.Password, "ttl": "1h"})
 	cfg := fmt.Sprintf(`target: all
-hostmgr: {heartbeatInterval: 10m}
+hostmgr: {heartbeatInterval: 10m, tenantMetrics: 1}
 providers:
   secrets:
     type: vault
@@ -113,7 +114,7 @@ func (r *obsRun) fleet() {
 		}}, fleet)
 	require.NoError(t, err)
 	s := newSite(t, r.api, r.id, fleet[0].Tenant)
-	r.site = s
+	r.site, r.tenant = s, fleet[0].Tenant.ID
 	for _, h := range r.api.list(t, s.name, s.operator, "compute/hosts", "hosts") {
 		id := str(h, "resourceId")
 		require.Equal(t, http.StatusOK, r.api.do(t, http.MethodPatch, "/v1/projects/"+s.name+"/compute/hosts/"+id, s.operator,
