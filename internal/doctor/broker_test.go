@@ -20,6 +20,7 @@ import (
 	"github.com/eim-byoi/eim/internal/prereq"
 	"github.com/eim-byoi/eim/providers/messaging"
 	natsbroker "github.com/eim-byoi/eim/providers/messaging/nats"
+	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/process"
 	"github.com/eim-byoi/eim/test/testenv"
 )
@@ -250,7 +251,7 @@ func TestRabbitMQBootstrapAndPermissions(t *testing.T) {
 	assert.Empty(t, b.bootstrap(t, spec, false).Steps, "a second run is a no-op")
 	rep := runBroker(t, spec)
 	require.Empty(t, failedOf(rep), "%s", tableOf(rep))
-	rabbitRoundTrip(t, spec)
+	roundTrip(t, "rabbitmq", spec.RabbitMQ)
 
 	ex, qs := regexp.QuoteMeta(b.exchange), regexp.QuoteMeta(b.exchange)+`\..*`
 	all := prereq.RabbitMQPattern(spec.RabbitMQ)
@@ -292,13 +293,13 @@ func TestRabbitMQBootstrapAndPermissions(t *testing.T) {
 	})
 }
 
-// rabbitRoundTrip runs the real rabbitmq adapter with the bootstrapped user: a group receives
-// a published event.
-func rabbitRoundTrip(t *testing.T, spec *prereq.Spec) {
+// roundTrip runs the real messaging adapter typ with cfg (the bootstrapped user): a group
+// receives a published event and acknowledges it.
+func roundTrip(t *testing.T, typ string, cfg provider.AdapterConfig) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	bus, err := messaging.Open(ctx, "rabbitmq", spec.RabbitMQ, messaging.Env{})
+	bus, err := messaging.Open(ctx, typ, cfg, messaging.Env{})
 	require.NoError(t, err)
 	defer bus.Close()
 	got := make(chan string, 1)

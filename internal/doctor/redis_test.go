@@ -7,14 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/eim-byoi/eim/internal/prereq"
-	"github.com/eim-byoi/eim/providers/messaging"
 	"github.com/eim-byoi/eim/test/testenv"
 )
 
@@ -114,7 +112,7 @@ func TestRedisBootstrapAndPermissions(t *testing.T) {
 	assert.Equal(t, before, b.acl(t))
 	rep := runBroker(t, spec)
 	require.Empty(t, failedOf(rep), "%s", tableOf(rep))
-	redisRoundTrip(t, spec)
+	roundTrip(t, "redis", spec.Redis)
 
 	for _, g := range prereq.RedisGrants(spec.Redis) {
 		rule := prereq.RedisRule(g)
@@ -149,32 +147,4 @@ func TestRedisBootstrapAndPermissions(t *testing.T) {
 		require.Equal(t, []string{"messaging/auth/" + b.user}, failedOf(rep), "%s", tableOf(rep))
 		assert.NotContains(t, tableOf(rep), "not-the-password")
 	})
-}
-
-// redisRoundTrip runs the real redis adapter with the bootstrapped user: a group receives a
-// published event and acknowledges it.
-func redisRoundTrip(t *testing.T, spec *prereq.Spec) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	bus, err := messaging.Open(ctx, "redis", spec.Redis, messaging.Env{})
-	require.NoError(t, err)
-	defer bus.Close()
-	got := make(chan string, 1)
-	sub, err := bus.Subscribe(ctx, "hosts.changed", "doctor", func(_ context.Context, m messaging.Message) error {
-		select {
-		case got <- string(m.Payload):
-		default:
-		}
-		return nil
-	})
-	require.NoError(t, err)
-	defer func() { _ = sub.Close(context.Background()) }()
-	require.NoError(t, bus.Publish(ctx, "hosts.changed", messaging.Message{Key: "h", Payload: []byte("online")}))
-	select {
-	case p := <-got:
-		assert.Equal(t, "online", p)
-	case <-ctx.Done():
-		t.Fatal("the bootstrapped user received nothing")
-	}
 }
