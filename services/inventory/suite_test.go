@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -59,6 +60,8 @@ func suite() map[string]func(t *testing.T, b *bed) {
 		"Projects":                testProjects,
 		"KindChecks":              testKindChecks,
 		"FindAcrossTenants":       testFindAcrossTenants,
+		"GlobalKeys":              testGlobalKeys,
+		"GlobalKeysConcurrent":    testGlobalKeysConcurrent,
 	}
 }
 
@@ -469,13 +472,14 @@ func testTenantIsolation(t *testing.T, b *bed) {
 func testUniqueKeys(t *testing.T, b *bed) {
 	ctx := context.Background()
 	ten, other := tenant(t), testenv.Unique(t, "other")
-	const uuid = "8e26ec8a-14ef-4c9c-9b4f-08c6a0b6c1a7"
-	id := create(t, b, ten, host(&computev1.HostResource{Name: "a", Uuid: uuid})).GetResource().GetHost().GetResourceId()
-	_, err := b.client.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: ten, Resource: host(&computev1.HostResource{Name: "b", Uuid: uuid})})
+	devUUID := uuid.NewString()
+	id := create(t, b, ten, host(&computev1.HostResource{Name: "a", Uuid: devUUID})).GetResource().GetHost().GetResourceId()
+	_, err := b.client.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: ten, Resource: host(&computev1.HostResource{Name: "b", Uuid: devUUID})})
 	assert.Equal(t, provider.AlreadyExists, code(err))
-	assert.ErrorContains(t, err, "host.uuid")
-	create(t, b, other, host(&computev1.HostResource{Name: "b", Uuid: uuid})) // unique per tenant
-	found, err := b.client.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: ten, Kind: kindHost, Key: "uuid", Value: uuid})
+	assert.ErrorContains(t, err, "host.uuid: a host with uuid")
+	_, err = b.client.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: other, Resource: host(&computev1.HostResource{Name: "b", Uuid: devUUID})})
+	assert.Equal(t, provider.AlreadyExists, code(err), "a host uuid is unique across tenants (see GlobalKeys)")
+	found, err := b.client.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: ten, Kind: kindHost, Key: "uuid", Value: devUUID})
 	require.NoError(t, err)
 	assert.Equal(t, id, found.GetStored().GetResource().GetHost().GetResourceId())
 	_, err = b.client.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: ten, Kind: kindHost, Key: "name", Value: "a"})
@@ -490,8 +494,8 @@ func testUniqueKeys(t *testing.T, b *bed) {
 func testKeysFollowUpdates(t *testing.T, b *bed) {
 	ctx := context.Background()
 	ten := tenant(t)
-	const uuid, uuid2 = "5a0f7f8e-3c1b-4c6e-9d1a-2b3c4d5e6f70", "5a0f7f8e-3c1b-4c6e-9d1a-2b3c4d5e6f71"
-	id := create(t, b, ten, host(&computev1.HostResource{Name: "a", Uuid: uuid})).GetResource().GetHost().GetResourceId()
+	devUUID, devUUID2 := uuid.NewString(), uuid.NewString()
+	id := create(t, b, ten, host(&computev1.HostResource{Name: "a", Uuid: devUUID})).GetResource().GetHost().GetResourceId()
 	update := func(h *computev1.HostResource, paths ...string) int64 {
 		t.Helper()
 		got, err := b.client.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: ten, ResourceId: id, Resource: host(h),
@@ -510,14 +514,14 @@ func testKeysFollowUpdates(t *testing.T, b *bed) {
 		return found.GetStored().GetResource().GetHost().GetResourceId(), err
 	}
 	r1 := update(&computev1.HostResource{HostStatus: "Running"}, "host_status")
-	got, err := find(uuid)
+	got, err := find(devUUID)
 	require.NoError(t, err, "a status update keeps the key")
 	assert.Equal(t, id, got)
-	r2 := update(&computev1.HostResource{Uuid: uuid2}, "uuid")
+	r2 := update(&computev1.HostResource{Uuid: devUUID2}, "uuid")
 	assert.Greater(t, r2, r1)
-	_, err = find(uuid)
+	_, err = find(devUUID)
 	assert.Equal(t, provider.NotFound, code(err), "the old key is gone")
-	got, err = find(uuid2)
+	got, err = find(devUUID2)
 	require.NoError(t, err)
 	assert.Equal(t, id, got)
 }

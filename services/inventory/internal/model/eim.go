@@ -76,9 +76,10 @@ func EIM() *Table {
 				{Name: "site", Field: "site", IDField: "site_id", To: site, Expand: true},
 				{Name: "provider", Field: "provider", To: provider, Expand: true},
 			},
-			Reverses: []Reverse{{Field: "instance", From: instance, Via: "host", Single: true}},
-			Unique:   []string{"uuid"},
-			Computed: []string{inheritedFields}},
+			Reverses:     []Reverse{{Field: "instance", From: instance, Via: "host", Single: true}},
+			Unique:       []string{"uuid"},
+			GlobalUnique: []string{"uuid"},
+			Computed:     []string{inheritedFields}},
 		{Kind: instance, Name: "instance", Prefix: "inst", Message: &computev1.InstanceResource{}, Aliases: []string{"instanceID"},
 			Refs: []Ref{
 				{Name: "host", Field: "host", IDField: "hostID", To: host, OnDelete: Cascade, Expand: true},

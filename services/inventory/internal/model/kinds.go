@@ -79,6 +79,10 @@ type Kind struct {
 	// Unique are fields whose non-empty values are unique per tenant within the kind; FindResource
 	// looks resources up by them.
 	Unique []string
+	// GlobalUnique are those of Unique whose values are unique across every tenant, not only per
+	// tenant (a host's uuid: a device registers once): another tenant's value is refused
+	// without naming the tenant, and FindResource without a tenant finds them with one lookup.
+	GlobalUnique []string
 	// Computed are fields the inventory sets on reads and never stores (totals, inherited
 	// metadata).
 	Computed []string
@@ -188,6 +192,11 @@ func (t *Table) check(k *Kind) error {
 	for _, a := range append(slices.Clone(k.Aliases), k.Unique...) {
 		if err := has(a, protoreflect.StringKind); err != nil {
 			return err
+		}
+	}
+	for _, g := range k.GlobalUnique {
+		if !slices.Contains(k.Unique, g) {
+			return fmt.Errorf("global unique key %q is not one of its unique keys %v", g, k.Unique)
 		}
 	}
 	for _, r := range k.Refs {

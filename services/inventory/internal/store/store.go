@@ -2,7 +2,8 @@
 // resources (the apiv2 message as JSON, with id, kind, revision and timestamps as columns), one of
 // references between them, one of unique keys, and per tenant a revision and a change log.
 // Every statement runs inside storage.InTenant, so the database itself keeps tenants apart (RLS
-// on PostgreSQL, tenant views elsewhere); nothing here filters on tenant_id by hand. Every change
+// on PostgreSQL, tenant views elsewhere); nothing here filters on tenant_id by hand, but for the
+// one index that spans tenants (globalkeys.go: keys unique across every tenant). Every change
 // appends an event to the transactional outbox in the same transaction.
 package store
 

@@ -171,8 +171,13 @@ func (s *Store) checkNoCycle(ctx context.Context, tx *storage.Tx, id string, par
 	return provider.Errorf(provider.InvalidArgument, "region.parent_id: the region hierarchy is deeper than %d levels", maxAncestors)
 }
 
-// writeIndexes replaces the reference and unique-key rows of resource id.
+// writeIndexes replaces the reference and unique-key rows of resource id, the global ones too
+// (see writeGlobalKeys).
 func (s *Store) writeIndexes(ctx context.Context, tx *storage.Tx, tenant string, k *model.Kind, id string, msg proto.Message, refs map[string][]string) error {
+	prior, err := s.priorKeys(ctx, tx, k, id)
+	if err != nil {
+		return err
+	}
 	for _, q := range []string{"DELETE FROM inv_refs WHERE from_id = ?", "DELETE FROM inv_keys WHERE resource_id = ?"} {
 		if _, err := tx.ExecContext(ctx, s.d.Rebind(q), id); err != nil {
 			return err
@@ -200,13 +205,13 @@ func (s *Store) writeIndexes(ctx context.Context, tx *storage.Tx, tenant string,
 		_, err := tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_keys (tenant_id, kind, key_name, key_value, resource_id) VALUES (?, ?, ?, ?, ?)"),
 			tenant, k.Name, key, v, id)
 		if provider.CodeOf(s.db.Err("insert key", err)) == provider.AlreadyExists {
-			return errUniqueKey{provider.Errorf(provider.AlreadyExists, "%s.%s: a %s with %s %q already exists", k.Name, key, k.Name, key, v)}
+			return takenHere(k, key, v)
 		}
 		if err != nil {
 			return err
 		}
 	}
-	return nil
+	return s.writeGlobalKeys(ctx, tx, tenant, k, id, msg, prior)
 }
 
 // current reads resource id for writing: its row, locked where the database locks rows.

@@ -1,0 +1,54 @@
+-- +goose Up
+-- Keys unique across every project (a host's uuid: a device registers once), one row per value,
+-- naming the project and the resource that hold it. Not tenant-scoped (no RLS): the store writes
+-- it in the transaction that writes inv_keys, always naming the tenant itself, and only reads it
+-- to refuse a value another project holds (without saying which) and to find the one project
+-- of a device that names none. It holds nothing but the key and the holder's ids.
+CREATE TABLE inv_global_keys (
+    kind        TEXT NOT NULL,
+    key_name    TEXT NOT NULL,
+    key_value   TEXT NOT NULL,
+    tenant_id   TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    PRIMARY KEY (kind, key_name, key_value),
+    FOREIGN KEY (tenant_id, resource_id) REFERENCES inv_resources (tenant_id, resource_id) ON DELETE CASCADE
+);
+CREATE INDEX inv_global_keys_resource ON inv_global_keys (tenant_id, resource_id);
+
+-- Values that several projects held when inv_global_keys was filled: inv_global_keys keeps the
+-- first registered; a device naming no tenant is looked up project by project for these (and
+-- refused while the duplicates remain).
+CREATE TABLE inv_global_key_dups (
+    kind      TEXT NOT NULL,
+    key_name  TEXT NOT NULL,
+    key_value TEXT NOT NULL,
+    PRIMARY KEY (kind, key_name, key_value)
+);
+
+-- The fill reads every tenant's rows: the migration role owns the tables but is subject to
+-- their forced row-level security, so it is lifted for this transaction only (DDL is
+-- transactional; the storage kind forces it again after every migration too).
+-- online: an additive fill of a new table; the locks last as long as this transaction only.
+ALTER TABLE inv_keys NO FORCE ROW LEVEL SECURITY;
+-- online: see above.
+ALTER TABLE inv_resources NO FORCE ROW LEVEL SECURITY;
+
+INSERT INTO inv_global_keys (kind, key_name, key_value, tenant_id, resource_id)
+SELECT kind, key_name, key_value, tenant_id, resource_id FROM (
+    SELECT k.kind, k.key_name, k.key_value, k.tenant_id, k.resource_id,
+           ROW_NUMBER() OVER (PARTITION BY k.kind, k.key_name, k.key_value
+                              ORDER BY r.created_us, k.tenant_id, k.resource_id) AS n
+    FROM inv_keys k
+    JOIN inv_resources r ON r.tenant_id = k.tenant_id AND r.resource_id = k.resource_id
+    WHERE k.kind = 'host' AND k.key_name = 'uuid'
+) ranked WHERE n = 1;
+
+INSERT INTO inv_global_key_dups (kind, key_name, key_value)
+SELECT kind, key_name, key_value FROM inv_keys
+WHERE kind = 'host' AND key_name = 'uuid'
+GROUP BY kind, key_name, key_value HAVING COUNT(*) > 1;
+
+-- online: see above.
+ALTER TABLE inv_resources FORCE ROW LEVEL SECURITY;
+-- online: see above.
+ALTER TABLE inv_keys FORCE ROW LEVEL SECURITY;
