@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"strings"
 	"sync"
 	"testing"
 
@@ -59,6 +60,10 @@ func testGlobalKeys(t *testing.T, b *bed) {
 			_, err := patchHost(b, attacker, own, &computev1.HostResource{Name: "own-host", Uuid: taken}, 0)
 			return err
 		}},
+		{name: "create it in upper case in another tenant", want: strings.ToUpper(taken), write: func() error {
+			_, err := b.client.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: attacker, Resource: host(&computev1.HostResource{Name: "x", Uuid: strings.ToUpper(taken)})})
+			return err
+		}},
 		{name: "create in the same tenant", want: here, write: func() error {
 			_, err := b.client.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: owner, Resource: host(&computev1.HostResource{Name: "y", Uuid: taken})})
 			return err
@@ -74,15 +79,18 @@ func testGlobalKeys(t *testing.T, b *bed) {
 			require.Equal(t, provider.AlreadyExists, code(err), "%v", err)
 			msg := err.Error()
 			assert.Contains(t, msg, tc.want)
+			assert.Contains(t, msg, "host.uuid: ")
 			for _, secret := range []string{owner, attacker, victim, "victim-host"} {
 				assert.NotContains(t, msg, secret, "the error tells nothing of the holder")
 			}
 		})
 	}
-	found, err := findAcross(b, taken)
-	require.NoError(t, err)
-	assert.Equal(t, owner, found.GetTenantId(), "the holder keeps it")
-	assert.Equal(t, victim, hostID(found.GetStored()))
+	for _, v := range []string{taken, strings.ToUpper(taken)} {
+		found, err := findAcross(b, v)
+		require.NoError(t, err)
+		assert.Equal(t, owner, found.GetTenantId(), "the holder keeps it")
+		assert.Equal(t, victim, hostID(found.GetStored()))
+	}
 	got, err := get(b, attacker, own)
 	require.NoError(t, err)
 	assert.NotEqual(t, taken, got.GetResource().GetHost().GetUuid(), "the refused update wrote nothing")
@@ -98,7 +106,7 @@ func testGlobalKeys(t *testing.T, b *bed) {
 	_, err = findAcross(b, moved)
 	assert.Equal(t, provider.NotFound, code(err), "%v", err)
 	claimed := hostID(create(t, b, attacker, host(&computev1.HostResource{Name: "now-free", Uuid: moved})))
-	found, err = findAcross(b, moved)
+	found, err := findAcross(b, moved)
 	require.NoError(t, err)
 	assert.Equal(t, attacker, found.GetTenantId())
 	assert.Equal(t, claimed, hostID(found.GetStored()))
@@ -220,7 +228,7 @@ func TestGlobalKeysBackfill(t *testing.T) {
 			writeLegacy(t, db, []legacyHost{
 				{tenant: t2, id: "host-00000002", uuid: shared, created: 200},
 				{tenant: t1, id: "host-00000001", uuid: shared, created: 100},
-				{tenant: t3, id: "host-00000003", uuid: shared, created: 300},
+				{tenant: t3, id: "host-00000003", uuid: strings.ToUpper(shared), created: 300},
 				{tenant: t1, id: "host-00000004", uuid: single, created: 400},
 			})
 			require.NoError(t, db.Migrate(ctx, kinds.DatabaseSchemas(inventory.Schema())...), "the fill does not fail on duplicates")
@@ -234,7 +242,7 @@ func TestGlobalKeysBackfill(t *testing.T) {
 				tenant, id  string
 			}{
 				{name: "a value one tenant held", value: single, tenant: t1, id: "host-00000004"},
-				{name: "a value three tenants held", value: shared, code: provider.FailedPrecondition, msg: "taken in 3 projects"},
+				{name: "a value three tenants held", value: shared, code: provider.FailedPrecondition, msg: "name the project (tenant_id), or remove the duplicates"},
 			}
 			for _, tc := range tests {
 				t.Run(tc.name, func(t *testing.T) {
@@ -247,7 +255,7 @@ func TestGlobalKeysBackfill(t *testing.T) {
 					assert.Equal(t, tc.id, hostID(got.GetStored()))
 				})
 			}
-			for _, v := range []string{shared, single} {
+			for _, v := range []string{shared, single, strings.ToUpper(single)} {
 				_, err := b.client.CreateResource(ctx, &inventoryv1.CreateResourceRequest{TenantId: t4, Resource: host(&computev1.HostResource{Name: "new", Uuid: v})})
 				assert.Equal(t, provider.AlreadyExists, code(err), "the first holder keeps %s: %v", v, err)
 			}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
@@ -16,7 +17,7 @@ import (
 )
 
 // inv_global_keys holds the values of the kinds' GlobalUnique keys across every tenant, one row
-// per value naming the tenant and resource that hold it; its primary key is what refuses a value
+// per value (lower-cased, see fold) naming the tenant and resource that hold it; its primary key is what refuses a value
 // held elsewhere, in the transaction that writes inv_keys. It is the one table the store names
 // the tenant in by hand: it is not tenant-scoped, so every statement here filters on tenant_id
 // itself. inv_global_key_dups lists the values several tenants held when the table was filled
@@ -54,29 +55,29 @@ func (s *Store) writeGlobalKeys(ctx context.Context, tx *storage.Tx, tenant stri
 	for _, key := range k.GlobalUnique {
 		v := m.Get(m.Descriptor().Fields().ByName(protoreflect.Name(key))).String()
 		if _, err := tx.ExecContext(ctx, s.d.Rebind("DELETE FROM inv_global_keys WHERE tenant_id = ? AND resource_id = ? AND kind = ? AND key_name = ? AND key_value <> ?"),
-			tenant, id, k.Name, key, v); err != nil {
+			tenant, id, k.Name, key, fold(v)); err != nil {
 			return err
 		}
 		if v == "" {
 			continue
 		}
-		if err := s.claim(ctx, tx, tenant, k, id, key, v, prior[key] == v); err != nil {
+		if err := s.claim(ctx, tx, tenant, k, id, key, v, strings.EqualFold(prior[key], v)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// claim records that resource id of tenant holds value v of key; held says the resource held it
-// before this write.
+// claim records that resource id of tenant holds value v of key (folded); held says the resource
+// held it before this write.
 func (s *Store) claim(ctx context.Context, tx *storage.Tx, tenant string, k *model.Kind, id, key, v string, held bool) error {
 	var holderTenant, holderID string
 	err := tx.QueryRowContext(ctx, s.d.Rebind("SELECT tenant_id, resource_id FROM inv_global_keys WHERE kind = ? AND key_name = ? AND key_value = ?"),
-		k.Name, key, v).Scan(&holderTenant, &holderID)
+		k.Name, key, fold(v)).Scan(&holderTenant, &holderID)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		_, err = tx.ExecContext(ctx, s.d.Rebind("INSERT INTO inv_global_keys (kind, key_name, key_value, tenant_id, resource_id) VALUES (?, ?, ?, ?, ?)"),
-			k.Name, key, v, tenant, id)
+			k.Name, key, fold(v), tenant, id)
 		if provider.CodeOf(s.db.Err("insert global key", err)) == provider.AlreadyExists {
 			return takenElsewhere(k, key, v) // a concurrent write in another tenant committed it first
 		}
@@ -91,6 +92,11 @@ func (s *Store) claim(ctx context.Context, tx *storage.Tx, tenant string, k *mod
 	return takenElsewhere(k, key, v)
 }
 
+// fold is the form a global key's value is compared in: lower case, as a UUID reads the same in
+// either (the legacy API accepts both), so that "AB…" cannot be registered beside "ab…" and
+// catch the device sending the other.
+func fold(v string) string { return strings.ToLower(v) }
+
 // takenHere is the error of a unique key another resource of the tenant holds.
 func takenHere(k *model.Kind, key, v string) error {
 	return errUniqueKey{provider.Errorf(provider.AlreadyExists, "%s.%s: a %s with %s %q already exists", k.Name, key, k.Name, key, v)}
@@ -104,8 +110,8 @@ func takenElsewhere(k *model.Kind, key, v string) error {
 		k.Name, key, v, k.Name, k.Name, key, k.Name, key)}
 }
 
-// FindGlobal finds the resource of kind whose global unique key has value, in whichever tenant
-// holds it, with one lookup of inv_global_keys and a tenant-scoped read. ok is false (and err
+// FindGlobal finds the resource of kind whose global unique key has value (in either case), in
+// whichever tenant holds it, with one lookup of inv_global_keys and a tenant-scoped read. ok is false (and err
 // nil) when key is not a global key of kind, or when value is one several tenants held before
 // the index (inv_global_key_dups): the caller then looks in every tenant. A value no tenant holds
 // is NotFound.
@@ -119,7 +125,7 @@ func (s *Store) FindGlobal(ctx context.Context, kind inventoryv1.ResourceKind, k
 	err = s.db.InTx(ctx, func(tx *storage.Tx) error {
 		rows, err := tx.QueryContext(ctx, s.d.Rebind("SELECT tenant_id, resource_id, 0 FROM inv_global_keys WHERE kind = ? AND key_name = ? AND key_value = ?"+
 			" UNION ALL SELECT '', '', 1 FROM inv_global_key_dups WHERE kind = ? AND key_name = ? AND key_value = ?"),
-			k.Name, key, value, k.Name, key, value)
+			k.Name, key, fold(value), k.Name, key, fold(value))
 		if err != nil {
 			return err
 		}
@@ -147,7 +153,7 @@ func (s *Store) FindGlobal(ctx context.Context, kind inventoryv1.ResourceKind, k
 	case id == "":
 		return "", nil, true, provider.Errorf(provider.NotFound, "no %s with %s %q in any project", k.Name, key, value)
 	}
-	st, err = s.Find(ctx, tenant, kind, key, value)
+	st, err = s.Get(ctx, tenant, id, kind)
 	if provider.CodeOf(err) == provider.NotFound {
 		err = provider.Errorf(provider.NotFound, "no %s with %s %q in any project", k.Name, key, value)
 	}

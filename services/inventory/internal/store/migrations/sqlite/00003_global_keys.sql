@@ -1,5 +1,6 @@
 -- +goose Up
--- Keys unique across every project (a host's uuid: a device registers once), one row per value,
+-- Keys unique across every project (a host's uuid: a device registers once), one row per value
+-- (lower-cased: a UUID reads the same in either case),
 -- naming the project and the resource that hold it. Not tenant-scoped (no tenant view): the
 -- store writes it in the transaction that writes inv_keys, always naming the tenant itself, and
 -- only reads it to refuse a value another project holds (without saying which) and to find the
@@ -27,8 +28,8 @@ CREATE TABLE inv_global_key_dups (
 
 INSERT INTO inv_global_keys (kind, key_name, key_value, tenant_id, resource_id)
 SELECT kind, key_name, key_value, tenant_id, resource_id FROM (
-    SELECT k.kind, k.key_name, k.key_value, k.tenant_id, k.resource_id,
-           ROW_NUMBER() OVER (PARTITION BY k.kind, k.key_name, k.key_value
+    SELECT k.kind, k.key_name, LOWER(k.key_value) AS key_value, k.tenant_id, k.resource_id,
+           ROW_NUMBER() OVER (PARTITION BY k.kind, k.key_name, LOWER(k.key_value)
                               ORDER BY r.created_us, k.tenant_id, k.resource_id) AS n
     FROM inv_keys_all k
     JOIN inv_resources_all r ON r.tenant_id = k.tenant_id AND r.resource_id = k.resource_id
@@ -36,6 +37,6 @@ SELECT kind, key_name, key_value, tenant_id, resource_id FROM (
 ) ranked WHERE n = 1;
 
 INSERT INTO inv_global_key_dups (kind, key_name, key_value)
-SELECT kind, key_name, key_value FROM inv_keys_all
+SELECT kind, key_name, LOWER(key_value) FROM inv_keys_all
 WHERE kind = 'host' AND key_name = 'uuid'
-GROUP BY kind, key_name, key_value HAVING COUNT(*) > 1;
+GROUP BY kind, key_name, LOWER(key_value) HAVING COUNT(*) > 1;
