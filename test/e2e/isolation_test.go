@@ -38,7 +38,7 @@ type isoTenant struct {
 	operator, agent, onboarder string // tokens: im-rw, en-agent-rw, en-ob in its project
 	region, regionName         string
 	host, hostName, guid       string
-	serial                     string
+	serial, mac, ip            string
 	regionDoc, hostDoc         string // the resources as the tenant reads them, before the attacks
 	ids                        []string
 	shared                     map[string]bool // ids the other tenant has too
@@ -64,7 +64,8 @@ type isoBed struct {
 // maintenance manager, onboarding); every attempt is refused with the code an unknown resource
 // or a project without the role gets, nothing of the other tenant (project name or id, resource
 // ids, names, GUID, serial) appears in any answer, and the other tenant's resources are
-// unchanged. The out-of-band dm-manager is off without MPS/RPS and not served. At the end no
+// unchanged. The attacker cannot squat the victim's device UUID (it is unique across all
+// projects), so the victim's device still onboards into its own project. The out-of-band dm-manager is off without MPS/RPS and not served. At the end no
 // log line holds a token the test used.
 func TestTenantIsolation(t *testing.T) {
 	b := newIsoBed(t)
@@ -84,6 +85,7 @@ func TestTenantIsolation(t *testing.T) {
 			b.unchanged(t, victim)
 		})
 	}
+	t.Run("device_UUID_squatting", func(t *testing.T) { b.squat(t, a, c) })
 	scanTokens(t, b.p.Logs(), b.tokens)
 }
 
@@ -128,7 +130,7 @@ func (b *isoBed) tenant(t *testing.T, prefix string) *isoTenant {
 		}}, fleet)
 	require.NoError(t, err)
 	n := fleet[0]
-	tn := &isoTenant{name: n.Tenant.Name, id: n.Tenant.ID, guid: n.GUID, serial: n.Serial,
+	tn := &isoTenant{name: n.Tenant.Name, id: n.Tenant.ID, guid: n.GUID, serial: n.Serial, mac: n.MAC, ip: n.IP,
 		operator: b.use(b.id.operator(t, n.Tenant.ID)), agent: b.use(b.id.agent(t, n.Tenant.ID)),
 		onboarder: b.use(b.id.token(t, "--project", n.Tenant.ID, "--role", "en-ob"))}
 	tn.regionName = "region-of-" + tn.name
@@ -367,6 +369,46 @@ func (b *isoBed) southboundAttacks(t *testing.T, at, vi *isoTenant) {
 		Uuid: uuid.NewString(), Serialnum: "ATTACK2", MacId: "aa:bb:cc:dd:ee:02", SutIp: "10.0.0.2"}}}}})
 	assert.Equal(t, codes.PermissionDenied, status.Code(err), "CreateNodes by an agent: %v", err)
 	noLeak(t, "CreateNodes by an agent", status.Convert(err).Message(), vi, vi.id)
+}
+
+// squat: the attacker's operator registers the victim's device UUID in its own project (as
+// sent, in upper case, or by updating its own host): refused with 409 and nothing of the victim;
+// the victim's device then onboards by the stream, which names no project, into the victim's.
+func (b *isoBed) squat(t *testing.T, at, vi *isoTenant) {
+	own := "/v1/projects/" + url.PathEscape(at.name)
+	upper := strings.ToUpper(vi.guid)
+	attempts := []struct {
+		method, path string
+		body         map[string]any
+	}{
+		{http.MethodPost, "/compute/hosts/register", map[string]any{"name": "squat", "uuid": vi.guid, "autoOnboard": true}},
+		{http.MethodPost, "/compute/hosts/register", map[string]any{"name": "squat", "uuid": upper, "autoOnboard": true}},
+		{http.MethodPost, "/compute/hosts", map[string]any{"name": "squat", "uuid": vi.guid}},
+		{http.MethodPatch, "/compute/hosts/" + at.host, map[string]any{"uuid": vi.guid}},
+	}
+	for _, c := range attempts {
+		code, body := b.call(t, c.method, own+c.path, at.operator, c.body, nil)
+		assert.Equal(t, http.StatusConflict, code, "%s %s: %s", c.method, c.path, body)
+		assert.Contains(t, body, "is registered to another host; a host uuid can be registered once across all projects", "%s %s", c.method, c.path)
+		noLeak(t, c.method+" "+c.path, body, vi, vi.guid, upper)
+	}
+	hosts := b.api.list(t, at.name, at.operator, "compute/hosts", "hosts")
+	require.Len(t, hosts, 1, "the attacker's project holds its own host only")
+	assert.Equal(t, at.guid, str(hosts[0], "uuid"), "the refused update wrote nothing")
+
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	stream, err := onboardingv1.NewNonInteractiveOnboardingServiceClient(b.south).OnboardNodeStream(ctx)
+	require.NoError(t, err)
+	require.NoError(t, stream.Send(&onboardingv1.OnboardNodeStreamRequest{Uuid: vi.guid, Serialnum: vi.serial, MacId: vi.mac, HostIp: vi.ip}))
+	resp, err := stream.Recv()
+	require.NoError(t, err)
+	_ = stream.CloseSend()
+	require.Equal(t, int32(codes.OK), resp.GetStatus().GetCode(), "the victim's device onboards: %s", resp.GetStatus().GetMessage())
+	b.use(resp.GetClientSecret())
+	assert.Equal(t, onboardingv1.OnboardNodeStreamResponse_NODE_STATE_ONBOARDED, resp.GetNodeState())
+	assert.Equal(t, vi.id, resp.GetProjectId(), "into the victim's project")
+	assert.NotEmpty(t, resp.GetClientId())
 }
 
 // unchanged checks that the victim's region and host read as before the attacks.
