@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 
-	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
@@ -24,34 +23,13 @@ import (
 // (migration 00003): those stay with the first holder, and FindGlobal leaves them to the caller's
 // per-tenant lookup.
 
-// priorKeys returns the unique-key values resource id holds now, by key, when k has global
-// keys (nil otherwise): writeGlobalKeys leaves a value the resource already held alone.
-func (s *Store) priorKeys(ctx context.Context, tx *storage.Tx, k *model.Kind, id string) (map[string]string, error) {
-	if len(k.GlobalUnique) == 0 {
-		return nil, nil
-	}
-	rows, err := tx.QueryContext(ctx, s.d.Rebind("SELECT key_name, key_value FROM inv_keys WHERE resource_id = ? AND kind = ?"), id, k.Name)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var name, value string
-		if err := rows.Scan(&name, &value); err != nil {
-			return nil, err
-		}
-		out[name] = value
-	}
-	return out, rows.Err()
-}
-
-// writeGlobalKeys claims the values of k's global keys in msg for resource id of tenant, and
-// frees the values it held before. A value another tenant holds is refused without naming the
-// tenant, unless the resource held it already (a duplicate older than the index, see
+// writeGlobalKeys claims the values of the global keys of the resource w writes, and frees the
+// values it held before. A value another tenant holds is refused without naming the tenant,
+// unless the resource held it already (w.prior: a duplicate older than the index, see
 // inv_global_key_dups).
-func (s *Store) writeGlobalKeys(ctx context.Context, tx *storage.Tx, tenant string, k *model.Kind, id string, msg proto.Message, prior map[string]string) error {
-	m := msg.ProtoReflect()
+func (s *Store) writeGlobalKeys(ctx context.Context, tx *storage.Tx, w written) error {
+	tenant, k, id := w.tenant, w.kind, w.id
+	m := w.msg.ProtoReflect()
 	for _, key := range k.GlobalUnique {
 		v := m.Get(m.Descriptor().Fields().ByName(protoreflect.Name(key))).String()
 		if _, err := tx.ExecContext(ctx, s.d.Rebind("DELETE FROM inv_global_keys WHERE tenant_id = ? AND resource_id = ? AND kind = ? AND key_name = ? AND key_value <> ?"),
@@ -61,7 +39,7 @@ func (s *Store) writeGlobalKeys(ctx context.Context, tx *storage.Tx, tenant stri
 		if v == "" {
 			continue
 		}
-		if err := s.claim(ctx, tx, tenant, k, id, key, v, strings.EqualFold(prior[key], v)); err != nil {
+		if err := s.claim(ctx, tx, tenant, k, id, key, v, strings.EqualFold(priorValue(w, key), v)); err != nil {
 			return err
 		}
 	}
@@ -90,6 +68,14 @@ func (s *Store) claim(ctx context.Context, tx *storage.Tx, tenant string, k *mod
 		return takenHere(k, key, v)
 	}
 	return takenElsewhere(k, key, v)
+}
+
+// priorValue is the value key had before the write (empty for a create).
+func priorValue(w written, key string) string {
+	if i := slices.Index(w.kind.Unique, key); i >= 0 && i < len(w.prior) {
+		return w.prior[i]
+	}
+	return ""
 }
 
 // fold is the form a global key's value is compared in: lower case, as a UUID reads the same in

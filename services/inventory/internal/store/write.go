@@ -171,13 +171,10 @@ func (s *Store) checkNoCycle(ctx context.Context, tx *storage.Tx, id string, par
 	return provider.Errorf(provider.InvalidArgument, "region.parent_id: the region hierarchy is deeper than %d levels", maxAncestors)
 }
 
-// writeIndexes replaces the reference and unique-key rows of resource id, the global ones too
-// (see writeGlobalKeys).
-func (s *Store) writeIndexes(ctx context.Context, tx *storage.Tx, tenant string, k *model.Kind, id string, msg proto.Message, refs map[string][]string) error {
-	prior, err := s.priorKeys(ctx, tx, k, id)
-	if err != nil {
-		return err
-	}
+// writeIndexes replaces the reference and unique-key rows of the resource w writes, the global
+// ones too (see writeGlobalKeys).
+func (s *Store) writeIndexes(ctx context.Context, tx *storage.Tx, w written, refs map[string][]string) error {
+	tenant, k, id, msg := w.tenant, w.kind, w.id, w.msg
 	for _, q := range []string{"DELETE FROM inv_refs WHERE from_id = ?", "DELETE FROM inv_keys WHERE resource_id = ?"} {
 		if _, err := tx.ExecContext(ctx, s.d.Rebind(q), id); err != nil {
 			return err
@@ -211,7 +208,7 @@ func (s *Store) writeIndexes(ctx context.Context, tx *storage.Tx, tenant string,
 			return err
 		}
 	}
-	return s.writeGlobalKeys(ctx, tx, tenant, k, id, msg, prior)
+	return s.writeGlobalKeys(ctx, tx, w)
 }
 
 // current reads resource id for writing: its row, locked where the database locks rows.
@@ -281,7 +278,7 @@ func (s *Store) update(ctx context.Context, tx *storage.Tx, tenant string, c Cha
 		return written{}, nil, err
 	}
 	w := written{tenant: tenant, kind: k, id: c.ID, msg: msg, refs: refs, op: inventoryv1.Operation_OPERATION_UPDATED, indexed: same,
-		revisionOnly: c.RevisionOnly}
+		revisionOnly: c.RevisionOnly, prior: before.keys}
 	st, err := s.apply(ctx, tx, w, func(now int64) error {
 		_, err := tx.ExecContext(ctx, s.d.Rebind("UPDATE inv_resources SET name = ?, updated_us = ?, body = ? WHERE resource_id = ?"),
 			nameOf(msg), now, string(body), c.ID)
@@ -302,6 +299,9 @@ type written struct {
 	indexed bool
 	// revisionOnly: the resource is not read back (see Change).
 	revisionOnly bool
+	// prior are the unique keys' values before an update, in kind.Unique's order (see
+	// writeGlobalKeys).
+	prior []string
 }
 
 // write runs what every create does in tx around its own statement: see apply and commit.
@@ -320,7 +320,7 @@ func (s *Store) apply(ctx context.Context, tx *storage.Tx, w written, stmt func(
 		return nil, err
 	}
 	if !w.indexed {
-		if err := s.writeIndexes(ctx, tx, w.tenant, w.kind, w.id, w.msg, w.refs); err != nil {
+		if err := s.writeIndexes(ctx, tx, w, w.refs); err != nil {
 			return nil, err
 		}
 	}
