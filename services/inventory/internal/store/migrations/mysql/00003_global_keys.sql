@@ -1,10 +1,10 @@
 -- +goose Up
 -- Keys unique across every project (a host's uuid: a device registers once), one row per value
--- (lower-cased: a UUID reads the same in either case),
--- naming the project and the resource that hold it. Not tenant-scoped (no tenant view): the
--- store writes it in the transaction that writes inv_keys, always naming the tenant itself, and
--- only reads it to refuse a value another project holds (without saying which) and to find the
--- one project of a device that names none. It holds nothing but the key and the holder's ids.
+-- (lower-cased: a UUID reads the same in either case) naming the project and the resource that
+-- hold it. Not tenant-scoped (no tenant view): the store writes it in the transaction that writes
+-- inv_keys, always naming the tenant itself, and reads it only to refuse a value another project
+-- holds (without saying which) and to find the one project of a device that names none. It
+-- holds nothing but the key and the holder's ids.
 CREATE TABLE inv_global_keys (
     kind        VARCHAR(32)  NOT NULL,
     key_name    VARCHAR(32)  NOT NULL,
