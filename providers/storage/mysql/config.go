@@ -14,6 +14,13 @@ type Config struct {
 	// GranteeHost is the host part of the account migrations grant runtime privileges to:
 	// 'runtimeRole'@'granteeHost'.
 	GranteeHost string `yaml:"granteeHost"`
+	// SetRole activates runtimeRole (SET ROLE) on every new runtime connection, for dynamic
+	// credentials whose issued users are granted runtimeRole as a MySQL/MariaDB role (an
+	// issued user has no default role: without it the user holds none of the role's
+	// privileges). Migrations then grant to the role itself ('runtimeRole', no host). Needs
+	// dynamic and runtimeRole; leave it false when runtimeRole is an account whose grants the
+	// engine's creation statements copy.
+	SetRole bool `yaml:"setRole,omitempty"`
 }
 
 // NewConfig returns the defaults: port 3306, TLS verify-full, a pool of 20, grantee host %.
@@ -26,5 +33,10 @@ func (c *Config) Validate() error {
 	var v provider.Validation
 	v.Nest("", c.Common.Validate())
 	v.Required("granteeHost", c.GranteeHost, `set the host part of the runtime account, e.g. "%"`)
+	if c.SetRole {
+		v.Check(c.Dynamic != nil, "setRole", "needs dynamic credentials", "remove setRole, or give a static or IAM account runtimeRole as its default role (SET DEFAULT ROLE)")
+		v.Required("runtimeRole", c.RuntimeRole, "name the role the issued users are granted (setRole activates it)")
+		v.Check(c.GranteeHost == "%", "granteeHost", "must be % with setRole: a role has no host", "remove granteeHost")
+	}
 	return v.Err()
 }
