@@ -12,14 +12,14 @@ const DefaultPort = 3306
 type Config struct {
 	remote.Common `yaml:",inline"`
 	// GranteeHost is the host part of the account migrations grant runtime privileges to:
-	// 'runtimeRole'@'granteeHost'.
+	// 'runtimeRole'@'granteeHost'. A runtimeRole with the default % is named without a host
+	// ('runtimeRole'): the MariaDB role of that name when one exists, else 'runtimeRole'@'%'.
 	GranteeHost string `yaml:"granteeHost"`
 	// SetRole activates runtimeRole (SET ROLE) on every new runtime connection, for dynamic
 	// credentials whose issued users are granted runtimeRole as a MySQL/MariaDB role (an
 	// issued user has no default role: without it the user holds none of the role's
-	// privileges). Migrations then grant to the role itself ('runtimeRole', no host). Needs
-	// dynamic and runtimeRole; leave it false when runtimeRole is an account whose grants the
-	// engine's creation statements copy.
+	// privileges). Needs dynamic, runtimeRole and migration. Leave it false when runtimeRole
+	// is an account whose grants the engine's creation statements copy.
 	SetRole bool `yaml:"setRole,omitempty"`
 }
 
@@ -37,6 +37,8 @@ func (c *Config) Validate() error {
 		v.Check(c.Dynamic != nil, "setRole", "needs dynamic credentials", "remove setRole, or give a static or IAM account runtimeRole as its default role (SET DEFAULT ROLE)")
 		v.Required("runtimeRole", c.RuntimeRole, "name the role the issued users are granted (setRole activates it)")
 		v.Check(c.GranteeHost == "%", "granteeHost", "must be % with setRole: a role has no host", "remove granteeHost")
+		v.Check(c.Migration != nil, "migration", "is required with setRole: the role gets DML, the migration account owns the tables",
+			"set migration.user and migration.password")
 	}
 	return v.Err()
 }

@@ -177,14 +177,9 @@ func (d *myDriver) Target() string {
 	return user + "@" + endpoint(d.cfg.Host, d.cfg.Port) + "/" + d.cfg.Database
 }
 
-// Migrator opens a small pool logged in as the migration account (without one: as the
-// runtime user, with its role).
+// Migrator opens a small pool logged in as the migration account (setRole requires one).
 func (d *myDriver) Migrator(context.Context) (*sql.DB, func() error, error) {
-	role := ""
-	if d.cfg.SetRole && d.cfg.Migration == nil {
-		role = d.cfg.RuntimeRole
-	}
-	db, err := d.pool(d.cfg.Host, d.cfg.Port, d.cfg.MigrationSource(d.src), remote.Pool{MaxOpen: 4, MaxIdle: 2}, role)
+	db, err := d.pool(d.cfg.Host, d.cfg.Port, d.cfg.MigrationSource(d.src), remote.Pool{MaxOpen: 4, MaxIdle: 2}, "")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -138,11 +138,13 @@ func TestSetRoleValidation(t *testing.T) {
 		{"static user", "setRole: needs dynamic credentials", func(c *mysql.Config) { c.Dynamic, c.User = nil, "rt" }},
 		{"no runtime role", "runtimeRole", func(c *mysql.Config) { c.RuntimeRole = "" }},
 		{"grantee host", "granteeHost: must be % with setRole", func(c *mysql.Config) { c.GranteeHost = "10.0.0.%" }},
+		{"no migration account", "migration: is required with setRole", func(c *mysql.Config) { c.Migration = nil }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := mysql.NewConfig()
 			c.Host, c.Database, c.RuntimeRole, c.SetRole = "db.example.com", "eim", "eim_rt", true
 			c.Dynamic = &remote.Dynamic{Path: "database/creds/eim"}
+			c.Migration = &remote.Migration{User: "eim_owner"}
 			require.NoError(t, c.Validate())
 			tc.edit(c)
 			err := c.Validate()
