@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -21,6 +22,31 @@ func withDBTLS(t *testing.T) func(*bootBed) {
 	return func(b *bootBed) {
 		b.dbTLS = "{mode: verify-full, ca: {file: " + testenv.MariaDB(t).CA.CAFile + "}}"
 	}
+}
+
+// leastMyAdmin makes the admin file's database administrator a MariaDB account holding only
+// what docs/bootstrap.md documents for dynamic credentials: CREATE USER ON *.* (WITH GRANT
+// OPTION when grantOption), SELECT ON mysql.* and ALL PRIVILEGES on the database WITH GRANT
+// OPTION.
+func (b *bootBed) leastMyAdmin(t *testing.T, grantOption bool) {
+	t.Helper()
+	name, pw := testenv.UniqueIdent(t, "badm"), "pw-"+testenv.Unique(t, "adm")
+	t.Cleanup(func() { _, _ = b.dbAdmin.Exec("DROP USER IF EXISTS '" + name + "'@'%'") })
+	with := map[bool]string{true: " WITH GRANT OPTION"}[grantOption]
+	for _, q := range []string{"DROP USER IF EXISTS '" + name + "'@'%'", "CREATE USER '" + name + "'@'%' IDENTIFIED BY '" + pw + "'",
+		"GRANT CREATE USER ON *.* TO '" + name + "'@'%'" + with, "GRANT SELECT ON mysql.* TO '" + name + "'@'%'",
+		"GRANT ALL PRIVILEGES ON `" + b.database + "`.* TO '" + name + "'@'%' WITH GRANT OPTION"} {
+		_, err := b.dbAdmin.Exec(q)
+		require.NoError(t, err, q)
+	}
+	raw, err := os.ReadFile(b.admin)
+	require.NoError(t, err)
+	i := strings.Index(string(raw), "database: {user: ")
+	require.Positive(t, i)
+	j := strings.Index(string(raw)[i:], ",")
+	admin := string(raw)[:i] + "database: {user: " + name + string(raw)[i+j:]
+	require.NoError(t, os.WriteFile(b.admin, []byte(admin), 0o600))
+	t.Setenv("EIM_TEST_DB_ADMIN_PASSWORD", pw)
 }
 
 // myDynState reads from the servers what bootstrap creates for dynamic credentials on MariaDB:
@@ -81,7 +107,8 @@ func (b *bootBed) dbSessions(t *testing.T) []string {
 
 // TestBootstrapDynamicCredentialsMariaDB bootstraps MariaDB 10.11 and OpenBao from empty with
 // dynamic runtime credentials (setRole), every database connection verify-full against the
-// test CA: a dry run changes nothing (read back from both servers); the run creates the
+// test CA, as a MariaDB administrator holding only the documented privileges (one fewer fails
+// the plan before any change): a dry run changes nothing (read back from both servers); the run creates the
 // runtime role with EXECUTE on the database, Vault's manager account with exactly CREATE USER
 // and the role WITH ADMIN OPTION (its password rotated away), the engine's mount, connection
 // and role; a second run plans nothing. `eim serve` reaches /readyz connected only as users the
@@ -92,7 +119,18 @@ func TestBootstrapDynamicCredentialsMariaDB(t *testing.T) {
 	empty := map[string]bool{"database": false, "runtime role": false, "manager": false, "engine mount": false}
 	require.Equal(t, empty, b.myDynState(t))
 
-	plan, out, err := b.bootstrap(t, "all", "--dry-run")
+	// An administrator without CREATE USER ... WITH GRANT OPTION cannot grant it to Vault's
+	// manager: the plan fails before any change, naming the fix.
+	b.leastMyAdmin(t, false)
+	plan, out, err := b.bootstrap(t, "database")
+	require.Error(t, err, out)
+	assert.Contains(t, err.Error(), "GRANT CREATE USER ON *.* TO 'badm_")
+	assert.Contains(t, err.Error(), "WITH GRANT OPTION")
+	assert.False(t, plan.Applied)
+	assert.Equal(t, empty, b.myDynState(t), "nothing changed")
+	b.leastMyAdmin(t, true)
+
+	plan, out, err = b.bootstrap(t, "all", "--dry-run")
 	require.NoError(t, err, out)
 	assert.True(t, plan.DryRun)
 	assert.NotEmpty(t, plan.Steps)
