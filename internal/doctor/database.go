@@ -96,10 +96,15 @@ func (d *databaseCheck) openIssued(ctx context.Context) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range []string{"SET ROLE " + myIdent(c.RuntimeRole), "USE " + myIdent(c.Database)} {
-		if _, err := db.ExecContext(ctx, s); err != nil {
+	steps := []struct{ sql, hint string }{
+		{"SET ROLE " + myIdent(c.RuntimeRole), "the engine role's creation statements must GRANT " + myIdent(c.RuntimeRole) + " TO '{{name}}'@'%'"},
+		{"USE " + myIdent(c.Database), "the role needs a privilege on the database: GRANT EXECUTE ON " + myIdent(c.Database) + ".* TO " +
+			d.spec.Database.MySQLGrantee(c.RuntimeRole)},
+	}
+	for _, s := range steps {
+		if _, err := db.ExecContext(ctx, s.sql); err != nil {
 			db.Close()
-			return nil, fmt.Errorf("%s: %w (the engine role's creation statements must GRANT %s TO '{{name}}'@'%%')", s, err, myIdent(c.RuntimeRole))
+			return nil, fmt.Errorf("%s: %w (%s)", s.sql, err, s.hint)
 		}
 	}
 	return db, nil
