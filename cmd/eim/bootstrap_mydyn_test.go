@@ -212,6 +212,26 @@ func TestBootstrapDynamicCredentialsMariaDB(t *testing.T) {
 		assert.Contains(t, f.Fix, "GRANT DELETE ON `"+b.database+"`.`inv_projects` TO '"+b.runtime+"';")
 	}
 	assert.Equal(t, []string{"privileges/inv_projects"}, failed, "%s", tableOf(rep))
+
+	// An engine role whose users are not granted the role: doctor fails the issued login naming
+	// the missing GRANT (the privileges are then skipped), and bootstrap plans exactly the
+	// repair of the engine role.
+	rolePath := b.dbMount + "/roles/eim"
+	_, err = b.bao.Logical().Write(rolePath, map[string]any{"db_name": "eim",
+		"creation_statements": []string{"CREATE USER '{{name}}'@'%' IDENTIFIED BY '{{password}}';"}, "revocation_statements": []string{"DROP USER IF EXISTS '{{name}}'@'%';"}})
+	require.NoError(t, err)
+	rep = runDoctor(t, b.config, 0)
+	failed = nil
+	for _, f := range rep.Failed() {
+		failed = append(failed, f.Target+"/"+f.Check)
+		assert.Contains(t, f.Detail, "GRANT `"+b.runtime+"` TO '{{name}}'@'%'")
+	}
+	assert.Equal(t, []string{"database/auth"}, failed, "%s", tableOf(rep))
+	plan, out, err = b.bootstrap(t, "database")
+	require.NoError(t, err, out)
+	require.Len(t, plan.Steps, 1, "the table grant is the migrations': %s", out)
+	assert.Equal(t, "database engine role "+rolePath, plan.Steps[0].Object, out)
+	assert.Equal(t, "update", plan.Steps[0].Action, out)
 }
 
 // TestBootstrapDynamicCredentialsMariaDBFromStatic moves a running MariaDB installation from a
