@@ -41,6 +41,7 @@ type bootBed struct {
 	proxy                            string // host:port of a TLS proxy in front of OpenBao
 	project                          string // a project whose legacy roles bootstrap creates
 	dbMount                          string // with dynamic credentials: the database secrets engine's mount
+	dbTLS                            string // the database's tls block; {mode: disable} unless set
 }
 
 // withDynamic makes the bed's runtime credentials dynamic: issued by a database secrets engine
@@ -139,9 +140,13 @@ providers:
       migration: {user: %[13]s, password: {file: %[6]s/db-owner-password}}
       tls: {mode: disable}
 `, b.kc.BaseURL, b.realm, b.baoAddr, b.approle, b.roleID, b.dir, b.kvMount, b.transit, b.dialect, port, b.database, b.runtime, b.owner)
+	if b.dbTLS != "" {
+		cfg = strings.Replace(cfg, "      tls: {mode: disable}\n", "      tls: "+b.dbTLS+"\n", 1)
+	}
 	if b.dbMount != "" {
+		setRole := map[bool]string{true: "      setRole: true\n"}[b.dialect == "mysql"]
 		cfg = strings.Replace(cfg, "      user: "+b.runtime+"\n      password: {secret: \"eim/database#runtime\"}\n",
-			"      dynamic: {path: "+b.dbMount+"/creds/eim}\n      runtimeRole: "+b.runtime+"\n", 1)
+			"      dynamic: {path: "+b.dbMount+"/creds/eim}\n      runtimeRole: "+b.runtime+"\n"+setRole, 1)
 		cfg = strings.Replace(cfg, "      transit: {mount: "+b.transit+", key: eim}\n",
 			"      transit: {mount: "+b.transit+", key: eim}\n      dynamicPrefixes: ["+b.dbMount+"/]\n", 1)
 	}
@@ -175,9 +180,10 @@ func (b *bootBed) cleanup(t *testing.T) {
 	_ = b.bao.Sys().DeletePolicyWithContext(ctx, b.policy)
 	if b.dialect == "mysql" {
 		_, _ = b.dbAdmin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+b.database+"`")
-		for _, u := range []string{b.owner, b.runtime} {
+		for _, u := range []string{b.owner, b.runtime, b.runtime + "_vault"} {
 			_, _ = b.dbAdmin.ExecContext(ctx, "DROP USER IF EXISTS '"+u+"'@'%'")
 		}
+		_, _ = b.dbAdmin.ExecContext(ctx, "DROP ROLE IF EXISTS `"+b.runtime+"`")
 		return
 	}
 	_, _ = b.dbAdmin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+b.database+`" WITH (FORCE)`)

@@ -69,16 +69,48 @@ func (d *databaseCheck) runtimeLogin(ctx context.Context) bool {
 		return d.login(ctx, "runtime", c.User, &c.Password)
 	}
 	subject := "runtime (issued by " + d.issued.path + ")"
-	db, err := d.spec.Database.OpenSQL(ctx, d.issued.user, d.issued.password, c.Database)
+	db, err := d.openIssued(ctx)
 	if err != nil {
 		d.c.fail("auth", subject, err.Error(), "check the connection_url and creation statements of the engine role at "+d.issued.path+
 			" (`eim bootstrap database` creates them)")
 		return false
 	}
 	db.Close()
-	d.c.ok("auth", subject, "as "+d.issued.user)
+	detail := "as " + d.issued.user
+	if d.spec.Database.SetRole() {
+		detail += ", role " + c.RuntimeRole + " active"
+	}
+	d.c.ok("auth", subject, detail)
 	return true
 }
+
+// openIssued logs in with the issued credentials. With setRole it activates the runtime role
+// and then selects the database, as the mysql adapter does: the issued user reaches the
+// database through its role only.
+func (d *databaseCheck) openIssued(ctx context.Context) (*sql.DB, error) {
+	c := d.spec.Database.Common
+	if !d.spec.Database.SetRole() {
+		return d.spec.Database.OpenSQL(ctx, d.issued.user, d.issued.password, c.Database)
+	}
+	db, err := d.spec.Database.OpenSQL(ctx, d.issued.user, d.issued.password, "")
+	if err != nil {
+		return nil, err
+	}
+	steps := []struct{ sql, hint string }{
+		{"SET ROLE " + myIdent(c.RuntimeRole), "the engine role's creation statements must GRANT " + myIdent(c.RuntimeRole) + " TO '{{name}}'@'%'"},
+		{"USE " + myIdent(c.Database), "the role needs a privilege on the database: GRANT EXECUTE ON " + myIdent(c.Database) + ".* TO " +
+			d.spec.Database.MySQLGrantee(c.RuntimeRole)},
+	}
+	for _, s := range steps {
+		if _, err := db.ExecContext(ctx, s.sql); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("%s: %w (%s)", s.sql, err, s.hint)
+		}
+	}
+	return db, nil
+}
+
+func myIdent(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
 // login checks that user logs in with the password at ref.
 func (d *databaseCheck) login(ctx context.Context, role, user string, ref *provider.SecretRef) bool {
@@ -201,8 +233,8 @@ func (d *databaseCheck) privileges(ctx context.Context, db *sql.DB, runtime stri
 
 func (d *databaseCheck) grantSQL(table, runtime string, privs []string) string {
 	if d.mysql() {
-		return fmt.Sprintf("GRANT %s ON `%s`.`%s` TO '%s'@'%%'; (or restart eim serve: its migrations grant them)",
-			strings.Join(privs, ", "), d.spec.Database.Common.Database, table, runtime)
+		return fmt.Sprintf("GRANT %s ON `%s`.`%s` TO %s; (or restart eim serve: its migrations grant them)",
+			strings.Join(privs, ", "), d.spec.Database.Common.Database, table, d.spec.Database.MySQLGrantee(runtime))
 	}
 	return fmt.Sprintf("GRANT %s ON %q TO %q; (or restart eim serve: its migrations grant them)", strings.Join(privs, ", "), table, runtime)
 }
@@ -221,8 +253,8 @@ func (d *databaseCheck) hasPrivilege(ctx context.Context, db *sql.DB, have map[s
 	return ok, err
 }
 
-// mysqlGrants parses SHOW GRANTS of the runtime account into privileges by table ("*" for the
-// database).
+// mysqlGrants parses SHOW GRANTS of the runtime account (with setRole: of the role) into
+// privileges by table ("*" for the database).
 func (d *databaseCheck) mysqlGrants(ctx context.Context, runtime string) (map[string][]string, error) {
 	grants, err := d.ownGrants(ctx, runtime)
 	if err != nil {
@@ -244,15 +276,28 @@ func (d *databaseCheck) mysqlGrants(ctx context.Context, runtime string) (map[st
 	return out, nil
 }
 
-// ownGrants runs SHOW GRANTS as the runtime account itself (every account may read its own).
+// ownGrants runs SHOW GRANTS as the runtime account itself (every account may read its own);
+// with dynamic credentials as the issued user: its own grants (copied from a group account)
+// or, with setRole, those of the role it activated (SHOW GRANTS FOR 'role').
 func (d *databaseCheck) ownGrants(ctx context.Context, runtime string) ([]string, error) {
 	c := d.spec.Database.Common
-	db, err := d.spec.Database.OpenSQL(ctx, runtime, c.Password.Value().Reveal(), "")
+	var db *sql.DB
+	var err error
+	q := "SHOW GRANTS"
+	switch {
+	case c.Dynamic != nil && d.issued != nil:
+		db, err = d.openIssued(ctx)
+		if d.spec.Database.SetRole() {
+			q = "SHOW GRANTS FOR " + d.spec.Database.MySQLGrantee(runtime)
+		}
+	default:
+		db, err = d.spec.Database.OpenSQL(ctx, runtime, c.Password.Value().Reveal(), "")
+	}
 	if err != nil {
 		return nil, err
 	}
 	defer db.Close()
-	rows, err := db.QueryContext(ctx, "SHOW GRANTS")
+	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -28,7 +28,7 @@ func VaultAdminPaths(spec *Spec, a *VaultAdmin) []VaultPath {
 		out = append(out, VaultPath{Path: "sys/mounts/" + tm, Capabilities: []string{"create", "update"}, Why: "mount the transit engine"},
 			VaultPath{Path: tm + "/keys/" + t.Key, Capabilities: rw, Why: "the transit key"})
 	}
-	if n, ok := spec.Dynamic(nil); ok && spec.Database.Dialect == "postgres" {
+	if n, ok := spec.Dynamic(nil); ok && (spec.Database.Dialect == "postgres" || spec.Database.SetRole()) {
 		c := n.Mount + "/config/" + n.Role
 		out = append(out, VaultPath{Path: "sys/mounts/" + n.Mount, Capabilities: []string{"create", "update"}, Why: "mount the database secrets engine"},
 			VaultPath{Path: c, Capabilities: rw, Why: "the engine's connection to the database"},

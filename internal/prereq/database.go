@@ -21,6 +21,9 @@ type databasePlanner struct {
 	admin *DatabaseAdmin
 	db    *sql.DB
 	sink  *sink
+	// needGrantCreateUser: a planned step grants CREATE USER (to Vault's MySQL manager), which
+	// the administrator must hold WITH GRANT OPTION.
+	needGrantCreateUser bool
 }
 
 // login is a role bootstrap manages with the reference its password lives at.
@@ -246,7 +249,8 @@ func (p *databasePlanner) mysqlDatabase(ctx context.Context, name, owner, runtim
 		{runtime, fmt.Sprintf("GRANT EXECUTE ON %s.* TO %s", myIdent(name), myUser(runtime)), "EXECUTE"},
 	}
 	for _, w := range want {
-		if w.user == "" || (w.user == owner && w.user == runtime && w.privs == "EXECUTE") {
+		if w.user == "" || (w.user == owner && w.user == runtime && w.privs == "EXECUTE") ||
+			(w.user == runtime && w.privs == "EXECUTE" && p.spec.Database.SetRole()) { // a role: myDynamic grants it
 			continue
 		}
 		if ok, err := p.mysqlHasGrant(ctx, w.user, name, w.privs); err != nil {

@@ -79,7 +79,10 @@ func (p *databasePlanner) mysqlAdminPrivileges(ctx context.Context, needUser, ne
 	}
 	db := p.spec.Database.Common.Database
 	var fixes []string
-	if needUser && !mysqlHas(grants, "CREATE USER", "*.*") {
+	switch {
+	case p.needGrantCreateUser && !mysqlHas(withGrantOption(grants), "CREATE USER", "*.*"):
+		fixes = append(fixes, "GRANT CREATE USER ON *.* TO "+myUser(p.admin.User)+" WITH GRANT OPTION (it grants CREATE USER to Vault's manager)")
+	case needUser && !mysqlHas(grants, "CREATE USER", "*.*"):
 		fixes = append(fixes, "GRANT CREATE USER ON *.* TO "+myUser(p.admin.User))
 	}
 	if needDB && !mysqlHas(grants, "CREATE", "*.*", myIdent(db)+".*") {
@@ -114,4 +117,15 @@ func mysqlHas(grants []string, priv string, on ...string) bool {
 		}
 	}
 	return false
+}
+
+// withGrantOption keeps the SHOW GRANTS lines (upper case) granted WITH GRANT OPTION.
+func withGrantOption(grants []string) []string {
+	var out []string
+	for _, g := range grants {
+		if strings.HasSuffix(g, " WITH GRANT OPTION") {
+			out = append(out, g)
+		}
+	}
+	return out
 }

@@ -53,18 +53,22 @@ func pgCreation(runtime string) string {
 
 const pgRevocation = `DROP ROLE IF EXISTS "{{name}}";`
 
-// dynamic plans, for PostgreSQL, what dynamic credentials need besides the database: the
-// runtime role (NOLOGIN: only the issued users log in as its members), Vault's manager role,
-// the database secrets engine, its connection and its role. Without a Vault administrator
-// (or on MySQL) it is a manual step.
+// dynamic plans what dynamic credentials need besides the database: the runtime role
+// (PostgreSQL: NOLOGIN, only the issued users log in as its members; MySQL: a role, with
+// setRole), Vault's manager, the database secrets engine, its connection and its role.
+// Without a Vault administrator, or on MySQL without setRole, it is a manual step.
 func (p *databasePlanner) dynamic(ctx context.Context) error {
 	c := p.spec.Database.Common
 	n, ok := p.spec.Dynamic(p.admin)
-	if !ok || p.mysql() || p.sink.vault == nil {
+	if !ok || (p.mysql() && !p.spec.Database.SetRole()) || p.sink.vault == nil {
 		p.add("manual", "runtime role", "dynamic and IAM credentials are issued outside bootstrap here: create the role "+
 			c.Grantee()+" (NOLOGIN) and let Vault's database engine (or RDS IAM) create its members"+
-			" (bootstrap automates it for PostgreSQL with dynamic.path <mount>/creds/<role> and a vault block in the admin file)", nil)
+			" (bootstrap automates it with dynamic.path <mount>/creds/<role> and a vault block in the admin file;"+
+			" on MySQL/MariaDB also with setRole: true)", nil)
 		return nil
+	}
+	if p.mysql() {
+		return p.myDynamic(ctx, n)
 	}
 	runtime := c.Grantee()
 	if exists, _, err := p.readRole(ctx, runtime); err != nil {
@@ -80,7 +84,7 @@ func (p *databasePlanner) dynamic(ctx context.Context) error {
 	if err := p.engineConnection(ctx, n, runtime); err != nil {
 		return err
 	}
-	return p.engineRole(ctx, n, runtime)
+	return p.engineRole(ctx, n, pgCreation(runtime), pgRevocation)
 }
 
 func (p *databasePlanner) engineMount(ctx context.Context, mount string) error {
@@ -159,23 +163,24 @@ func connectionMatches(cur *api.Secret, n DynamicNames, connURL string) bool {
 	return details["connection_url"] == connURL && details["username"] == n.Manager && slices.Contains(roles, any(n.Role))
 }
 
-// engineRole plans the engine's role: users created as members of the runtime role, dropped
-// when their lease ends.
-func (p *databasePlanner) engineRole(ctx context.Context, n DynamicNames, runtime string) error {
+// engineRole plans the engine's role: users created by the creation statement (granted the
+// runtime role), dropped by the revocation statement when their lease ends.
+func (p *databasePlanner) engineRole(ctx context.Context, n DynamicNames, want, revocation string) error {
 	rolePath := n.Mount + "/roles/" + n.Role
 	cur, err := p.sink.vault.Logical().ReadWithContext(ctx, rolePath)
 	if err != nil && !isNotFound(err) {
 		return fmt.Errorf("read %s: %w", rolePath, err)
 	}
-	want := pgCreation(runtime)
 	if cur != nil && cur.Data != nil && cur.Data["db_name"] == n.Role {
-		if st, _ := cur.Data["creation_statements"].([]any); len(st) == 1 && st[0] == want {
+		st, _ := cur.Data["creation_statements"].([]any)
+		rev, _ := cur.Data["revocation_statements"].([]any)
+		if len(st) == 1 && st[0] == want && len(rev) == 1 && rev[0] == revocation {
 			return nil
 		}
 	}
 	p.add(createOrUpdate(cur), "database engine role "+rolePath, want, func(ctx context.Context) error {
 		_, err := p.sink.vault.Logical().WriteWithContext(ctx, rolePath, map[string]any{"db_name": n.Role,
-			"creation_statements": []string{want}, "revocation_statements": []string{pgRevocation},
+			"creation_statements": []string{want}, "revocation_statements": []string{revocation},
 			"default_ttl": "1h", "max_ttl": "24h"})
 		return err
 	})

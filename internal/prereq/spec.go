@@ -73,6 +73,26 @@ type Spec struct {
 type Database struct {
 	Dialect string // postgres or mysql
 	Common  *remote.Common
+	MySQL   *mysql.Config // the mysql adapter's whole configuration; nil on PostgreSQL
+}
+
+// SetRole reports whether the runtime role is a MySQL/MariaDB role the adapter activates on
+// each connection (mysql setRole).
+func (d *Database) SetRole() bool { return d.MySQL != nil && d.MySQL.SetRole }
+
+// MySQLGrantee names the account the mysql adapter's migrations grant runtime privileges to,
+// as a GRANT statement does: 'runtimeRole' (no host: the MariaDB role of that name, else
+// 'runtimeRole'@'%') or 'name'@'granteeHost'.
+func (d *Database) MySQLGrantee(name string) string {
+	host := "%"
+	if d.MySQL != nil {
+		host = d.MySQL.GranteeHost
+	}
+	q := "'" + strings.ReplaceAll(name, "'", "''") + "'"
+	if d.Common.RuntimeRole != "" && host == "%" {
+		return q
+	}
+	return q + "@'" + strings.ReplaceAll(host, "'", "''") + "'"
 }
 
 // Derive resolves cfg's target against the module graph (built reports the modules this
@@ -109,7 +129,7 @@ func (s *Spec) typed(cfg *config.Config) {
 		case *postgres.Config:
 			s.Database = &Database{Dialect: "postgres", Common: &c.Common}
 		case *mysql.Config:
-			s.Database = &Database{Dialect: "mysql", Common: &c.Common}
+			s.Database = &Database{Dialect: "mysql", Common: &c.Common, MySQL: c}
 		case *natsbroker.Config:
 			s.NATS = c
 		case *rabbitmq.Config:

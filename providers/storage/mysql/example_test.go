@@ -26,3 +26,19 @@ func Example() {
 	defer db.Close()
 	fmt.Println(db.Dialect())
 }
+
+// MariaDB with Vault dynamic credentials whose issued users are granted the role eim_runtime:
+// setRole activates it on every connection, and the migrations grant to the role.
+func ExampleConfig_setRole() {
+	cfg := mysql.NewConfig()
+	cfg.Host, cfg.Database = "mariadb.internal", "eim"
+	cfg.Dynamic = &remote.Dynamic{Path: "database/creds/eim"}
+	cfg.RuntimeRole, cfg.SetRole = "eim_runtime", true
+	cfg.Migration = &remote.Migration{User: "eim_owner"}
+	fmt.Println(cfg.Validate())
+	cfg.Migration = nil
+	fmt.Println(cfg.Validate())
+	// Output:
+	// <nil>
+	// migration: is required with setRole: the role gets DML, the migration account owns the tables (fix: set migration.user and migration.password)
+}

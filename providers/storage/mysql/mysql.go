@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/go-sql-driver/mysql"
@@ -37,11 +38,15 @@ func Open(ctx context.Context, cfg *Config, env storage.Env) (*storage.DB, error
 	if d.src, err = cfg.Source(ctx, env, endpoint(cfg.Host, cfg.Port)); err != nil {
 		return nil, err
 	}
-	if d.primary, err = d.pool(cfg.Host, cfg.Port, d.src, cfg.Pool); err != nil {
+	role := ""
+	if cfg.SetRole {
+		role = cfg.RuntimeRole
+	}
+	if d.primary, err = d.pool(cfg.Host, cfg.Port, d.src, cfg.Pool, role); err != nil {
 		return nil, err
 	}
 	if cfg.Replica != nil {
-		if d.replica, err = d.pool(cfg.Replica.Host, cfg.Replica.Port, d.src, cfg.Pool); err != nil {
+		if d.replica, err = d.pool(cfg.Replica.Host, cfg.Replica.Port, d.src, cfg.Pool, role); err != nil {
 			d.primary.Close()
 			return nil, err
 		}
@@ -75,7 +80,9 @@ func (d *myDriver) base(host string, port int) (*mysql.Config, error) {
 	return mc, nil
 }
 
-func (d *myDriver) pool(host string, port int, src storage.CredentialSource, p remote.Pool) (*sql.DB, error) {
+// pool opens a pool to one server; with role set every new connection activates it (SET ROLE)
+// before database/sql uses it.
+func (d *myDriver) pool(host string, port int, src storage.CredentialSource, p remote.Pool, role string) (*sql.DB, error) {
 	base, err := d.base(host, port)
 	if err != nil {
 		return nil, err
@@ -83,11 +90,18 @@ func (d *myDriver) pool(host string, port int, src storage.CredentialSource, p r
 	dial := func(ctx context.Context, c storage.Credentials) (driver.Conn, error) {
 		mc := base.Clone()
 		mc.User, mc.Passwd = c.User, c.Password.Reveal()
+		if role != "" {
+			mc.DBName = "" // the user reaches the database through its role only: USE after SET ROLE
+		}
 		conn, err := mysql.NewConnector(mc)
 		if err != nil {
 			return nil, err
 		}
-		return conn.Connect(ctx)
+		dc, err := conn.Connect(ctx)
+		if err != nil || role == "" {
+			return dc, err
+		}
+		return setRole(ctx, dc, c.User, role, base.DBName)
 	}
 	db := sql.OpenDB(storage.NewConnector(&mysql.MySQLDriver{}, dial, src))
 	db.SetMaxOpenConns(p.MaxOpen)
@@ -102,14 +116,46 @@ func (d *myDriver) Primary() *sql.DB                     { return d.primary }
 func (d *myDriver) Replica() *sql.DB                     { return d.replica }
 func (d *myDriver) Code(err error) (provider.Code, bool) { return code(err) }
 
-// Grantee is 'role'@'host', quoted, or "" when migrations run as the runtime user.
+// Grantee is 'role'@'host', quoted, or "" when migrations run as the runtime user. A
+// runtimeRole with granteeHost % is named without a host, 'role': MariaDB takes that for the
+// role of that name when one exists, else for 'role'@'%' (a role has no host, and 'role'@'%'
+// is another account); MySQL 8 always for 'role'@'%', where it keeps roles.
 func (d *myDriver) Grantee() string {
 	g := d.cfg.Grantee()
-	if g == "" {
+	switch {
+	case g == "":
 		return ""
+	case d.cfg.RuntimeRole != "" && d.cfg.GranteeHost == "%":
+		return quote(g)
 	}
 	return quote(g) + "@" + quote(d.cfg.GranteeHost)
 }
+
+// setRole activates role on a new connection of user, then selects database (the user itself
+// may not reach it: the handshake checks the database before any role is active).
+// go-sql-driver/mysql has no statement run on connect, so the dial does it before
+// database/sql sees the connection.
+func setRole(ctx context.Context, c driver.Conn, user, role, database string) (driver.Conn, error) {
+	e, ok := c.(driver.ExecerContext)
+	if !ok {
+		c.Close()
+		return nil, provider.Errorf(provider.Internal, "the mysql driver's connection cannot execute SET ROLE")
+	}
+	if _, err := e.ExecContext(ctx, "SET ROLE "+ident(role), nil); err != nil {
+		c.Close()
+		return nil, provider.Errorf(provider.PermissionDenied, "SET ROLE %s as %s: %v (setRole: the issued users must be granted the role: "+
+			"GRANT %s TO '{{name}}'@'%%' in the creation statements of the secrets engine role; `eim bootstrap database` writes them)",
+			role, user, err, ident(role))
+	}
+	if _, err := e.ExecContext(ctx, "USE "+ident(database), nil); err != nil {
+		c.Close()
+		return nil, provider.Errorf(provider.PermissionDenied, "USE %s as %s with role %s: %v (grant the role privileges on the database: "+
+			"`eim bootstrap database` grants it EXECUTE, the migrations its tables)", database, user, role, err)
+	}
+	return c, nil
+}
+
+func ident(s string) string { return "`" + strings.ReplaceAll(s, "`", "``") + "`" }
 
 func quote(s string) string {
 	out := []byte{'\''}
@@ -131,9 +177,9 @@ func (d *myDriver) Target() string {
 	return user + "@" + endpoint(d.cfg.Host, d.cfg.Port) + "/" + d.cfg.Database
 }
 
-// Migrator opens a small pool logged in as the migration account.
+// Migrator opens a small pool logged in as the migration account (setRole requires one).
 func (d *myDriver) Migrator(context.Context) (*sql.DB, func() error, error) {
-	db, err := d.pool(d.cfg.Host, d.cfg.Port, d.cfg.MigrationSource(d.src), remote.Pool{MaxOpen: 4, MaxIdle: 2})
+	db, err := d.pool(d.cfg.Host, d.cfg.Port, d.cfg.MigrationSource(d.src), remote.Pool{MaxOpen: 4, MaxIdle: 2}, "")
 	if err != nil {
 		return nil, nil, err
 	}
