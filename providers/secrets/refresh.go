@@ -11,7 +11,8 @@ import (
 var errClosed = provider.Errorf(provider.FailedPrecondition, "the secrets provider is closed")
 
 // loop refreshes e until it is stopped: on the refresh interval for a static secret, at two
-// thirds of the lease for a leased one, and at once after a write through this Store.
+// thirds of the lease for a leased one (at once when its last renewal came back capped), and at
+// once after a write through this Store.
 func (t *tracker) loop(e *entry) {
 	defer t.wg.Done()
 	failed := false
@@ -38,6 +39,9 @@ func (t *tracker) delay(e *entry, failed bool) time.Duration {
 	defer e.mu.Unlock()
 	if e.sec.Lease.Duration <= 0 {
 		return t.refresh
+	}
+	if e.reread {
+		return 0
 	}
 	due := e.granted.Add(e.sec.Lease.Duration * 2 / 3)
 	return max(time.Until(due), 0)
@@ -95,9 +99,19 @@ func (t *tracker) renew(ctx context.Context, e *entry) error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.sec.Lease, e.granted = nl, time.Now()
-	// A lease near its maximum comes back shorter than asked: read a new secret next time.
-	e.reread = !nl.Renewable || nl.Duration < ttl/2
+	// A lease that reached its maximum comes back shorter than asked: its end is fixed, so the
+	// new secret is read at once, and what is left of this lease is the time the old credentials
+	// have to drain (connections opened with a dynamic database user finish their work before
+	// the backend drops the user at the lease's end).
+	e.reread = capped(nl, ttl)
 	return nil
+}
+
+// capped reports whether a renewal came back so much shorter than asked (ttl) that the lease
+// has reached its maximum, or is not renewable any more: the secret is then read anew at once.
+// Backends may round a full renewal down a little; a tenth of the lease is that tolerance.
+func capped(nl Lease, ttl time.Duration) bool {
+	return !nl.Renewable || nl.Duration < ttl-ttl/10
 }
 
 func quote(s string) string { return `"` + s + `"` }

@@ -76,3 +76,28 @@ func has(ls []*dto.LabelPair, name, value string) bool {
 	}
 	return false
 }
+
+// TestLeaseRotatesAtTheFirstCappedRenewal: with a 6s lease and a 12s maximum the first renewal
+// (at 4s) is granted in full and the second (at 8s) comes back capped at the 4s left; the
+// provider reads new credentials at once then, leaving the old ones those 4s to drain, instead
+// of renewing the capped lease once more and reading anew a fraction of a second before the
+// backend revokes it (the old rule: three renewals, then the read). Counted, not timed: the
+// rotation is seen after exactly two renewals.
+func TestLeaseRotatesAtTheFirstCappedRenewal(t *testing.T) {
+	b := newBed(t)
+	p := b.open(b.appRole(b.config(b.bao.Addr)))
+	reg := prometheus.NewRegistry()
+	for _, c := range p.Collectors() {
+		require.NoError(t, reg.Register(c))
+	}
+	name := b.databaseRole(6*time.Second, 12*time.Second)
+	_, err := p.ReadSecret(context.Background(), name, "username")
+	require.NoError(t, err)
+	var renewedAtRotation float64
+	require.Eventually(t, func() bool {
+		rotated, _ := metric(t, reg, "eim_secrets_credential_rotations_total", "", "")
+		renewedAtRotation, _ = metric(t, reg, "eim_secrets_lease_renewals_total", "outcome", "ok")
+		return rotated >= 1
+	}, 40*time.Second, 20*time.Millisecond, "the credentials are rotated")
+	assert.Equal(t, 2.0, renewedAtRotation, "one full renewal, one capped one, then the new credentials")
+}
