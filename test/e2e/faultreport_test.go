@@ -121,10 +121,19 @@ const reliabilityGaps = `
   events of the acknowledged writes, marked relayed to the in-memory bus), not from a broker: the bus is the
   process's memory, and whether an in-process subscriber handled an event relayed just before the kill is
   not counted.
-- The network cut to PostgreSQL failed 1 of 10 short runs (two -count=5 series) (3 edge-node calls DeadlineExceeded after
-  ` + "`/readyz`" + ` was 200). A candidate cause is the fault proxy: a connection accepted while it blackholes stays
-  dead after the cut ends (a healed partition would complete it), so a pool slot may hang up to the connect
-  timeout; not confirmed.
+- The network cut to PostgreSQL failed 1 of 10 short runs in an earlier series: 3 edge-node calls
+  DeadlineExceeded after ` + "`/readyz`" + ` was 200 (calls that waited out the agents' 5 s deadline). Not reproduced
+  since in 34 runs of the cut before this table's run (29 with ` + "`E2E_FAULTS_SCENARIO=PostgreSQL E2E_FAULTS_REPEAT=N`" + `,
+  alone and alternating with the PostgreSQL restart, and 5 in a -count=5 run of the short form), at load
+  averages up to 13: in the 10 of them that logged it, the slowest call of any RPC after the recovery took
+  at most 0.5 s. The suspected cause, connections the fault proxy accepted
+  during the cut staying dead after it, is ruled out: the proxy closes them when the cut ends
+  (` + "`TestCutEndClosesHeldConnections`" + `, test/conformance/faultproxy). The cause is not known; a failure now
+  logs each RPC's errors, PostgreSQL's longest lock wait and most sessions idle in a transaction after the
+  recovery, and the process's log tail.
+- The proxy's cut closes the live connections when it starts and when it ends and holds new ones
+  meanwhile (a partition whose firewall resets connections): connections left half-open by a partition that
+  heals silently (no reset on either side) are not a scenario.
 - Keycloak's old signing key is made passive (it signs nothing more; tokens it signed verify until they
   expire, Keycloak's rotation procedure), not deleted while the load's tokens are still in use.
 - The OpenBao restart is a clean one (SIGTERM, sealed again, unsealed by the test); an OpenBao that stays
