@@ -1,8 +1,11 @@
 package e2e_test
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -143,3 +146,43 @@ func issuedUsers(t *testing.T, b *faultBed) map[string]bool {
 
 // logCount counts the lines of the running process's log that hold s.
 func logCount(b *faultBed, s string) int { return strings.Count(b.p.Logs(), s) }
+
+// issuedSecrets returns the secrets the stack's OpenBao issued during the run, as its audit log
+// (raw) shows them: the passwords of the database users its database engine created (what eim
+// logged in with, dynamic credentials) and the tokens of the AppRole logins (eim's tokens).
+func (fb *faultBao) issuedSecrets(t *testing.T) []string {
+	f, err := os.Open(fb.srv.AuditLog)
+	require.NoError(t, err)
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var e struct {
+			Type    string `json:"type"`
+			Request struct {
+				Path string `json:"path"`
+			} `json:"request"`
+			Response struct {
+				Data struct {
+					Password string `json:"password"`
+				} `json:"data"`
+				Auth struct {
+					ClientToken string `json:"client_token"`
+				} `json:"auth"`
+			} `json:"response"`
+		}
+		require.NoError(t, json.Unmarshal(sc.Bytes(), &e))
+		if e.Type != "response" {
+			continue
+		}
+		if strings.HasPrefix(e.Request.Path, "database/creds/") && e.Response.Data.Password != "" {
+			out = append(out, e.Response.Data.Password)
+		}
+		if e.Request.Path == "auth/approle/login" && e.Response.Auth.ClientToken != "" {
+			out = append(out, e.Response.Auth.ClientToken)
+		}
+	}
+	require.NoError(t, sc.Err())
+	return out
+}

@@ -57,6 +57,9 @@ const (
 
 func newFaultBed(t *testing.T, bin string, stack faultStack) *faultBed {
 	b := &faultBed{t: t, stack: stack, bin: bin, dir: t.TempDir()}
+	if stack.embedded {
+		return newEmbeddedBed(t, b)
+	}
 	if stack.mariaRabbit {
 		return newMariaRabbitBed(t, b)
 	}

@@ -27,7 +27,8 @@ type faultRow struct {
 	// present that were never acknowledged (their answer lost in the fault); Duplicates the
 	// names listed more than once.
 	Present, Unacked, Duplicates int
-	// Delivered counts the acknowledged writes whose created event is in the broker's stream.
+	// Delivered counts the acknowledged writes whose created event is in the broker's stream
+	// (on the embedded defaults: marked relayed to the in-memory bus in the outbox).
 	Delivered int
 	// HeartbeatsSent and HeartbeatsAcked are the nodes' heartbeats over the scenario;
 	// HostsRunning the hosts the API shows Running afterwards.
@@ -127,6 +128,9 @@ func callErrors(s *edgesim.Summary) int64 {
 func delivered(t *testing.T, b *faultBed, acked map[string]string) int {
 	if b.rabbit != nil {
 		return rabbitDelivered(t, b, acked)
+	}
+	if b.stack.embedded {
+		return outboxDelivered(t, b, acked)
 	}
 	nc, err := nats.Connect("nats://"+b.nats.Addr(), nats.UserInfo(b.nats.User, b.nats.Password))
 	require.NoError(t, err)

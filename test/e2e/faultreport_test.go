@@ -30,6 +30,11 @@ func writeReliability(t *testing.T, plan faultPlan, rows []faultRow) {
 	if only := os.Getenv(faultsStackEnv); only != "" && only != "all" {
 		require.Fail(t, "the table is written for a whole run only", "not with %s=%s", faultsStackEnv, only)
 	}
+	for _, env := range []string{faultsScenarioEnv, faultsRepeatEnv} {
+		if v := os.Getenv(env); v != "" {
+			require.Fail(t, "the table is written for a whole run only", "not with %s=%s", env, v)
+		}
+	}
 	want := 0
 	for _, st := range faultStacks(plan) {
 		want += len(st.scenarios(plan))
@@ -59,20 +64,28 @@ The faults happen in turn on the stack's deployment; each scenario runs the load
 waits for `+"`/readyz`"+` 200, then runs the load again for %s: nothing sent after the recovery may fail.
 
 Forms: the short form (`+"`make test`"+`) runs the OpenBao (KV password) stack with the embedded issuer (the
-dynamic credentials are also tested by `+"`TestStorageDynamicCredentials*`"+` in services/internal/bootstrap).
+dynamic credentials are also tested by `+"`TestStorageDynamicCredentials*`"+` in services/internal/bootstrap)
+and the embedded defaults (SQLite, in-memory bus, embedded issuer, local secrets: the kill of eim).
 The long form (`+"`make e2e-faults`"+`, 1,000 nodes, faults longer than every timeout) runs every stack:
 Keycloak + OpenBao (KV) + PostgreSQL + NATS with every scenario (Keycloak's start takes about two minutes on
-the shared 2-core machine, too long for `+"`make test`"+`), the dynamic credentials and MariaDB + RabbitMQ.
+the shared 2-core machine, too long for `+"`make test`"+`), the dynamic credentials, MariaDB + RabbitMQ and the
+embedded defaults.
 `+"`"+faultsStackEnv+"=all`"+` runs every stack at the short form's sizes.
 
 Columns: *writes acked / present / unacked rows*: creates acknowledged to the client (200 with an id), of
 those found by a listing afterwards (must be equal), rows present whose answer was lost in the fault (at most
 the failed writes); *dup*: names listed twice (must be 0); *events delivered*: acknowledged creates whose
-`+"`inventory.*.created`"+` event is in the broker's stream (must equal acked: the outbox); *heartbeats sent /
+`+"`inventory.*.created`"+` event is in the broker's stream (must equal acked: the outbox; on the embedded defaults,
+marked relayed in the outbox, see below); *heartbeats sent /
 acked*: `+"`UpdateInstanceStateStatusByHostGUID`"+` calls over the scenario; *hosts running*: hosts the API shows
 Running afterwards (must be every node); *ready s*: fault's end to `+"`/readyz`"+` 200 (for the kill: the process's
 restart); *failed during / after*: writes, southbound calls and token fetches failed, sent during the fault
 (expected) and after the recovery (must be 0).
+
+Secrets: after each stack, every log line of its eim processes and of its servers is scanned for every
+secret value the run used: those the test made (passwords, tokens, the AppRole's secret id) and those
+OpenBao issued during the run (the database engine's passwords, eim's AppRole login tokens), read from the
+OpenBao server's raw file audit log.
 
 | stack | scenario | fault | writes acked / present / unacked rows | dup | events delivered | heartbeats sent / acked | hosts running | ready s | failed during / after | passed |
 |---|---|---|---|---|---|---|---|---|---|---|
@@ -102,22 +115,29 @@ const reliabilityGaps = `
 
 ## Not covered yet
 
-- Matrix row 3, the embedded defaults (SQLite, in-memory bus, embedded issuer, local secrets): only a restart
-  of eim applies there (SQLite and the in-memory bus are part of the process: a database restart or network
-  cut does not apply, and the bus's events cannot be counted from outside). A first attempt failed before any
-  fault: registering the fleet's instances found no OS resource in the new project within 30 s. Cause found
-  and fixed: the test's ` + "`eim token`" + ` runs (the embedded issuer's tokens) opened the providers with an outbox
-  relay of their own, which published the serving process's pending project event into the command's memory
-  bus (` + "`TestCommandsLeaveTheOutboxToTheServer`" + `); the row itself is not in the matrix yet.
-- The network cut to PostgreSQL failed 1 of 10 short runs (two -count=5 series) (3 edge-node calls DeadlineExceeded after
-  ` + "`/readyz`" + ` was 200). A candidate cause is the fault proxy: a connection accepted while it blackholes stays
-  dead after the cut ends (a healed partition would complete it), so a pool slot may hang up to the connect
-  timeout; not confirmed.
+- On the embedded defaults only the kill of eim applies: SQLite and the in-memory bus are part of the
+  process (no database restart, network cut or broker restart to make), the embedded issuer and the local
+  secrets have no server. Its *events delivered* are read from the outbox in eim's SQLite file (the created
+  events of the acknowledged writes, marked relayed to the in-memory bus), not from a broker: the bus is the
+  process's memory, and whether an in-process subscriber handled an event relayed just before the kill is
+  not counted.
+- The network cut to PostgreSQL failed 1 of 10 short runs in an earlier series: 3 edge-node calls
+  DeadlineExceeded after ` + "`/readyz`" + ` was 200 (calls that waited out the agents' 5 s deadline). Not reproduced
+  since in 34 runs of the cut before this table's run (29 with ` + "`E2E_FAULTS_SCENARIO=PostgreSQL E2E_FAULTS_REPEAT=N`" + `,
+  alone and alternating with the PostgreSQL restart, and 5 in a -count=5 run of the short form), at load
+  averages up to 13: in the 10 of them that logged it, the slowest call of any RPC after the recovery took
+  at most 0.5 s. The suspected cause, connections the fault proxy accepted
+  during the cut staying dead after it, is ruled out: the proxy closes them when the cut ends
+  (` + "`TestCutEndClosesHeldConnections`" + `, test/conformance/faultproxy). The cause is not known; a failure now
+  logs each RPC's errors, PostgreSQL's longest lock wait and most sessions idle in a transaction after the
+  recovery, and the process's log tail.
+- The proxy's cut closes the live connections when it starts and when it ends and holds new ones
+  meanwhile (a partition whose firewall resets connections): connections left half-open by a partition that
+  heals silently (no reset on either side) are not a scenario.
 - Keycloak's old signing key is made passive (it signs nothing more; tokens it signed verify until they
   expire, Keycloak's rotation procedure), not deleted while the load's tokens are still in use.
 - The OpenBao restart is a clean one (SIGTERM, sealed again, unsealed by the test); an OpenBao that stays
   sealed is not a scenario.
-- Tenant isolation end to end across REST and gRPC.
 `
 
 // matrixNote says when the run had every stack of the matrix at the form's sizes.
@@ -148,15 +168,16 @@ func yesNo(b bool) string {
 // run used.
 func scanSecrets(t *testing.T, b *faultBed) {
 	lines := 0
+	secrets := b.runSecrets(t)
 	for proc, log := range b.allLogs() {
 		for n, line := range strings.Split(log, "\n") {
 			lines++
-			for i, s := range b.secrets {
+			for i, s := range secrets {
 				if strings.Contains(line, s) {
 					t.Errorf("line %d of process %d's log holds secret #%d", n+1, proc+1, i+1) // the line itself is not printed
 				}
 			}
 		}
 	}
-	t.Logf("scanned %d log lines for %d secrets", lines, len(b.secrets))
+	t.Logf("scanned %d log lines for %d secrets", lines, len(secrets))
 }

@@ -20,6 +20,9 @@ type faultStack struct {
 	identity identityMode
 	// mariaRabbit runs eim on MariaDB and RabbitMQ (the embedded issuer, no secrets backend).
 	mariaRabbit bool
+	// embedded runs eim on the embedded defaults (SQLite, the in-memory bus, the embedded
+	// issuer, local secrets): no backend of its own to stop or cut.
+	embedded bool
 	// forms are the forms (short, long) the stack runs in.
 	forms []string
 	// scenarios are the faults run in turn on the stack's deployment.
@@ -48,6 +51,8 @@ func allFaultStacks() []faultStack {
 			}},
 		{name: "MariaDB + RabbitMQ", mariaRabbit: true, forms: []string{"long"},
 			scenarios: func(faultPlan) []faultScenario { return mariaRabbitScenarios() }},
+		{name: "embedded defaults (SQLite, in-memory bus, embedded issuer, local secrets)", embedded: true, forms: []string{"short", "long"},
+			scenarios: func(faultPlan) []faultScenario { return []faultScenario{killScenario()} }},
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -73,12 +74,18 @@ func faultScenarios(plan faultPlan) []faultScenario {
 			b.nats.Start(t)
 			return fmt.Sprintf("SIGTERM, %s, start (JetStream store kept)", plan.brokerDown)
 		}},
-		{name: "eim SIGKILLed mid-write, restarted", inject: func(t *testing.T, b *faultBed, _ faultPlan) string {
-			b.kill()
-			b.restartTook = b.start(t)
-			return "SIGKILL, restart on the same data"
-		}},
+		killScenario(),
 	}
+}
+
+// killScenario kills the eim process (SIGKILL) while it writes and starts it again on the same
+// data.
+func killScenario() faultScenario {
+	return faultScenario{name: "eim SIGKILLed mid-write, restarted", inject: func(t *testing.T, b *faultBed, _ faultPlan) string {
+		b.kill()
+		b.restartTook = b.start(t)
+		return "SIGKILL, restart on the same data"
+	}}
 }
 
 // faultLoad is the load every scenario runs under: the fleet's agents and the writer.
@@ -106,7 +113,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 		t.Run(strings.ReplaceAll(stack.name, " ", "_"), func(t *testing.T) {
 			b := newFaultBed(t, bin, stack)
 			load := startLoad(t, b, plan)
-			for i, sc := range stack.scenarios(plan) {
+			for i, sc := range selectScenarios(stack.scenarios(plan)) {
 				row := runScenario(t, b, load, plan, i+1, sc)
 				row.Stack = stack.name
 				rows = append(rows, row)
@@ -182,12 +189,18 @@ func runScenario(t *testing.T, b *faultBed, l *faultLoad, plan faultPlan, index 
 		b.restartTook = 0
 		w.phase.Store(1)
 		sumDuring := during.end(t)
+		waits := sampleLockWaits(b)
 		after := simulate(b, l.fleet, l.creds, plan.heartbeat)
 		time.Sleep(plan.settle)
 		row.HostsRunning = awaitRunning(t, b.api(), l, plan.nodes) // while the nodes heartbeat
 		sumAfter := after.end(t)
+		logWaits(t, waits)
 		w.halt()
 		row.count(t, b, l, w, sumDuring, sumAfter)
+		logLatencyAfter(t, sumAfter)
+		if row.FailedAfter > 0 {
+			logFailedAfter(t, b, sumAfter)
+		}
 		row.assert(t)
 		if sc.check != nil {
 			sc.check(t, row)
@@ -196,4 +209,52 @@ func runScenario(t *testing.T, b *faultBed, l *faultLoad, plan faultPlan, index 
 	})
 	row.Passed = ok
 	return row
+}
+
+// faultsScenarioEnv selects the scenarios whose name contains its value, and faultsRepeatEnv
+// runs them that many times in turn on the same deployment (a partial run, to repeat one
+// scenario: -update refuses to write the table then).
+const (
+	faultsScenarioEnv = "E2E_FAULTS_SCENARIO"
+	faultsRepeatEnv   = "E2E_FAULTS_REPEAT"
+)
+
+// selectScenarios are the scenarios faultsScenarioEnv selects (every one when unset), repeated
+// faultsRepeatEnv times (once when unset).
+func selectScenarios(all []faultScenario) []faultScenario {
+	only := os.Getenv(faultsScenarioEnv)
+	repeat, err := strconv.Atoi(os.Getenv(faultsRepeatEnv))
+	if err != nil || repeat < 1 {
+		repeat = 1
+	}
+	var out []faultScenario
+	for range repeat {
+		for _, sc := range all {
+			if only == "" || strings.Contains(sc.name, only) {
+				out = append(out, sc)
+			}
+		}
+	}
+	return out
+}
+
+// logFailedAfter logs what failed after the recovery: each RPC's errors and latencies, and the
+// tail of the process's log.
+func logFailedAfter(t *testing.T, b *faultBed, after *edgesim.Summary) {
+	for name, rpc := range after.RPCs {
+		if len(rpc.Errors) > 0 {
+			t.Logf("after the recovery, %s: %v (latency ms %+v)", name, rpc.Errors, rpc.LatencyMs)
+		}
+	}
+	t.Logf("log tail:\n%s", tail(b.p.Logs(), 120))
+}
+
+// logLatencyAfter logs the slowest call of each RPC after the recovery (how close the load came
+// to the agents' deadlines).
+func logLatencyAfter(t *testing.T, after *edgesim.Summary) {
+	var b strings.Builder
+	for name, rpc := range after.RPCs {
+		fmt.Fprintf(&b, " %s p99 %.0fms max %.0fms;", name, rpc.LatencyMs.P99, rpc.LatencyMs.Max)
+	}
+	t.Logf("after the recovery:%s", b.String())
 }

@@ -56,7 +56,22 @@ func scanBackendLogs(t *testing.T, b *faultBed) {
 		require.NoError(t, err)
 		logs = append(logs, string(raw))
 	}
-	scanTokens(t, strings.Join(logs, "\n"), b.secrets)
+	scanTokens(t, strings.Join(logs, "\n"), b.runSecrets(t))
+}
+
+// runSecrets are every secret value the run used: those the test gave or made, and those the
+// stack's OpenBao issued (dynamic database passwords, eim's tokens).
+func (b *faultBed) runSecrets(t *testing.T) []string {
+	out := append([]string(nil), b.secrets...)
+	if b.bao == nil {
+		return out
+	}
+	issued := b.bao.issuedSecrets(t)
+	if b.stack.secrets == secretsDynamic {
+		require.NotEmpty(t, issued, "the audit log shows the database passwords OpenBao issued")
+	}
+	t.Logf("%d secrets OpenBao issued during the run (database passwords, tokens) scanned for too", len(issued))
+	return append(out, issued...)
 }
 
 // servers are the backend servers of b's own (its stack's).

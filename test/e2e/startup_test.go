@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
@@ -68,9 +70,18 @@ func (s *startupProbe) seen(probe, answer string) bool {
 // start every route answers 503 with Retry-After and a JSON error naming the modules not started
 // yet (never 404), and gRPC answers Unavailable (never Unimplemented). Once the database is
 // reachable, the process becomes ready and the same routes and the gRPC connection opened while
-// it started reach the modules.
+// it started reach the modules. The gRPC API is probed in plaintext and with listen.grpcTLS
+// (whose listener serves TLS from the first moment: its calls do not wait for the providers).
 func TestStartupAnswersUnavailable(t *testing.T) {
 	bin := proc.Build(t)
+	for _, grpcTLS := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plaintext", true: "grpcTLS"}[grpcTLS], func(t *testing.T) {
+			startupAnswersUnavailable(t, bin, grpcTLS)
+		})
+	}
+}
+
+func startupAnswersUnavailable(t *testing.T, bin string, grpcTLS bool) {
 	dir := t.TempDir()
 	pg := dbtest.NewPostgres(t, false)
 	proxy, err := faultproxy.NewDown(pg.Server.Addr())
@@ -86,15 +97,24 @@ func TestStartupAnswersUnavailable(t *testing.T) {
 	southAddr := "127.0.0.1:" + strconv.Itoa(testenv.FreePort(t))
 	// The agents' listener serves TLS with a CA generated as it starts: the probes call its
 	// plaintext loopback twin, which serves the same services.
-	cfg := f.write("eim.yaml", "target: all\nproviders:\n"+f.database("postgres", host, port, pg.Fresh(t))+
-		fmt.Sprintf("startup: {timeout: 5m}\nsouthbound: {plaintext: %q}\n", southAddr))
+	yaml := "target: all\nproviders:\n" + f.database("postgres", host, port, pg.Fresh(t)) +
+		fmt.Sprintf("startup: {timeout: 5m}\nsouthbound: {plaintext: %q}\n", southAddr)
+	grpcCreds := insecure.NewCredentials()
+	if grpcTLS {
+		ca := testenv.TLS(t)
+		yaml += fmt.Sprintf("listen: {grpcTLS: {cert: {file: %s}, key: {file: %s}}}\n", ca.ServerCertFile, ca.ServerKeyFile)
+		pool, err := ca.CertPool()
+		require.NoError(t, err)
+		grpcCreds = credentials.NewTLS(&tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS13})
+	}
+	cfg := f.write("eim.yaml", yaml)
 	env := proc.Env(dir, "EIM_LISTEN_HTTP="+httpAddr, "EIM_LISTEN_GRPC="+grpcAddr, "EIM_CONFIG="+cfg)
 
 	p := proc.Launch(t, bin, dir, env, "serve")
 	probe := &startupProbe{answers: map[string]map[string]int{}}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	wg.Go(func() { probeStartup(t, probe, httpAddr, grpcAddr, southAddr, stop) })
+	wg.Go(func() { probeStartup(t, probe, httpAddr, grpcAddr, southAddr, grpcCreds, stop) })
 
 	// Held starting (the database refuses): the module routes answer 503, gRPC Unavailable.
 	awaitSeen(t, probe, "GET /v1/projects", "503", p)
@@ -139,11 +159,12 @@ func awaitSeen(t *testing.T, probe *startupProbe, name, answer string, p *proc.P
 }
 
 // probeStartup probes every route, the inventory's gRPC API and the southbound listener in
-// turn until stop, from the first moment (connections refused before the process listens are
+// turn until stop (the inventory's with grpcCreds), from the first moment (connections refused before the process listens are
 // not answers and are not recorded).
-func probeStartup(t *testing.T, probe *startupProbe, httpAddr, grpcAddr, southAddr string, stop <-chan struct{}) {
+func probeStartup(t *testing.T, probe *startupProbe, httpAddr, grpcAddr, southAddr string, grpcCreds credentials.TransportCredentials,
+	stop <-chan struct{}) {
 	client := &http.Client{Timeout: 5 * time.Second}
-	inv, err := grpc.NewClient("passthrough:///"+grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	inv, err := grpc.NewClient("passthrough:///"+grpcAddr, grpc.WithTransportCredentials(grpcCreds))
 	require.NoError(t, err)
 	defer inv.Close()
 	south, err := grpc.NewClient("passthrough:///"+southAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))

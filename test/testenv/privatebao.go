@@ -21,6 +21,10 @@ type PrivateBao struct {
 	RootToken string
 	// Bin is the bao binary (.tools/bin/bao).
 	Bin string
+	// AuditLog is the server's file audit device (declared in its configuration, raw: every
+	// request and response in clear, one JSON object a line), for tests that must know the
+	// secrets it issued (dynamic database passwords, tokens). It is not the server's log.
+	AuditLog string
 
 	unsealKey string
 }
@@ -70,11 +74,13 @@ func (s *PrivateBao) unseal(t TB) {
 // PrivateOpenBao starts an OpenBao server (the bao binary of make deps) of the test's own with
 // one-node integrated storage in Dir, initializes it with one unseal key, unseals it and mounts a KV version 2
 // engine at secret/ (as the shared dev server has). Stop is SIGTERM (a clean shutdown: the
-// server is sealed again, and Start unseals it).
+// server is sealed again, and Start unseals it). Every request and response is written to
+// AuditLog.
 func PrivateOpenBao(t TB) *PrivateBao {
 	t.Helper()
 	dir := privateDir(t, "")
-	s := &PrivateBao{Private: &Private{Name: "openbao", Port: FreePort(t), Dir: dir}, Bin: filepath.Join(toolsDir(t), "bin", "bao")}
+	s := &PrivateBao{Private: &Private{Name: "openbao", Port: FreePort(t), Dir: dir}, Bin: filepath.Join(toolsDir(t), "bin", "bao"),
+		AuditLog: filepath.Join(dir, "audit.log")}
 	// OpenBao 2 has no file storage: a one-node integrated storage (raft) keeps the state.
 	cluster := FreePort(t)
 	hcl := fmt.Sprintf(`storage "raft" {
@@ -89,7 +95,13 @@ listener "tcp" {
 api_addr = "http://%s:%d"
 cluster_addr = "http://%s:%d"
 ui = false
-`, filepath.Join(dir, "data"), Host, s.Port, Host, cluster, Host, s.Port, Host, cluster)
+audit "file" "raw" {
+  options {
+    file_path = %q
+    log_raw = "true"
+  }
+}
+`, filepath.Join(dir, "data"), Host, s.Port, Host, cluster, Host, s.Port, Host, cluster, s.AuditLog)
 	if err := os.MkdirAll(filepath.Join(dir, "data"), 0o700); err != nil {
 		t.Fatalf("testenv: %v", err)
 	}

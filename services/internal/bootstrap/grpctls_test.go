@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -81,4 +82,62 @@ func TestRunGRPCTLSError(t *testing.T) {
 		HTTPListener: listenLoopback(t), GRPCListener: listenLoopback(t), Kinds: opts.Kinds, Graph: opts.Graph, Modules: opts.Modules})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "listen.grpcTLS.cert")
+}
+
+// TestGRPCTLSCertificateInTheSecretsProvider serves listen.grpcTLS with a certificate in the
+// secrets provider, which cannot be read before the providers open: until it is read every
+// handshake fails at once (a client is answered, it does not wait), then it succeeds.
+func TestGRPCTLSCertificateInTheSecretsProvider(t *testing.T) {
+	dir := t.TempDir()
+	l, err := southbound.EnsureLocal(dir, []string{"localhost", "127.0.0.1"})
+	require.NoError(t, err)
+	cfg := testConfig(t, "inventory")
+	cfg.Listen.GRPCTLS.Cert = provider.SecretRef{Secret: "tls/grpc#cert"}
+	cfg.Listen.GRPCTLS.Key = provider.SecretRef{Secret: "tls/grpc#key"}
+	g, ln, err := secureGRPC(context.Background(), cfg, listenLoopback(t))
+	require.NoError(t, err)
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() { _ = c.(*tls.Conn).Handshake(); _ = c.Close() }()
+		}
+	}()
+	pem, err := os.ReadFile(filepath.Join(dir, southbound.CAFile))
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	require.True(t, pool.AppendCertsFromPEM(pem))
+	dial := func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		d := tls.Dialer{Config: &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS13, NextProtos: []string{"h2"}}}
+		c, err := d.DialContext(ctx, "tcp", ln.Addr().String())
+		if err == nil {
+			_ = c.Close()
+		}
+		return err
+	}
+	err = dial()
+	require.Error(t, err, "no certificate yet: the handshake fails")
+	assert.NotErrorIs(t, err, context.DeadlineExceeded, "at once")
+
+	a := newApp(slog.New(slog.DiscardHandler))
+	defer a.end()
+	a.sources = provider.SecretSources{Store: secretMap{"tls/grpc": {"cert": l.Cert, "key": l.Key}}}
+	require.NoError(t, g.started(context.Background(), a))
+	require.NoError(t, dial(), "the certificate read once the providers are open")
+}
+
+// secretMap is a secrets store of files: path → key → file holding the value.
+type secretMap map[string]map[string]string
+
+func (m secretMap) ReadSecret(_ context.Context, path, key string) ([]byte, error) {
+	f, ok := m[path][key]
+	if !ok {
+		return nil, provider.Errorf(provider.NotFound, "no %s#%s", path, key)
+	}
+	return os.ReadFile(f)
 }

@@ -61,7 +61,13 @@ func Run(ctx context.Context, o RunOptions) error {
 		srv.startup.modules(moduleNames(mods)) // the first answers name them
 	}
 	srv.serveHTTP(httpLn)
-	grpcLn = srv.answerWhileStarting(grpcLn, !o.Config.Listen.GRPCTLS.Cert.IsZero())
+	gcert, secured, err := secureGRPC(ctx, o.Config, grpcLn)
+	if err != nil {
+		shutdownServer(srv, o.Config)
+		_ = grpcLn.Close()
+		return fmt.Errorf("startup: %w", err)
+	}
+	grpcLn = srv.answerWhileStarting(secured)
 	o.Logger.Info("listening", "http", httpLn.Addr().String(), "grpc", grpcLn.Addr().String(), "target", o.Config.Target)
 	app, err := Start(ctx, Options{
 		Config: o.Config, Logger: o.Logger, Redactor: o.Redactor, Kinds: o.Kinds, Graph: o.Graph, Modules: o.Modules, Levels: o.Levels,
@@ -72,8 +78,7 @@ func Run(ctx context.Context, o RunOptions) error {
 		_ = grpcLn.Close()
 		return fmt.Errorf("startup: %w", err)
 	}
-	grpcServed, err := app.secureGRPC(ctx, o.Config, grpcLn)
-	if err != nil {
+	if err := gcert.started(ctx, app); err != nil {
 		shutdownServer(srv, o.Config)
 		_ = grpcLn.Close()
 		_ = app.Shutdown(context.Background())
@@ -82,12 +87,12 @@ func Run(ctx context.Context, o RunOptions) error {
 	stopTracing, err := startTracing(ctx, o.Config.Telemetry, o.Version)
 	if err != nil {
 		shutdownServer(srv, o.Config)
-		_ = grpcServed.Close()
+		_ = grpcLn.Close()
 		_ = app.Shutdown(context.Background())
 		return fmt.Errorf("startup: %w", err)
 	}
 	srv.startup.finish()
-	srv.serveGRPC(grpcServed)
+	srv.serveGRPC(grpcLn)
 	sb := app.Southbound()
 	if sb != nil {
 		if err := serveSouthbound(o, sb); err != nil {

@@ -117,12 +117,8 @@ func (s *server) serveHTTP(ln net.Listener) {
 
 // answerWhileStarting serves ln with the startup server (every call Unavailable, naming the
 // modules still starting) and returns the listener the real gRPC server takes over (serveGRPC).
-// With tls (listen.grpcTLS), whose certificate is read once the providers are open, nothing
-// answers before and ln is returned as it is.
-func (s *server) answerWhileStarting(ln net.Listener, tls bool) net.Listener {
-	if tls {
-		return ln
-	}
+// With listen.grpcTLS, ln is the TLS listener (secureGRPC): both servers answer over TLS.
+func (s *server) answerWhileStarting(ln net.Listener) net.Listener {
 	h := newHandoff(ln)
 	starting := s.startup.grpcServer()
 	s.starting = starting

@@ -79,7 +79,7 @@ func TestGRPCHandoff(t *testing.T) {
 	require.NoError(t, err)
 	s := &server{startup: &Startup{}}
 	s.startup.modules([]string{"inventory"})
-	real := s.answerWhileStarting(ln, false)
+	real := s.answerWhileStarting(ln)
 	cc, err := grpc.NewClient("passthrough:///"+ln.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
 	defer cc.Close()

@@ -2,6 +2,7 @@ package faultproxy_test
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"testing"
@@ -73,5 +74,29 @@ func TestNewDown(t *testing.T) {
 	defer p.Close()
 	assert.Error(t, roundTrip(p.Addr()))
 	require.NoError(t, p.Set(faultproxy.Forward))
+	assert.NoError(t, roundTrip(p.Addr()))
+}
+
+// TestCutEndClosesHeldConnections: a connection accepted while the proxy blackholes is closed
+// when the cut ends (its client sees the connection end, it does not wait for an answer that
+// never comes), and a new connection then reaches the backend.
+func TestCutEndClosesHeldConnections(t *testing.T) {
+	p, err := faultproxy.New(echoServer(t))
+	require.NoError(t, err)
+	defer p.Close()
+	require.NoError(t, p.Set(faultproxy.Blackhole))
+	held, err := net.DialTimeout("tcp", p.Addr(), time.Second)
+	require.NoError(t, err)
+	defer held.Close()
+	_, err = held.Write([]byte("ping\n"))
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { accepted, _, _ := p.Stats(); return accepted == 1 }, 10*time.Second, 10*time.Millisecond)
+
+	require.NoError(t, p.Set(faultproxy.Forward))
+	_ = held.SetReadDeadline(time.Now().Add(30 * time.Second))
+	_, err = bufio.NewReader(held).ReadString('\n')
+	require.Error(t, err)
+	var ne net.Error
+	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "closed when the cut ends, not held: %v", err)
 	assert.NoError(t, roundTrip(p.Addr()))
 }
