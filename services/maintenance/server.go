@@ -101,7 +101,7 @@ func (s *Server) platformUpdateStatus(ctx context.Context, in *maintmgrv1.Platfo
 }
 
 // lookupAndRecord finds the host (in the tenant's view, else in the inventory) and records its
-// status, one poll of a host at a time; a host written to is read again at its next poll.
+// status, one poll of a host at a time; the view keeps what it wrote.
 func (s *Server) lookupAndRecord(ctx context.Context, tenant string, tv *tenantView, in *maintmgrv1.PlatformUpdateStatusRequest) (*target, error) {
 	guid := in.GetHostGuid()
 	defer s.hosts.lock(tenant, guid)()
@@ -115,9 +115,12 @@ func (s *Server) lookupAndRecord(ctx context.Context, tenant string, tv *tenantV
 		}
 		tv.keepTarget(epoch, guid, h)
 	}
-	wrote, err := s.record(ctx, tenant, in.GetUpdateStatus(), h)
-	if wrote || err != nil {
+	w, err := s.record(ctx, tenant, in.GetUpdateStatus(), h)
+	switch {
+	case err != nil:
 		tv.drop(guid)
+	case w.wrote:
+		tv.wrote(guid, h, w.after, w.rev) // no read at the next poll
 	}
 	if err != nil {
 		s.log.Warn("update status not recorded; the agent sends it again", "tenant", tenant, "host", h.host.GetResourceId(), "err", err)

@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
-	schedulev1 "github.com/eim-byoi/eim/api/gen/resources/schedule/v1"
 	"github.com/eim-byoi/eim/providers/provider"
 )
 
@@ -13,8 +12,8 @@ import (
 const changesPage = 1000
 
 // views holds, per tenant, what the polls read from the inventory: the hosts by GUID (host and
-// instance, with its OS and update policy), the regions' parents, and the schedules of each
-// target filter. Every poll first reads the tenant's change log after the revision the view
+// instance, with its OS and update policy), the regions' parents, and every schedule of the
+// tenant by target. Every poll first reads the tenant's change log after the revision the view
 // is at (one indexed read, shared by the polls that arrive while it runs: see tenantView.sync),
 // and every change someone made since drops what it touches, so a poll never answers from a
 // view older than its own arrival.
@@ -32,17 +31,14 @@ type tenantView struct {
 	targets   map[string]*target // by host GUID
 	byID      map[string]string  // host and instance resource id → GUID
 	parents   map[string]string  // region id → its parent region id ("" for a root)
-	schedules map[string]*scheduleSet
+	schedules *scheduleIndex     // every schedule of the tenant; nil until read
+	// own are this manager's writes the change log has not shown yet (revision → resource id):
+	// the view holds them already, so they drop nothing when they show.
+	own map[int64]string
 
 	seq      uint64 // change-log reads started
 	inflight *syncFlight
 	last     *syncFlight
-}
-
-// scheduleSet is the schedules one target filter selects.
-type scheduleSet struct {
-	singles  []*schedulev1.SingleScheduleResource
-	repeated []*schedulev1.RepeatedScheduleResource
 }
 
 // syncFlight is one read of a tenant's change log.
@@ -70,7 +66,7 @@ func (v *views) of(tenant string) *tenantView {
 func (tv *tenantView) clearLocked() {
 	tv.epoch++
 	tv.targets, tv.byID = map[string]*target{}, map[string]string{}
-	tv.parents, tv.schedules = map[string]string{}, map[string]*scheduleSet{}
+	tv.parents, tv.schedules, tv.own = map[string]string{}, nil, map[int64]string{}
 }
 
 // sync brings the view up to a read of the change log that started after the call: it joins
@@ -171,6 +167,10 @@ func (tv *tenantView) restart(rev int64, following bool) {
 func (tv *tenantView) applyLocked(ch *inventoryv1.Change) {
 	switch ch.GetKind() {
 	case inventoryv1.ResourceKind_RESOURCE_KIND_HOST, inventoryv1.ResourceKind_RESOURCE_KIND_INSTANCE:
+		if id, ok := tv.own[ch.GetRevision()]; ok && id == ch.GetResourceId() {
+			delete(tv.own, ch.GetRevision()) // this manager's write: the view holds it
+			return
+		}
 		if guid, ok := tv.byID[ch.GetResourceId()]; ok {
 			tv.dropLocked(guid)
 		} else {
@@ -181,7 +181,7 @@ func (tv *tenantView) applyLocked(ch *inventoryv1.Change) {
 		tv.targets, tv.byID = map[string]*target{}, map[string]string{}
 	case inventoryv1.ResourceKind_RESOURCE_KIND_SINGLE_SCHEDULE, inventoryv1.ResourceKind_RESOURCE_KIND_REPEATED_SCHEDULE:
 		tv.epoch++
-		tv.schedules = map[string]*scheduleSet{}
+		tv.schedules = nil
 	case inventoryv1.ResourceKind_RESOURCE_KIND_SITE, inventoryv1.ResourceKind_RESOURCE_KIND_REGION:
 		tv.clearLocked() // a host read carries its site, its region and that region's parent
 	}
@@ -203,6 +203,22 @@ func (tv *tenantView) drop(guid string) {
 	tv.mu.Lock()
 	defer tv.mu.Unlock()
 	tv.dropLocked(guid)
+}
+
+// wrote keeps t, the target this manager just wrote (at revision rev) as after, in place of
+// before, so that the next poll needs no read: only when before is still the view's (nothing
+// dropped it meanwhile) and the change log is not applied up to rev yet (so every change the
+// view has not applied, before or after rev, is still to come and drops what it touches).
+// Otherwise the host is dropped and read again at its next poll.
+func (tv *tenantView) wrote(guid string, before, after *target, rev int64) {
+	tv.mu.Lock()
+	defer tv.mu.Unlock()
+	if after == nil || rev == 0 || tv.targets[guid] != before || tv.rev >= rev || !tv.following {
+		tv.dropLocked(guid)
+		return
+	}
+	tv.own[rev] = after.inst.GetResourceId()
+	tv.targets[guid] = after
 }
 
 // begin returns the epoch before a read from the inventory; keep stores its result only if
@@ -243,16 +259,16 @@ func (tv *tenantView) keepParent(epoch uint64, region, parent string) {
 	}
 }
 
-func (tv *tenantView) scheduleSet(filter string) *scheduleSet {
+func (tv *tenantView) scheduleIndex() *scheduleIndex {
 	tv.mu.Lock()
 	defer tv.mu.Unlock()
-	return tv.schedules[filter]
+	return tv.schedules
 }
 
-func (tv *tenantView) keepSchedules(epoch uint64, filter string, s *scheduleSet) {
+func (tv *tenantView) keepSchedules(epoch uint64, x *scheduleIndex) {
 	tv.mu.Lock()
 	defer tv.mu.Unlock()
 	if tv.epoch == epoch {
-		tv.schedules[filter] = s
+		tv.schedules = x
 	}
 }

@@ -37,14 +37,14 @@ func TestTenantViewDropsWhatChangesTouch(t *testing.T) {
 			e := tv.begin()
 			tv.keepTarget(e, "a", &target{host: &computev1.HostResource{ResourceId: "host-a"}, inst: &computev1.InstanceResource{ResourceId: "inst-a"}})
 			tv.keepTarget(e, "b", &target{host: &computev1.HostResource{ResourceId: "host-b"}, inst: &computev1.InstanceResource{ResourceId: "inst-b"}})
-			tv.keepSchedules(e, "f", &scheduleSet{})
+			tv.keepSchedules(e, newScheduleIndex())
 			tv.keepParent(e, "reg", "root")
 			tv.mu.Lock()
 			tv.applyLocked(tc.change)
 			tv.mu.Unlock()
 			assert.Equal(t, tc.keepsA, tv.target("a") != nil, "host a")
 			assert.Equal(t, tc.keepsB, tv.target("b") != nil, "host b")
-			assert.Equal(t, tc.keepsSched, tv.scheduleSet("f") != nil, "schedules")
+			assert.Equal(t, tc.keepsSched, tv.scheduleIndex() != nil, "schedules")
 			_, ok := tv.parent("reg")
 			assert.Equal(t, tc.par, ok, "region parents")
 		})
@@ -60,9 +60,60 @@ func TestTenantViewDropsWhatChangesTouch(t *testing.T) {
 			tv.applyLocked(k(inventoryv1.ResourceKind_RESOURCE_KIND_HOST, "host-a"))
 			tv.mu.Unlock()
 			tv.keepTarget(e, "a", &target{host: &computev1.HostResource{ResourceId: "host-a"}, inst: &computev1.InstanceResource{ResourceId: "inst-a"}})
-			tv.keepSchedules(e, "f", &scheduleSet{})
+			tv.keepSchedules(e, newScheduleIndex())
 			assert.Nil(t, tv.target("a"))
-			assert.Nil(t, tv.scheduleSet("f"))
+			assert.Nil(t, tv.scheduleIndex())
+		})
+	}
+}
+
+// TestTenantViewKeepsItsOwnWrites: a target this manager wrote replaces the one it read, and the
+// change log's entry of that write drops nothing, while any other change of the host does; the
+// written target is not kept when the view dropped the host meanwhile or has applied the log
+// past the write already.
+func TestTenantViewKeepsItsOwnWrites(t *testing.T) {
+	read := &target{host: &computev1.HostResource{ResourceId: "host-a"}, inst: &computev1.InstanceResource{ResourceId: "inst-a"}}
+	written := &target{host: read.host, inst: &computev1.InstanceResource{ResourceId: "inst-a", UpdateStatus: StatusUpToDate}}
+	change := func(rev int64, kind inventoryv1.ResourceKind, id string) *inventoryv1.Change {
+		return &inventoryv1.Change{Revision: rev, Kind: kind, ResourceId: id, Operation: inventoryv1.Operation_OPERATION_UPDATED}
+	}
+	inst, host := inventoryv1.ResourceKind_RESOURCE_KIND_INSTANCE, inventoryv1.ResourceKind_RESOURCE_KIND_HOST
+	for _, tc := range []struct {
+		name    string
+		applied int64 // the log applied up to here when the write is kept
+		dropped bool  // the view dropped the host between the read and the write
+		log     []*inventoryv1.Change
+		want    *target
+	}{
+		{name: "own write seen in the log", applied: 5, log: []*inventoryv1.Change{change(10, inst, "inst-a")}, want: written},
+		{name: "own write, then another writer's change of the host", applied: 5,
+			log: []*inventoryv1.Change{change(10, inst, "inst-a"), change(11, host, "host-a")}},
+		{name: "another writer's change before the own write", applied: 5,
+			log: []*inventoryv1.Change{change(9, inst, "inst-a"), change(10, inst, "inst-a")}},
+		{name: "another writer's change with the own write's revision but another resource", applied: 5,
+			log: []*inventoryv1.Change{change(10, host, "host-a")}},
+		{name: "log applied past the write already", applied: 10},
+		{name: "host dropped before the write", applied: 5, dropped: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tv := newViews().of("tenant")
+			tv.rev, tv.following = tc.applied, true
+			tv.keepTarget(tv.begin(), "a", read)
+			if tc.dropped {
+				tv.drop("a")
+			}
+			tv.wrote("a", read, written, 10)
+			tv.mu.Lock()
+			for _, ch := range tc.log {
+				tv.applyLocked(ch)
+			}
+			tv.mu.Unlock()
+			if tc.want == nil {
+				assert.Nil(t, tv.target("a"))
+			} else {
+				assert.Same(t, tc.want, tv.target("a"))
+				assert.Empty(t, tv.own, "the own write was seen")
+			}
 		})
 	}
 }
