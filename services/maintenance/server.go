@@ -13,6 +13,7 @@ import (
 	statusv1 "github.com/eim-byoi/eim/api/gen/resources/status/v1"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/internal/invbatch"
 	"github.com/eim-byoi/eim/services/internal/southbound"
 )
 
@@ -43,6 +44,8 @@ type Server struct {
 	hosts *hostLocks
 	views *views
 	runs  *runStates
+	// writes group-commits the instances' status writes of a tenant.
+	writes *invbatch.Batcher
 }
 
 var _ maintmgrv1.MaintmgrServiceServer = (*Server)(nil)
@@ -66,7 +69,7 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews(), hosts: newHostLocks(),
-		runs: newRunStates(m.openRuns)}, nil
+		runs: newRunStates(m.openRuns), writes: invbatch.New(o.Inventory, nil)}, nil
 }
 
 // PlatformUpdateStatus records the update status the agent reports for its host and answers

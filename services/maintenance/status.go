@@ -268,15 +268,19 @@ func (s *Server) instanceUpdate(c change) (*computev1.InstanceResource, []string
 	return upd, paths
 }
 
-// writeInstance writes upd (the fields of paths, change c) to the instance in one update and
-// returns the tenant's revision after it.
+// writeInstance writes upd (the fields of paths, change c) to the instance in one update,
+// group-committed with the tenant's other status writes, and returns the tenant's revision
+// after it.
 func (s *Server) writeInstance(ctx context.Context, tenant string, inst *computev1.InstanceResource, c change, upd *computev1.InstanceResource, paths []string) (int64, error) {
-	got, err := s.inv.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: inst.GetResourceId(),
+	got, err := s.writes.Update(ctx, tenant, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: inst.GetResourceId(),
 		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Instance{Instance: upd}}, FieldMask: &fieldmaskpb.FieldMask{Paths: paths}, RevisionOnly: true})
-	if err == nil && c.statusNeeded {
+	if err != nil {
+		return 0, err
+	}
+	if c.statusNeeded {
 		s.metrics.statusChanges.WithLabelValues(c.label).Inc()
 	}
-	return got.GetStored().GetRevision(), err
+	return got[0].GetRevision(), nil
 }
 
 // stamp is the current time in the apiv2 timestamps' seconds.

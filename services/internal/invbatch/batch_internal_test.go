@@ -1,4 +1,4 @@
-package hostmgr
+package invbatch
 
 import (
 	"context"
@@ -77,14 +77,14 @@ func TestBatcherGroupsWritesAndLosesNone(t *testing.T) {
 			FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"host_status"}}}
 	}
 	g := &gated{InventoryServiceClient: inv, entered: make(chan struct{}, maxFlushes), release: make(chan struct{})}
-	b := newBatcher(g, nil)
+	b := New(g, nil)
 
 	results := make([]error, len(ids))
 	revs := make([]int64, len(ids))
 	var wg sync.WaitGroup
 	run := func(i int) {
 		wg.Go(func() {
-			got, err := b.update(ctx, tenant, write(ids[i]))
+			got, err := b.Update(ctx, tenant, write(ids[i]))
 			results[i] = err
 			if err == nil {
 				revs[i] = got[0].GetRevision()
