@@ -29,6 +29,10 @@ type Options struct {
 	Metrics prometheus.Registerer
 	// Now is the clock schedules are chosen and statuses stamped with; time.Now when nil.
 	Now func() time.Time
+	// ViewMaxAge is how old the last read of the tenant's change log may be when a poll is
+	// answered from the view (DefaultViewMaxAge when zero); negative: every poll waits for a
+	// read that started after it arrived.
+	ViewMaxAge time.Duration
 }
 
 // Server implements maintmgr.v1.MaintmgrService over the inventory.
@@ -64,11 +68,14 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.ViewMaxAge == 0 {
+		o.ViewMaxAge = DefaultViewMaxAge
+	}
 	m, err := newMetrics(o.Metrics)
 	if err != nil {
 		return nil, err
 	}
-	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews(), hosts: newHostLocks(),
+	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews(max(o.ViewMaxAge, 0)), hosts: newHostLocks(),
 		runs: newRunStates(m.openRuns), writes: invbatch.New(o.Inventory, nil)}, nil
 }
 

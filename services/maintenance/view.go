@@ -3,6 +3,7 @@ package maintenance
 import (
 	"context"
 	"sync"
+	"time"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	"github.com/eim-byoi/eim/providers/provider"
@@ -13,13 +14,15 @@ const changesPage = 1000
 
 // views holds, per tenant, what the polls read from the inventory: the hosts by GUID (host and
 // instance, with its OS and update policy), the regions' parents, and every schedule of the
-// tenant by target. Every poll first reads the tenant's change log after the revision the view
-// is at (one indexed read, shared by the polls that arrive while it runs: see tenantView.sync),
-// and every change someone made since drops what it touches, so a poll never answers from a
-// view older than its own arrival.
+// tenant by target. Before a poll is answered the view applies the tenant's change log after
+// the revision it is at (one indexed read, shared by the polls of the tenant: see
+// tenantView.sync), and every change someone made since drops what it touches, so a poll never
+// answers from a view older than maxAge before its arrival (with maxAge 0, than its arrival).
 type views struct {
 	mu      sync.Mutex
 	tenants map[string]*tenantView
+	maxAge  time.Duration
+	clock   func() time.Time // time.Now; tests move it
 }
 
 // tenantView is one tenant's cached reads, valid up to rev of its change log.
@@ -39,16 +42,27 @@ type tenantView struct {
 	seq      uint64 // change-log reads started
 	inflight *syncFlight
 	last     *syncFlight
+	maxAge   time.Duration
+	clock    func() time.Time
 }
 
 // syncFlight is one read of a tenant's change log.
 type syncFlight struct {
-	seq  uint64
-	done chan struct{}
-	err  error
+	seq     uint64
+	started time.Time
+	done    chan struct{}
+	err     error
 }
 
-func newViews() *views { return &views{tenants: map[string]*tenantView{}} }
+// DefaultViewMaxAge is Options.ViewMaxAge when zero: how old a read of the change log a poll
+// may be answered after. The polls of a tenant then cost at most one change-log read a second,
+// whatever their number; an edit made through the API reaches the agents within that second
+// (their next poll is 20 s away anyway).
+const DefaultViewMaxAge = time.Second
+
+func newViews(maxAge time.Duration) *views {
+	return &views{tenants: map[string]*tenantView{}, maxAge: maxAge, clock: time.Now}
+}
 
 // of returns the tenant's view, creating an empty one.
 func (v *views) of(tenant string) *tenantView {
@@ -56,7 +70,7 @@ func (v *views) of(tenant string) *tenantView {
 	defer v.mu.Unlock()
 	tv, ok := v.tenants[tenant]
 	if !ok {
-		tv = &tenantView{}
+		tv = &tenantView{maxAge: v.maxAge, clock: v.clock}
 		tv.clearLocked()
 		v.tenants[tenant] = tv
 	}
@@ -69,11 +83,15 @@ func (tv *tenantView) clearLocked() {
 	tv.parents, tv.schedules, tv.own = map[string]string{}, nil, map[int64]string{}
 }
 
-// sync brings the view up to a read of the change log that started after the call: it joins
-// such a read in flight, waits for an older one, or starts one.
+// sync brings the view up to a read of the change log that started after the call, or less
+// than maxAge before it and succeeded: it returns at once after such a read, joins one in
+// flight, waits for an older one, or starts one.
 func (tv *tenantView) sync(ctx context.Context, inv inventoryv1.InventoryServiceClient, tenant string) error {
 	tv.mu.Lock()
-	since := tv.seq
+	since, arrived := tv.seq, tv.clock()
+	fresh := func(f *syncFlight) bool {
+		return f.seq > since || (f.err == nil && tv.maxAge > 0 && arrived.Sub(f.started) < tv.maxAge)
+	}
 	for {
 		if f := tv.inflight; f != nil {
 			tv.mu.Unlock()
@@ -82,19 +100,19 @@ func (tv *tenantView) sync(ctx context.Context, inv inventoryv1.InventoryService
 			case <-ctx.Done():
 				return ctx.Err()
 			}
-			if f.seq > since {
+			if fresh(f) {
 				return f.err
 			}
 			tv.mu.Lock()
 			continue
 		}
-		if tv.last != nil && tv.last.seq > since {
+		if tv.last != nil && fresh(tv.last) {
 			err := tv.last.err
 			tv.mu.Unlock()
 			return err
 		}
 		tv.seq++
-		f := &syncFlight{seq: tv.seq, done: make(chan struct{})}
+		f := &syncFlight{seq: tv.seq, started: tv.clock(), done: make(chan struct{})}
 		tv.inflight = f
 		tv.mu.Unlock()
 		f.err = tv.read(ctx, inv, tenant)

@@ -1,13 +1,18 @@
 package maintenance
 
 import (
+	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"google.golang.org/grpc"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
 	computev1 "github.com/eim-byoi/eim/api/gen/resources/compute/v1"
+	"github.com/eim-byoi/eim/providers/provider"
 )
 
 // TestTenantViewDropsWhatChangesTouch: each kind of change drops what embeds it, and a read
@@ -33,7 +38,7 @@ func TestTenantViewDropsWhatChangesTouch(t *testing.T) {
 		{"an OS update run", k(inventoryv1.ResourceKind_RESOURCE_KIND_OS_UPDATE_RUN, "run"), true, true, true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tv := newViews().of("tenant")
+			tv := newViews(0).of("tenant")
 			e := tv.begin()
 			tv.keepTarget(e, "a", &target{host: &computev1.HostResource{ResourceId: "host-a"}, inst: &computev1.InstanceResource{ResourceId: "inst-a"}})
 			tv.keepTarget(e, "b", &target{host: &computev1.HostResource{ResourceId: "host-b"}, inst: &computev1.InstanceResource{ResourceId: "inst-b"}})
@@ -51,7 +56,7 @@ func TestTenantViewDropsWhatChangesTouch(t *testing.T) {
 	}
 	for _, cached := range []bool{true, false} {
 		t.Run(fmt.Sprintf("a read older than a change is not kept (host cached before: %v)", cached), func(t *testing.T) {
-			tv := newViews().of("tenant")
+			tv := newViews(0).of("tenant")
 			if cached {
 				tv.keepTarget(tv.begin(), "a", &target{host: &computev1.HostResource{ResourceId: "host-a"}, inst: &computev1.InstanceResource{ResourceId: "inst-a"}})
 			}
@@ -96,7 +101,7 @@ func TestTenantViewKeepsItsOwnWrites(t *testing.T) {
 		{name: "host dropped before the write", applied: 5, dropped: true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			tv := newViews().of("tenant")
+			tv := newViews(0).of("tenant")
 			tv.rev, tv.following = tc.applied, true
 			tv.keepTarget(tv.begin(), "a", read)
 			if tc.dropped {
@@ -116,4 +121,54 @@ func TestTenantViewKeepsItsOwnWrites(t *testing.T) {
 			}
 		})
 	}
+}
+
+// changeLog is an inventory whose ListChanges counts its calls and answers an empty log at
+// revision 7 (or fails with err).
+type changeLog struct {
+	inventoryv1.InventoryServiceClient
+	calls int
+	err   error
+}
+
+func (c *changeLog) ListChanges(context.Context, *inventoryv1.ListChangesRequest, ...grpc.CallOption) (*inventoryv1.ListChangesResponse, error) {
+	c.calls++
+	if c.err != nil {
+		return nil, c.err
+	}
+	return &inventoryv1.ListChangesResponse{CurrentRevision: 7}, nil
+}
+
+// TestSyncReusesAFreshRead: a poll is answered after the last read of the change log when that
+// read succeeded less than maxAge before the poll arrived; an older read, or a failed one, makes
+// the poll read again; with maxAge 0 every poll reads.
+func TestSyncReusesAFreshRead(t *testing.T) {
+	ctx := context.Background()
+	now := time.Unix(1_800_000_000, 0)
+	v := newViews(time.Second)
+	v.clock = func() time.Time { return now }
+	tv := v.of("tenant")
+	inv := &changeLog{}
+	require.NoError(t, tv.sync(ctx, inv, "tenant"))
+	require.NoError(t, tv.sync(ctx, inv, "tenant"))
+	now = now.Add(999 * time.Millisecond)
+	require.NoError(t, tv.sync(ctx, inv, "tenant"))
+	assert.Equal(t, 1, inv.calls, "reads less than a second old are reused")
+	now = now.Add(time.Millisecond)
+	require.NoError(t, tv.sync(ctx, inv, "tenant"))
+	assert.Equal(t, 2, inv.calls, "a read a second old is not")
+
+	inv.err = provider.Errorf(provider.Unavailable, "down")
+	now = now.Add(time.Second)
+	require.Error(t, tv.sync(ctx, inv, "tenant"))
+	inv.err = nil
+	require.NoError(t, tv.sync(ctx, inv, "tenant"))
+	assert.Equal(t, 4, inv.calls, "a failed read is not reused")
+
+	strict := newViews(0).of("tenant")
+	inv = &changeLog{}
+	for range 3 {
+		require.NoError(t, strict.sync(ctx, inv, "tenant"))
+	}
+	assert.Equal(t, 3, inv.calls, "maxAge 0: every poll reads")
 }
