@@ -20,8 +20,8 @@ const maxRegionDepth = 32
 // kept in its view by target until a schedule, site or region change drops them (the legacy
 // manager's schedule cache); the regions' parents come from the view too.
 func (s *Server) schedule(ctx context.Context, tenant string, tv *tenantView, host *computev1.HostResource) (*maintmgrv1.UpdateSchedule, error) {
-	epoch := tv.begin()
-	targets, err := s.targets(ctx, tenant, tv, epoch, host)
+	m := tv.begin()
+	targets, err := s.targets(ctx, tenant, tv, m, host)
 	if err != nil {
 		return nil, err
 	}
@@ -31,7 +31,7 @@ func (s *Server) schedule(ctx context.Context, tenant string, tv *tenantView, ho
 		if idx, err = s.readSchedules(ctx, tenant); err != nil {
 			return nil, err
 		}
-		tv.keepSchedules(epoch, idx)
+		tv.keepSchedules(m, idx)
 	}
 	singles, repeated := idx.of(targets)
 	sched := UpdateSchedule(singles, repeated, s.now())
@@ -57,7 +57,7 @@ func (s *Server) readSchedules(ctx context.Context, tenant string) (*scheduleInd
 
 // targets are the resource ids a schedule may target to reach the host: the host, its site and
 // the site's regions up to the root.
-func (s *Server) targets(ctx context.Context, tenant string, tv *tenantView, epoch uint64, host *computev1.HostResource) ([]string, error) {
+func (s *Server) targets(ctx context.Context, tenant string, tv *tenantView, m mark, host *computev1.HostResource) ([]string, error) {
 	ids := []string{host.GetResourceId()}
 	site := host.GetSite()
 	if site.GetResourceId() == "" {
@@ -77,7 +77,7 @@ func (s *Server) targets(ctx context.Context, tenant string, tv *tenantView, epo
 				return nil, err
 			}
 			next = got.GetStored().GetResource().GetRegion().GetParentRegion().GetResourceId()
-			tv.keepParent(epoch, parent, next)
+			tv.keepParent(m, parent, next)
 		}
 		region, parent = parent, next
 	}

@@ -118,12 +118,12 @@ func (s *Server) lookupAndRecord(ctx context.Context, tenant string, tv *tenantV
 	h := tv.target(guid)
 	s.metrics.lookup("host", h != nil)
 	if h == nil {
-		epoch := tv.begin()
+		m := tv.begin()
 		var err error
 		if h, err = s.lookup(ctx, tenant, guid); err != nil {
 			return nil, err
 		}
-		tv.keepTarget(epoch, guid, h)
+		tv.keepTarget(m, guid, h)
 	}
 	w, err := s.record(ctx, tenant, in.GetUpdateStatus(), h)
 	switch {

@@ -30,11 +30,17 @@ type tenantView struct {
 	mu        sync.Mutex
 	following bool  // rev is a revision of the change log (set by the first sync)
 	rev       int64 // the change log is applied up to here
-	epoch     uint64
-	targets   map[string]*target // by host GUID
-	byID      map[string]string  // host and instance resource id → GUID
-	parents   map[string]string  // region id → its parent region id ("" for a root)
-	schedules *scheduleIndex     // every schedule of the tenant; nil until read
+	// targetEpoch and schedEpoch move when every host, or the schedules and regions' parents,
+	// are dropped; changed is the revision of the last change applied to each host and instance
+	// (by resource id). A read from the inventory is kept only if nothing it read was dropped
+	// since it began (see mark): a read older than a change never outlives it.
+	targetEpoch uint64
+	schedEpoch  uint64
+	changed     map[string]int64
+	targets     map[string]*target // by host GUID
+	byID        map[string]string  // host and instance resource id → GUID
+	parents     map[string]string  // region id → its parent region id ("" for a root)
+	schedules   *scheduleIndex     // every schedule of the tenant; nil until read
 	// own are this manager's writes the change log has not shown yet (revision → resource id):
 	// the view holds them already, so they drop nothing when they show.
 	own map[int64]string
@@ -78,8 +84,9 @@ func (v *views) of(tenant string) *tenantView {
 }
 
 func (tv *tenantView) clearLocked() {
-	tv.epoch++
-	tv.targets, tv.byID = map[string]*target{}, map[string]string{}
+	tv.targetEpoch++
+	tv.schedEpoch++
+	tv.targets, tv.byID, tv.changed = map[string]*target{}, map[string]string{}, map[string]int64{}
 	tv.parents, tv.schedules, tv.own = map[string]string{}, nil, map[int64]string{}
 }
 
@@ -189,16 +196,15 @@ func (tv *tenantView) applyLocked(ch *inventoryv1.Change) {
 			delete(tv.own, ch.GetRevision()) // this manager's write: the view holds it
 			return
 		}
+		tv.changed[ch.GetResourceId()] = ch.GetRevision() // a read of that host may be in flight, from before the change
 		if guid, ok := tv.byID[ch.GetResourceId()]; ok {
 			tv.dropLocked(guid)
-		} else {
-			tv.epoch++ // a read of that host may be in flight, from before the change
 		}
 	case inventoryv1.ResourceKind_RESOURCE_KIND_OS, inventoryv1.ResourceKind_RESOURCE_KIND_OS_UPDATE_POLICY:
-		tv.epoch++
+		tv.targetEpoch++
 		tv.targets, tv.byID = map[string]*target{}, map[string]string{}
 	case inventoryv1.ResourceKind_RESOURCE_KIND_SINGLE_SCHEDULE, inventoryv1.ResourceKind_RESOURCE_KIND_REPEATED_SCHEDULE:
-		tv.epoch++
+		tv.schedEpoch++
 		tv.schedules = nil
 	case inventoryv1.ResourceKind_RESOURCE_KIND_SITE, inventoryv1.ResourceKind_RESOURCE_KIND_REGION:
 		tv.clearLocked() // a host read carries its site, its region and that region's parent
@@ -210,7 +216,6 @@ func (tv *tenantView) dropLocked(guid string) {
 	if !ok {
 		return
 	}
-	tv.epoch++
 	delete(tv.targets, guid)
 	delete(tv.byID, t.host.GetResourceId())
 	delete(tv.byID, t.inst.GetResourceId())
@@ -239,12 +244,20 @@ func (tv *tenantView) wrote(guid string, before, after *target, rev int64) {
 	tv.targets[guid] = after
 }
 
-// begin returns the epoch before a read from the inventory; keep stores its result only if
-// nothing was dropped since, so a read older than a change never outlives it.
-func (tv *tenantView) begin() uint64 {
+// mark is where the view was when a read from the inventory began: its epochs and the
+// revision its change log was applied up to (every change applied later has a higher one).
+type mark struct {
+	targets, schedules uint64
+	rev                int64
+}
+
+// begin returns the mark before a read from the inventory; keep stores its result only if
+// nothing it read was dropped since, so a read older than a change never outlives it, while
+// the changes of other hosts (many, at fleet start) do not stop it from being kept.
+func (tv *tenantView) begin() mark {
 	tv.mu.Lock()
 	defer tv.mu.Unlock()
-	return tv.epoch
+	return mark{targets: tv.targetEpoch, schedules: tv.schedEpoch, rev: tv.rev}
 }
 
 func (tv *tenantView) target(guid string) *target {
@@ -253,10 +266,10 @@ func (tv *tenantView) target(guid string) *target {
 	return tv.targets[guid]
 }
 
-func (tv *tenantView) keepTarget(epoch uint64, guid string, t *target) {
+func (tv *tenantView) keepTarget(m mark, guid string, t *target) {
 	tv.mu.Lock()
 	defer tv.mu.Unlock()
-	if tv.epoch == epoch {
+	if tv.targetEpoch == m.targets && tv.changed[t.host.GetResourceId()] <= m.rev && tv.changed[t.inst.GetResourceId()] <= m.rev {
 		tv.targets[guid] = t
 		tv.byID[t.host.GetResourceId()], tv.byID[t.inst.GetResourceId()] = guid, guid
 	}
@@ -269,10 +282,10 @@ func (tv *tenantView) parent(region string) (string, bool) {
 	return p, ok
 }
 
-func (tv *tenantView) keepParent(epoch uint64, region, parent string) {
+func (tv *tenantView) keepParent(m mark, region, parent string) {
 	tv.mu.Lock()
 	defer tv.mu.Unlock()
-	if tv.epoch == epoch {
+	if tv.schedEpoch == m.schedules {
 		tv.parents[region] = parent
 	}
 }
@@ -283,10 +296,10 @@ func (tv *tenantView) scheduleIndex() *scheduleIndex {
 	return tv.schedules
 }
 
-func (tv *tenantView) keepSchedules(epoch uint64, x *scheduleIndex) {
+func (tv *tenantView) keepSchedules(m mark, x *scheduleIndex) {
 	tv.mu.Lock()
 	defer tv.mu.Unlock()
-	if tv.epoch == epoch {
+	if tv.schedEpoch == m.schedules {
 		tv.schedules = x
 	}
 }

@@ -19,7 +19,7 @@ import (
 // that started before a change was applied is not kept.
 func TestTenantViewDropsWhatChangesTouch(t *testing.T) {
 	k := func(kind inventoryv1.ResourceKind, id string) *inventoryv1.Change {
-		return &inventoryv1.Change{Kind: kind, ResourceId: id, Operation: inventoryv1.Operation_OPERATION_UPDATED}
+		return &inventoryv1.Change{Revision: 1, Kind: kind, ResourceId: id, Operation: inventoryv1.Operation_OPERATION_UPDATED}
 	}
 	for _, tc := range []struct {
 		name                            string
@@ -67,9 +67,30 @@ func TestTenantViewDropsWhatChangesTouch(t *testing.T) {
 			tv.keepTarget(e, "a", &target{host: &computev1.HostResource{ResourceId: "host-a"}, inst: &computev1.InstanceResource{ResourceId: "inst-a"}})
 			tv.keepSchedules(e, newScheduleIndex())
 			assert.Nil(t, tv.target("a"))
-			assert.Nil(t, tv.scheduleIndex())
+			assert.NotNil(t, tv.scheduleIndex(), "a host's change does not drop the schedules")
 		})
 	}
+	t.Run("a read is kept when only other hosts changed since it began", func(t *testing.T) {
+		tv := newViews(0).of("tenant")
+		e := tv.begin()
+		tv.mu.Lock()
+		tv.applyLocked(k(inventoryv1.ResourceKind_RESOURCE_KIND_HOST, "host-b"))
+		tv.applyLocked(k(inventoryv1.ResourceKind_RESOURCE_KIND_INSTANCE, "inst-c"))
+		tv.mu.Unlock()
+		tv.keepTarget(e, "a", &target{host: &computev1.HostResource{ResourceId: "host-a"}, inst: &computev1.InstanceResource{ResourceId: "inst-a"}})
+		tv.keepSchedules(e, newScheduleIndex())
+		assert.NotNil(t, tv.target("a"))
+		assert.NotNil(t, tv.scheduleIndex())
+	})
+	t.Run("a schedule read older than a schedule change is not kept", func(t *testing.T) {
+		tv := newViews(0).of("tenant")
+		e := tv.begin()
+		tv.mu.Lock()
+		tv.applyLocked(k(inventoryv1.ResourceKind_RESOURCE_KIND_SINGLE_SCHEDULE, "s"))
+		tv.mu.Unlock()
+		tv.keepSchedules(e, newScheduleIndex())
+		assert.Nil(t, tv.scheduleIndex())
+	})
 }
 
 // TestTenantViewKeepsItsOwnWrites: a target this manager wrote replaces the one it read, and the

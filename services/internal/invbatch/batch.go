@@ -6,6 +6,8 @@ package invbatch
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -133,6 +135,11 @@ func (b *Batcher) flush(tenant string, batch []*pendingWrite) {
 		b.observe(len(batch))
 	}
 	if len(batch) > 1 && !b.single.Load() {
+		// One order of row locks for every batch (by resource id; a resource's own updates keep
+		// theirs): two batches touching the same rows (the host manager's and the maintenance
+		// manager's writes of one instance) then wait for each other instead of deadlocking,
+		// which PostgreSQL would detect only after deadlock_timeout (1 s) before one is retried.
+		slices.SortStableFunc(batch, func(x, y *pendingWrite) int { return strings.Compare(x.req.GetResourceId(), y.req.GetResourceId()) })
 		reqs := make([]*inventoryv1.UpdateResourceRequest, len(batch))
 		for i, w := range batch {
 			reqs[i] = w.req
