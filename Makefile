@@ -119,7 +119,8 @@ bench: deps
 ## Unattended: every eim process it starts is stopped at the end, a failure names the log to read.
 ## FLEET_SIZES_POSTGRES, FLEET_SIZES_SQLITE (comma-separated node counts), FLEET_DURATION (per size),
 ## FLEET_RAMP_UP, FLEET_HEARTBEAT, FLEET_POLL and FLEET_PROFILE (perf sampling at the largest size, 0: none)
-## override the defaults (1000,10000,30000,100000; 1000,10000; 60s; 20s; 10s; 20s; 20s).
+## override the defaults (1000,10000,30000,100000; 1000,10000; 60s; 20s; 10s; 20s; 20s). Each fleet runs twice:
+## fresh (the start storm) and again right after (warm: as if every agent restarted); FLEET_WARM=0 runs it once.
 bench-fleet: deps
 	@mkdir -p .tools/bench
 	set -o pipefail; $(GO) test -tags fleetbench -p 1 -count=1 -timeout 90m -run '^TestBenchFleet$$' -v ./test/fleet | tee .tools/bench/fleet.txt

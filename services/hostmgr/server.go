@@ -14,6 +14,7 @@ import (
 	pb "github.com/eim-byoi/eim/api/gen/hostmgr_southbound_proto"
 	computev1 "github.com/eim-byoi/eim/api/gen/resources/compute/v1"
 	"github.com/eim-byoi/eim/providers/provider"
+	"github.com/eim-byoi/eim/services/internal/invbatch"
 	"github.com/eim-byoi/eim/services/internal/southbound"
 )
 
@@ -45,7 +46,7 @@ type Server struct {
 	pb.UnimplementedHostmgrServer
 	o      Options
 	cache  *cache
-	writes *batcher
+	writes *invbatch.Batcher
 }
 
 var _ pb.HostmgrServer = (*Server)(nil)
@@ -61,7 +62,7 @@ func New(o Options) *Server {
 	if o.Metrics == nil {
 		o.Metrics, _ = NewMetrics(nil)
 	}
-	s := &Server{o: o, cache: newCache(), writes: newBatcher(o.Inventory, nil)}
+	s := &Server{o: o, cache: newCache(), writes: invbatch.New(o.Inventory, nil)}
 	o.Metrics.bind(s.cache)
 	return s
 }
@@ -155,7 +156,7 @@ func (s *Server) heartbeatOnce(ctx context.Context, tenant, guid string, st Stat
 	}
 	if len(reqs) > 0 {
 		// The host's status and its instance's go in one transaction, batched with other hosts'.
-		got, err := s.writes.update(ctx, tenant, reqs...)
+		got, err := s.writes.Update(ctx, tenant, reqs...)
 		if err != nil {
 			return s.writeFailed(h, "write the status", err, false)
 		}
@@ -290,7 +291,7 @@ func (s *Server) writeSystemInfo(ctx context.Context, tenant, guid string, patch
 		s.o.Metrics.systemInfo(false)
 		return nil
 	}
-	got, err := s.writes.update(ctx, tenant, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: h.id,
+	got, err := s.writes.Update(ctx, tenant, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: h.id,
 		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Host{Host: patch}}, FieldMask: &fieldmaskpb.FieldMask{Paths: mask},
 		RevisionOnly: true})
 	if err != nil {

@@ -2,7 +2,6 @@ package maintenance
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
@@ -17,55 +16,57 @@ const maxRegionDepth = 32
 
 // schedule returns the host's update schedule: the single schedule closest to now among those
 // not ended, and every repeated schedule, of the schedules targeting the host, its site, or its
-// site's region or any parent region. The schedules of a target filter, and the regions'
-// parents, come from the tenant's view when it holds them.
+// site's region or any parent region. The tenant's schedules are read once, all of them, and
+// kept in its view by target until a schedule, site or region change drops them (the legacy
+// manager's schedule cache); the regions' parents come from the view too.
 func (s *Server) schedule(ctx context.Context, tenant string, tv *tenantView, host *computev1.HostResource) (*maintmgrv1.UpdateSchedule, error) {
-	epoch := tv.begin()
-	filter, err := s.targetFilter(ctx, tenant, tv, epoch, host)
+	m := tv.begin()
+	targets, err := s.targets(ctx, tenant, tv, m, host)
 	if err != nil {
 		return nil, err
 	}
-	set := tv.scheduleSet(filter)
-	s.metrics.lookup("schedules", set != nil)
-	if set == nil {
-		if set, err = s.readSchedules(ctx, tenant, filter); err != nil {
+	idx := tv.scheduleIndex()
+	s.metrics.lookup("schedules", idx != nil)
+	if idx == nil {
+		if idx, err = s.readSchedules(ctx, tenant); err != nil {
 			return nil, err
 		}
-		tv.keepSchedules(epoch, filter, set)
+		tv.keepSchedules(m, idx)
 	}
-	sched := UpdateSchedule(set.singles, set.repeated, s.now())
+	singles, repeated := idx.of(targets)
+	sched := UpdateSchedule(singles, repeated, s.now())
 	if err := sched.ValidateAll(); err != nil {
 		return nil, provider.Errorf(provider.Internal, "UpdateSchedule: %v", err)
 	}
 	return sched, nil
 }
 
-// readSchedules reads the single and repeated schedules filter selects.
-func (s *Server) readSchedules(ctx context.Context, tenant, filter string) (*scheduleSet, error) {
-	set := &scheduleSet{}
+// readSchedules reads every single and repeated schedule of the tenant.
+func (s *Server) readSchedules(ctx context.Context, tenant string) (*scheduleIndex, error) {
+	idx := newScheduleIndex()
 	if err := s.each(ctx, &inventoryv1.ListResourcesRequest{TenantId: tenant, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_SINGLE_SCHEDULE,
-		Filter: filter, OrderBy: "resource_id"}, func(r *inventoryv1.Resource) { set.singles = append(set.singles, r.GetSingleSchedule()) }); err != nil {
+		OrderBy: "resource_id"}, func(r *inventoryv1.Resource) { idx.addSingle(r.GetSingleSchedule()) }); err != nil {
 		return nil, err
 	}
 	if err := s.each(ctx, &inventoryv1.ListResourcesRequest{TenantId: tenant, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_REPEATED_SCHEDULE,
-		Filter: filter, OrderBy: "resource_id"}, func(r *inventoryv1.Resource) { set.repeated = append(set.repeated, r.GetRepeatedSchedule()) }); err != nil {
+		OrderBy: "resource_id"}, func(r *inventoryv1.Resource) { idx.addRepeated(r.GetRepeatedSchedule()) }); err != nil {
 		return nil, err
 	}
-	return set, nil
+	return idx, nil
 }
 
-// targetFilter is the AIP-160 filter of the schedules targeting the host, its site and the
-// site's regions up to the root.
-func (s *Server) targetFilter(ctx context.Context, tenant string, tv *tenantView, epoch uint64, host *computev1.HostResource) (string, error) {
-	terms := []string{"target_host.resource_id=" + quote(host.GetResourceId())}
+// targets are the resource ids a schedule may target to reach the host: the host, its site and
+// the site's regions up to the root.
+func (s *Server) targets(ctx context.Context, tenant string, tv *tenantView, m mark, host *computev1.HostResource) ([]string, error) {
+	ids := []string{host.GetResourceId()}
 	site := host.GetSite()
 	if site.GetResourceId() == "" {
-		return terms[0], nil
+		return ids, nil
 	}
-	terms = append(terms, "target_site.resource_id="+quote(site.GetResourceId()))
+	ids = append(ids, site.GetResourceId())
 	region, parent := site.GetRegion().GetResourceId(), site.GetRegion().GetParentRegion().GetResourceId()
 	for depth := 0; region != "" && depth < maxRegionDepth; depth++ {
-		terms = append(terms, "target_region.resource_id="+quote(region))
+		ids = append(ids, region)
 		if parent == "" {
 			break
 		}
@@ -73,14 +74,14 @@ func (s *Server) targetFilter(ctx context.Context, tenant string, tv *tenantView
 		if !ok {
 			got, err := s.inv.GetResource(ctx, &inventoryv1.GetResourceRequest{TenantId: tenant, ResourceId: parent, Kind: inventoryv1.ResourceKind_RESOURCE_KIND_REGION})
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			next = got.GetStored().GetResource().GetRegion().GetParentRegion().GetResourceId()
-			tv.keepParent(epoch, parent, next)
+			tv.keepParent(m, parent, next)
 		}
 		region, parent = parent, next
 	}
-	return strings.Join(terms, " OR "), nil
+	return ids, nil
 }
 
 // UpdateSchedule is the schedule the legacy maintenance manager sends for these schedules at

@@ -66,6 +66,7 @@ func TestSchedulesReachTheirHosts(t *testing.T) {
 				"startSeconds": now + 3600, "endSeconds": now + 7200, "targetHostId": a.host})
 			w.create(t, s, "schedules/single", map[string]any{"name": "later", "scheduleStatus": "SCHEDULE_STATUS_OS_UPDATE",
 				"startSeconds": now + 86400, "targetHostId": a.host})
+			s.settle() // polls within DefaultViewMaxAge of the last change-log read may not see the schedules yet
 			next := &maintmgrv1.SingleSchedule{StartSeconds: uint64(now + 3600), EndSeconds: uint64(now + 7200)}
 			assert.Empty(t, cmpSched(&maintmgrv1.UpdateSchedule{SingleSchedule: next}, schedOf(a)), "the closest single schedule not ended")
 			assert.Empty(t, cmpSched(empty, schedOf(b)), "another host's schedule does not reach b")
@@ -74,6 +75,7 @@ func TestSchedulesReachTheirHosts(t *testing.T) {
 			w.create(t, s, "schedules/repeated", repeatedBody("region", 2, "targetRegionId", w.sub))
 			w.create(t, s, "schedules/repeated", repeatedBody("parent", 3, "targetRegionId", w.root))
 			w.create(t, s, "schedules/repeated", repeatedBody("other-site", 4, "targetSiteId", w.otherSite))
+			s.settle()
 			got := schedOf(a)
 			assert.Equal(t, next.GetStartSeconds(), got.GetSingleSchedule().GetStartSeconds())
 			assert.ElementsMatch(t, hours(got.GetRepeatedSchedules()), []string{"1", "2", "3"},

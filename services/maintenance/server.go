@@ -13,6 +13,7 @@ import (
 	statusv1 "github.com/eim-byoi/eim/api/gen/resources/status/v1"
 	"github.com/eim-byoi/eim/providers/provider"
 	"github.com/eim-byoi/eim/services/config"
+	"github.com/eim-byoi/eim/services/internal/invbatch"
 	"github.com/eim-byoi/eim/services/internal/southbound"
 )
 
@@ -28,6 +29,10 @@ type Options struct {
 	Metrics prometheus.Registerer
 	// Now is the clock schedules are chosen and statuses stamped with; time.Now when nil.
 	Now func() time.Time
+	// ViewMaxAge is how old the last read of the tenant's change log may be when a poll is
+	// answered from the view (DefaultViewMaxAge when zero); negative: every poll waits for a
+	// read that started after it arrived.
+	ViewMaxAge time.Duration
 }
 
 // Server implements maintmgr.v1.MaintmgrService over the inventory.
@@ -43,6 +48,8 @@ type Server struct {
 	hosts *hostLocks
 	views *views
 	runs  *runStates
+	// writes group-commits the instances' status writes of a tenant.
+	writes *invbatch.Batcher
 }
 
 var _ maintmgrv1.MaintmgrServiceServer = (*Server)(nil)
@@ -61,12 +68,15 @@ func New(o Options) (*Server, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.ViewMaxAge == 0 {
+		o.ViewMaxAge = DefaultViewMaxAge
+	}
 	m, err := newMetrics(o.Metrics)
 	if err != nil {
 		return nil, err
 	}
-	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews(), hosts: newHostLocks(),
-		runs: newRunStates(m.openRuns)}, nil
+	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews(max(o.ViewMaxAge, 0)), hosts: newHostLocks(),
+		runs: newRunStates(m.openRuns), writes: invbatch.New(o.Inventory, nil)}, nil
 }
 
 // PlatformUpdateStatus records the update status the agent reports for its host and answers
@@ -101,23 +111,26 @@ func (s *Server) platformUpdateStatus(ctx context.Context, in *maintmgrv1.Platfo
 }
 
 // lookupAndRecord finds the host (in the tenant's view, else in the inventory) and records its
-// status, one poll of a host at a time; a host written to is read again at its next poll.
+// status, one poll of a host at a time; the view keeps what it wrote.
 func (s *Server) lookupAndRecord(ctx context.Context, tenant string, tv *tenantView, in *maintmgrv1.PlatformUpdateStatusRequest) (*target, error) {
 	guid := in.GetHostGuid()
 	defer s.hosts.lock(tenant, guid)()
 	h := tv.target(guid)
 	s.metrics.lookup("host", h != nil)
 	if h == nil {
-		epoch := tv.begin()
+		m := tv.begin()
 		var err error
 		if h, err = s.lookup(ctx, tenant, guid); err != nil {
 			return nil, err
 		}
-		tv.keepTarget(epoch, guid, h)
+		tv.keepTarget(m, guid, h)
 	}
-	wrote, err := s.record(ctx, tenant, in.GetUpdateStatus(), h)
-	if wrote || err != nil {
+	w, err := s.record(ctx, tenant, in.GetUpdateStatus(), h)
+	switch {
+	case err != nil:
 		tv.drop(guid)
+	case w.wrote:
+		tv.wrote(guid, h, w.after, w.rev) // no read at the next poll
 	}
 	if err != nil {
 		s.log.Warn("update status not recorded; the agent sends it again", "tenant", tenant, "host", h.host.GetResourceId(), "err", err)

@@ -29,6 +29,7 @@ import (
 	"github.com/eim-byoi/eim/services/config"
 	"github.com/eim-byoi/eim/services/internal/bootstrap"
 	"github.com/eim-byoi/eim/services/inventory"
+	"github.com/eim-byoi/eim/services/maintenance"
 	"github.com/eim-byoi/eim/services/module"
 	"github.com/eim-byoi/eim/services/process"
 	"github.com/eim-byoi/eim/test/dbtest"
@@ -175,6 +176,10 @@ func (s *stack) poll(token, guid string, st *maintmgrv1.UpdateStatus) (*maintmgr
 	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+token)
 	return s.agent.PlatformUpdateStatus(ctx, &maintmgrv1.PlatformUpdateStatusRequest{HostGuid: guid, UpdateStatus: st})
 }
+
+// settle waits until the view's last read of the change log is older than its maximum age:
+// every change committed before the call is then in the answer of the next poll.
+func (s *stack) settle() { time.Sleep(maintenance.DefaultViewMaxAge) }
 
 // do calls the northbound API and decodes a JSON answer into a map.
 func (s *stack) do(t testing.TB, method, path, token string, body any) (int, map[string]any) {

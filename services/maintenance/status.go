@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	inventoryv1 "github.com/eim-byoi/eim/api/gen/eim/inventory/v1"
@@ -106,20 +107,43 @@ func (c change) empty() bool {
 	return !c.statusNeeded && c.available == nil && c.newOS == "" && c.cves == nil
 }
 
+// written is what record did: whether it wrote (or tried to), and when the instance write
+// committed, its revision and the instance as it now is (nil when the view must read it again:
+// another OS installed, whose fields the instance embeds).
+type written struct {
+	wrote bool
+	rev   int64
+	after *target
+}
+
 // record writes what the reported status changes: the OS update run first, then the instance,
 // so that a failed write leaves the instance as it was and the agent's next poll redoes both.
-// It reports whether it wrote (or tried to).
-func (s *Server) record(ctx context.Context, tenant string, in *maintmgrv1.UpdateStatus, t *target) (bool, error) {
+func (s *Server) record(ctx context.Context, tenant string, in *maintmgrv1.UpdateStatus, t *target) (written, error) {
 	c, err := s.plan(ctx, tenant, in, t.inst)
 	if err != nil || c.empty() {
-		return false, err
+		return written{}, err
 	}
 	if c.statusNeeded {
 		if err := s.advanceRun(ctx, tenant, in, t, c); err != nil {
-			return true, err
+			return written{wrote: true}, err
 		}
 	}
-	return true, s.writeInstance(ctx, tenant, t.inst, c)
+	upd, paths := s.instanceUpdate(c)
+	rev, err := s.writeInstance(ctx, tenant, t.inst, c, upd, paths)
+	if err != nil || c.newOS != "" {
+		return written{wrote: true}, err
+	}
+	inst := proto.CloneOf(t.inst)
+	if c.statusNeeded {
+		inst.UpdateStatus, inst.UpdateStatusIndicator, inst.UpdateStatusTimestamp = upd.UpdateStatus, upd.UpdateStatusIndicator, upd.UpdateStatusTimestamp
+	}
+	if c.available != nil {
+		inst.OsUpdateAvailable = *c.available
+	}
+	if c.cves != nil {
+		inst.ExistingCves = *c.cves
+	}
+	return written{wrote: true, rev: rev, after: &target{host: t.host, inst: inst}}, nil
 }
 
 // plan compares the reported status with the instance's.
@@ -221,8 +245,8 @@ func (s *Server) installedOS(ctx context.Context, tenant string, in *maintmgrv1.
 	return "", nil
 }
 
-// writeInstance writes c to the instance in one update.
-func (s *Server) writeInstance(ctx context.Context, tenant string, inst *computev1.InstanceResource, c change) error {
+// instanceUpdate is c as an update of the instance: the fields it sets and their paths.
+func (s *Server) instanceUpdate(c change) (*computev1.InstanceResource, []string) {
 	upd := &computev1.InstanceResource{}
 	var paths []string
 	if c.statusNeeded {
@@ -241,12 +265,22 @@ func (s *Server) writeInstance(ctx context.Context, tenant string, inst *compute
 		upd.ExistingCves = *c.cves
 		paths = append(paths, "existing_cves")
 	}
-	_, err := s.inv.UpdateResource(ctx, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: inst.GetResourceId(),
+	return upd, paths
+}
+
+// writeInstance writes upd (the fields of paths, change c) to the instance in one update,
+// group-committed with the tenant's other status writes, and returns the tenant's revision
+// after it.
+func (s *Server) writeInstance(ctx context.Context, tenant string, inst *computev1.InstanceResource, c change, upd *computev1.InstanceResource, paths []string) (int64, error) {
+	got, err := s.writes.Update(ctx, tenant, &inventoryv1.UpdateResourceRequest{TenantId: tenant, ResourceId: inst.GetResourceId(),
 		Resource: &inventoryv1.Resource{Resource: &inventoryv1.Resource_Instance{Instance: upd}}, FieldMask: &fieldmaskpb.FieldMask{Paths: paths}, RevisionOnly: true})
-	if err == nil && c.statusNeeded {
+	if err != nil {
+		return 0, err
+	}
+	if c.statusNeeded {
 		s.metrics.statusChanges.WithLabelValues(c.label).Inc()
 	}
-	return err
+	return got[0].GetRevision(), nil
 }
 
 // stamp is the current time in the apiv2 timestamps' seconds.

@@ -10,8 +10,9 @@ import (
 
 // TestViewFollowsChanges: the hosts, regions and schedules a poll reads are kept between polls
 // and dropped by the changes in the project's change log, so every change made through the API
-// is in the answer of the next poll: a schedule edited, a region moved under another parent, the
-// host moved to another site, its instance given another update policy.
+// is in the answer of the first poll that arrives DefaultViewMaxAge after it (s.settle): a
+// schedule edited, a region moved under another parent, the host moved to another site, its
+// instance given another update policy.
 func TestViewFollowsChanges(t *testing.T) {
 	for _, dialect := range dialects {
 		t.Run(dialect, func(t *testing.T) {
@@ -22,6 +23,7 @@ func TestViewFollowsChanges(t *testing.T) {
 				t.Helper()
 				code, out := s.do(t, http.MethodPatch, "/v1/projects/"+w.name+"/"+path, w.operator, body)
 				require.Equal(t, http.StatusOK, code, "PATCH %s: %v", path, out)
+				s.settle()
 			}
 			hoursOfA := func() []string {
 				t.Helper()
@@ -33,6 +35,7 @@ func TestViewFollowsChanges(t *testing.T) {
 				assert.Empty(t, hoursOfA(), "no schedule yet, poll after poll")
 			}
 			root := w.create(t, s, "schedules/repeated", repeatedBody("root", 1, "targetRegionId", w.root))
+			s.settle()
 			assert.Equal(t, []string{"1"}, hoursOfA(), "a schedule created on the root region")
 			assert.Equal(t, []string{"1"}, hoursOfA())
 

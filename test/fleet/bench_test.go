@@ -32,6 +32,7 @@ type benchConfig struct {
 	poll                        time.Duration
 	nodesPerTenant              int
 	profile                     time.Duration
+	warm                        bool // also run each fleet a second time (FLEET_WARM=0: not)
 	doc, img, raw               string
 }
 
@@ -68,7 +69,7 @@ func loadBenchConfig(t *testing.T) benchConfig {
 		postgres: sizes("FLEET_SIZES_POSTGRES", "1000,10000,30000,100000"), sqlite: sizes("FLEET_SIZES_SQLITE", "1000,10000"),
 		duration: dur("FLEET_DURATION", 60*time.Second), rampUp: dur("FLEET_RAMP_UP", 20*time.Second),
 		heartbeat: dur("FLEET_HEARTBEAT", edgesim.DefaultHeartbeat), poll: dur("FLEET_POLL", edgesim.DefaultPoll),
-		nodesPerTenant: 1000, profile: dur("FLEET_PROFILE", 20*time.Second),
+		nodesPerTenant: 1000, profile: dur("FLEET_PROFILE", 20*time.Second), warm: os.Getenv("FLEET_WARM") != "0",
 		doc: filepath.Join(root, "docs", "benchmarks.md"), img: filepath.Join(root, "docs", "img"),
 		raw: filepath.Join(root, ".tools", "bench", "fleet.json"),
 	}
@@ -78,6 +79,7 @@ func loadBenchConfig(t *testing.T) benchConfig {
 type point struct {
 	Backend           string                         `json:"backend"`
 	Nodes             int                            `json:"nodes"`
+	Phase             string                         `json:"phase,omitempty"` // "" or phaseStart, phaseWarm
 	Tenants           int                            `json:"tenants"`
 	RegisterSeconds   float64                        `json:"registerSeconds"`
 	ElapsedSeconds    float64                        `json:"elapsedSeconds"`
@@ -122,22 +124,40 @@ func TestBenchFleet(t *testing.T) {
 		s := startServer(t, bin, run.backend)
 		for i, n := range run.sizes {
 			profile := run.backend == "postgres" && i == len(run.sizes)-1 && cfg.profile > 0
-			p := measure(t, s, cfg, n, profile)
-			t.Logf("%s %d nodes: %.0f RPC/s, server %.3f CPU-s/1000 RPCs, %d transitions lost", p.Backend, p.Nodes, p.RPCsPerSecond, p.ServerCPUPer1000, p.TransitionsLost)
-			points = append(points, p)
-			writeResults(t, cfg, env, points) // after every size: an interrupted run keeps what it measured
+			tenants := max(1, n/cfg.nodesPerTenant)
+			start := time.Now()
+			f := s.newFleet(t, n, tenants, fmt.Sprintf("fleet-%s-%d", s.backend, n))
+			register := time.Since(start).Seconds()
+			phases := []string{phaseStart}
+			if cfg.warm {
+				phases = append(phases, phaseWarm)
+			}
+			for _, phase := range phases {
+				p := measure(t, s, cfg, f, phase, profile && phase == phaseStart)
+				p.RegisterSeconds = register
+				t.Logf("%s %d nodes (%s): %.0f RPC/s, server %.3f CPU-s/1000 RPCs, %d transitions lost", p.Backend, p.Nodes, phase, p.RPCsPerSecond, p.ServerCPUPer1000, p.TransitionsLost)
+				points = append(points, p)
+				writeResults(t, cfg, env, points) // after every run: an interrupted run keeps what it measured
+			}
 		}
 		s.stop()
 	}
 }
 
-// measure registers a fresh fleet of n nodes and measures one simulation run over it.
-func measure(t *testing.T, s *server, cfg benchConfig, n int, profile bool) point {
+// The phases of a fleet's runs: its first run (every node's first calls write its system
+// information and statuses: the start storm), then the same fleet again (FLEET_WARM, on by
+// default), as after a restart of every agent: the hosts are in the managers' memory, system
+// information and update status unchanged, each node's status goes initializing → running again.
+const (
+	phaseStart = "start"
+	phaseWarm  = "warm"
+)
+
+// measure measures one simulation run over the fleet f (registered before).
+func measure(t *testing.T, s *server, cfg benchConfig, f *fleet, phase string, profile bool) point {
 	t.Helper()
-	tenants := max(1, n/cfg.nodesPerTenant)
-	start := time.Now()
-	f := s.newFleet(t, n, tenants, fmt.Sprintf("fleet-%s-%d", s.backend, n))
-	p := point{Backend: s.backend, Nodes: n, Tenants: tenants, RegisterSeconds: time.Since(start).Seconds()}
+	n := f.nodes
+	p := point{Backend: s.backend, Nodes: n, Tenants: f.tenants, Phase: phase}
 	cpu0, x0, t0 := s.cpuSeconds(t), s.xactCommit(t), time.Now()
 	var prof chan []string
 	if profile {
@@ -145,7 +165,7 @@ func measure(t *testing.T, s *server, cfg benchConfig, n int, profile bool) poin
 		go func() { prof <- perfProfile(s, min(cfg.profile, cfg.duration), cfg.rampUp) }()
 	}
 	if dir := os.Getenv("FLEET_PPROF"); dir != "" {
-		go s.pprofProfiles(t, filepath.Join(dir, fmt.Sprintf("%s-%d", s.backend, n)), min(cfg.profile, cfg.duration), cfg.rampUp)
+		go s.pprofProfiles(t, filepath.Join(dir, fmt.Sprintf("%s-%d-%s", s.backend, n, phase)), min(cfg.profile, cfg.duration), cfg.rampUp)
 	}
 	sum := s.simulate(t, f, simOptions{duration: cfg.duration, rampUp: cfg.rampUp, heartbeat: cfg.heartbeat, poll: cfg.poll, connections: 4})
 	wall := time.Since(t0).Seconds()

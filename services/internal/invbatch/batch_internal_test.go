@@ -1,8 +1,9 @@
-package hostmgr
+package invbatch
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ type gated struct {
 	release chan struct{}
 	mu      sync.Mutex
 	calls   []int
+	batches [][]string // the resource ids of each UpdateResources call, in its order
 }
 
 func (g *gated) wait(n int) {
@@ -48,14 +50,21 @@ func (g *gated) UpdateResource(ctx context.Context, in *inventoryv1.UpdateResour
 }
 
 func (g *gated) UpdateResources(ctx context.Context, in *inventoryv1.UpdateResourcesRequest, opts ...grpc.CallOption) (*inventoryv1.UpdateResourcesResponse, error) {
+	ids := make([]string, len(in.GetUpdates()))
+	for i, u := range in.GetUpdates() {
+		ids[i] = u.GetResourceId()
+	}
+	g.mu.Lock()
+	g.batches = append(g.batches, ids)
+	g.mu.Unlock()
 	g.wait(len(in.GetUpdates()))
 	return g.InventoryServiceClient.UpdateResources(ctx, in, opts...)
 }
 
 // TestBatcherGroupsWritesAndLosesNone: writes go one by one while fewer than maxFlushes are in
 // flight; those that arrive while maxFlushes are go together in one UpdateResources once one
-// is done; every caller gets its own result, every write is in the inventory, and a write that
-// fails (its host is gone) fails alone.
+// is done, in resource id order; every caller gets its own result, every write is in the
+// inventory, and a write that fails (its host is gone) fails alone.
 func TestBatcherGroupsWritesAndLosesNone(t *testing.T) {
 	db := dbtest.Open(t, "postgres", kinds.DatabaseSchemas(inventory.Schema())...)
 	m, err := inventory.Factory(module.Deps{Set: kinds.Set{Storage: db}})
@@ -77,14 +86,14 @@ func TestBatcherGroupsWritesAndLosesNone(t *testing.T) {
 			FieldMask: &fieldmaskpb.FieldMask{Paths: []string{"host_status"}}}
 	}
 	g := &gated{InventoryServiceClient: inv, entered: make(chan struct{}, maxFlushes), release: make(chan struct{})}
-	b := newBatcher(g, nil)
+	b := New(g, nil)
 
 	results := make([]error, len(ids))
 	revs := make([]int64, len(ids))
 	var wg sync.WaitGroup
 	run := func(i int) {
 		wg.Go(func() {
-			got, err := b.update(ctx, tenant, write(ids[i]))
+			got, err := b.Update(ctx, tenant, write(ids[i]))
 			results[i] = err
 			if err == nil {
 				revs[i] = got[0].GetRevision()
@@ -111,6 +120,9 @@ func TestBatcherGroupsWritesAndLosesNone(t *testing.T) {
 	// by one.
 	want := append(append(slicesOf(1, maxFlushes), queued), slicesOf(1, queued)...)
 	assert.Equal(t, want, g.calls)
+	require.Len(t, g.batches, 1)
+	assert.True(t, slices.IsSorted(g.batches[0]), "a batch locks its rows in resource id order (no deadlock between batches): %v", g.batches[0])
+	assert.ElementsMatch(t, ids[maxFlushes:], g.batches[0])
 	seen := map[int64]bool{}
 	for i, id := range ids[:n] {
 		require.NoError(t, results[i], id)

@@ -1,7 +1,13 @@
-package hostmgr
+// Package invbatch group-commits inventory writes: the status writes of the southbound managers
+// (host manager, maintenance manager) go through a Batcher, which sends a write at once while
+// few of its tenant are in flight and gathers the others into one UpdateResources transaction,
+// answering each caller only once its own write has committed.
+package invbatch
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,8 +33,8 @@ const (
 	flushTimeout = 30 * time.Second
 )
 
-// batcher queues the writes of each tenant.
-type batcher struct {
+// Batcher queues the writes of each tenant.
+type Batcher struct {
 	inv    inventoryv1.InventoryServiceClient
 	mu     sync.Mutex
 	queues map[string]*writeQueue
@@ -53,14 +59,16 @@ type pendingWrite struct {
 	err  error
 }
 
-func newBatcher(inv inventoryv1.InventoryServiceClient, observe func(int)) *batcher {
-	return &batcher{inv: inv, queues: map[string]*writeQueue{}, observe: observe}
+// New returns a Batcher writing to inv; observe, when not nil, is told the number of updates of
+// every write call (metrics, tests).
+func New(inv inventoryv1.InventoryServiceClient, observe func(int)) *Batcher {
+	return &Batcher{inv: inv, queues: map[string]*writeQueue{}, observe: observe}
 }
 
-// update writes reqs (all of tenant) and returns the resources after them, in order; the error
+// Update writes reqs (all of tenant) and returns the resources after them, in order; the error
 // is the first failed write's (each is written on its own when a batch fails, so that one
 // write's failure is not another's).
-func (b *batcher) update(ctx context.Context, tenant string, reqs ...*inventoryv1.UpdateResourceRequest) ([]*inventoryv1.Stored, error) {
+func (b *Batcher) Update(ctx context.Context, tenant string, reqs ...*inventoryv1.UpdateResourceRequest) ([]*inventoryv1.Stored, error) {
 	ws := make([]*pendingWrite, len(reqs))
 	for i, r := range reqs {
 		ws[i] = &pendingWrite{ctx: ctx, req: r, done: make(chan struct{})}
@@ -96,7 +104,7 @@ func (b *batcher) update(ctx context.Context, tenant string, reqs ...*inventoryv
 }
 
 // drain writes the tenant's queue, a batch at a time, until it is empty.
-func (b *batcher) drain(tenant string, q *writeQueue) {
+func (b *Batcher) drain(tenant string, q *writeQueue) {
 	for {
 		b.mu.Lock()
 		n := min(len(q.pending), maxBatch)
@@ -115,7 +123,7 @@ func (b *batcher) drain(tenant string, q *writeQueue) {
 }
 
 // flush writes batch: in one call, or each on its own when there is one or the call failed.
-func (b *batcher) flush(tenant string, batch []*pendingWrite) {
+func (b *Batcher) flush(tenant string, batch []*pendingWrite) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), flushTimeout)
 	defer cancel()
 	defer func() {
@@ -127,6 +135,11 @@ func (b *batcher) flush(tenant string, batch []*pendingWrite) {
 		b.observe(len(batch))
 	}
 	if len(batch) > 1 && !b.single.Load() {
+		// One order of row locks for every batch (by resource id; a resource's own updates keep
+		// theirs): two batches touching the same rows (the host manager's and the maintenance
+		// manager's writes of one instance) then wait for each other instead of deadlocking,
+		// which PostgreSQL would detect only after deadlock_timeout (1 s) before one is retried.
+		slices.SortStableFunc(batch, func(x, y *pendingWrite) int { return strings.Compare(x.req.GetResourceId(), y.req.GetResourceId()) })
 		reqs := make([]*inventoryv1.UpdateResourceRequest, len(batch))
 		for i, w := range batch {
 			reqs[i] = w.req
