@@ -28,8 +28,10 @@ import (
 const (
 	maxFlushes = 8
 	maxBatch   = 32
-	// flushTimeout bounds one batch's call (its callers may have given up already: their writes
-	// still go, as the agents would send them again).
+	// flushTimeout bounds one batch's calls. A write whose caller has given up by the time it
+	// would be sent is not sent (the caller was answered with its error; the agent sends its
+	// status again): after an outage the queue does not replay writes nobody waits for while
+	// the agents' new calls wait behind them.
 	flushTimeout = 30 * time.Second
 )
 
@@ -122,15 +124,20 @@ func (b *Batcher) drain(tenant string, q *writeQueue) {
 	}
 }
 
-// flush writes batch: in one call, or each on its own when there is one or the call failed.
-func (b *Batcher) flush(tenant string, batch []*pendingWrite) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), flushTimeout)
-	defer cancel()
+// flush writes batch: in one call, or each on its own when there is one or the call failed
+// for one of its writes. Writes whose callers have given up are dropped.
+func (b *Batcher) flush(tenant string, all []*pendingWrite) {
 	defer func() {
-		for _, w := range batch {
+		for _, w := range all {
 			close(w.done)
 		}
 	}()
+	batch := waited(all)
+	if len(batch) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(batch[0].ctx), flushTimeout)
+	defer cancel()
 	if b.observe != nil {
 		b.observe(len(batch))
 	}
@@ -151,12 +158,38 @@ func (b *Batcher) flush(tenant string, batch []*pendingWrite) {
 			}
 			return
 		}
-		if status.Code(err) == codes.Unimplemented {
+		switch status.Code(err) {
+		case codes.Unimplemented:
 			b.single.Store(true)
+		case codes.Unavailable, codes.DeadlineExceeded:
+			// The inventory (or its database) is out of reach: each write alone would wait the
+			// same way. Every caller gets the error; the agents send again.
+			for _, w := range batch {
+				w.err = err
+			}
+			return
 		}
 	}
 	for _, w := range batch {
+		if err := w.ctx.Err(); err != nil {
+			w.err = status.FromContextError(err).Err()
+			continue
+		}
 		resp, err := b.inv.UpdateResource(ctx, w.req)
 		w.got, w.err = resp.GetStored(), err
 	}
+}
+
+// waited returns the writes of batch whose callers still wait for them; the others get their
+// caller's error and are not sent.
+func waited(batch []*pendingWrite) []*pendingWrite {
+	out := make([]*pendingWrite, 0, len(batch))
+	for _, w := range batch {
+		if err := w.ctx.Err(); err != nil {
+			w.err = status.FromContextError(err).Err()
+			continue
+		}
+		out = append(out, w)
+	}
+	return out
 }
