@@ -62,11 +62,8 @@ func TestInstallUpgradeTestUninstall(t *testing.T) {
 		want = append(want, "eim-"+d.Name)
 	}
 	slices.Sort(want)
-	deps := k.deployments(ns)
-	require.Equal(t, want, names(deps))
-	for name, d := range deps {
-		assert.EqualValues(t, 1, dig(d, "status", "readyReplicas"), "%s is ready", name)
-	}
+	require.Equal(t, want, names(k.deployments(ns)))
+	k.awaitReady(t, ns)
 	first := migrationRun(t, env, ns)
 	assert.Equal(t, "Succeeded", first.Phase, "the migration Job ran before the modules")
 
@@ -114,6 +111,23 @@ func TestInstallUpgradeTestUninstall(t *testing.T) {
 }
 
 // deployments returns the Deployments of ns by name.
+// awaitReady waits until every Deployment of ns reports its one replica ready. helm --wait
+// judges a Deployment by its newest ReplicaSet; the Deployment's own status follows from the
+// deployment controller a moment later, so one read right after helm returns can miss it on a
+// busy machine (seen once in TestMigratedValuesInstall).
+func (k kube) awaitReady(t *testing.T, ns string) {
+	var notReady []string
+	require.Eventually(t, func() bool {
+		notReady = notReady[:0]
+		for name, d := range k.deployments(ns) {
+			if r, _ := dig(d, "status", "readyReplicas").(float64); r != 1 {
+				notReady = append(notReady, name)
+			}
+		}
+		return len(notReady) == 0
+	}, 2*time.Minute, 250*time.Millisecond, "deployments without their replica ready: %v", &notReady)
+}
+
 func (k kube) deployments(ns string) map[string]map[string]any {
 	out := map[string]map[string]any{}
 	for _, d := range k.list("/apis/apps/v1/namespaces/" + ns + "/deployments") {

@@ -54,11 +54,8 @@ func TestMigratedValuesInstall(t *testing.T) {
 				require.NoError(t, err, "helm %s:\n%s", strings.Join(args, " "), out)
 			}
 			helm("install", "eim", "charts/eim", "-f", f, "--wait", "--timeout", "3m")
-			deps := k.deployments(ns)
-			assert.NotEmpty(t, deps)
-			for name, d := range deps {
-				assert.EqualValues(t, 1, dig(d, "status", "readyReplicas"), "%s is ready", name)
-			}
+			assert.NotEmpty(t, k.deployments(ns))
+			k.awaitReady(t, ns)
 			helm("uninstall", "eim", "--wait", "--timeout", "2m")
 		})
 	}
