@@ -53,7 +53,8 @@ unit:
 	$(GO) test $(GOTEST_FLAGS) ./...
 
 ## e2e-faults: the long form of the whole-stack fault test (issue 23: 1,000 simulated nodes, faults held
-## longer than every timeout; every stack of the matrix, Keycloak included); writes docs/reliability-long.md.
+## longer than every timeout; every stack of the matrix, Keycloak included; 47 min on the shared 2-core machine);
+## writes docs/reliability-long.md.
 ## The short form runs with `make test`; E2E_FAULTS_STACK=all runs every stack at the short sizes.
 e2e-faults:
 	E2E_FAULTS_LONG=1 $(GO) test -p 1 -count=1 -timeout 150m -run TestFaultsUnderLoad ./test/e2e -v -update
