@@ -117,12 +117,7 @@ func (p *databasePlanner) connectionURL() string {
 // is generated, handed to Vault and rotated by Vault at once (rotate-root): nobody else knows
 // it. An existing connection for the manager to the same URL allowing the role is kept.
 func (p *databasePlanner) engineConnection(ctx context.Context, n DynamicNames, runtime string) error {
-	cfgPath := n.Mount + "/config/" + n.Role
-	cur, err := p.sink.vault.Logical().ReadWithContext(ctx, cfgPath)
-	if err != nil && !isNotFound(err) {
-		return fmt.Errorf("read %s: %w", cfgPath, err)
-	}
-	mgrExists, _, err := p.readRole(ctx, n.Manager)
+	cfgPath, cur, mgrExists, err := p.engineState(ctx, n)
 	if err != nil {
 		return err
 	}
@@ -152,6 +147,18 @@ func (p *databasePlanner) engineConnection(ctx context.Context, n DynamicNames, 
 	})
 	st.SecretTo = "vault " + cfgPath + " (rotated: known to Vault only)"
 	return nil
+}
+
+// engineState reads the engine's connection at <mount>/config/<role> (nil when there is none,
+// with its path) and whether Vault's manager account exists in the database.
+func (p *databasePlanner) engineState(ctx context.Context, n DynamicNames) (string, *api.Secret, bool, error) {
+	cfgPath := n.Mount + "/config/" + n.Role
+	cur, err := p.sink.vault.Logical().ReadWithContext(ctx, cfgPath)
+	if err != nil && !isNotFound(err) {
+		return cfgPath, nil, false, fmt.Errorf("read %s: %w", cfgPath, err)
+	}
+	mgrExists, _, err := p.readRole(ctx, n.Manager)
+	return cfgPath, cur, mgrExists, err
 }
 
 func connectionMatches(cur *api.Secret, n DynamicNames, connURL string) bool {

@@ -2,7 +2,6 @@ package prereq
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"slices"
 	"strconv"
@@ -197,12 +196,7 @@ func (p *databasePlanner) myConnection() (string, map[string]any, error) {
 // WITH ADMIN OPTION, nothing else — and the engine's connection. The manager's password is
 // generated, handed to Vault and rotated by Vault at once (rotate-root): nobody else knows it.
 func (p *databasePlanner) myEngineConnection(ctx context.Context, n DynamicNames, role string) error {
-	cfgPath := n.Mount + "/config/" + n.Role
-	cur, err := p.sink.vault.Logical().ReadWithContext(ctx, cfgPath)
-	if err != nil && !isNotFound(err) {
-		return fmt.Errorf("read %s: %w", cfgPath, err)
-	}
-	mgrExists, _, err := p.readRole(ctx, n.Manager)
+	cfgPath, cur, mgrExists, err := p.engineState(ctx, n)
 	if err != nil {
 		return err
 	}

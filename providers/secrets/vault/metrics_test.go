@@ -17,15 +17,7 @@ import (
 // count a rotation once the lease reached its maximum and new credentials were issued; the
 // collectors lint clean.
 func TestLeaseMetrics(t *testing.T) {
-	b := newBed(t)
-	p := b.open(b.appRole(b.config(b.bao.Addr)))
-	reg := prometheus.NewRegistry()
-	for _, c := range p.Collectors() {
-		require.NoError(t, reg.Register(c))
-	}
-	name := b.databaseRole(6*time.Second, 12*time.Second)
-	_, err := p.ReadSecret(context.Background(), name, "username")
-	require.NoError(t, err)
+	reg, name := leasedSecret(t)
 
 	remaining, ok := metric(t, reg, "eim_secrets_lease_remaining_seconds", "secret", name)
 	require.True(t, ok, "the lease is reported")
@@ -44,6 +36,22 @@ func TestLeaseMetrics(t *testing.T) {
 	problems, err := testutil.GatherAndLint(reg)
 	require.NoError(t, err)
 	assert.Empty(t, problems)
+}
+
+// leasedSecret reads dynamic PostgreSQL credentials from OpenBao's database engine (a 6s lease,
+// 12s at most) through a provider whose collectors are registered in the returned registry; it
+// returns the registry and the secret's name.
+func leasedSecret(t *testing.T) (*prometheus.Registry, string) {
+	b := newBed(t)
+	p := b.open(b.appRole(b.config(b.bao.Addr)))
+	reg := prometheus.NewRegistry()
+	for _, c := range p.Collectors() {
+		require.NoError(t, reg.Register(c))
+	}
+	name := b.databaseRole(6*time.Second, 12*time.Second)
+	_, err := p.ReadSecret(context.Background(), name, "username")
+	require.NoError(t, err)
+	return reg, name
 }
 
 // metric returns the value of the series of name with label=value (any series when label is
@@ -84,15 +92,7 @@ func has(ls []*dto.LabelPair, name, value string) bool {
 // backend revokes it (the old rule: three renewals, then the read). Counted, not timed: the
 // rotation is seen after exactly two renewals.
 func TestLeaseRotatesAtTheFirstCappedRenewal(t *testing.T) {
-	b := newBed(t)
-	p := b.open(b.appRole(b.config(b.bao.Addr)))
-	reg := prometheus.NewRegistry()
-	for _, c := range p.Collectors() {
-		require.NoError(t, reg.Register(c))
-	}
-	name := b.databaseRole(6*time.Second, 12*time.Second)
-	_, err := p.ReadSecret(context.Background(), name, "username")
-	require.NoError(t, err)
+	reg, _ := leasedSecret(t)
 	var renewedAtRotation float64
 	require.Eventually(t, func() bool {
 		rotated, _ := metric(t, reg, "eim_secrets_credential_rotations_total", "", "")
