@@ -39,9 +39,9 @@ type benchConfig struct {
 
 func loadBenchConfig(t *testing.T) benchConfig {
 	t.Helper()
-	sizes := func(env, def string) []int {
-		v := os.Getenv(env)
-		if v == "" {
+	sizes := func(env, def string) []int { // unset: def; set but empty: none
+		v, set := os.LookupEnv(env)
+		if !set {
 			v = def
 		}
 		var out []int
@@ -121,6 +121,7 @@ func TestBenchFleet(t *testing.T) {
 		rewriteReport(t, cfg)
 		return
 	}
+	require.Positive(t, len(cfg.postgres)+len(cfg.sqlite), "FLEET_SIZES_POSTGRES and FLEET_SIZES_SQLITE are both empty: give at least one size")
 	bin := proc.Build(t)
 	env := environment()
 	var points []point
