@@ -118,10 +118,19 @@ bench: deps
 ## latency percentiles, server CPU per 1,000 RPCs, RSS, database transactions/s, transitions sent vs
 ## recorded, written into docs/benchmarks.md (section fleet), docs/img/fleet-*.svg and .tools/bench/fleet.json.
 ## Unattended: every eim process it starts is stopped at the end, a failure names the log to read.
-## FLEET_SIZES_POSTGRES, FLEET_SIZES_SQLITE (comma-separated node counts), FLEET_DURATION (per size),
-## FLEET_RAMP_UP, FLEET_HEARTBEAT, FLEET_POLL and FLEET_PROFILE (perf sampling at the largest size, 0: none)
-## override the defaults (1000,10000,30000,100000; 1000,10000; 60s; 20s; 10s; 20s; 20s). Each fleet runs twice:
-## fresh (the start storm) and again right after (warm: as if every agent restarted); FLEET_WARM=0 runs it once.
+## Each fleet runs fresh (the start storm: row `start`) until every node is through its start sequence or
+## FLEET_DURATION has passed, whichever comes first (a node is through once its system information, its
+## third heartbeat (running) and its first poll are acknowledged: at least FLEET_RAMP_UP + two heartbeats,
+## about 42 s, however fast the server), then FLEET_STEADY longer: that steady window is row
+## `steady` (its server CPU, RSS and xact/s from 1 s samples over exactly the window; "storm not over" when
+## the duration ran out first), and the fleet runs again for FLEET_WARM right after (`warm`: as if every
+## agent restarted). Environment (default): FLEET_SIZES_POSTGRES (1000,10000,30000,100000),
+## FLEET_SIZES_SQLITE (1000,10000) comma-separated node counts (set but empty: none); FLEET_DURATION (120s: the storm's limit),
+## FLEET_STEADY (30s; 0: no window, the run ends at FLEET_DURATION), FLEET_WARM (60s; 0: no warm run),
+## FLEET_RAMP_UP (20s), FLEET_HEARTBEAT (10s), FLEET_POLL (20s), FLEET_PROFILE (20s of perf at the largest
+## PostgreSQL size; 0: none), FLEET_PPROF (a directory for the server's pprof profiles; unset: none),
+## FLEET_REPORT_ONLY=1 (rewrite the report from .tools/bench/fleet.json, measure nothing). The defaults take
+## about 30-40 minutes here (registration about 10 of them).
 bench-fleet: deps
 	@mkdir -p .tools/bench
 	set -o pipefail; $(GO) test -tags fleetbench -p 1 -count=1 -timeout 90m -run '^TestBenchFleet$$' -v ./test/fleet | tee .tools/bench/fleet.txt

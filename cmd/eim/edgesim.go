@@ -59,6 +59,7 @@ to stop and count the calls in flight, twice to cancel them. See docs/edge-sim.m
 	fl.StringVar(&cfg.CAFile, "ca", "", "PEM CA the server certificate is verified against (default <dataDir>/southbound/ca.pem when it exists, else the system roots)")
 	fl.StringVar(&cfg.ServerName, "server-name", "", "name the server certificate must carry (default the address's host)")
 	fl.DurationVarP(&cfg.Duration, "duration", "d", time.Minute, "how long the nodes call (0: until interrupted)")
+	fl.DurationVar(&cfg.Steady, "steady", 0, "measure a steady window this long once every node is through its start sequence or --duration has passed, then end (0: none; the summary's steady object)")
 	fl.DurationVar(&cfg.Heartbeat, "heartbeat", edgesim.DefaultHeartbeat, "node agent heartbeat interval")
 	fl.DurationVar(&cfg.Poll, "poll", edgesim.DefaultPoll, "platform update agent poll interval")
 	fl.DurationVar(&cfg.SystemInfo, "system-info", 0, "hardware inventory interval (0: at start only)")

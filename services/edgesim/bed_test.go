@@ -36,6 +36,7 @@ type nodeRecord struct {
 	statuses   []maintmgrv1.UpdateStatus_StatusType // each change of the reported update status
 	instance   []hostmgr.InstanceStatus             // each change of the reported instance status
 	lastInfo   *hostmgr.SystemInfo
+	changedAt  time.Time // when the server last recorded a change (system information, a status)
 }
 
 // recorder implements the legacy Hostmgr and MaintmgrService servers and records every call
@@ -88,6 +89,7 @@ func (r *recorder) UpdateHostSystemInfoByGUID(ctx context.Context, req *hostmgr.
 	defer r.mu.Unlock()
 	n.systemInfo++
 	n.lastInfo = req.GetSystemInfo()
+	n.changedAt = time.Now()
 	return &hostmgr.UpdateHostSystemInfoByGUIDResponse{}, nil
 }
 
@@ -100,6 +102,7 @@ func (r *recorder) UpdateInstanceStateStatusByHostGUID(ctx context.Context, req 
 	n.heartbeats++
 	if len(n.instance) == 0 || n.instance[len(n.instance)-1] != req.GetInstanceStatus() {
 		n.instance = append(n.instance, req.GetInstanceStatus())
+		n.changedAt = time.Now()
 	}
 	return &hostmgr.UpdateInstanceStateStatusByHostGUIDResponse{}, nil
 }
@@ -114,6 +117,7 @@ func (r *recorder) PlatformUpdateStatus(ctx context.Context, req *maintmgrv1.Pla
 	st := req.GetUpdateStatus().GetStatusType()
 	if len(n.statuses) == 0 || n.statuses[len(n.statuses)-1] != st {
 		n.statuses = append(n.statuses, st)
+		n.changedAt = time.Now()
 	}
 	return r.answer(project), nil
 }

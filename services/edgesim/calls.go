@@ -32,11 +32,11 @@ func (s *sim) call(ctx context.Context, node int, r rpc, fn func(context.Context
 	}
 	cctx, cancel := context.WithTimeout(metadata.NewOutgoingContext(ctx, md), s.cfg.Timeout)
 	defer cancel()
-	s.st.rpcs[r].sent.Add(1)
+	w := s.st.send(r)
 	start := time.Now()
 	err = fn(cctx)
 	code := status.Code(err)
-	s.st.done(r, code, time.Since(start))
+	s.st.done(r, w, code, time.Since(start))
 	if code == codes.Unauthenticated {
 		s.cfg.Credentials.Invalidate(node)
 	}
@@ -73,6 +73,7 @@ func (s *sim) heartbeat(ctx context.Context, node int, n *nodeState) error {
 		}
 		if n.hbAcked == 2 {
 			s.st.instance.running.Add(1)
+			s.step(n, stepRunning)
 		}
 		n.hbAcked++
 	} else if changes {
@@ -104,6 +105,7 @@ func (s *sim) poll(ctx context.Context, node int, n *nodeState) {
 		n.ackedUpd = cur
 		s.st.transitions[cur].acked.Add(1)
 	}
+	s.step(n, stepUpdateStatus)
 	n.update = s.follow(n, resp, time.Now())
 }
 

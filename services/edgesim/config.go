@@ -51,6 +51,12 @@ type Config struct {
 	// Duration is how long nodes keep calling; until ctx ends when zero. Calls in flight at the
 	// end are completed (within Timeout) and counted.
 	Duration time.Duration
+	// Steady, when positive, measures a steady window: the run does not end at Duration but
+	// opens the window once every node is through its start sequence (system information,
+	// instance status running and update status acknowledged) or Duration has passed (zero: no
+	// limit), whichever comes first, counts the calls sent from then on afresh
+	// (Summary.Steady) and ends Steady later.
+	Steady time.Duration
 	// Stop, when closed, ends the run as the end of Duration does (calls in flight are
 	// completed and counted); ctx ending cancels them instead.
 	Stop <-chan struct{}
@@ -131,6 +137,8 @@ func (c Config) Validate() error {
 		return provider.Errorf(provider.InvalidArgument, "fleet: at most 2^31-1 nodes")
 	case c.Credentials == nil:
 		return provider.Errorf(provider.InvalidArgument, "credentials: give the nodes credentials (Minted, ClientCredentials or Onboarding)")
+	case c.Steady < 0:
+		return provider.Errorf(provider.InvalidArgument, "steady %s: give a positive window length, or 0 for none", c.Steady)
 	case c.Jitter > 0.5:
 		return provider.Errorf(provider.InvalidArgument, "jitter %.2f: use at most 0.5", c.Jitter)
 	case c.Plaintext && c.CAFile != "":

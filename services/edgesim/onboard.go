@@ -111,9 +111,9 @@ func (o *Onboarding) onboard(ctx context.Context, node int) (id, secret string, 
 		return "", "", provider.Errorf(provider.FailedPrecondition, "onboarding: the credentials are used by Run only")
 	}
 	start := time.Now()
-	st.rpcs[rpcOnboard].sent.Add(1)
+	w := st.send(rpcOnboard)
 	id, secret, err = o.stream(ctx, onboardingmgrv1.NewNonInteractiveOnboardingServiceClient(conn(node)), o.fleet[node])
-	st.done(rpcOnboard, status.Code(err), time.Since(start))
+	st.done(rpcOnboard, w, status.Code(err), time.Since(start))
 	return id, secret, err
 }
 

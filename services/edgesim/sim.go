@@ -19,6 +19,7 @@ import (
 type nodeState struct {
 	busy    atomic.Uint32 // bit per kind
 	started atomic.Bool
+	steps   atomic.Uint32 // the start sequence's steps acknowledged (see step)
 
 	hbAcked uint32 // heartbeats acknowledged
 
@@ -41,6 +42,10 @@ type sim struct {
 	mu   sync.Mutex
 	q    queue
 	wake chan struct{}
+
+	allThrough  chan struct{} // closed once every node is through its start sequence
+	throughOnce sync.Once
+	steady      *steadyWindow // the steady window, once open (Config.Steady)
 }
 
 // connBinder is implemented by credentials that call the southbound listener themselves.
@@ -61,7 +66,7 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	}
 	defer closeAll(conns)
 	s := &sim{cfg: cfg, st: newStats(), nodes: make([]nodeState, len(cfg.Fleet)), win: newWindows(), conns: conns,
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), allThrough: make(chan struct{})}
 	for _, cc := range conns {
 		s.host = append(s.host, hostmgr.NewHostmgrClient(cc))
 		s.maint = append(s.maint, maintmgrv1.NewMaintmgrServiceClient(cc))
@@ -77,7 +82,11 @@ func Run(ctx context.Context, cfg Config) (*Summary, error) {
 	s.schedule(start)
 	s.run(ctx, start)
 	elapsed := time.Since(start)
-	return s.st.summary(len(cfg.Fleet), tenants(cfg.Fleet), len(conns), elapsed, cpuTime()-cpu0), nil
+	sum := s.st.summary(len(cfg.Fleet), tenants(cfg.Fleet), len(conns), elapsed, cpuTime()-cpu0)
+	if s.steady != nil {
+		sum.Steady = s.steady.summary(start, len(cfg.Fleet))
+	}
+	return sum, nil
 }
 
 // tenants counts the distinct projects of fleet.
@@ -112,13 +121,17 @@ func (s *sim) push(e event) {
 	}
 }
 
-// run dispatches events to the workers until the duration is over or ctx ends, then waits
-// for the calls in flight.
+// run dispatches events to the workers until the duration (or the steady window) is over or
+// ctx ends, then waits for the calls in flight.
 func (s *sim) run(ctx context.Context, start time.Time) {
 	stop := make(chan struct{})
 	var once sync.Once
 	end := func() { once.Do(func() { close(stop) }) }
-	if s.cfg.Duration > 0 {
+	var watch sync.WaitGroup
+	switch {
+	case s.cfg.Steady > 0:
+		watch.Go(func() { s.watchSteady(ctx, stop, end) })
+	case s.cfg.Duration > 0:
 		t := time.AfterFunc(s.cfg.Duration, end)
 		defer t.Stop()
 	}
@@ -147,8 +160,13 @@ func (s *sim) run(ctx context.Context, start time.Time) {
 		pg.Go(func() { s.progress(start, done) })
 	}
 	s.dispatch(ctx, stop, work)
+	end()
+	watch.Wait()
 	close(work)
 	wg.Wait()
+	if s.steady != nil {
+		s.steady.close(time.Now(), cpuTime())
+	}
 	close(done)
 	pg.Wait()
 }
@@ -221,7 +239,9 @@ func (s *sim) handle(ctx context.Context, e event) {
 	var err error
 	switch e.kind {
 	case kindSystemInfo:
-		err = s.systemInfo(ctx, int(e.node))
+		if err = s.systemInfo(ctx, int(e.node)); err == nil {
+			s.step(n, stepSystemInfo)
+		}
 	case kindHeartbeat:
 		err = s.heartbeat(ctx, int(e.node), n)
 	case kindPoll:

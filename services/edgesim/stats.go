@@ -50,11 +50,24 @@ type rpcStats struct {
 	hist *hdrhistogram.Histogram
 }
 
+// rpcSet counts each RPC's calls.
+type rpcSet [rpcCount]rpcStats
+
+func newRPCSet() *rpcSet {
+	set := &rpcSet{}
+	for i := range set {
+		set[i].hist = hdrhistogram.New(histMin, histMax, histDigits)
+	}
+	return set
+}
+
 // stats are the counters of a run, updated by every worker.
 type stats struct {
-	rpcs        [rpcCount]rpcStats
+	rpcs        *rpcSet
+	window      atomic.Pointer[rpcSet] // the steady window's counts, once it is open
 	credentials [numCodes]atomic.Int64 // failures to obtain a token, by code
 	started     atomic.Int64           // nodes that made their first call
+	through     atomic.Int64           // nodes through their start sequence (see step)
 	transitions [8]struct{ sent, acked atomic.Int64 }
 	instance    struct{ sent, acked, running atomic.Int64 }
 
@@ -63,16 +76,31 @@ type stats struct {
 }
 
 func newStats() *stats {
-	s := &stats{lag: hdrhistogram.New(histMin, histMax, 2)}
-	for i := range s.rpcs {
-		s.rpcs[i].hist = hdrhistogram.New(histMin, histMax, histDigits)
-	}
-	return s
+	return &stats{rpcs: newRPCSet(), lag: hdrhistogram.New(histMin, histMax, 2)}
 }
 
-// done records a finished call of r.
-func (s *stats) done(r rpc, code codes.Code, took time.Duration) {
-	st := &s.rpcs[r]
+// send counts a call of r about to be sent, and returns the steady window it is counted in
+// (nil before the window opens), which done is given when the call is over: a call belongs
+// to the window it was sent in.
+func (s *stats) send(r rpc) *rpcSet {
+	s.rpcs[r].sent.Add(1)
+	w := s.window.Load()
+	if w != nil {
+		w[r].sent.Add(1)
+	}
+	return w
+}
+
+// done records a finished call of r, sent in window w (nil: none).
+func (s *stats) done(r rpc, w *rpcSet, code codes.Code, took time.Duration) {
+	s.rpcs[r].done(code, took)
+	if w != nil {
+		w[r].done(code, took)
+	}
+}
+
+// done records a finished call.
+func (st *rpcStats) done(code codes.Code, took time.Duration) {
 	st.codes[min(int(code), numCodes-1)].Add(1)
 	st.mu.Lock()
 	_ = st.hist.RecordValue(max(took.Microseconds(), histMin))
@@ -88,9 +116,14 @@ func (s *stats) late(d time.Duration) {
 
 // totals returns the calls sent and acknowledged over every RPC.
 func (s *stats) totals() (sent, acked int64) {
-	for i := range s.rpcs {
-		sent += s.rpcs[i].sent.Load()
-		acked += s.rpcs[i].codes[codes.OK].Load()
+	return s.rpcs.totals()
+}
+
+// totals returns the calls sent and acknowledged over every RPC of set.
+func (set *rpcSet) totals() (sent, acked int64) {
+	for i := range set {
+		sent += set[i].sent.Load()
+		acked += set[i].codes[codes.OK].Load()
 	}
 	return sent, acked
 }

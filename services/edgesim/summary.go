@@ -15,6 +15,9 @@ type Summary struct {
 	// Nodes is the fleet's size, NodesStarted how many made their first call.
 	Nodes        int   `json:"nodes"`
 	NodesStarted int64 `json:"nodesStarted"`
+	// NodesThrough is how many nodes were through their start sequence at the end (system
+	// information, instance status running and update status acknowledged).
+	NodesThrough int64 `json:"nodesThrough"`
 	// Tenants is the number of distinct projects of the fleet.
 	Tenants int `json:"tenants"`
 	// Connections is the size of the HTTP/2 connection pool.
@@ -43,6 +46,9 @@ type Summary struct {
 	// CPUMsPer1000Calls that time per 1,000 calls sent.
 	CPUSeconds        float64 `json:"cpuSeconds"`
 	CPUMsPer1000Calls float64 `json:"cpuMsPer1000Calls"`
+	// Steady is the steady window (Config.Steady); nil when there was none, or the run ended
+	// before it opened.
+	Steady *Steady `json:"steady,omitempty"`
 }
 
 // RPCSummary are one RPC's counts and latencies.
@@ -90,24 +96,9 @@ func percentiles(h *hdrhistogram.Histogram) Percentiles {
 // summary builds the Summary of s over elapsed and cpu.
 func (s *stats) summary(nodes, tenants, conns int, elapsed, cpu time.Duration) *Summary {
 	out := &Summary{Nodes: nodes, NodesStarted: s.started.Load(), Tenants: tenants, Connections: conns,
-		ElapsedSeconds: elapsed.Seconds(), Errors: map[string]int64{}, RPCs: map[string]*RPCSummary{},
-		CredentialErrors: codeCounts(&s.credentials), Transitions: Transitions{ByStatus: map[string]int64{}}}
-	for i := range s.rpcs {
-		st := &s.rpcs[i]
-		sent := st.sent.Load()
-		if sent == 0 {
-			continue
-		}
-		r := &RPCSummary{Sent: sent, Acknowledged: st.codes[codes.OK].Load(), Errors: codeCounts(&st.codes),
-			PerSecond: float64(sent) / max(elapsed.Seconds(), 1e-9)}
-		st.mu.Lock()
-		r.LatencyMs = percentiles(st.hist)
-		st.mu.Unlock()
-		out.RPCs[rpc(i).name()] = r
-		for code, n := range r.Errors {
-			out.Errors[code] += n
-		}
-	}
+		ElapsedSeconds: elapsed.Seconds(), CredentialErrors: codeCounts(&s.credentials), Transitions: Transitions{ByStatus: map[string]int64{}}}
+	out.NodesThrough = s.through.Load()
+	out.RPCs, out.Errors = s.rpcs.summaries(elapsed)
 	out.Sent, out.Acknowledged = s.totals()
 	for i := range s.transitions {
 		t := &s.transitions[i]
@@ -127,6 +118,29 @@ func (s *stats) summary(nodes, tenants, conns int, elapsed, cpu time.Duration) *
 		out.CPUMsPer1000Calls = float64(cpu.Milliseconds()) * 1000 / float64(out.Sent)
 	}
 	return out
+}
+
+// summaries returns the summary of each RPC of set called over elapsed, by name, and the
+// failed calls of every RPC by code.
+func (set *rpcSet) summaries(elapsed time.Duration) (map[string]*RPCSummary, map[string]int64) {
+	rpcs, errs := map[string]*RPCSummary{}, map[string]int64{}
+	for i := range set {
+		st := &set[i]
+		sent := st.sent.Load()
+		if sent == 0 {
+			continue
+		}
+		r := &RPCSummary{Sent: sent, Acknowledged: st.codes[codes.OK].Load(), Errors: codeCounts(&st.codes),
+			PerSecond: float64(sent) / max(elapsed.Seconds(), 1e-9)}
+		st.mu.Lock()
+		r.LatencyMs = percentiles(st.hist)
+		st.mu.Unlock()
+		rpcs[rpc(i).name()] = r
+		for code, n := range r.Errors {
+			errs[code] += n
+		}
+	}
+	return rpcs, errs
 }
 
 // codeCounts returns the non-zero counts of every code but OK, by code name.

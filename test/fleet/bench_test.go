@@ -30,17 +30,18 @@ type benchConfig struct {
 	postgres, sqlite            []int
 	duration, rampUp, heartbeat time.Duration
 	poll                        time.Duration
+	steady                      time.Duration // the start run's steady window (FLEET_STEADY=0: none)
 	nodesPerTenant              int
 	profile                     time.Duration
-	warm                        bool // also run each fleet a second time (FLEET_WARM=0: not)
+	warm                        time.Duration // the length of each fleet's second run (FLEET_WARM=0: none)
 	doc, img, raw               string
 }
 
 func loadBenchConfig(t *testing.T) benchConfig {
 	t.Helper()
-	sizes := func(env, def string) []int {
-		v := os.Getenv(env)
-		if v == "" {
+	sizes := func(env, def string) []int { // unset: def; set but empty: none
+		v, set := os.LookupEnv(env)
+		if !set {
 			v = def
 		}
 		var out []int
@@ -67,9 +68,10 @@ func loadBenchConfig(t *testing.T) benchConfig {
 	require.NoError(t, err)
 	return benchConfig{
 		postgres: sizes("FLEET_SIZES_POSTGRES", "1000,10000,30000,100000"), sqlite: sizes("FLEET_SIZES_SQLITE", "1000,10000"),
-		duration: dur("FLEET_DURATION", 60*time.Second), rampUp: dur("FLEET_RAMP_UP", 20*time.Second),
+		duration: dur("FLEET_DURATION", 120*time.Second), rampUp: dur("FLEET_RAMP_UP", 20*time.Second),
 		heartbeat: dur("FLEET_HEARTBEAT", edgesim.DefaultHeartbeat), poll: dur("FLEET_POLL", edgesim.DefaultPoll),
-		nodesPerTenant: 1000, profile: dur("FLEET_PROFILE", 20*time.Second), warm: os.Getenv("FLEET_WARM") != "0",
+		steady: dur("FLEET_STEADY", 30*time.Second), warm: dur("FLEET_WARM", 60*time.Second),
+		nodesPerTenant: 1000, profile: dur("FLEET_PROFILE", 20*time.Second),
 		doc: filepath.Join(root, "docs", "benchmarks.md"), img: filepath.Join(root, "docs", "img"),
 		raw: filepath.Join(root, ".tools", "bench", "fleet.json"),
 	}
@@ -79,7 +81,7 @@ func loadBenchConfig(t *testing.T) benchConfig {
 type point struct {
 	Backend           string                         `json:"backend"`
 	Nodes             int                            `json:"nodes"`
-	Phase             string                         `json:"phase,omitempty"` // "" or phaseStart, phaseWarm
+	Phase             string                         `json:"phase,omitempty"` // "" or phaseStart, phaseSteady, phaseWarm
 	Tenants           int                            `json:"tenants"`
 	RegisterSeconds   float64                        `json:"registerSeconds"`
 	ElapsedSeconds    float64                        `json:"elapsedSeconds"`
@@ -99,6 +101,14 @@ type point struct {
 	GeneratorPer1000  float64                        `json:"generatorCpuSecondsPer1000Rpcs"`
 	LegacyRatio       float64                        `json:"legacyRatioPerSent"`
 	Profile           []string                       `json:"profile,omitempty"`
+	// The steady window of a phaseSteady point (edge-sim's, Unix milliseconds), the seconds from
+	// the run's start to it, the nodes through their start sequence when it opened, and the
+	// server samples within it.
+	WindowStartUnixMs  int64   `json:"windowStartUnixMs,omitempty"`
+	WindowEndUnixMs    int64   `json:"windowEndUnixMs,omitempty"`
+	WindowAfterSeconds float64 `json:"windowAfterSeconds,omitempty"`
+	NodesThrough       int64   `json:"nodesThrough,omitempty"`
+	ServerSamples      int     `json:"serverSamples,omitempty"`
 }
 
 // TestBenchFleet is make bench-fleet: eim serve --target day2 (the real binary) on PostgreSQL
@@ -111,6 +121,7 @@ func TestBenchFleet(t *testing.T) {
 		rewriteReport(t, cfg)
 		return
 	}
+	require.Positive(t, len(cfg.postgres)+len(cfg.sqlite), "FLEET_SIZES_POSTGRES and FLEET_SIZES_SQLITE are both empty: give at least one size")
 	bin := proc.Build(t)
 	env := environment()
 	var points []point
@@ -129,14 +140,15 @@ func TestBenchFleet(t *testing.T) {
 			f := s.newFleet(t, n, tenants, fmt.Sprintf("fleet-%s-%d", s.backend, n))
 			register := time.Since(start).Seconds()
 			phases := []string{phaseStart}
-			if cfg.warm {
+			if cfg.warm > 0 {
 				phases = append(phases, phaseWarm)
 			}
 			for _, phase := range phases {
-				p := measure(t, s, cfg, f, phase, profile && phase == phaseStart)
-				p.RegisterSeconds = register
-				t.Logf("%s %d nodes (%s): %.0f RPC/s, server %.3f CPU-s/1000 RPCs, %d transitions lost", p.Backend, p.Nodes, phase, p.RPCsPerSecond, p.ServerCPUPer1000, p.TransitionsLost)
-				points = append(points, p)
+				for _, p := range measure(t, s, cfg, f, phase, profile && phase == phaseStart) {
+					p.RegisterSeconds = register
+					t.Logf("%s %d nodes (%s): %.0f RPC/s, server %.3f CPU-s/1000 RPCs, %d transitions lost", p.Backend, p.Nodes, p.Phase, p.RPCsPerSecond, p.ServerCPUPer1000, p.TransitionsLost)
+					points = append(points, p)
+				}
 				writeResults(t, cfg, env, points) // after every run: an interrupted run keeps what it measured
 			}
 		}
@@ -145,29 +157,40 @@ func TestBenchFleet(t *testing.T) {
 }
 
 // The phases of a fleet's runs: its first run (every node's first calls write its system
-// information and statuses: the start storm), then the same fleet again (FLEET_WARM, on by
-// default), as after a restart of every agent: the hosts are in the managers' memory, system
-// information and update status unchanged, each node's status goes initializing → running again.
+// information and statuses: the start storm), measured as a whole (phaseStart) and over its
+// steady window (phaseSteady, FLEET_STEADY: once every node is through its start sequence, or
+// FLEET_DURATION has passed), then the same fleet again (FLEET_WARM, on by default), as after a
+// restart of every agent: the hosts are in the managers' memory, system information and update
+// status unchanged, each node's status goes initializing → running again.
 const (
-	phaseStart = "start"
-	phaseWarm  = "warm"
+	phaseStart  = "start"
+	phaseSteady = "steady"
+	phaseWarm   = "warm"
 )
 
-// measure measures one simulation run over the fleet f (registered before).
-func measure(t *testing.T, s *server, cfg benchConfig, f *fleet, phase string, profile bool) point {
+// measure measures one simulation run over the fleet f (registered before): its point, and
+// the point of its steady window when it has one (the start run with FLEET_STEADY).
+func measure(t *testing.T, s *server, cfg benchConfig, f *fleet, phase string, profile bool) []point {
 	t.Helper()
 	n := f.nodes
 	p := point{Backend: s.backend, Nodes: n, Tenants: f.tenants, Phase: phase}
+	o := simOptions{duration: cfg.duration, rampUp: cfg.rampUp, heartbeat: cfg.heartbeat, poll: cfg.poll, connections: 4}
+	if phase == phaseWarm {
+		o.duration = cfg.warm
+	} else {
+		o.steady = cfg.steady
+	}
+	samples := startSampler(s)
 	cpu0, x0, t0 := s.cpuSeconds(t), s.xactCommit(t), time.Now()
 	var prof chan []string
 	if profile {
 		prof = make(chan []string, 1)
-		go func() { prof <- perfProfile(s, min(cfg.profile, cfg.duration), cfg.rampUp) }()
+		go func() { prof <- perfProfile(s, min(cfg.profile, o.duration), cfg.rampUp) }()
 	}
 	if dir := os.Getenv("FLEET_PPROF"); dir != "" {
-		go s.pprofProfiles(t, filepath.Join(dir, fmt.Sprintf("%s-%d-%s", s.backend, n, phase)), min(cfg.profile, cfg.duration), cfg.rampUp)
+		go s.pprofProfiles(t, filepath.Join(dir, fmt.Sprintf("%s-%d-%s", s.backend, n, phase)), min(cfg.profile, o.duration), cfg.rampUp)
 	}
-	sum := s.simulate(t, f, simOptions{duration: cfg.duration, rampUp: cfg.rampUp, heartbeat: cfg.heartbeat, poll: cfg.poll, connections: 4})
+	sum := s.simulate(t, f, o)
 	wall := time.Since(t0).Seconds()
 	p.ServerCPUSeconds, p.RSSMiB = s.cpuSeconds(t)-cpu0, float64(s.rssBytes(t))/(1<<20)
 	p.XactPerSecond = float64(s.xactCommit(t)-x0) / wall
@@ -187,6 +210,38 @@ func measure(t *testing.T, s *server, cfg benchConfig, f *fleet, phase string, p
 	p.TransitionsAcked, p.TransitionsStored, p.TransitionsLost = tr.acked, tr.recorded, tr.lost
 	if prof != nil {
 		p.Profile = <-prof
+	}
+	all, errs := samples.finish()
+	if o.steady <= 0 {
+		return []point{p}
+	}
+	require.NotNil(t, sum.Steady, "edge-sim --steady %s reported no steady window: see %s", o.steady, s.dir)
+	require.Empty(t, errs, "sampling the server (CPU, RSS, pg_stat_database) failed")
+	return []point{p, steadyPoint(t, p, sum.Steady, all)}
+}
+
+// steadyPoint is the point of the steady window st of the run measured as start, the server's
+// use computed from the samples over exactly the window.
+func steadyPoint(t *testing.T, start point, st *edgesim.Steady, samples []sample) point {
+	t.Helper()
+	from, to := time.UnixMilli(st.StartUnixMs), time.UnixMilli(st.EndUnixMs)
+	u, ok := usage(samples, from, to)
+	require.True(t, ok, "the steady window %s–%s lies outside the server's samples (%d)", from, to, len(samples))
+	p := point{Backend: start.Backend, Nodes: start.Nodes, Tenants: start.Tenants, Phase: phaseSteady,
+		ElapsedSeconds: st.Seconds, RPCs: st.RPCs, Errors: st.Errors, ServerCPUSeconds: u.cpuSeconds,
+		RSSMiB: float64(u.maxRSS) / (1 << 20), GeneratorCPU: st.CPUSeconds, WindowStartUnixMs: st.StartUnixMs,
+		WindowEndUnixMs: st.EndUnixMs, WindowAfterSeconds: st.AfterSeconds, NodesThrough: st.NodesThrough, ServerSamples: u.samples}
+	window := to.Sub(from).Seconds()
+	if window > 0 {
+		p.RPCsPerSecond, p.AckedPerSecond = float64(st.Sent)/window, float64(st.Acknowledged)/window
+		p.ServerCores, p.XactPerSecond = u.cpuSeconds/window, u.xact/window
+	}
+	if st.Sent > 0 {
+		p.ServerCPUPer1000 = u.cpuSeconds * 1000 / float64(st.Sent)
+		p.GeneratorPer1000 = st.CPUSeconds * 1000 / float64(st.Sent)
+	}
+	if p.ServerCPUPer1000 > 0 {
+		p.LegacyRatio = legacyCPUSecondsPer1000 / p.ServerCPUPer1000
 	}
 	return p
 }

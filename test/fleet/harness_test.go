@@ -284,6 +284,7 @@ func (s *server) newFleet(t testing.TB, nodes, tenants int, prefix string) *flee
 // simOptions are the timing of a simulation run.
 type simOptions struct {
 	duration, rampUp, heartbeat, poll time.Duration
+	steady                            time.Duration // edge-sim --steady (0: none)
 	connections                       int
 }
 
@@ -291,10 +292,14 @@ type simOptions struct {
 func (s *server) simulate(t testing.TB, f *fleet, o simOptions) *edgesim.Summary {
 	t.Helper()
 	out := filepath.Join(s.dir, "summary-"+f.prefix+".json")
-	s.eim(t, "edge-sim-"+f.prefix, "edge-sim", "-n", strconv.Itoa(f.nodes), "--tenants", strconv.Itoa(f.tenants), "--project-prefix", f.prefix,
+	args := []string{"edge-sim", "-n", strconv.Itoa(f.nodes), "--tenants", strconv.Itoa(f.tenants), "--project-prefix", f.prefix,
 		"--seed", f.prefix, "--address", s.sb, "--ca", filepath.Join(s.dir, "southbound", "ca.pem"),
 		"--duration", o.duration.String(), "--ramp-up", o.rampUp.String(), "--heartbeat", o.heartbeat.String(), "--poll", o.poll.String(),
-		"--connections", strconv.Itoa(max(o.connections, 1)), "--workers", "4096", "-o", out)
+		"--connections", strconv.Itoa(max(o.connections, 1)), "--workers", "4096", "-o", out}
+	if o.steady > 0 {
+		args = append(args, "--steady", o.steady.String())
+	}
+	s.eim(t, "edge-sim-"+f.prefix, args...)
 	raw, err := os.ReadFile(out)
 	require.NoError(t, err)
 	var sum edgesim.Summary
@@ -343,15 +348,31 @@ func compare(sum *edgesim.Summary, r recorded) transitions {
 // cpuSeconds is the server's CPU time so far (user and system, /proc/<pid>/stat).
 func (s *server) cpuSeconds(t testing.TB) float64 {
 	t.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	v, err := s.readCPUSeconds()
 	require.NoError(t, err)
+	return v
+}
+
+// readCPUSeconds is cpuSeconds, for callers that cannot fail the test (a sampler).
+func (s *server) readCPUSeconds() (float64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
 	// The fields after the command name (which may hold spaces) start after the last ')'.
 	fields := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+2:]))
+	if len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields after the command, want at least 13", s.cmd.Process.Pid, len(fields))
+	}
 	utime, err := strconv.ParseFloat(fields[11], 64)
-	require.NoError(t, err)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat utime: %w", s.cmd.Process.Pid, err)
+	}
 	stime, err := strconv.ParseFloat(fields[12], 64)
-	require.NoError(t, err)
-	return (utime + stime) / clockTicks
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat stime: %w", s.cmd.Process.Pid, err)
+	}
+	return (utime + stime) / clockTicks, nil
 }
 
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat times (100 on Linux).
@@ -360,28 +381,48 @@ const clockTicks = 100
 // rssBytes is the server's resident set size now.
 func (s *server) rssBytes(t testing.TB) int64 {
 	t.Helper()
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	v, err := s.readRSSBytes()
 	require.NoError(t, err)
+	return v
+}
+
+// readRSSBytes is rssBytes, for callers that cannot fail the test (a sampler).
+func (s *server) readRSSBytes() (int64, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
 	for _, l := range strings.Split(string(raw), "\n") {
 		if v, ok := strings.CutPrefix(l, "VmRSS:"); ok {
 			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			require.NoError(t, err)
-			return kb * 1024
+			if err != nil {
+				return 0, fmt.Errorf("/proc/%d/status VmRSS: %w", s.cmd.Process.Pid, err)
+			}
+			return kb * 1024, nil
 		}
 	}
-	t.Fatal("no VmRSS in /proc/<pid>/status")
-	return 0
+	return 0, fmt.Errorf("/proc/%d/status: no VmRSS line", s.cmd.Process.Pid)
 }
 
 // xactCommit is the database's committed transactions so far (PostgreSQL; 0 on SQLite).
 func (s *server) xactCommit(t testing.TB) int64 {
 	t.Helper()
+	v, err := s.readXactCommit()
+	require.NoError(t, err)
+	return v
+}
+
+// readXactCommit is xactCommit, for callers that cannot fail the test (a sampler).
+func (s *server) readXactCommit() (int64, error) {
 	if s.pg == nil {
-		return 0
+		return 0, nil
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	var n int64
-	require.NoError(t, s.pg.Admin().QueryRowContext(ctx, `SELECT xact_commit FROM pg_stat_database WHERE datname = $1`, s.db).Scan(&n))
-	return n
+	err := s.pg.Admin().QueryRowContext(ctx, `SELECT xact_commit FROM pg_stat_database WHERE datname = $1`, s.db).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("pg_stat_database.xact_commit of %s: %w", s.db, err)
+	}
+	return n, nil
 }
