@@ -62,6 +62,12 @@ func NewFinder(inv inventoryv1.InventoryServiceClient, observe func(int)) *Finde
 // its error (a gRPC status error, NotFound for a value no resource of tenant holds) is the one
 // FindResource would answer.
 func (f *Finder) Find(ctx context.Context, tenant string, kind inventoryv1.ResourceKind, key, value string) (*inventoryv1.Stored, error) {
+	if f.single.Load() {
+		// An inventory without FindResources: each caller reads on its own, in parallel, as
+		// before the Finder.
+		got, err := f.inv.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: tenant, Kind: kind, Key: key, Value: value})
+		return got.GetStored(), err
+	}
 	p := &pendingFind{ctx: ctx, value: value, done: make(chan struct{})}
 	qk := findQueueKey{tenant: tenant, kind: kind, key: key}
 	f.mu.Lock()

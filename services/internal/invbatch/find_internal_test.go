@@ -117,7 +117,8 @@ func TestFinderCoalescesFirstReads(t *testing.T) {
 
 // TestFinderFallsBackOnUnimplemented: against an inventory of release 0.2.0 (no FindResources: a
 // real gRPC server answering it Unimplemented), a batch is answered by FindResource one by one,
-// and the Finder remembers it: the next batches go one by one without asking again.
+// and the Finder remembers it: the next batches go one by one without asking again, and a lookup
+// made after that is its caller's own FindResource, not queued.
 func TestFinderFallsBackOnUnimplemented(t *testing.T) {
 	ctx := context.Background()
 	inv, guids, ids := hostsWithGUIDs(t, "old-tenant", 4)
@@ -137,6 +138,14 @@ func TestFinderFallsBackOnUnimplemented(t *testing.T) {
 		assert.Equal(t, (round+1)*len(guids), old.singles)
 	}
 	assert.True(t, f.single.Load())
+	got, err := f.Find(ctx, "old-tenant", kindHost, "uuid", guids[0])
+	require.NoError(t, err)
+	assert.Equal(t, ids[0], got.GetResource().GetHost().GetResourceId())
+	assert.Equal(t, 1, old.batches, "once known, a lookup goes straight to FindResource")
+	assert.Equal(t, 2*len(guids)+1, old.singles)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	assert.Empty(t, f.queues, "nothing queued: the caller read on its own")
 }
 
 // TestFinderOutageFailsTheBatchAtOnce: a batch answered Unavailable is not read again one by one.
