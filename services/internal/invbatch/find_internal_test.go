@@ -62,7 +62,7 @@ func (g *gatedReads) FindResources(ctx context.Context, in *inventoryv1.FindReso
 }
 
 // TestFinderCoalescesFirstReads: of many concurrent lookups of one tenant (the fleet's start),
-// maxFlushes go one by one and the others, queued behind them, go in FindResources calls of at
+// maxFindFlights go one by one and the others, queued behind them, go in FindResources calls of at
 // most maxFind values: far fewer inventory reads than lookups. Every caller gets FindResource's
 // answer: its own host, NotFound for a GUID no host of the tenant has, and NotFound for another
 // tenant's host.
@@ -72,7 +72,7 @@ func TestFinderCoalescesFirstReads(t *testing.T) {
 	inv, guids, ids := hostsWithGUIDs(t, tenant, n)
 	foreign, _ := createHosts(t, inv, "finder-other", 1)
 	guids = append(guids, uuid.NewString(), foreign[0]) // no such host; another tenant's host
-	g := &gatedReads{InventoryServiceClient: inv, entered: make(chan struct{}, maxFlushes), release: make(chan struct{})}
+	g := &gatedReads{InventoryServiceClient: inv, entered: make(chan struct{}, maxFindFlights), release: make(chan struct{})}
 	f := NewFinder(g, nil)
 
 	got := make([]*inventoryv1.Stored, len(guids))
@@ -81,14 +81,14 @@ func TestFinderCoalescesFirstReads(t *testing.T) {
 	run := func(i int) {
 		wg.Go(func() { got[i], errs[i] = f.Find(ctx, tenant, kindHost, "uuid", guids[i]) })
 	}
-	for i := range maxFlushes {
+	for i := range maxFindFlights {
 		run(i)
 		<-g.entered // lookup i is in flight, alone: the next starts its own call
 	}
-	for i := maxFlushes; i < len(guids); i++ {
+	for i := maxFindFlights; i < len(guids); i++ {
 		run(i)
 	}
-	queued := len(guids) - maxFlushes
+	queued := len(guids) - maxFindFlights
 	require.Eventually(t, func() bool {
 		f.mu.Lock()
 		defer f.mu.Unlock()
@@ -97,7 +97,7 @@ func TestFinderCoalescesFirstReads(t *testing.T) {
 	close(g.release)
 	wg.Wait()
 
-	assert.Equal(t, maxFlushes, g.singles, "the lookups sent while few were in flight went alone")
+	assert.Equal(t, maxFindFlights, g.singles, "the lookups sent while few were in flight went alone")
 	sort.Sort(sort.Reverse(sort.IntSlice(g.batches)))
 	assert.Equal(t, []int{maxFind, queued - maxFind}, g.batches, "the queued lookups went in FindResources calls of at most %d", maxFind)
 	t.Logf("%d lookups, %d inventory reads", len(guids), g.singles+len(g.batches))
