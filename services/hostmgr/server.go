@@ -47,6 +47,8 @@ type Server struct {
 	o      Options
 	cache  *cache
 	writes *invbatch.Batcher
+	// finds coalesces the hosts' first reads by GUID (the fleet's start) into FindResources calls.
+	finds *invbatch.Finder
 }
 
 var _ pb.HostmgrServer = (*Server)(nil)
@@ -62,7 +64,7 @@ func New(o Options) *Server {
 	if o.Metrics == nil {
 		o.Metrics, _ = NewMetrics(nil)
 	}
-	s := &Server{o: o, cache: newCache(), writes: invbatch.New(o.Inventory, nil)}
+	s := &Server{o: o, cache: newCache(), writes: invbatch.New(o.Inventory, nil), finds: invbatch.NewFinder(o.Inventory, nil)}
 	o.Metrics.bind(s.cache)
 	return s
 }
@@ -202,8 +204,7 @@ func (s *Server) read(ctx context.Context, h *host) error {
 		}
 		defer s.cache.follow(tenant, cl.GetCurrentRevision())
 	}
-	got, err := s.o.Inventory.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: tenant,
-		Kind: inventoryv1.ResourceKind_RESOURCE_KIND_HOST, Key: "uuid", Value: h.key.guid})
+	got, err := s.finds.Find(ctx, tenant, inventoryv1.ResourceKind_RESOURCE_KIND_HOST, "uuid", h.key.guid)
 	if provider.CodeOf(err) == provider.NotFound {
 		s.cache.forget(h, h.id, h.instanceID)
 		return notFound(h.key.guid)
@@ -212,7 +213,7 @@ func (s *Server) read(ctx context.Context, h *host) error {
 		return unavailable("read the host", err)
 	}
 	old := h.id
-	h.fill(got.GetStored().GetResource().GetHost(), got.GetStored().GetRevision(), s.o.Now())
+	h.fill(got.GetResource().GetHost(), got.GetRevision(), s.o.Now())
 	if old != "" && old != h.id {
 		s.cache.forget(h, old) // the GUID's host was deleted and registered again
 		h.stale.Store(false)

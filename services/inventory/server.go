@@ -131,3 +131,20 @@ func (s *Server) GetHostsSummary(ctx context.Context, req *inventoryv1.GetHostsS
 	return &inventoryv1.GetHostsSummaryResponse{Total: uint32(total), Error: uint32(failed), Running: uint32(running),
 		Unallocated: uint32(unallocated)}, nil
 }
+
+// FindResources looks up several values of one unique key in the request's tenant, in one read:
+// each answer is FindResource's in that tenant (a Stored without a resource for NotFound).
+func (s *Server) FindResources(ctx context.Context, req *inventoryv1.FindResourcesRequest) (*inventoryv1.FindResourcesResponse, error) {
+	found, err := s.store.FindMany(ctx, req.GetTenantId(), req.GetKind(), req.GetKey(), req.GetValues())
+	if err != nil {
+		return nil, provider.GRPCError(err)
+	}
+	out := make([]*inventoryv1.Stored, len(found))
+	for i, st := range found {
+		if st == nil {
+			st = &inventoryv1.Stored{}
+		}
+		out[i] = st
+	}
+	return &inventoryv1.FindResourcesResponse{Stored: out}, nil
+}

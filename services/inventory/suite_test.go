@@ -62,6 +62,8 @@ func suite() map[string]func(t *testing.T, b *bed) {
 		"FindAcrossTenants":       testFindAcrossTenants,
 		"GlobalKeys":              testGlobalKeys,
 		"GlobalKeysConcurrent":    testGlobalKeysConcurrent,
+		"FindResources":           testFindResources,
+		"FindResourcesErrors":     testFindResourcesErrors,
 	}
 }
 

@@ -50,6 +50,8 @@ type Server struct {
 	runs  *runStates
 	// writes group-commits the instances' status writes of a tenant.
 	writes *invbatch.Batcher
+	// finds coalesces the hosts' first reads by GUID (the fleet's start) into FindResources calls.
+	finds *invbatch.Finder
 }
 
 var _ maintmgrv1.MaintmgrServiceServer = (*Server)(nil)
@@ -76,7 +78,8 @@ func New(o Options) (*Server, error) {
 		return nil, err
 	}
 	return &Server{inv: o.Inventory, role: o.AgentRole, log: o.Logger.With("module", "maintenance"), metrics: m, now: o.Now, views: newViews(max(o.ViewMaxAge, 0)), hosts: newHostLocks(),
-		runs: newRunStates(m.openRuns), writes: invbatch.New(o.Inventory, nil)}, nil
+		runs: newRunStates(m.openRuns), writes: invbatch.New(o.Inventory, nil),
+		finds: invbatch.NewFinder(o.Inventory, nil)}, nil
 }
 
 // PlatformUpdateStatus records the update status the agent reports for its host and answers
@@ -147,8 +150,7 @@ type target struct {
 
 // lookup finds the host by GUID in tenant and reads its instance.
 func (s *Server) lookup(ctx context.Context, tenant, guid string) (*target, error) {
-	found, err := s.inv.FindResource(ctx, &inventoryv1.FindResourceRequest{TenantId: tenant,
-		Kind: inventoryv1.ResourceKind_RESOURCE_KIND_HOST, Key: "uuid", Value: guid})
+	found, err := s.finds.Find(ctx, tenant, inventoryv1.ResourceKind_RESOURCE_KIND_HOST, "uuid", guid)
 	if provider.CodeOf(err) == provider.NotFound {
 		// The same answer for another project's host: nothing tells them apart.
 		return nil, provider.Errorf(provider.NotFound, "host %s not found: register the host in the agent's project, or check the agent's GUID", guid)
@@ -156,7 +158,7 @@ func (s *Server) lookup(ctx context.Context, tenant, guid string) (*target, erro
 	if err != nil {
 		return nil, err
 	}
-	host := found.GetStored().GetResource().GetHost()
+	host := found.GetResource().GetHost()
 	if host.GetCurrentState() == computev1.HostState_HOST_STATE_UNTRUSTED || host.GetDesiredState() == computev1.HostState_HOST_STATE_UNTRUSTED {
 		return nil, provider.Errorf(provider.Unauthenticated, "host %s is not trusted (invalidated): its messages are not handled", guid)
 	}

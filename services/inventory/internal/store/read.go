@@ -84,15 +84,12 @@ func (s *Store) get(ctx context.Context, tx *storage.Tx, id string) (*inventoryv
 
 // Find returns the resource of kind whose unique key has value.
 func (s *Store) Find(ctx context.Context, tenant string, kind inventoryv1.ResourceKind, key, value string) (*inventoryv1.Stored, error) {
-	k, ok := s.table.Of(kind)
-	if !ok {
-		return nil, provider.Errorf(provider.InvalidArgument, "kind: %s is not a resource kind", kind)
-	}
-	if !contains(k.Unique, key) {
-		return nil, provider.Errorf(provider.InvalidArgument, "key: %q is not a unique key of %s; use one of [%s]", key, k.Name, strings.Join(k.Unique, ", "))
+	k, err := s.uniqueKey(kind, key)
+	if err != nil {
+		return nil, err
 	}
 	var out *inventoryv1.Stored
-	err := s.inTenant(ctx, tenant, func(tx *storage.Tx) error {
+	err = s.inTenant(ctx, tenant, func(tx *storage.Tx) error {
 		var id string
 		err := tx.QueryRowContext(ctx, s.d.Rebind("SELECT resource_id FROM inv_keys WHERE kind = ? AND key_name = ? AND key_value = ?"),
 			k.Name, key, value).Scan(&id)

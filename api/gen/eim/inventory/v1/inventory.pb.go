@@ -1518,6 +1518,126 @@ func (x *FindResourceResponse) GetTenantId() string {
 	return ""
 }
 
+// FindResourcesRequest looks up several values of one unique key of a kind, in one tenant.
+type FindResourcesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The tenant (project id): required, a resource of another tenant is never found.
+	TenantId string `protobuf:"bytes,1,opt,name=tenant_id,json=tenantId,proto3" json:"tenant_id,omitempty"`
+	// The kind.
+	Kind ResourceKind `protobuf:"varint,2,opt,name=kind,proto3,enum=eim.inventory.v1.ResourceKind" json:"kind,omitempty"`
+	// The key's field, e.g. uuid for hosts.
+	Key string `protobuf:"bytes,3,opt,name=key,proto3" json:"key,omitempty"`
+	// The values to look up (1 to 1000), compared as FindResource compares one.
+	Values        []string `protobuf:"bytes,4,rep,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FindResourcesRequest) Reset() {
+	*x = FindResourcesRequest{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindResourcesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindResourcesRequest) ProtoMessage() {}
+
+func (x *FindResourcesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindResourcesRequest.ProtoReflect.Descriptor instead.
+func (*FindResourcesRequest) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *FindResourcesRequest) GetTenantId() string {
+	if x != nil {
+		return x.TenantId
+	}
+	return ""
+}
+
+func (x *FindResourcesRequest) GetKind() ResourceKind {
+	if x != nil {
+		return x.Kind
+	}
+	return ResourceKind_RESOURCE_KIND_UNSPECIFIED
+}
+
+func (x *FindResourcesRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *FindResourcesRequest) GetValues() []string {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+// FindResourcesResponse answers every value of a FindResourcesRequest.
+type FindResourcesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// One per value, in the order of the values: the resource found or, for a value no resource
+	// of the tenant holds (FindResource's NOT_FOUND), a Stored without a resource.
+	Stored        []*Stored `protobuf:"bytes,1,rep,name=stored,proto3" json:"stored,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FindResourcesResponse) Reset() {
+	*x = FindResourcesResponse{}
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FindResourcesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FindResourcesResponse) ProtoMessage() {}
+
+func (x *FindResourcesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FindResourcesResponse.ProtoReflect.Descriptor instead.
+func (*FindResourcesResponse) Descriptor() ([]byte, []int) {
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *FindResourcesResponse) GetStored() []*Stored {
+	if x != nil {
+		return x.Stored
+	}
+	return nil
+}
+
 // ListResourcesRequest lists one kind's resources.
 type ListResourcesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1540,7 +1660,7 @@ type ListResourcesRequest struct {
 
 func (x *ListResourcesRequest) Reset() {
 	*x = ListResourcesRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[19]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1552,7 +1672,7 @@ func (x *ListResourcesRequest) String() string {
 func (*ListResourcesRequest) ProtoMessage() {}
 
 func (x *ListResourcesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[19]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1565,7 +1685,7 @@ func (x *ListResourcesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourcesRequest.ProtoReflect.Descriptor instead.
 func (*ListResourcesRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{19}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ListResourcesRequest) GetTenantId() string {
@@ -1625,7 +1745,7 @@ type ListResourcesResponse struct {
 
 func (x *ListResourcesResponse) Reset() {
 	*x = ListResourcesResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[20]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1637,7 +1757,7 @@ func (x *ListResourcesResponse) String() string {
 func (*ListResourcesResponse) ProtoMessage() {}
 
 func (x *ListResourcesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[20]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1650,7 +1770,7 @@ func (x *ListResourcesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListResourcesResponse.ProtoReflect.Descriptor instead.
 func (*ListResourcesResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{20}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ListResourcesResponse) GetResources() []*Stored {
@@ -1699,7 +1819,7 @@ type UpdateResourceRequest struct {
 
 func (x *UpdateResourceRequest) Reset() {
 	*x = UpdateResourceRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[21]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1711,7 +1831,7 @@ func (x *UpdateResourceRequest) String() string {
 func (*UpdateResourceRequest) ProtoMessage() {}
 
 func (x *UpdateResourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[21]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1724,7 +1844,7 @@ func (x *UpdateResourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResourceRequest.ProtoReflect.Descriptor instead.
 func (*UpdateResourceRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{21}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *UpdateResourceRequest) GetTenantId() string {
@@ -1780,7 +1900,7 @@ type UpdateResourceResponse struct {
 
 func (x *UpdateResourceResponse) Reset() {
 	*x = UpdateResourceResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[22]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1792,7 +1912,7 @@ func (x *UpdateResourceResponse) String() string {
 func (*UpdateResourceResponse) ProtoMessage() {}
 
 func (x *UpdateResourceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[22]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1805,7 +1925,7 @@ func (x *UpdateResourceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResourceResponse.ProtoReflect.Descriptor instead.
 func (*UpdateResourceResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{22}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *UpdateResourceResponse) GetStored() *Stored {
@@ -1828,7 +1948,7 @@ type UpdateResourcesRequest struct {
 
 func (x *UpdateResourcesRequest) Reset() {
 	*x = UpdateResourcesRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1840,7 +1960,7 @@ func (x *UpdateResourcesRequest) String() string {
 func (*UpdateResourcesRequest) ProtoMessage() {}
 
 func (x *UpdateResourcesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[23]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1853,7 +1973,7 @@ func (x *UpdateResourcesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResourcesRequest.ProtoReflect.Descriptor instead.
 func (*UpdateResourcesRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{23}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *UpdateResourcesRequest) GetTenantId() string {
@@ -1881,7 +2001,7 @@ type UpdateResourcesResponse struct {
 
 func (x *UpdateResourcesResponse) Reset() {
 	*x = UpdateResourcesResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1893,7 +2013,7 @@ func (x *UpdateResourcesResponse) String() string {
 func (*UpdateResourcesResponse) ProtoMessage() {}
 
 func (x *UpdateResourcesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[24]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1906,7 +2026,7 @@ func (x *UpdateResourcesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateResourcesResponse.ProtoReflect.Descriptor instead.
 func (*UpdateResourcesResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{24}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *UpdateResourcesResponse) GetStored() []*Stored {
@@ -1933,7 +2053,7 @@ type DeleteResourceRequest struct {
 
 func (x *DeleteResourceRequest) Reset() {
 	*x = DeleteResourceRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1945,7 +2065,7 @@ func (x *DeleteResourceRequest) String() string {
 func (*DeleteResourceRequest) ProtoMessage() {}
 
 func (x *DeleteResourceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[25]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1958,7 +2078,7 @@ func (x *DeleteResourceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResourceRequest.ProtoReflect.Descriptor instead.
 func (*DeleteResourceRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{25}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *DeleteResourceRequest) GetTenantId() string {
@@ -2000,7 +2120,7 @@ type DeleteResourceResponse struct {
 
 func (x *DeleteResourceResponse) Reset() {
 	*x = DeleteResourceResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2012,7 +2132,7 @@ func (x *DeleteResourceResponse) String() string {
 func (*DeleteResourceResponse) ProtoMessage() {}
 
 func (x *DeleteResourceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[26]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2025,7 +2145,7 @@ func (x *DeleteResourceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteResourceResponse.ProtoReflect.Descriptor instead.
 func (*DeleteResourceResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{26}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *DeleteResourceResponse) GetCascaded() []string {
@@ -2057,7 +2177,7 @@ type Change struct {
 
 func (x *Change) Reset() {
 	*x = Change{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2069,7 +2189,7 @@ func (x *Change) String() string {
 func (*Change) ProtoMessage() {}
 
 func (x *Change) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[27]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2082,7 +2202,7 @@ func (x *Change) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Change.ProtoReflect.Descriptor instead.
 func (*Change) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{27}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *Change) GetTenantId() string {
@@ -2142,7 +2262,7 @@ type ListChangesRequest struct {
 
 func (x *ListChangesRequest) Reset() {
 	*x = ListChangesRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2154,7 +2274,7 @@ func (x *ListChangesRequest) String() string {
 func (*ListChangesRequest) ProtoMessage() {}
 
 func (x *ListChangesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[28]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2167,7 +2287,7 @@ func (x *ListChangesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChangesRequest.ProtoReflect.Descriptor instead.
 func (*ListChangesRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{28}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *ListChangesRequest) GetTenantId() string {
@@ -2204,7 +2324,7 @@ type ListChangesResponse struct {
 
 func (x *ListChangesResponse) Reset() {
 	*x = ListChangesResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2216,7 +2336,7 @@ func (x *ListChangesResponse) String() string {
 func (*ListChangesResponse) ProtoMessage() {}
 
 func (x *ListChangesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[29]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2229,7 +2349,7 @@ func (x *ListChangesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListChangesResponse.ProtoReflect.Descriptor instead.
 func (*ListChangesResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{29}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *ListChangesResponse) GetChanges() []*Change {
@@ -2259,7 +2379,7 @@ type GetHostsSummaryRequest struct {
 
 func (x *GetHostsSummaryRequest) Reset() {
 	*x = GetHostsSummaryRequest{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[30]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2271,7 +2391,7 @@ func (x *GetHostsSummaryRequest) String() string {
 func (*GetHostsSummaryRequest) ProtoMessage() {}
 
 func (x *GetHostsSummaryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[30]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2284,7 +2404,7 @@ func (x *GetHostsSummaryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostsSummaryRequest.ProtoReflect.Descriptor instead.
 func (*GetHostsSummaryRequest) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{30}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *GetHostsSummaryRequest) GetTenantId() string {
@@ -2318,7 +2438,7 @@ type GetHostsSummaryResponse struct {
 
 func (x *GetHostsSummaryResponse) Reset() {
 	*x = GetHostsSummaryResponse{}
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[31]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2330,7 +2450,7 @@ func (x *GetHostsSummaryResponse) String() string {
 func (*GetHostsSummaryResponse) ProtoMessage() {}
 
 func (x *GetHostsSummaryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[31]
+	mi := &file_eim_inventory_v1_inventory_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2343,7 +2463,7 @@ func (x *GetHostsSummaryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostsSummaryResponse.ProtoReflect.Descriptor instead.
 func (*GetHostsSummaryResponse) Descriptor() ([]byte, []int) {
-	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{31}
+	return file_eim_inventory_v1_inventory_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *GetHostsSummaryResponse) GetTotal() uint32 {
@@ -2460,7 +2580,14 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\x05value\x18\x04 \x01(\tR\x05value\"e\n" +
 	"\x14FindResourceResponse\x120\n" +
 	"\x06stored\x18\x01 \x01(\v2\x18.eim.inventory.v1.StoredR\x06stored\x12\x1b\n" +
-	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"\xcf\x01\n" +
+	"\ttenant_id\x18\x02 \x01(\tR\btenantId\"\x91\x01\n" +
+	"\x14FindResourcesRequest\x12\x1b\n" +
+	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x122\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1e.eim.inventory.v1.ResourceKindR\x04kind\x12\x10\n" +
+	"\x03key\x18\x03 \x01(\tR\x03key\x12\x16\n" +
+	"\x06values\x18\x04 \x03(\tR\x06values\"I\n" +
+	"\x15FindResourcesResponse\x120\n" +
+	"\x06stored\x18\x01 \x03(\v2\x18.eim.inventory.v1.StoredR\x06stored\"\xcf\x01\n" +
 	"\x14ListResourcesRequest\x12\x1b\n" +
 	"\ttenant_id\x18\x01 \x01(\tR\btenantId\x122\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1e.eim.inventory.v1.ResourceKindR\x04kind\x12\x16\n" +
@@ -2546,12 +2673,12 @@ const file_eim_inventory_v1_inventory_proto_rawDesc = "" +
 	"\x15OPERATION_UNSPECIFIED\x10\x00\x12\x15\n" +
 	"\x11OPERATION_CREATED\x10\x01\x12\x15\n" +
 	"\x11OPERATION_UPDATED\x10\x02\x12\x15\n" +
-	"\x11OPERATION_DELETED\x10\x032\xe8\n" +
-	"\n" +
+	"\x11OPERATION_DELETED\x10\x032\xca\v\n" +
 	"\x10InventoryService\x12c\n" +
 	"\x0eCreateResource\x12'.eim.inventory.v1.CreateResourceRequest\x1a(.eim.inventory.v1.CreateResourceResponse\x12Z\n" +
 	"\vGetResource\x12$.eim.inventory.v1.GetResourceRequest\x1a%.eim.inventory.v1.GetResourceResponse\x12]\n" +
 	"\fFindResource\x12%.eim.inventory.v1.FindResourceRequest\x1a&.eim.inventory.v1.FindResourceResponse\x12`\n" +
+	"\rFindResources\x12&.eim.inventory.v1.FindResourcesRequest\x1a'.eim.inventory.v1.FindResourcesResponse\x12`\n" +
 	"\rListResources\x12&.eim.inventory.v1.ListResourcesRequest\x1a'.eim.inventory.v1.ListResourcesResponse\x12c\n" +
 	"\x0eUpdateResource\x12'.eim.inventory.v1.UpdateResourceRequest\x1a(.eim.inventory.v1.UpdateResourceResponse\x12f\n" +
 	"\x0fUpdateResources\x12(.eim.inventory.v1.UpdateResourcesRequest\x1a).eim.inventory.v1.UpdateResourcesResponse\x12c\n" +
@@ -2578,7 +2705,7 @@ func file_eim_inventory_v1_inventory_proto_rawDescGZIP() []byte {
 }
 
 var file_eim_inventory_v1_inventory_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_eim_inventory_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_eim_inventory_v1_inventory_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_eim_inventory_v1_inventory_proto_goTypes = []any{
 	(ResourceKind)(0),                           // 0: eim.inventory.v1.ResourceKind
 	(Operation)(0),                              // 1: eim.inventory.v1.Operation
@@ -2601,67 +2728,69 @@ var file_eim_inventory_v1_inventory_proto_goTypes = []any{
 	(*GetResourceResponse)(nil),                 // 18: eim.inventory.v1.GetResourceResponse
 	(*FindResourceRequest)(nil),                 // 19: eim.inventory.v1.FindResourceRequest
 	(*FindResourceResponse)(nil),                // 20: eim.inventory.v1.FindResourceResponse
-	(*ListResourcesRequest)(nil),                // 21: eim.inventory.v1.ListResourcesRequest
-	(*ListResourcesResponse)(nil),               // 22: eim.inventory.v1.ListResourcesResponse
-	(*UpdateResourceRequest)(nil),               // 23: eim.inventory.v1.UpdateResourceRequest
-	(*UpdateResourceResponse)(nil),              // 24: eim.inventory.v1.UpdateResourceResponse
-	(*UpdateResourcesRequest)(nil),              // 25: eim.inventory.v1.UpdateResourcesRequest
-	(*UpdateResourcesResponse)(nil),             // 26: eim.inventory.v1.UpdateResourcesResponse
-	(*DeleteResourceRequest)(nil),               // 27: eim.inventory.v1.DeleteResourceRequest
-	(*DeleteResourceResponse)(nil),              // 28: eim.inventory.v1.DeleteResourceResponse
-	(*Change)(nil),                              // 29: eim.inventory.v1.Change
-	(*ListChangesRequest)(nil),                  // 30: eim.inventory.v1.ListChangesRequest
-	(*ListChangesResponse)(nil),                 // 31: eim.inventory.v1.ListChangesResponse
-	(*GetHostsSummaryRequest)(nil),              // 32: eim.inventory.v1.GetHostsSummaryRequest
-	(*GetHostsSummaryResponse)(nil),             // 33: eim.inventory.v1.GetHostsSummaryResponse
-	(*timestamppb.Timestamp)(nil),               // 34: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),               // 35: google.protobuf.FieldMask
-	(*v1.RegionResource)(nil),                   // 36: resources.location.v1.RegionResource
-	(*v1.SiteResource)(nil),                     // 37: resources.location.v1.SiteResource
-	(*v11.ProviderResource)(nil),                // 38: resources.provider.v1.ProviderResource
-	(*v12.HostResource)(nil),                    // 39: resources.compute.v1.HostResource
-	(*v12.InstanceResource)(nil),                // 40: resources.compute.v1.InstanceResource
-	(*v13.OperatingSystemResource)(nil),         // 41: resources.os.v1.OperatingSystemResource
-	(*v12.WorkloadResource)(nil),                // 42: resources.compute.v1.WorkloadResource
-	(*v12.WorkloadMember)(nil),                  // 43: resources.compute.v1.WorkloadMember
-	(*v14.LocalAccountResource)(nil),            // 44: resources.localaccount.v1.LocalAccountResource
-	(*v15.CustomConfigResource)(nil),            // 45: resources.customconfig.v1.CustomConfigResource
-	(*v16.SingleScheduleResource)(nil),          // 46: resources.schedule.v1.SingleScheduleResource
-	(*v16.RepeatedScheduleResource)(nil),        // 47: resources.schedule.v1.RepeatedScheduleResource
-	(*v12.OSUpdatePolicy)(nil),                  // 48: resources.compute.v1.OSUpdatePolicy
-	(*v12.OSUpdateRun)(nil),                     // 49: resources.compute.v1.OSUpdateRun
-	(*v17.TelemetryLogsGroupResource)(nil),      // 50: resources.telemetry.v1.TelemetryLogsGroupResource
-	(*v17.TelemetryMetricsGroupResource)(nil),   // 51: resources.telemetry.v1.TelemetryMetricsGroupResource
-	(*v17.TelemetryLogsProfileResource)(nil),    // 52: resources.telemetry.v1.TelemetryLogsProfileResource
-	(*v17.TelemetryMetricsProfileResource)(nil), // 53: resources.telemetry.v1.TelemetryMetricsProfileResource
+	(*FindResourcesRequest)(nil),                // 21: eim.inventory.v1.FindResourcesRequest
+	(*FindResourcesResponse)(nil),               // 22: eim.inventory.v1.FindResourcesResponse
+	(*ListResourcesRequest)(nil),                // 23: eim.inventory.v1.ListResourcesRequest
+	(*ListResourcesResponse)(nil),               // 24: eim.inventory.v1.ListResourcesResponse
+	(*UpdateResourceRequest)(nil),               // 25: eim.inventory.v1.UpdateResourceRequest
+	(*UpdateResourceResponse)(nil),              // 26: eim.inventory.v1.UpdateResourceResponse
+	(*UpdateResourcesRequest)(nil),              // 27: eim.inventory.v1.UpdateResourcesRequest
+	(*UpdateResourcesResponse)(nil),             // 28: eim.inventory.v1.UpdateResourcesResponse
+	(*DeleteResourceRequest)(nil),               // 29: eim.inventory.v1.DeleteResourceRequest
+	(*DeleteResourceResponse)(nil),              // 30: eim.inventory.v1.DeleteResourceResponse
+	(*Change)(nil),                              // 31: eim.inventory.v1.Change
+	(*ListChangesRequest)(nil),                  // 32: eim.inventory.v1.ListChangesRequest
+	(*ListChangesResponse)(nil),                 // 33: eim.inventory.v1.ListChangesResponse
+	(*GetHostsSummaryRequest)(nil),              // 34: eim.inventory.v1.GetHostsSummaryRequest
+	(*GetHostsSummaryResponse)(nil),             // 35: eim.inventory.v1.GetHostsSummaryResponse
+	(*timestamppb.Timestamp)(nil),               // 36: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),               // 37: google.protobuf.FieldMask
+	(*v1.RegionResource)(nil),                   // 38: resources.location.v1.RegionResource
+	(*v1.SiteResource)(nil),                     // 39: resources.location.v1.SiteResource
+	(*v11.ProviderResource)(nil),                // 40: resources.provider.v1.ProviderResource
+	(*v12.HostResource)(nil),                    // 41: resources.compute.v1.HostResource
+	(*v12.InstanceResource)(nil),                // 42: resources.compute.v1.InstanceResource
+	(*v13.OperatingSystemResource)(nil),         // 43: resources.os.v1.OperatingSystemResource
+	(*v12.WorkloadResource)(nil),                // 44: resources.compute.v1.WorkloadResource
+	(*v12.WorkloadMember)(nil),                  // 45: resources.compute.v1.WorkloadMember
+	(*v14.LocalAccountResource)(nil),            // 46: resources.localaccount.v1.LocalAccountResource
+	(*v15.CustomConfigResource)(nil),            // 47: resources.customconfig.v1.CustomConfigResource
+	(*v16.SingleScheduleResource)(nil),          // 48: resources.schedule.v1.SingleScheduleResource
+	(*v16.RepeatedScheduleResource)(nil),        // 49: resources.schedule.v1.RepeatedScheduleResource
+	(*v12.OSUpdatePolicy)(nil),                  // 50: resources.compute.v1.OSUpdatePolicy
+	(*v12.OSUpdateRun)(nil),                     // 51: resources.compute.v1.OSUpdateRun
+	(*v17.TelemetryLogsGroupResource)(nil),      // 52: resources.telemetry.v1.TelemetryLogsGroupResource
+	(*v17.TelemetryMetricsGroupResource)(nil),   // 53: resources.telemetry.v1.TelemetryMetricsGroupResource
+	(*v17.TelemetryLogsProfileResource)(nil),    // 54: resources.telemetry.v1.TelemetryLogsProfileResource
+	(*v17.TelemetryMetricsProfileResource)(nil), // 55: resources.telemetry.v1.TelemetryMetricsProfileResource
 }
 var file_eim_inventory_v1_inventory_proto_depIdxs = []int32{
-	34, // 0: eim.inventory.v1.Project.create_time:type_name -> google.protobuf.Timestamp
-	34, // 1: eim.inventory.v1.Project.update_time:type_name -> google.protobuf.Timestamp
+	36, // 0: eim.inventory.v1.Project.create_time:type_name -> google.protobuf.Timestamp
+	36, // 1: eim.inventory.v1.Project.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 2: eim.inventory.v1.CreateProjectResponse.project:type_name -> eim.inventory.v1.Project
 	2,  // 3: eim.inventory.v1.GetProjectResponse.project:type_name -> eim.inventory.v1.Project
 	2,  // 4: eim.inventory.v1.ListProjectsResponse.projects:type_name -> eim.inventory.v1.Project
 	2,  // 5: eim.inventory.v1.UpdateProjectRequest.project:type_name -> eim.inventory.v1.Project
-	35, // 6: eim.inventory.v1.UpdateProjectRequest.field_mask:type_name -> google.protobuf.FieldMask
+	37, // 6: eim.inventory.v1.UpdateProjectRequest.field_mask:type_name -> google.protobuf.FieldMask
 	2,  // 7: eim.inventory.v1.UpdateProjectResponse.project:type_name -> eim.inventory.v1.Project
-	36, // 8: eim.inventory.v1.Resource.region:type_name -> resources.location.v1.RegionResource
-	37, // 9: eim.inventory.v1.Resource.site:type_name -> resources.location.v1.SiteResource
-	38, // 10: eim.inventory.v1.Resource.provider:type_name -> resources.provider.v1.ProviderResource
-	39, // 11: eim.inventory.v1.Resource.host:type_name -> resources.compute.v1.HostResource
-	40, // 12: eim.inventory.v1.Resource.instance:type_name -> resources.compute.v1.InstanceResource
-	41, // 13: eim.inventory.v1.Resource.os:type_name -> resources.os.v1.OperatingSystemResource
-	42, // 14: eim.inventory.v1.Resource.workload:type_name -> resources.compute.v1.WorkloadResource
-	43, // 15: eim.inventory.v1.Resource.workload_member:type_name -> resources.compute.v1.WorkloadMember
-	44, // 16: eim.inventory.v1.Resource.local_account:type_name -> resources.localaccount.v1.LocalAccountResource
-	45, // 17: eim.inventory.v1.Resource.custom_config:type_name -> resources.customconfig.v1.CustomConfigResource
-	46, // 18: eim.inventory.v1.Resource.single_schedule:type_name -> resources.schedule.v1.SingleScheduleResource
-	47, // 19: eim.inventory.v1.Resource.repeated_schedule:type_name -> resources.schedule.v1.RepeatedScheduleResource
-	48, // 20: eim.inventory.v1.Resource.os_update_policy:type_name -> resources.compute.v1.OSUpdatePolicy
-	49, // 21: eim.inventory.v1.Resource.os_update_run:type_name -> resources.compute.v1.OSUpdateRun
-	50, // 22: eim.inventory.v1.Resource.telemetry_logs_group:type_name -> resources.telemetry.v1.TelemetryLogsGroupResource
-	51, // 23: eim.inventory.v1.Resource.telemetry_metrics_group:type_name -> resources.telemetry.v1.TelemetryMetricsGroupResource
-	52, // 24: eim.inventory.v1.Resource.telemetry_logs_profile:type_name -> resources.telemetry.v1.TelemetryLogsProfileResource
-	53, // 25: eim.inventory.v1.Resource.telemetry_metrics_profile:type_name -> resources.telemetry.v1.TelemetryMetricsProfileResource
+	38, // 8: eim.inventory.v1.Resource.region:type_name -> resources.location.v1.RegionResource
+	39, // 9: eim.inventory.v1.Resource.site:type_name -> resources.location.v1.SiteResource
+	40, // 10: eim.inventory.v1.Resource.provider:type_name -> resources.provider.v1.ProviderResource
+	41, // 11: eim.inventory.v1.Resource.host:type_name -> resources.compute.v1.HostResource
+	42, // 12: eim.inventory.v1.Resource.instance:type_name -> resources.compute.v1.InstanceResource
+	43, // 13: eim.inventory.v1.Resource.os:type_name -> resources.os.v1.OperatingSystemResource
+	44, // 14: eim.inventory.v1.Resource.workload:type_name -> resources.compute.v1.WorkloadResource
+	45, // 15: eim.inventory.v1.Resource.workload_member:type_name -> resources.compute.v1.WorkloadMember
+	46, // 16: eim.inventory.v1.Resource.local_account:type_name -> resources.localaccount.v1.LocalAccountResource
+	47, // 17: eim.inventory.v1.Resource.custom_config:type_name -> resources.customconfig.v1.CustomConfigResource
+	48, // 18: eim.inventory.v1.Resource.single_schedule:type_name -> resources.schedule.v1.SingleScheduleResource
+	49, // 19: eim.inventory.v1.Resource.repeated_schedule:type_name -> resources.schedule.v1.RepeatedScheduleResource
+	50, // 20: eim.inventory.v1.Resource.os_update_policy:type_name -> resources.compute.v1.OSUpdatePolicy
+	51, // 21: eim.inventory.v1.Resource.os_update_run:type_name -> resources.compute.v1.OSUpdateRun
+	52, // 22: eim.inventory.v1.Resource.telemetry_logs_group:type_name -> resources.telemetry.v1.TelemetryLogsGroupResource
+	53, // 23: eim.inventory.v1.Resource.telemetry_metrics_group:type_name -> resources.telemetry.v1.TelemetryMetricsGroupResource
+	54, // 24: eim.inventory.v1.Resource.telemetry_logs_profile:type_name -> resources.telemetry.v1.TelemetryLogsProfileResource
+	55, // 25: eim.inventory.v1.Resource.telemetry_metrics_profile:type_name -> resources.telemetry.v1.TelemetryMetricsProfileResource
 	13, // 26: eim.inventory.v1.Stored.resource:type_name -> eim.inventory.v1.Resource
 	13, // 27: eim.inventory.v1.CreateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
 	14, // 28: eim.inventory.v1.CreateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
@@ -2669,51 +2798,55 @@ var file_eim_inventory_v1_inventory_proto_depIdxs = []int32{
 	14, // 30: eim.inventory.v1.GetResourceResponse.stored:type_name -> eim.inventory.v1.Stored
 	0,  // 31: eim.inventory.v1.FindResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
 	14, // 32: eim.inventory.v1.FindResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	0,  // 33: eim.inventory.v1.ListResourcesRequest.kind:type_name -> eim.inventory.v1.ResourceKind
-	14, // 34: eim.inventory.v1.ListResourcesResponse.resources:type_name -> eim.inventory.v1.Stored
-	13, // 35: eim.inventory.v1.UpdateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
-	35, // 36: eim.inventory.v1.UpdateResourceRequest.field_mask:type_name -> google.protobuf.FieldMask
-	14, // 37: eim.inventory.v1.UpdateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
-	23, // 38: eim.inventory.v1.UpdateResourcesRequest.updates:type_name -> eim.inventory.v1.UpdateResourceRequest
-	14, // 39: eim.inventory.v1.UpdateResourcesResponse.stored:type_name -> eim.inventory.v1.Stored
-	0,  // 40: eim.inventory.v1.DeleteResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
-	0,  // 41: eim.inventory.v1.Change.kind:type_name -> eim.inventory.v1.ResourceKind
-	1,  // 42: eim.inventory.v1.Change.operation:type_name -> eim.inventory.v1.Operation
-	34, // 43: eim.inventory.v1.Change.change_time:type_name -> google.protobuf.Timestamp
-	29, // 44: eim.inventory.v1.ListChangesResponse.changes:type_name -> eim.inventory.v1.Change
-	15, // 45: eim.inventory.v1.InventoryService.CreateResource:input_type -> eim.inventory.v1.CreateResourceRequest
-	17, // 46: eim.inventory.v1.InventoryService.GetResource:input_type -> eim.inventory.v1.GetResourceRequest
-	19, // 47: eim.inventory.v1.InventoryService.FindResource:input_type -> eim.inventory.v1.FindResourceRequest
-	21, // 48: eim.inventory.v1.InventoryService.ListResources:input_type -> eim.inventory.v1.ListResourcesRequest
-	23, // 49: eim.inventory.v1.InventoryService.UpdateResource:input_type -> eim.inventory.v1.UpdateResourceRequest
-	25, // 50: eim.inventory.v1.InventoryService.UpdateResources:input_type -> eim.inventory.v1.UpdateResourcesRequest
-	27, // 51: eim.inventory.v1.InventoryService.DeleteResource:input_type -> eim.inventory.v1.DeleteResourceRequest
-	30, // 52: eim.inventory.v1.InventoryService.ListChanges:input_type -> eim.inventory.v1.ListChangesRequest
-	32, // 53: eim.inventory.v1.InventoryService.GetHostsSummary:input_type -> eim.inventory.v1.GetHostsSummaryRequest
-	3,  // 54: eim.inventory.v1.InventoryService.CreateProject:input_type -> eim.inventory.v1.CreateProjectRequest
-	5,  // 55: eim.inventory.v1.InventoryService.GetProject:input_type -> eim.inventory.v1.GetProjectRequest
-	7,  // 56: eim.inventory.v1.InventoryService.ListProjects:input_type -> eim.inventory.v1.ListProjectsRequest
-	9,  // 57: eim.inventory.v1.InventoryService.UpdateProject:input_type -> eim.inventory.v1.UpdateProjectRequest
-	11, // 58: eim.inventory.v1.InventoryService.DeleteProject:input_type -> eim.inventory.v1.DeleteProjectRequest
-	16, // 59: eim.inventory.v1.InventoryService.CreateResource:output_type -> eim.inventory.v1.CreateResourceResponse
-	18, // 60: eim.inventory.v1.InventoryService.GetResource:output_type -> eim.inventory.v1.GetResourceResponse
-	20, // 61: eim.inventory.v1.InventoryService.FindResource:output_type -> eim.inventory.v1.FindResourceResponse
-	22, // 62: eim.inventory.v1.InventoryService.ListResources:output_type -> eim.inventory.v1.ListResourcesResponse
-	24, // 63: eim.inventory.v1.InventoryService.UpdateResource:output_type -> eim.inventory.v1.UpdateResourceResponse
-	26, // 64: eim.inventory.v1.InventoryService.UpdateResources:output_type -> eim.inventory.v1.UpdateResourcesResponse
-	28, // 65: eim.inventory.v1.InventoryService.DeleteResource:output_type -> eim.inventory.v1.DeleteResourceResponse
-	31, // 66: eim.inventory.v1.InventoryService.ListChanges:output_type -> eim.inventory.v1.ListChangesResponse
-	33, // 67: eim.inventory.v1.InventoryService.GetHostsSummary:output_type -> eim.inventory.v1.GetHostsSummaryResponse
-	4,  // 68: eim.inventory.v1.InventoryService.CreateProject:output_type -> eim.inventory.v1.CreateProjectResponse
-	6,  // 69: eim.inventory.v1.InventoryService.GetProject:output_type -> eim.inventory.v1.GetProjectResponse
-	8,  // 70: eim.inventory.v1.InventoryService.ListProjects:output_type -> eim.inventory.v1.ListProjectsResponse
-	10, // 71: eim.inventory.v1.InventoryService.UpdateProject:output_type -> eim.inventory.v1.UpdateProjectResponse
-	12, // 72: eim.inventory.v1.InventoryService.DeleteProject:output_type -> eim.inventory.v1.DeleteProjectResponse
-	59, // [59:73] is the sub-list for method output_type
-	45, // [45:59] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	0,  // 33: eim.inventory.v1.FindResourcesRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	14, // 34: eim.inventory.v1.FindResourcesResponse.stored:type_name -> eim.inventory.v1.Stored
+	0,  // 35: eim.inventory.v1.ListResourcesRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	14, // 36: eim.inventory.v1.ListResourcesResponse.resources:type_name -> eim.inventory.v1.Stored
+	13, // 37: eim.inventory.v1.UpdateResourceRequest.resource:type_name -> eim.inventory.v1.Resource
+	37, // 38: eim.inventory.v1.UpdateResourceRequest.field_mask:type_name -> google.protobuf.FieldMask
+	14, // 39: eim.inventory.v1.UpdateResourceResponse.stored:type_name -> eim.inventory.v1.Stored
+	25, // 40: eim.inventory.v1.UpdateResourcesRequest.updates:type_name -> eim.inventory.v1.UpdateResourceRequest
+	14, // 41: eim.inventory.v1.UpdateResourcesResponse.stored:type_name -> eim.inventory.v1.Stored
+	0,  // 42: eim.inventory.v1.DeleteResourceRequest.kind:type_name -> eim.inventory.v1.ResourceKind
+	0,  // 43: eim.inventory.v1.Change.kind:type_name -> eim.inventory.v1.ResourceKind
+	1,  // 44: eim.inventory.v1.Change.operation:type_name -> eim.inventory.v1.Operation
+	36, // 45: eim.inventory.v1.Change.change_time:type_name -> google.protobuf.Timestamp
+	31, // 46: eim.inventory.v1.ListChangesResponse.changes:type_name -> eim.inventory.v1.Change
+	15, // 47: eim.inventory.v1.InventoryService.CreateResource:input_type -> eim.inventory.v1.CreateResourceRequest
+	17, // 48: eim.inventory.v1.InventoryService.GetResource:input_type -> eim.inventory.v1.GetResourceRequest
+	19, // 49: eim.inventory.v1.InventoryService.FindResource:input_type -> eim.inventory.v1.FindResourceRequest
+	21, // 50: eim.inventory.v1.InventoryService.FindResources:input_type -> eim.inventory.v1.FindResourcesRequest
+	23, // 51: eim.inventory.v1.InventoryService.ListResources:input_type -> eim.inventory.v1.ListResourcesRequest
+	25, // 52: eim.inventory.v1.InventoryService.UpdateResource:input_type -> eim.inventory.v1.UpdateResourceRequest
+	27, // 53: eim.inventory.v1.InventoryService.UpdateResources:input_type -> eim.inventory.v1.UpdateResourcesRequest
+	29, // 54: eim.inventory.v1.InventoryService.DeleteResource:input_type -> eim.inventory.v1.DeleteResourceRequest
+	32, // 55: eim.inventory.v1.InventoryService.ListChanges:input_type -> eim.inventory.v1.ListChangesRequest
+	34, // 56: eim.inventory.v1.InventoryService.GetHostsSummary:input_type -> eim.inventory.v1.GetHostsSummaryRequest
+	3,  // 57: eim.inventory.v1.InventoryService.CreateProject:input_type -> eim.inventory.v1.CreateProjectRequest
+	5,  // 58: eim.inventory.v1.InventoryService.GetProject:input_type -> eim.inventory.v1.GetProjectRequest
+	7,  // 59: eim.inventory.v1.InventoryService.ListProjects:input_type -> eim.inventory.v1.ListProjectsRequest
+	9,  // 60: eim.inventory.v1.InventoryService.UpdateProject:input_type -> eim.inventory.v1.UpdateProjectRequest
+	11, // 61: eim.inventory.v1.InventoryService.DeleteProject:input_type -> eim.inventory.v1.DeleteProjectRequest
+	16, // 62: eim.inventory.v1.InventoryService.CreateResource:output_type -> eim.inventory.v1.CreateResourceResponse
+	18, // 63: eim.inventory.v1.InventoryService.GetResource:output_type -> eim.inventory.v1.GetResourceResponse
+	20, // 64: eim.inventory.v1.InventoryService.FindResource:output_type -> eim.inventory.v1.FindResourceResponse
+	22, // 65: eim.inventory.v1.InventoryService.FindResources:output_type -> eim.inventory.v1.FindResourcesResponse
+	24, // 66: eim.inventory.v1.InventoryService.ListResources:output_type -> eim.inventory.v1.ListResourcesResponse
+	26, // 67: eim.inventory.v1.InventoryService.UpdateResource:output_type -> eim.inventory.v1.UpdateResourceResponse
+	28, // 68: eim.inventory.v1.InventoryService.UpdateResources:output_type -> eim.inventory.v1.UpdateResourcesResponse
+	30, // 69: eim.inventory.v1.InventoryService.DeleteResource:output_type -> eim.inventory.v1.DeleteResourceResponse
+	33, // 70: eim.inventory.v1.InventoryService.ListChanges:output_type -> eim.inventory.v1.ListChangesResponse
+	35, // 71: eim.inventory.v1.InventoryService.GetHostsSummary:output_type -> eim.inventory.v1.GetHostsSummaryResponse
+	4,  // 72: eim.inventory.v1.InventoryService.CreateProject:output_type -> eim.inventory.v1.CreateProjectResponse
+	6,  // 73: eim.inventory.v1.InventoryService.GetProject:output_type -> eim.inventory.v1.GetProjectResponse
+	8,  // 74: eim.inventory.v1.InventoryService.ListProjects:output_type -> eim.inventory.v1.ListProjectsResponse
+	10, // 75: eim.inventory.v1.InventoryService.UpdateProject:output_type -> eim.inventory.v1.UpdateProjectResponse
+	12, // 76: eim.inventory.v1.InventoryService.DeleteProject:output_type -> eim.inventory.v1.DeleteProjectResponse
+	62, // [62:77] is the sub-list for method output_type
+	47, // [47:62] is the sub-list for method input_type
+	47, // [47:47] is the sub-list for extension type_name
+	47, // [47:47] is the sub-list for extension extendee
+	0,  // [0:47] is the sub-list for field type_name
 }
 
 func init() { file_eim_inventory_v1_inventory_proto_init() }
@@ -2747,7 +2880,7 @@ func file_eim_inventory_v1_inventory_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_eim_inventory_v1_inventory_proto_rawDesc), len(file_eim_inventory_v1_inventory_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   32,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

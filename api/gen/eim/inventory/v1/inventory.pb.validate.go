@@ -3131,6 +3131,250 @@ var _ interface {
 	ErrorName() string
 } = FindResourceResponseValidationError{}
 
+// Validate checks the field values on FindResourcesRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *FindResourcesRequest) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on FindResourcesRequest with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// FindResourcesRequestMultiError, or nil if none found.
+func (m *FindResourcesRequest) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *FindResourcesRequest) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	// no validation rules for TenantId
+
+	// no validation rules for Kind
+
+	// no validation rules for Key
+
+	if len(errors) > 0 {
+		return FindResourcesRequestMultiError(errors)
+	}
+
+	return nil
+}
+
+// FindResourcesRequestMultiError is an error wrapping multiple validation
+// errors returned by FindResourcesRequest.ValidateAll() if the designated
+// constraints aren't met.
+type FindResourcesRequestMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m FindResourcesRequestMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m FindResourcesRequestMultiError) AllErrors() []error { return m }
+
+// FindResourcesRequestValidationError is the validation error returned by
+// FindResourcesRequest.Validate if the designated constraints aren't met.
+type FindResourcesRequestValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e FindResourcesRequestValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e FindResourcesRequestValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e FindResourcesRequestValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e FindResourcesRequestValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e FindResourcesRequestValidationError) ErrorName() string {
+	return "FindResourcesRequestValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e FindResourcesRequestValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sFindResourcesRequest.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = FindResourcesRequestValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = FindResourcesRequestValidationError{}
+
+// Validate checks the field values on FindResourcesResponse with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the first error encountered is returned, or nil if there are no violations.
+func (m *FindResourcesResponse) Validate() error {
+	return m.validate(false)
+}
+
+// ValidateAll checks the field values on FindResourcesResponse with the rules
+// defined in the proto definition for this message. If any rules are
+// violated, the result is a list of violation errors wrapped in
+// FindResourcesResponseMultiError, or nil if none found.
+func (m *FindResourcesResponse) ValidateAll() error {
+	return m.validate(true)
+}
+
+func (m *FindResourcesResponse) validate(all bool) error {
+	if m == nil {
+		return nil
+	}
+
+	var errors []error
+
+	for idx, item := range m.GetStored() {
+		_, _ = idx, item
+
+		if all {
+			switch v := interface{}(item).(type) {
+			case interface{ ValidateAll() error }:
+				if err := v.ValidateAll(); err != nil {
+					errors = append(errors, FindResourcesResponseValidationError{
+						field:  fmt.Sprintf("Stored[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			case interface{ Validate() error }:
+				if err := v.Validate(); err != nil {
+					errors = append(errors, FindResourcesResponseValidationError{
+						field:  fmt.Sprintf("Stored[%v]", idx),
+						reason: "embedded message failed validation",
+						cause:  err,
+					})
+				}
+			}
+		} else if v, ok := interface{}(item).(interface{ Validate() error }); ok {
+			if err := v.Validate(); err != nil {
+				return FindResourcesResponseValidationError{
+					field:  fmt.Sprintf("Stored[%v]", idx),
+					reason: "embedded message failed validation",
+					cause:  err,
+				}
+			}
+		}
+
+	}
+
+	if len(errors) > 0 {
+		return FindResourcesResponseMultiError(errors)
+	}
+
+	return nil
+}
+
+// FindResourcesResponseMultiError is an error wrapping multiple validation
+// errors returned by FindResourcesResponse.ValidateAll() if the designated
+// constraints aren't met.
+type FindResourcesResponseMultiError []error
+
+// Error returns a concatenation of all the error messages it wraps.
+func (m FindResourcesResponseMultiError) Error() string {
+	msgs := make([]string, 0, len(m))
+	for _, err := range m {
+		msgs = append(msgs, err.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// AllErrors returns a list of validation violation errors.
+func (m FindResourcesResponseMultiError) AllErrors() []error { return m }
+
+// FindResourcesResponseValidationError is the validation error returned by
+// FindResourcesResponse.Validate if the designated constraints aren't met.
+type FindResourcesResponseValidationError struct {
+	field  string
+	reason string
+	cause  error
+	key    bool
+}
+
+// Field function returns field value.
+func (e FindResourcesResponseValidationError) Field() string { return e.field }
+
+// Reason function returns reason value.
+func (e FindResourcesResponseValidationError) Reason() string { return e.reason }
+
+// Cause function returns cause value.
+func (e FindResourcesResponseValidationError) Cause() error { return e.cause }
+
+// Key function returns key value.
+func (e FindResourcesResponseValidationError) Key() bool { return e.key }
+
+// ErrorName returns error name.
+func (e FindResourcesResponseValidationError) ErrorName() string {
+	return "FindResourcesResponseValidationError"
+}
+
+// Error satisfies the builtin error interface
+func (e FindResourcesResponseValidationError) Error() string {
+	cause := ""
+	if e.cause != nil {
+		cause = fmt.Sprintf(" | caused by: %v", e.cause)
+	}
+
+	key := ""
+	if e.key {
+		key = "key for "
+	}
+
+	return fmt.Sprintf(
+		"invalid %sFindResourcesResponse.%s: %s%s",
+		key,
+		e.field,
+		e.reason,
+		cause)
+}
+
+var _ error = FindResourcesResponseValidationError{}
+
+var _ interface {
+	Field() string
+	Reason() string
+	Key() bool
+	Cause() error
+	ErrorName() string
+} = FindResourcesResponseValidationError{}
+
 // Validate checks the field values on ListResourcesRequest with the rules
 // defined in the proto definition for this message. If any rules are
 // violated, the first error encountered is returned, or nil if there are no violations.

@@ -27,6 +27,7 @@ const (
 	InventoryService_CreateResource_FullMethodName  = "/eim.inventory.v1.InventoryService/CreateResource"
 	InventoryService_GetResource_FullMethodName     = "/eim.inventory.v1.InventoryService/GetResource"
 	InventoryService_FindResource_FullMethodName    = "/eim.inventory.v1.InventoryService/FindResource"
+	InventoryService_FindResources_FullMethodName   = "/eim.inventory.v1.InventoryService/FindResources"
 	InventoryService_ListResources_FullMethodName   = "/eim.inventory.v1.InventoryService/ListResources"
 	InventoryService_UpdateResource_FullMethodName  = "/eim.inventory.v1.InventoryService/UpdateResource"
 	InventoryService_UpdateResources_FullMethodName = "/eim.inventory.v1.InventoryService/UpdateResources"
@@ -53,6 +54,11 @@ type InventoryServiceClient interface {
 	// FindResource returns the resource of a kind whose unique key (e.g. a host's uuid) has a value,
 	// in the request's tenant, or in any tenant when the request names none.
 	FindResource(ctx context.Context, in *FindResourceRequest, opts ...grpc.CallOption) (*FindResourceResponse, error)
+	// FindResources looks up many values of one unique key of a kind in one tenant, in one read:
+	// each value is answered as FindResource in that tenant would answer it (the resource, or not
+	// found). The southbound managers coalesce their agents' first lookups of a host by GUID with
+	// it. An inventory of release 0.2.0 answers UNIMPLEMENTED: callers then use FindResource.
+	FindResources(ctx context.Context, in *FindResourcesRequest, opts ...grpc.CallOption) (*FindResourcesResponse, error)
 	// ListResources returns a page of one kind's resources matching an AIP-160 filter, in AIP-132 order.
 	ListResources(ctx context.Context, in *ListResourcesRequest, opts ...grpc.CallOption) (*ListResourcesResponse, error)
 	// UpdateResource replaces (PUT) or merges (PATCH) the fields of the mask, optionally only if the
@@ -114,6 +120,16 @@ func (c *inventoryServiceClient) FindResource(ctx context.Context, in *FindResou
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(FindResourceResponse)
 	err := c.cc.Invoke(ctx, InventoryService_FindResource_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *inventoryServiceClient) FindResources(ctx context.Context, in *FindResourcesRequest, opts ...grpc.CallOption) (*FindResourcesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(FindResourcesResponse)
+	err := c.cc.Invoke(ctx, InventoryService_FindResources_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -243,6 +259,11 @@ type InventoryServiceServer interface {
 	// FindResource returns the resource of a kind whose unique key (e.g. a host's uuid) has a value,
 	// in the request's tenant, or in any tenant when the request names none.
 	FindResource(context.Context, *FindResourceRequest) (*FindResourceResponse, error)
+	// FindResources looks up many values of one unique key of a kind in one tenant, in one read:
+	// each value is answered as FindResource in that tenant would answer it (the resource, or not
+	// found). The southbound managers coalesce their agents' first lookups of a host by GUID with
+	// it. An inventory of release 0.2.0 answers UNIMPLEMENTED: callers then use FindResource.
+	FindResources(context.Context, *FindResourcesRequest) (*FindResourcesResponse, error)
 	// ListResources returns a page of one kind's resources matching an AIP-160 filter, in AIP-132 order.
 	ListResources(context.Context, *ListResourcesRequest) (*ListResourcesResponse, error)
 	// UpdateResource replaces (PUT) or merges (PATCH) the fields of the mask, optionally only if the
@@ -288,6 +309,9 @@ func (UnimplementedInventoryServiceServer) GetResource(context.Context, *GetReso
 }
 func (UnimplementedInventoryServiceServer) FindResource(context.Context, *FindResourceRequest) (*FindResourceResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method FindResource not implemented")
+}
+func (UnimplementedInventoryServiceServer) FindResources(context.Context, *FindResourcesRequest) (*FindResourcesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method FindResources not implemented")
 }
 func (UnimplementedInventoryServiceServer) ListResources(context.Context, *ListResourcesRequest) (*ListResourcesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListResources not implemented")
@@ -393,6 +417,24 @@ func _InventoryService_FindResource_Handler(srv interface{}, ctx context.Context
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
 		return srv.(InventoryServiceServer).FindResource(ctx, req.(*FindResourceRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _InventoryService_FindResources_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(FindResourcesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(InventoryServiceServer).FindResources(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: InventoryService_FindResources_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(InventoryServiceServer).FindResources(ctx, req.(*FindResourcesRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -613,6 +655,10 @@ var InventoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FindResource",
 			Handler:    _InventoryService_FindResource_Handler,
+		},
+		{
+			MethodName: "FindResources",
+			Handler:    _InventoryService_FindResources_Handler,
 		},
 		{
 			MethodName: "ListResources",
