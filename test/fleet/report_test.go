@@ -117,16 +117,29 @@ func missedTarget(points []point) (point, bool) {
 }
 
 // nextSteps is what the profiles of the runs (make bench-fleet with FLEET_PPROF=<dir> saves the
-// goroutine, mutex, block and CPU profiles of each size) pointed at last, in order.
-const nextSteps = `Where the time goes: the profile above, and the CPU profiles of ` +
-	"`FLEET_PPROF=<dir> make bench-fleet`" + `: while the fleet starts, every node's first calls verify its token ` +
-	`(ES256, not cached yet), read its host by GUID (once per manager) and write its system information and ` +
-	`statuses (group-committed per project); the southbound bound ` + "(`southbound.maxInFlight`)" + ` refuses ` +
-	`what would wait longer, and the refused calls cost transport work. What would be next: (1) read a project's ` +
-	`hosts a page at a time, shared by the host and maintenance managers, instead of one read per host; (2) a ` +
-	`cheaper batched status write (one multi-row UPDATE, no outbox event for status-only changes); (3) fewer ` +
-	`allocations per call (a third of the CPU is the garbage collector), a GOMEMLIMIT; (4) refuse overload at the ` +
-	`HTTP/2 stream level; (5) register fleets through a bulk inventory call rather than two REST calls per host.`
+// goroutine, mutex, block and CPU profiles of each size) and the transport benchmark pointed at
+// last, in order.
+const nextSteps = `Where the time goes: the profile above, the CPU profiles of ` +
+	"`FLEET_PPROF=<dir> make bench-fleet`" + `, and ` + "`BenchmarkSimulatorCPU`" + `'s *server-cpu-ms/1k-calls* ` +
+	"in the `services/edgesim` section below" + ` (the southbound listener alone: TLS, HTTP/2, the verified-token ` +
+	`cache and admission, with handlers that only acknowledge, over a steady window at 15,000 calls/s, the ` +
+	`100,000-node rate). Two limits, in this order. *The steady state*: a call of a running fleet costs the ` +
+	`server the CPU/1k of the largest steady row whose storm was over, and most of it is the transport and the ` +
+	`garbage collector, not the handlers (heartbeats are coalesced in memory, polls answered from the ` +
+	`per-project view, no database access but one change-log read a second per project); 100,000 nodes send ` +
+	`15,000 calls/s, which at that cost takes more cores than this machine has next to PostgreSQL and the load ` +
+	`generator, whatever the database path. *The start storm*: a fresh fleet's first calls verify each node's ` +
+	`token (P-256) and write about four statuses per node; the southbound bound ` + "(`southbound.maxInFlight`)" +
+	` refuses what would wait longer ` + "(`UNAVAILABLE`)" + `, the agents send again with their next call, and ` +
+	`every refused call still costs its TLS and HTTP/2 share, so above about 10,000 nodes the storm does not end ` +
+	`within FLEET_DURATION here. What would be next: (1) fewer allocations per call (the collector's share in ` +
+	`the profile), and ` + "`GOMEMLIMIT`" + ` with a higher ` + "`GOGC`" + ` where memory is to spare (not measured); ` +
+	`(2) refuse overload before a call's work (at the HTTP/2 stream level, or a longer back-off the agents ` +
+	`honour); (3) a cheaper batched status write (one multi-row UPDATE per batch, no outbox event for a ` +
+	`status-only change nobody subscribes to); (4) the maintenance manager's remaining single read of a node's ` +
+	"instance on its first poll, coalesced as the host reads now are (`FindResources`); (5) registration through " +
+	`a bulk inventory call rather than two REST calls per host; (6) more southbound replicas for one fleet, ` +
+	`which was not tried here (the managers keep per-host state in memory).`
 
 func phaseOf(p point) string {
 	if p.Phase == "" {
