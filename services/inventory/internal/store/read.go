@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -319,6 +321,16 @@ func (e *expander) reverse(ds []*decoded) error {
 	return nil
 }
 
+// referrersQuery reads the resources referring through one reference (argument 1) to any of n
+// targets (arguments 2 to n+1), with the target of each row after the columns. No ORDER BY:
+// SQLite's planner would walk the tenant's resources in that order instead of reading the
+// references by target (migration sqlite/00004, TestReferrersReadByTarget); rows are sorted by
+// the caller.
+func referrersQuery(n int) string {
+	return "SELECT " + columns + ", r.to_id FROM inv_refs r JOIN inv_resources t ON t.tenant_id = r.tenant_id AND t.resource_id = r.from_id" +
+		" WHERE r.ref = ? AND r.to_id IN (" + placeholders(n) + ")"
+}
+
 func (e *expander) reverseOne(group []*decoded, rv model.Reverse) error {
 	from, _ := e.s.table.Of(rv.From)
 	via, _ := from.Ref(rv.Via)
@@ -326,10 +338,12 @@ func (e *expander) reverseOne(group []*decoded, rv model.Reverse) error {
 	for i, d := range group {
 		ids[i] = d.row.id
 	}
-	q := "SELECT " + columns + ", r.to_id FROM inv_refs r JOIN inv_resources t ON t.tenant_id = r.tenant_id AND t.resource_id = r.from_id" +
-		" WHERE r.ref = ? AND r.to_id IN (" + placeholders(len(ids)) + ") ORDER BY t.resource_id"
-	found := map[string][]*decoded{}
-	var all []*decoded
+	q := referrersQuery(len(ids))
+	type referrer struct {
+		to string
+		d  *decoded
+	}
+	var refs []referrer
 	var to string
 	err := e.query(q, append([]any{from.RefKey(via)}, anys(ids)...), func(r row) error {
 		d, ok := e.cache[r.id]
@@ -339,11 +353,17 @@ func (e *expander) reverseOne(group []*decoded, rv model.Reverse) error {
 				return err
 			}
 		}
-		found[to], all = append(found[to], d), append(all, d)
+		refs = append(refs, referrer{to, d})
 		return nil
 	}, &to)
 	if err != nil {
 		return err
+	}
+	slices.SortFunc(refs, func(a, b referrer) int { return cmp.Or(strings.Compare(a.d.row.id, b.d.row.id), strings.Compare(a.to, b.to)) })
+	found := map[string][]*decoded{}
+	all := make([]*decoded, 0, len(refs))
+	for _, r := range refs {
+		found[r.to], all = append(found[r.to], r.d), append(all, r.d)
 	}
 	if err := e.forward(all, 1); err != nil {
 		return err
