@@ -359,7 +359,9 @@ func (e *expander) reverseOne(group []*decoded, rv model.Reverse) error {
 	if err != nil {
 		return err
 	}
-	slices.SortFunc(refs, func(a, b referrer) int { return cmp.Or(strings.Compare(a.d.row.id, b.d.row.id), strings.Compare(a.to, b.to)) })
+	slices.SortFunc(refs, func(a, b referrer) int {
+		return cmp.Or(strings.Compare(a.d.row.id, b.d.row.id), strings.Compare(a.to, b.to))
+	})
 	found := map[string][]*decoded{}
 	all := make([]*decoded, 0, len(refs))
 	for _, r := range refs {
