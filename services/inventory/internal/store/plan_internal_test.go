@@ -15,7 +15,7 @@ import (
 // TestReferrersReadByTarget: on SQLite (no statistics, as a fresh install has none), reading the
 // resources that refer to one or more targets (a host's instances: every expanded host read)
 // looks the references up by target and the resources by id, instead of walking all of the
-// tenant's references or resources (a pass per read: 38 ms of CPU per call at 10,000 hosts).
+// tenant's references or resources (a pass per read: 31 % of the server's CPU in a 10,000-host fleet).
 func TestReferrersReadByTarget(t *testing.T) {
 	db := dbtest.Open(t, "sqlite", Schema())
 	for _, n := range []int{1, 3} {
